@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `npm run mattermost:up | mattermost:down | mattermost:reset`
+import { down, HarnessError, reset, up } from './index.mjs';
+
+const commands = {
+  async up() {
+    const t = Date.now();
+    const info = await up();
+    console.log(`Mattermost ${info.version} is up at ${info.url} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    console.log(`details: ${info.file}`);
+    if (info.log) console.log(`server log: ${info.log}`);
+  },
+  async down() {
+    const r = await down();
+    console.log(r.server || r.db ? 'Mattermost and its database are stopped' : 'nothing was running');
+  },
+  async reset() {
+    const dir = await reset();
+    console.log(`stopped, and wiped ${dir}; the next \`npm run mattermost:up\` starts fresh`);
+  },
+};
+
+const name = process.argv[2];
+if (!commands[name]) {
+  console.error(`usage: cli.mjs up|down|reset (received ${JSON.stringify(name ?? '')})`);
+  process.exit(2);
+}
+commands[name]().catch((e) => {
+  console.error(e instanceof HarnessError ? `mattermost:${name}: ${e.message}` : e);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+// The Mattermost harness: one call gives a running, bootstrapped server and its details.
+import fs from 'node:fs';
+import { bootstrap } from './bootstrap.mjs';
+import { ensureBuilt } from './build.mjs';
+import { HarnessError, loadConfig } from './config.mjs';
+import { pin } from './pin.mjs';
+import { ensurePostgres, stopPostgres } from './postgres.mjs';
+import { ensureServer, ping, stopServer } from './server.mjs';
+
+export { HarnessError, loadConfig };
+
+/** Starts (or reuses) the server, bootstraps it and returns the contents of `.porthole/mattermost.json`. */
+export async function up({ log = console.error } = {}) {
+  const cfg = loadConfig();
+  if (cfg.external) {
+    if (!(await ping(cfg.external.url, 5000))) {
+      throw new HarnessError(`PORTHOLE_MM_URL=${cfg.external.url} does not answer /api/v4/system/ping`);
+    }
+  } else {
+    fs.mkdirSync(cfg.stateDir, { recursive: true });
+    await ensureBuilt(cfg, log);
+    const dataSource = await ensurePostgres(cfg);
+    await ensureServer(cfg, dataSource, log);
+  }
+  const info = await bootstrap(cfg);
+  if (!cfg.external && !info.version.startsWith(pin.expectedLine)) {
+    throw new HarnessError(`the server reports version ${info.version}, expected ${pin.expectedLine}x`);
+  }
+  return { ...info, file: cfg.outFile, log: cfg.external ? null : cfg.mmLog };
+}
+
+/** Stops the server and the database; leaves no process behind. */
+export async function down() {
+  const cfg = loadConfig();
+  const server = await stopServer(cfg);
+  const db = await stopPostgres(cfg);
+  return { server, db };
+}
+
+/** Stops everything and wipes the server's and database's data (the build cache stays). */
+export async function reset() {
+  const cfg = loadConfig();
+  await down();
+  fs.rmSync(cfg.stateDir, { recursive: true, force: true });
+  fs.rmSync(cfg.outFile, { force: true });
+  return cfg.stateDir;
+}
+
+/** Reads `.porthole/mattermost.json` as written by the last `up`. */
+export function readInfo() {
+  return JSON.parse(fs.readFileSync(loadConfig().outFile, 'utf8'));
+}

@@ -1,0 +1,40 @@
+// Browser tests in Debian's Chromium: unit and component tests beside the code (src/**/*.test.ts).
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { fromRollup } from '@web/dev-server-rollup';
+import rollupCommonjs from '@rollup/plugin-commonjs';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { countReporter } from './test/wtr-count-reporter.mjs';
+import { defaultReporter } from '@web/test-runner';
+
+const commonjs = fromRollup(rollupCommonjs);
+
+export default {
+  files: ['src/**/*.test.ts', '!src/server/**'],
+  nodeResolve: { exportConditions: ['browser', 'development'] },
+  port: 8000,
+  hostname: 'localhost',
+  concurrency: 1,
+  testFramework: { config: { timeout: 10000 } },
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
+    commonjs({ include: ['**/node_modules/@mattermost/**'] }),
+  ],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+        args: [
+          '--no-sandbox',
+          '--headless=new',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--disable-sync',
+          '--disable-dev-shm-usage',
+        ],
+      },
+    }),
+  ],
+  reporters: [defaultReporter(), countReporter()],
+};
