@@ -16,6 +16,7 @@ const schema = z.object({
   PORTHOLE_MM_START_TIMEOUT: z.coerce.number().int().positive().default(180),
   PORTHOLE_CACHE_DIR: z.string().optional(),
   PORTHOLE_STATE_DIR: z.string().optional(),
+  PORTHOLE_MM_INFO_FILE: z.string().optional(),
 });
 
 /** Reads and checks the harness settings; a bad value stops with one line per problem. */
@@ -53,7 +54,7 @@ export function loadConfig(env = process.env) {
     mmHome: path.join(stateDir, 'mattermost'),
     mmLog: path.join(stateDir, 'mattermost', 'server.log'),
     mmPidFile: path.join(stateDir, 'mattermost', 'server.pid'),
-    outFile: path.join(repoRoot, '.porthole', 'mattermost.json'),
+    outFile: c.PORTHOLE_MM_INFO_FILE ?? path.join(repoRoot, '.porthole', 'mattermost.json'),
     url: `http://127.0.0.1:${c.PORTHOLE_MM_PORT}`,
   };
 }

@@ -1,0 +1,51 @@
+// Builds: the CDN bundle (loader + lazy chunks, everything bundled and minified), the npm ESM
+// build (dependencies left as imports) and the companion server. Types come from `tsc` (npm run build).
+import commonjs from '@rollup/plugin-commonjs';
+import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import fs from 'node:fs';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const ts = () =>
+  typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: 'src', noEmitOnError: true });
+const external = (id) => Object.keys(pkg.dependencies).some((d) => id === d || id.startsWith(`${d}/`)) || id.startsWith('node:');
+const onwarn = (w, warn) => {
+  // @mattermost/client is CommonJS with `this` at top level in its compiled helpers.
+  if (w.code === 'THIS_IS_UNDEFINED') return;
+  warn(w);
+};
+
+export default [
+  {
+    // What a page loads from a CDN: a tiny loader, and the panel as a chunk it imports by relative URL.
+    input: { 'porthole-chat': 'src/index.ts' },
+    output: {
+      dir: 'dist/cdn',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      sourcemap: true,
+    },
+    plugins: [
+      resolve({ browser: true, exportConditions: ['browser', 'production'] }),
+      commonjs(),
+      ts(),
+      terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } }),
+    ],
+    onwarn,
+  },
+  {
+    // npm: ESM that bundlers resolve further; the element (define and define-free) and the companion.
+    input: {
+      index: 'src/index.ts',
+      exports: 'src/exports.ts',
+      'server/index': 'src/server/index.ts',
+      'server/cli': 'src/server/cli.ts',
+    },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    external,
+    plugins: [resolve({ preferBuiltins: true }), ts()],
+    onwarn,
+  },
+];

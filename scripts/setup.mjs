@@ -1,0 +1,47 @@
+// Installs what the project needs, idempotently: npm packages (npm ci) and Debian's Chromium.
+// Uses Node built-ins only, because it runs before node_modules exists.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    console.error(`setup: \`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.error?.message})`);
+    process.exit(1);
+  }
+}
+
+/** npm packages are current when node_modules' lockfile copy is not older than package-lock.json. */
+function packagesCurrent() {
+  const lock = path.join(root, 'package-lock.json');
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  return fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs;
+}
+
+export function ensureTools() {
+  if (!packagesCurrent()) {
+    console.log('setup: installing npm packages (npm ci)…');
+    // Tools here must never download their own browser: they use Debian's Chromium.
+    run('npm', ['ci', '--no-audit', '--no-fund'], { PUPPETEER_SKIP_DOWNLOAD: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' });
+  }
+  if (!fs.existsSync(CHROMIUM)) {
+    if (process.getuid?.() !== 0) {
+      console.error(`setup: Chromium is missing at ${CHROMIUM}; install it with: sudo apt-get install -y chromium (or set CHROME_PATH)`);
+      process.exit(1);
+    }
+    console.log("setup: installing Chromium from Debian's packages…");
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env: { ...process.env, ...env } });
+    if (r.status !== 0) {
+      run('apt-get', ['update'], env);
+      run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], env);
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) ensureTools();

@@ -1,0 +1,51 @@
+import type { ChatMessage, ConnectionState } from '../transport/transport.js';
+
+/** Detail of `porthole-state-change`: the connection state after the change. */
+export interface PortholeStateChangeDetail {
+  state: ConnectionState;
+}
+
+/** Machine-readable codes carried by `porthole-error`. */
+export type PortholeErrorCode =
+  | 'auth_failed'
+  | 'auth_rejected'
+  | 'invalid_response'
+  | 'host_callback'
+  | 'no_config'
+  | 'network'
+  | 'send_failed'
+  | 'load_failed';
+
+/** Detail of `porthole-error`. `message` is for developers (English), never shown to visitors. */
+export interface PortholeErrorDetail {
+  code: PortholeErrorCode;
+  message: string;
+}
+
+/**
+ * Every event `<porthole-chat>` dispatches, by name. All bubble, are composed and are
+ * dispatched from the `<porthole-chat>` element.
+ */
+export interface PortholeEventMap {
+  /** The panel opened. */
+  'porthole-open': CustomEvent<undefined>;
+  /** The panel closed. */
+  'porthole-close': CustomEvent<undefined>;
+  /** A message from the team arrived (live, or found by a resync). */
+  'porthole-message': CustomEvent<ChatMessage>;
+  /** A message the visitor wrote was accepted by the server. */
+  'porthole-message-sent': CustomEvent<ChatMessage>;
+  /** The connection state changed. */
+  'porthole-state-change': CustomEvent<PortholeStateChangeDetail>;
+  /** Something failed: auth, network, a send, loading the panel. */
+  'porthole-error': CustomEvent<PortholeErrorDetail>;
+}
+
+export type PortholeEventName = keyof PortholeEventMap;
+export type PortholeEventDetail<K extends PortholeEventName> =
+  PortholeEventMap[K] extends CustomEvent<infer D> ? D : never;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface HTMLElementEventMap extends PortholeEventMap {}
+}

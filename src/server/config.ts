@@ -1,0 +1,187 @@
+// The companion's configuration: read from environment variables and validated with zod once,
+// at start. A bad value is reported as one line per problem, and secret values are never echoed.
+import { z } from 'zod';
+
+/** The companion's validated settings (see docs/companion.md for the environment variables). */
+export interface CompanionConfig {
+  /** Mattermost base URL as the companion reaches it (no trailing slash). */
+  mattermostUrl: string;
+  /** Mattermost base URL returned to browsers (`serverUrl`); defaults to {@link mattermostUrl}. */
+  publicUrl: string;
+  /** Admin (or bot with the needed permissions) access token used by the companion. Secret. */
+  token: string;
+  /** The support team visitors are added to. */
+  teamId: string;
+  /** Agents added to every visitor channel. */
+  agentIds: string[];
+  /** Channel that receives a notice for every new conversation. */
+  inboxChannelId: string;
+  /** Exact site origins allowed to call the companion from a browser. */
+  allowedOrigins: string[];
+  /** Key for the HMAC-SHA256 signature of the visitor cookie (≥ 32 characters). Secret. */
+  cookieSecret: string;
+  /** Shared HS256 key for host-signed identities; when unset, identities are refused. Secret. */
+  identitySecret: string | undefined;
+  /** Session requests allowed per client IP and minute. */
+  rateLimitPerMinute: number;
+  /** Port the CLI listens on. */
+  port: number;
+  /** Interface the CLI listens on. */
+  host: string;
+  /** `NODE_ENV=production`: secure cookies, no internals in error bodies. */
+  production: boolean;
+  /** Lifetime of a visitor credential, in seconds. */
+  sessionTtlSeconds: number;
+  /** Take the client IP from the first `X-Forwarded-For` hop instead of the socket. */
+  trustProxy: boolean;
+  /** Live credentials kept per visitor; older ones are revoked when a new one is minted. */
+  maxCredentialsPerVisitor: number;
+}
+
+/** Thrown by {@link loadConfig}; `problems` holds one line per bad or missing variable. */
+export class ConfigError extends Error {
+  /** One human-readable line per problem, e.g. `PORTHOLE_TEAM_ID: … (received "x")`. */
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid companion configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Variables whose values must never appear in messages or logs. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'PORTHOLE_MM_TOKEN',
+  'PORTHOLE_COOKIE_SECRET',
+  'PORTHOLE_IDENTITY_SECRET',
+]);
+
+const MM_ID = /^[a-z0-9]{26}$/;
+
+const httpUrl = z
+  .string({ error: 'is required' })
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without query or fragment, e.g. https://chat.example.com')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const mmId = z.string({ error: 'is required' }).trim().regex(MM_ID, 'must be a Mattermost id (26 lowercase letters and digits)');
+
+const list = (item: z.ZodType<string>, what: string) =>
+  z
+    .string({ error: 'is required' })
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1, `must list at least one ${what}, separated by commas`));
+
+const origin = z.string().refine((v) => {
+  try {
+    return new URL(v).origin === v && v !== 'null';
+  } catch {
+    return false;
+  }
+}, 'every entry must be an exact origin like https://www.example.com (scheme, host and optional port; no path, no trailing slash, no wildcard)');
+
+const secret = (min: number) =>
+  z.string({ error: 'is required' }).min(min, `must be at least ${min} characters long`);
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  PORTHOLE_MM_URL: httpUrl,
+  PORTHOLE_MM_PUBLIC_URL: httpUrl.optional(),
+  PORTHOLE_MM_TOKEN: secret(26),
+  PORTHOLE_TEAM_ID: mmId,
+  PORTHOLE_AGENT_IDS: list(z.string().regex(MM_ID, 'every entry must be a Mattermost user id (26 lowercase letters and digits)'), 'agent user id'),
+  PORTHOLE_INBOX_CHANNEL_ID: mmId,
+  PORTHOLE_ALLOWED_ORIGINS: list(origin, 'origin'),
+  PORTHOLE_COOKIE_SECRET: secret(32),
+  PORTHOLE_IDENTITY_SECRET: secret(32).optional(),
+  PORTHOLE_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(5),
+  PORTHOLE_PORT: int(1, 65_535).default(8787),
+  PORTHOLE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  PORTHOLE_SESSION_TTL_SECONDS: int(60, 30 * 24 * 3600).default(3600),
+  PORTHOLE_TRUST_PROXY: bool.default(false),
+  PORTHOLE_MAX_CREDENTIALS_PER_VISITOR: int(1, 20).default(3),
+  NODE_ENV: z.string().optional(),
+});
+
+/** Describes what was received without ever revealing a secret. */
+function received(name: string, value: string | undefined): string {
+  if (value === undefined) return 'received nothing';
+  if (value.trim() === '') return 'received an empty value';
+  if (SECRET_VARIABLES.has(name)) return `received a secret of ${value.length} characters`;
+  const shown = value.length > 120 ? `${value.slice(0, 120)}…` : value;
+  return `received ${JSON.stringify(shown)}`;
+}
+
+/**
+ * Reads and validates the companion's settings from environment variables.
+ *
+ * Empty variables count as unset. Unknown variables are ignored.
+ *
+ * @param env - usually `process.env`.
+ * @throws {ConfigError} with one line per problem: which variable, what is wrong, what was received
+ *   (secrets are described by length only).
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * ```
+ */
+export function loadConfig(env: Record<string, string | undefined>): CompanionConfig {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+  }
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '');
+      const line = `${name}: ${issue.message} (${received(name, env[name])})`;
+      if (!seen.has(line)) problems.push(line);
+      seen.add(line);
+    }
+    throw new ConfigError(problems);
+  }
+  const c = parsed.data;
+  return {
+    mattermostUrl: c.PORTHOLE_MM_URL,
+    publicUrl: c.PORTHOLE_MM_PUBLIC_URL ?? c.PORTHOLE_MM_URL,
+    token: c.PORTHOLE_MM_TOKEN,
+    teamId: c.PORTHOLE_TEAM_ID,
+    agentIds: [...new Set(c.PORTHOLE_AGENT_IDS)],
+    inboxChannelId: c.PORTHOLE_INBOX_CHANNEL_ID,
+    allowedOrigins: [...new Set(c.PORTHOLE_ALLOWED_ORIGINS)],
+    cookieSecret: c.PORTHOLE_COOKIE_SECRET,
+    identitySecret: c.PORTHOLE_IDENTITY_SECRET,
+    rateLimitPerMinute: c.PORTHOLE_RATE_LIMIT_PER_MINUTE,
+    port: c.PORTHOLE_PORT,
+    host: c.PORTHOLE_HOST,
+    production: c.NODE_ENV === 'production',
+    sessionTtlSeconds: c.PORTHOLE_SESSION_TTL_SECONDS,
+    trustProxy: c.PORTHOLE_TRUST_PROXY,
+    maxCredentialsPerVisitor: c.PORTHOLE_MAX_CREDENTIALS_PER_VISITOR,
+  };
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// `npm test`: sets up what is missing (npm packages, Chromium, the real Mattermost), builds, then
+// runs every suite — node (companion unit tests, integration, end-to-end, size budget) and
+// browser (@web/test-runner in Debian's Chromium) — and ends with one plain line: N passed, N failed.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const totals = { passed: 0, failed: 0 };
+const problems = [];
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...opts.env }, cwd: root });
+  return r.status ?? 1;
+}
+
+function step(name, fn) {
+  const t = Date.now();
+  process.stdout.write(`\n▶ ${name}\n`);
+  const ok = fn();
+  process.stdout.write(`${ok ? '✓' : '✗'} ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
+  if (!ok) problems.push(name);
+  return ok;
+}
+
+// 1. Packages and the browser.
+const { ensureTools } = await import('../scripts/setup.mjs');
+ensureTools();
+
+// 2. Build (the size budget and the end-to-end suites test what ships).
+if (!step('build', () => sh('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent']) === 0)) finish();
+step('typecheck', () => sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) === 0);
+
+// 3. The real Mattermost (global setup: start or reuse).
+const harness = await import('./harness/index.mjs');
+const server = await import('./harness/server.mjs');
+const cfg = harness.loadConfig();
+const wasRunning = !cfg.external && !!server.serverPid(cfg);
+try {
+  const info = await harness.up();
+  console.log(`\nMattermost ${info.version} at ${info.url} (${info.file})`);
+} catch (e) {
+  console.error(`mattermost:up: ${e.message}`);
+  problems.push('mattermost:up');
+  finish();
+}
+
+// 4. Suites. Each runner writes its counts to a file through the reporters in test/.
+function counted(name, cmd, args) {
+  const file = path.join(os.tmpdir(), `porthole-count-${process.pid}-${name.replace(/\W+/g, '-')}.json`);
+  fs.rmSync(file, { force: true });
+  const code = sh(cmd, args, { env: { PORTHOLE_COUNT_FILE: file } });
+  let c = { passed: 0, failed: 0 };
+  try {
+    c = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    problems.push(`${name}: the runner reported no results (exit ${code})`);
+  }
+  totals.passed += c.passed;
+  totals.failed += c.failed;
+  if (code !== 0 && c.failed === 0) problems.push(`${name}: exit ${code} with no failed test`);
+  console.log(`${name}: ${c.passed} passed, ${c.failed} failed`);
+}
+
+const nodeSuites = [
+  ...glob('src/server', /\.test\.ts$/),
+  ...glob('test/integration', /\.test\.ts$/),
+  ...glob('test/e2e', /\.test\.ts$/),
+  ...glob('test/package', /\.test\.ts$/),
+];
+counted('node suites', process.execPath, [
+  '--experimental-websocket',
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./test/node-count-reporter.mjs',
+  '--test-reporter-destination=stderr',
+  ...nodeSuites,
+]);
+counted('browser suites', 'npx', ['wtr', '--config', 'web-test-runner.config.mjs']);
+
+if (!wasRunning && process.env.PORTHOLE_KEEP_MM !== '1') await harness.down();
+finish();
+
+function glob(dir, re) {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => re.test(f))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+function finish() {
+  for (const p of problems) console.log(`problem: ${p}`);
+  const failed = totals.failed + problems.length;
+  console.log(`\n${totals.passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && totals.passed > 0 ? 0 : 1);
+}
