@@ -48,4 +48,11 @@ export default [
     plugins: [resolve({ preferBuiltins: true }), ts()],
     onwarn,
   },
+  {
+    // The demo's agent desk (not published): @mattermost/client bundled for the browser.
+    input: 'examples/demo/agent.mjs',
+    output: { file: 'dist/demo/agent.js', format: 'es', inlineDynamicImports: true },
+    plugins: [resolve({ browser: true }), commonjs()],
+    onwarn,
+  },
 ];

@@ -1,0 +1,197 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import * as z from 'zod/mini';
+import type { PortholeErrorCode } from '../events/porthole-events.js';
+import type { Session } from '../transport/transport.js';
+import { backoff, sleep, systemClock, type Clock } from './clock.js';
+
+/** A host-supplied function returning the companion's session response (signed-in users). */
+export type GetToken = () => unknown;
+
+const sessionSchema = z.object({
+  serverUrl: z.url({ protocol: /^https?$/ }),
+  token: z.string().check(z.minLength(1)),
+  expiresAt: z.union([z.number(), z.string()]),
+  userId: z.string().check(z.minLength(1)),
+  channelId: z.string().check(z.minLength(1)),
+});
+
+/** Why getting a session failed. */
+export class AuthError extends Error {
+  constructor(
+    readonly code: PortholeErrorCode,
+    message: string,
+    readonly retryable: boolean,
+    /** Milliseconds the server asked us to wait (`Retry-After`). */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(v: string | null, now: number): number | undefined {
+  if (!v) return undefined;
+  const ms = /^\d+$/.test(v.trim()) ? Number(v) * 1000 : Date.parse(v) - now;
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+}
+
+export interface AuthOptions {
+  /** Current `token-url`. */
+  tokenUrl: () => string | undefined;
+  /** Current host `getToken`; when set it is used instead of `token-url`. */
+  getToken: () => GetToken | undefined;
+  /** Called with every new session (first one and refreshes). */
+  onSession?: (s: Session) => void;
+  /** Called when a background refresh failed. */
+  onError?: (e: AuthError) => void;
+  clock?: Clock;
+  /** Tries per acquisition (default 3). */
+  tries?: number;
+}
+
+/**
+ * Gets the visitor's Mattermost session from the companion endpoint (`POST token-url`, with
+ * cookies, JSON body) or from the host's `getToken()`, validates it, retries with capped
+ * exponential backoff and jitter honouring `Retry-After`, and refreshes it before it expires.
+ * Never renders.
+ *
+ * @example
+ * const auth = new AuthController(this, { tokenUrl: () => this.tokenUrl, getToken: () => this.getToken });
+ * const session = await auth.acquire();
+ */
+export class AuthController implements ReactiveController {
+  #o: AuthOptions;
+  #clock: Clock;
+  #session?: Session;
+  #run?: AbortController;
+  #refresh?: unknown;
+  #connected = false;
+
+  constructor(host: ReactiveControllerHost, options: AuthOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    host.addController(this);
+  }
+
+  /** The current session, if any. */
+  get session(): Session | undefined {
+    return this.#session;
+  }
+
+  hostConnected(): void {
+    this.#connected = true;
+    if (this.#session) this.#schedule(this.#session);
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    this.#run?.abort();
+    this.#clock.clearTimeout(this.#refresh);
+  }
+
+  /**
+   * Gets a fresh session (aborting any acquisition in progress, whose result is discarded).
+   * Rejects with an AuthError after the last try.
+   */
+  async acquire(): Promise<Session> {
+    this.#run?.abort();
+    const run = (this.#run = new AbortController());
+    const { signal } = run;
+    const tries = this.#o.tries ?? 3;
+    let last: unknown;
+    for (let i = 0; i < tries; i++) {
+      if (i) {
+        const wait = last instanceof AuthError && last.retryAfter !== undefined ? last.retryAfter : backoff(this.#clock, i - 1);
+        await sleep(this.#clock, wait, signal);
+      }
+      try {
+        const s = await this.#once(signal);
+        signal.throwIfAborted();
+        this.#session = s;
+        if (this.#connected) this.#schedule(s);
+        this.#o.onSession?.(s);
+        return s;
+      } catch (e) {
+        if (signal.aborted) throw e;
+        last = e;
+        if (e instanceof AuthError && !e.retryable) break;
+      }
+    }
+    throw last;
+  }
+
+  /** Ends the session: `DELETE token-url` with the token as bearer (best effort), then forgets it. */
+  async logout(): Promise<void> {
+    const s = this.#session;
+    this.#run?.abort();
+    this.#clock.clearTimeout(this.#refresh);
+    this.#session = undefined;
+    const url = this.#o.tokenUrl();
+    if (!s || !url) return;
+    try {
+      await fetch(url, { method: 'DELETE', credentials: 'include', headers: { Authorization: `Bearer ${s.token}` } });
+    } catch {
+      // The token expires by itself; a failed revoke must not keep the visitor signed in locally.
+    }
+  }
+
+  #schedule(s: Session): void {
+    this.#clock.clearTimeout(this.#refresh);
+    const life = s.expiresAt - this.#clock.now();
+    // Refresh a minute early, or at 80 % of a short lifetime.
+    const at = Math.max(5000, Math.min(life - 60000, life * 0.8));
+    this.#refresh = this.#clock.setTimeout(() => {
+      this.acquire().catch((e) => e instanceof AuthError && this.#o.onError?.(e));
+    }, at);
+  }
+
+  async #once(signal: AbortSignal): Promise<Session> {
+    const get = this.#o.getToken();
+    let raw: unknown;
+    if (get) {
+      try {
+        raw = await get();
+      } catch (e) {
+        throw new AuthError('host_callback', `getToken() threw: ${String(e)}`, true);
+      }
+    } else {
+      const url = this.#o.tokenUrl();
+      if (!url) throw new AuthError('no_config', 'set the token-url attribute or the getToken property', false);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{}',
+          signal,
+        });
+      } catch (e) {
+        signal.throwIfAborted();
+        throw new AuthError('network', `token-url unreachable: ${String(e)}`, true);
+      }
+      if (!res.ok) {
+        const retry = res.status === 429 || res.status >= 500;
+        throw new AuthError(
+          retry ? 'auth_failed' : 'auth_rejected',
+          `token-url answered ${res.status}`,
+          retry,
+          parseRetryAfter(res.headers.get('Retry-After'), this.#clock.now()),
+        );
+      }
+      raw = await res.json().catch(() => undefined);
+    }
+    const r = sessionSchema.safeParse(raw);
+    const expiresAt = r.success ? new Date(r.data.expiresAt).getTime() : NaN;
+    if (!r.success || !Number.isFinite(expiresAt))
+      throw new AuthError(
+        'invalid_response',
+        `expected { serverUrl: http(s) URL, token, expiresAt: ms or ISO date, userId, channelId }, received ${
+          raw && typeof raw === 'object' ? `keys [${Object.keys(raw)}]` : typeof raw
+        }`,
+        false,
+      );
+    return { ...r.data, expiresAt };
+  }
+}

@@ -1,0 +1,348 @@
+// The companion's view of Mattermost: the few admin operations it needs, over plain fetch and
+// REST v4, with every response validated (data from Mattermost is untrusted). Only src/transport
+// may use @mattermost/client; the server never does.
+import { z } from 'zod';
+
+/** A Mattermost user, as far as the companion cares. */
+export interface MmUser {
+  id: string;
+  username: string;
+  /** Non-zero when the user is deactivated. */
+  delete_at: number;
+  roles: string;
+}
+
+/** A Mattermost team. */
+export interface MmTeam {
+  id: string;
+  name: string;
+  display_name: string;
+}
+
+/** A Mattermost channel. */
+export interface MmChannel {
+  id: string;
+  name: string;
+  team_id: string;
+  /** `P` for private. */
+  type: string;
+  /** Non-zero when archived. */
+  delete_at: number;
+}
+
+/** A user access token (the secret `token` is present only right after creation). */
+export interface MmUserAccessToken {
+  id: string;
+  user_id: string;
+  description: string;
+  is_active: boolean;
+  token?: string;
+}
+
+/** User headroom: Team Edition without a licence refuses users past `maxUsersHardLimit`. */
+export interface MmServerLimits {
+  activeUserCount: number;
+  /** Warning threshold (0 when unlimited). */
+  maxUsersLimit: number;
+  /** Hard limit (0 when unlimited). */
+  maxUsersHardLimit: number;
+}
+
+/** Input of {@link MattermostAdmin.createUser}. */
+export interface NewMmUser {
+  username: string;
+  email: string;
+  password: string;
+  first_name?: string;
+  nickname?: string;
+}
+
+/** Input of {@link MattermostAdmin.createChannel}. */
+export interface NewMmChannel {
+  team_id: string;
+  name: string;
+  display_name: string;
+  type: 'P' | 'O';
+  purpose?: string;
+  header?: string;
+}
+
+/**
+ * A failed Mattermost call. `status` is Mattermost's HTTP status (0 for network failures),
+ * `mmId` its error id (e.g. `app.user.save.username_exists.app_error`). The message may contain
+ * Mattermost's own text: it is logged, and only sent to clients in development.
+ */
+export class MattermostError extends Error {
+  /** HTTP status from Mattermost; 0 when it could not be reached. */
+  readonly status: number;
+  /** Mattermost's error id, when it sent one. */
+  readonly mmId: string | undefined;
+
+  constructor(status: number, mmId: string | undefined, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MattermostError';
+    this.status = status;
+    this.mmId = mmId;
+  }
+}
+
+/**
+ * The Mattermost operations the companion needs. {@link HttpMattermostAdmin} talks to a real
+ * server; {@link MemoryMattermostAdmin} (memory-mattermost-admin.ts) is the in-memory fake for
+ * unit tests. Lookups return `null` when the object does not exist; creations throw
+ * {@link MattermostError} (status 400/409) when it already exists, so callers can look up again.
+ */
+export interface MattermostAdmin {
+  /** Resolves when the server answers its ping. */
+  ping(): Promise<void>;
+  /** The user owning the admin token. */
+  getAdminUser(): Promise<MmUser>;
+  /** The user owning `token`, or `null` when Mattermost refuses that token. */
+  getUserForToken(token: string): Promise<MmUser | null>;
+  /** The team, or `null`. */
+  getTeam(teamId: string): Promise<MmTeam | null>;
+  /** Active users and the server's user limits. */
+  getServerLimits(): Promise<MmServerLimits>;
+  /** The whole server configuration (needs manage_system), for `doctor`. */
+  getConfig(): Promise<Record<string, unknown>>;
+  /** A user by username (deactivated users included), or `null`. */
+  getUserByUsername(username: string): Promise<MmUser | null>;
+  /** Creates a user. */
+  createUser(user: NewMmUser): Promise<MmUser>;
+  /** Activates or deactivates a user. */
+  setUserActive(userId: string, active: boolean): Promise<void>;
+  /** Adds a user to a team (no-op when already a member). */
+  addTeamMember(teamId: string, userId: string): Promise<void>;
+  /** A channel of a team by name (archived ones included), or `null`. */
+  getChannelByName(teamId: string, name: string): Promise<MmChannel | null>;
+  /** Creates a channel; the token's user becomes a member. */
+  createChannel(channel: NewMmChannel): Promise<MmChannel>;
+  /** Unarchives a channel. */
+  restoreChannel(channelId: string): Promise<void>;
+  /** Adds users to a channel (no-op for existing members). */
+  addChannelMembers(channelId: string, userIds: string[]): Promise<void>;
+  /** Posts a message as the token's user. */
+  createPost(channelId: string, message: string): Promise<void>;
+  /** Creates a user access token for a user; the result carries the secret `token`. */
+  createUserAccessToken(userId: string, description: string): Promise<MmUserAccessToken & { token: string }>;
+  /** One page of a user's access tokens (without secrets). */
+  getUserAccessTokens(userId: string, page: number, perPage: number): Promise<MmUserAccessToken[]>;
+  /** One page of all access tokens on the server (without secrets). */
+  getAllUserAccessTokens(page: number, perPage: number): Promise<MmUserAccessToken[]>;
+  /** Revokes (deletes) an access token and the session that uses it. */
+  revokeUserAccessToken(tokenId: string): Promise<void>;
+}
+
+const user = z.object({ id: z.string(), username: z.string(), delete_at: z.number(), roles: z.string().default('') });
+const team = z.object({ id: z.string(), name: z.string(), display_name: z.string() });
+const channel = z.object({ id: z.string(), name: z.string(), team_id: z.string(), type: z.string(), delete_at: z.number() });
+const accessToken = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  description: z.string().default(''),
+  is_active: z.boolean(),
+  token: z.string().optional(),
+});
+const limits = z.object({
+  activeUserCount: z.number(),
+  maxUsersLimit: z.number().default(0),
+  maxUsersHardLimit: z.number().default(0),
+});
+const ping = z.object({ status: z.string() });
+const mmError = z.object({ id: z.string().optional(), message: z.string().optional() });
+
+/** Options of {@link HttpMattermostAdmin}. */
+export interface HttpMattermostAdminOptions {
+  /** Base URL the companion reaches Mattermost at. */
+  url: string;
+  /** Admin (system admin, or a bot with enough permissions) access token. */
+  token: string;
+  /** Per-call timeout in ms. Default: 10 000. */
+  timeoutMs?: number;
+  /** fetch implementation (tests, proxies). Default: global fetch. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * {@link MattermostAdmin} over Mattermost REST API v4 with plain `fetch`.
+ *
+ * @example
+ * ```ts
+ * const admin = new HttpMattermostAdmin({ url: 'http://mattermost:8065', token: process.env.PORTHOLE_MM_TOKEN! });
+ * await admin.ping();
+ * ```
+ */
+export class HttpMattermostAdmin implements MattermostAdmin {
+  private readonly base: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: HttpMattermostAdminOptions) {
+    this.base = `${options.url.replace(/\/+$/, '')}/api/v4`;
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  private async call(method: string, path: string, body?: unknown, token = this.token): Promise<{ status: number; json: unknown }> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.base}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'X-Requested-With': 'XMLHttpRequest',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new MattermostError(0, undefined, `Mattermost unreachable: ${method} ${path.split('?')[0]}: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = null;
+      }
+    }
+    return { status: res.status, json };
+  }
+
+  /** Calls and expects 2xx; anything else becomes a MattermostError. */
+  private async ok<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
+    const r = await this.call(method, path, body);
+    if (r.status < 200 || r.status >= 300) throw this.failure(method, path, r);
+    return this.parse(schema, method, path, r.json);
+  }
+
+  /** Like ok(), but 404 (and 403 for lookups of objects the admin cannot see) → null. */
+  private async maybe<T>(schema: z.ZodType<T>, method: string, path: string): Promise<T | null> {
+    const r = await this.call(method, path);
+    if (r.status === 404) return null;
+    if (r.status < 200 || r.status >= 300) throw this.failure(method, path, r);
+    return this.parse(schema, method, path, r.json);
+  }
+
+  private parse<T>(schema: z.ZodType<T>, method: string, path: string, json: unknown): T {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new MattermostError(502, undefined, `Unexpected response from Mattermost for ${method} ${path.split('?')[0]}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  }
+
+  private failure(method: string, path: string, r: { status: number; json: unknown }): MattermostError {
+    const e = mmError.safeParse(r.json);
+    const id = e.success ? e.data.id : undefined;
+    const msg = e.success ? e.data.message : undefined;
+    return new MattermostError(r.status, id, `Mattermost ${method} ${path.split('?')[0]} → ${r.status}${id ? ` ${id}` : ''}${msg ? `: ${msg}` : ''}`);
+  }
+
+  /** @inheritdoc */
+  async ping(): Promise<void> {
+    const p = await this.ok(ping, 'GET', '/system/ping');
+    if (p.status !== 'OK') throw new MattermostError(503, undefined, `Mattermost ping status ${p.status}`);
+  }
+
+  /** @inheritdoc */
+  getAdminUser(): Promise<MmUser> {
+    return this.ok(user, 'GET', '/users/me');
+  }
+
+  /** @inheritdoc */
+  async getUserForToken(token: string): Promise<MmUser | null> {
+    const r = await this.call('GET', '/users/me', undefined, token);
+    if (r.status === 401) return null;
+    if (r.status !== 200) throw this.failure('GET', '/users/me', r);
+    return this.parse(user, 'GET', '/users/me', r.json);
+  }
+
+  /** @inheritdoc */
+  async getTeam(teamId: string): Promise<MmTeam | null> {
+    const r = await this.call('GET', `/teams/${encodeURIComponent(teamId)}`);
+    if (r.status === 404 || r.status === 403) return null;
+    if (r.status !== 200) throw this.failure('GET', '/teams/{id}', r);
+    return this.parse(team, 'GET', '/teams/{id}', r.json);
+  }
+
+  /** @inheritdoc */
+  getServerLimits(): Promise<MmServerLimits> {
+    return this.ok(limits, 'GET', '/limits/server');
+  }
+
+  /** @inheritdoc */
+  getConfig(): Promise<Record<string, unknown>> {
+    return this.ok(z.record(z.string(), z.unknown()), 'GET', '/config');
+  }
+
+  /** @inheritdoc */
+  getUserByUsername(username: string): Promise<MmUser | null> {
+    return this.maybe(user, 'GET', `/users/username/${encodeURIComponent(username)}`);
+  }
+
+  /** @inheritdoc */
+  createUser(input: NewMmUser): Promise<MmUser> {
+    return this.ok(user, 'POST', '/users', { ...input, email_verified: true });
+  }
+
+  /** @inheritdoc */
+  async setUserActive(userId: string, active: boolean): Promise<void> {
+    await this.ok(z.unknown(), 'PUT', `/users/${encodeURIComponent(userId)}/active`, { active });
+  }
+
+  /** @inheritdoc */
+  async addTeamMember(teamId: string, userId: string): Promise<void> {
+    await this.ok(z.unknown(), 'POST', `/teams/${encodeURIComponent(teamId)}/members`, { team_id: teamId, user_id: userId });
+  }
+
+  /** @inheritdoc */
+  getChannelByName(teamId: string, name: string): Promise<MmChannel | null> {
+    return this.maybe(channel, 'GET', `/teams/${encodeURIComponent(teamId)}/channels/name/${encodeURIComponent(name)}?include_deleted=true`);
+  }
+
+  /** @inheritdoc */
+  createChannel(input: NewMmChannel): Promise<MmChannel> {
+    return this.ok(channel, 'POST', '/channels', input);
+  }
+
+  /** @inheritdoc */
+  async restoreChannel(channelId: string): Promise<void> {
+    await this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/restore`);
+  }
+
+  /** @inheritdoc */
+  async addChannelMembers(channelId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/members`, { user_ids: userIds });
+  }
+
+  /** @inheritdoc */
+  async createPost(channelId: string, message: string): Promise<void> {
+    await this.ok(z.unknown(), 'POST', '/posts', { channel_id: channelId, message });
+  }
+
+  /** @inheritdoc */
+  async createUserAccessToken(userId: string, description: string): Promise<MmUserAccessToken & { token: string }> {
+    return this.ok(accessToken.extend({ token: z.string().min(1) }), 'POST', `/users/${encodeURIComponent(userId)}/tokens`, { description });
+  }
+
+  /** @inheritdoc */
+  getUserAccessTokens(userId: string, page: number, perPage: number): Promise<MmUserAccessToken[]> {
+    return this.ok(z.array(accessToken), 'GET', `/users/${encodeURIComponent(userId)}/tokens?page=${page}&per_page=${perPage}`);
+  }
+
+  /** @inheritdoc */
+  getAllUserAccessTokens(page: number, perPage: number): Promise<MmUserAccessToken[]> {
+    return this.ok(z.array(accessToken), 'GET', `/users/tokens?page=${page}&per_page=${perPage}`);
+  }
+
+  /** @inheritdoc */
+  async revokeUserAccessToken(tokenId: string): Promise<void> {
+    await this.ok(z.unknown(), 'POST', '/users/tokens/revoke', { token_id: tokenId });
+  }
+}

@@ -1,0 +1,231 @@
+// An in-memory MattermostAdmin for unit tests: same contract as the real one, inspectable state.
+import {
+  MattermostError,
+  type MattermostAdmin,
+  type MmChannel,
+  type MmServerLimits,
+  type MmTeam,
+  type MmUser,
+  type MmUserAccessToken,
+  type NewMmChannel,
+  type NewMmUser,
+} from './mattermost-admin';
+
+let counter = 0;
+/** A fake 26-character Mattermost id. */
+function newId(): string {
+  counter += 1;
+  return `${Date.now().toString(36)}${counter.toString(36)}`.padEnd(26, 'x').slice(0, 26).toLowerCase();
+}
+
+/** A post recorded by {@link MemoryMattermostAdmin}. */
+export interface MemoryPost {
+  channelId: string;
+  message: string;
+}
+
+/**
+ * In-memory {@link MattermostAdmin}. Seed it with a team, an admin and agents; it records users,
+ * channels, memberships, posts and tokens so tests can assert on them. Set `failWith` to make
+ * every call fail (e.g. to test error bodies), and `calls` counts calls per method.
+ *
+ * @example
+ * ```ts
+ * const mm = new MemoryMattermostAdmin({ teamId: 'team…', agentIds: ['agent…'] });
+ * const companion = createCompanion(config, { admin: mm, logger: silentLogger });
+ * ```
+ */
+export class MemoryMattermostAdmin implements MattermostAdmin {
+  /** Users by id. */
+  readonly users = new Map<string, MmUser & { password: string; first_name?: string; nickname?: string }>();
+  /** Teams by id, with member ids. */
+  readonly teams = new Map<string, MmTeam & { members: Set<string> }>();
+  /** Channels by id, with member ids. */
+  readonly channels = new Map<string, MmChannel & { members: Set<string> }>();
+  /** Every post, in order. */
+  readonly posts: MemoryPost[] = [];
+  /** Access tokens by id (with their secret). */
+  readonly tokens = new Map<string, MmUserAccessToken & { token: string }>();
+  /** Number of calls per method name. */
+  readonly calls = new Map<string, number>();
+  /** When set, every call throws it. */
+  failWith: Error | undefined;
+  /** Server configuration returned by getConfig. */
+  config: Record<string, unknown> = {};
+  /** Value of maxUsersHardLimit (250 like unlicensed Team Edition). */
+  hardLimit = 250;
+  /** The admin user. */
+  readonly admin: MmUser;
+  /** The admin token value. */
+  readonly adminToken = 'admin-token-0000000000000000';
+
+  constructor(seed: { teamId: string; teamName?: string; agentIds?: string[]; inboxChannelId?: string }) {
+    this.admin = { id: newId(), username: 'porthole-admin', delete_at: 0, roles: 'system_user system_admin' };
+    this.users.set(this.admin.id, { ...this.admin, password: '' });
+    this.teams.set(seed.teamId, { id: seed.teamId, name: seed.teamName ?? 'support', display_name: 'Support', members: new Set([this.admin.id]) });
+    for (const id of seed.agentIds ?? []) {
+      this.users.set(id, { id, username: `agent-${id.slice(0, 4)}`, delete_at: 0, roles: 'system_user', password: '' });
+      this.teams.get(seed.teamId)!.members.add(id);
+    }
+    if (seed.inboxChannelId) {
+      this.channels.set(seed.inboxChannelId, {
+        id: seed.inboxChannelId, name: 'inbox', team_id: seed.teamId, type: 'P', delete_at: 0, members: new Set([this.admin.id]),
+      });
+    }
+  }
+
+  private count(name: string): void {
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+    if (this.failWith) throw this.failWith;
+  }
+
+  private publicUser(u: MmUser): MmUser {
+    return { id: u.id, username: u.username, delete_at: u.delete_at, roles: u.roles };
+  }
+
+  /** @inheritdoc */
+  async ping(): Promise<void> {
+    this.count('ping');
+  }
+
+  /** @inheritdoc */
+  async getAdminUser(): Promise<MmUser> {
+    this.count('getAdminUser');
+    return this.publicUser(this.admin);
+  }
+
+  /** @inheritdoc */
+  async getUserForToken(token: string): Promise<MmUser | null> {
+    this.count('getUserForToken');
+    if (token === this.adminToken) return this.publicUser(this.admin);
+    const t = [...this.tokens.values()].find((x) => x.token === token && x.is_active);
+    const u = t && this.users.get(t.user_id);
+    return u && !u.delete_at ? this.publicUser(u) : null;
+  }
+
+  /** @inheritdoc */
+  async getTeam(teamId: string): Promise<MmTeam | null> {
+    this.count('getTeam');
+    const t = this.teams.get(teamId);
+    return t ? { id: t.id, name: t.name, display_name: t.display_name } : null;
+  }
+
+  /** @inheritdoc */
+  async getServerLimits(): Promise<MmServerLimits> {
+    this.count('getServerLimits');
+    const active = [...this.users.values()].filter((u) => !u.delete_at).length;
+    return { activeUserCount: active, maxUsersLimit: 200, maxUsersHardLimit: this.hardLimit };
+  }
+
+  /** @inheritdoc */
+  async getConfig(): Promise<Record<string, unknown>> {
+    this.count('getConfig');
+    return this.config;
+  }
+
+  /** @inheritdoc */
+  async getUserByUsername(username: string): Promise<MmUser | null> {
+    this.count('getUserByUsername');
+    const u = [...this.users.values()].find((x) => x.username === username);
+    return u ? this.publicUser(u) : null;
+  }
+
+  /** @inheritdoc */
+  async createUser(input: NewMmUser): Promise<MmUser> {
+    this.count('createUser');
+    if ([...this.users.values()].some((x) => x.username === input.username)) {
+      throw new MattermostError(400, 'app.user.save.username_exists.app_error', 'An account with that username already exists.');
+    }
+    const u = { id: newId(), username: input.username, delete_at: 0, roles: 'system_user', password: input.password, first_name: input.first_name, nickname: input.nickname };
+    this.users.set(u.id, u);
+    return this.publicUser(u);
+  }
+
+  /** @inheritdoc */
+  async setUserActive(userId: string, active: boolean): Promise<void> {
+    this.count('setUserActive');
+    const u = this.users.get(userId);
+    if (!u) throw new MattermostError(404, 'app.user.missing_account.const', 'Unable to find the user.');
+    u.delete_at = active ? 0 : Date.now();
+  }
+
+  /** @inheritdoc */
+  async addTeamMember(teamId: string, userId: string): Promise<void> {
+    this.count('addTeamMember');
+    const t = this.teams.get(teamId);
+    if (!t) throw new MattermostError(404, 'app.team.get.find.app_error', 'team not found');
+    t.members.add(userId);
+  }
+
+  /** @inheritdoc */
+  async getChannelByName(teamId: string, name: string): Promise<MmChannel | null> {
+    this.count('getChannelByName');
+    const c = [...this.channels.values()].find((x) => x.team_id === teamId && x.name === name);
+    return c ? this.publicChannel(c) : null;
+  }
+
+  private publicChannel(c: MmChannel): MmChannel {
+    return { id: c.id, name: c.name, team_id: c.team_id, type: c.type, delete_at: c.delete_at };
+  }
+
+  /** @inheritdoc */
+  async createChannel(input: NewMmChannel): Promise<MmChannel> {
+    this.count('createChannel');
+    if ([...this.channels.values()].some((x) => x.team_id === input.team_id && x.name === input.name)) {
+      throw new MattermostError(400, 'store.sql_channel.save_channel.exists.app_error', 'A channel with that name already exists on the same team.');
+    }
+    const c = { id: newId(), name: input.name, team_id: input.team_id, type: input.type, delete_at: 0, members: new Set([this.admin.id]) };
+    this.channels.set(c.id, c);
+    return this.publicChannel(c);
+  }
+
+  /** @inheritdoc */
+  async restoreChannel(channelId: string): Promise<void> {
+    this.count('restoreChannel');
+    const c = this.channels.get(channelId);
+    if (c) c.delete_at = 0;
+  }
+
+  /** @inheritdoc */
+  async addChannelMembers(channelId: string, userIds: string[]): Promise<void> {
+    this.count('addChannelMembers');
+    const c = this.channels.get(channelId);
+    if (!c) throw new MattermostError(404, 'app.channel.get.existing.app_error', 'channel not found');
+    for (const id of userIds) c.members.add(id);
+  }
+
+  /** @inheritdoc */
+  async createPost(channelId: string, message: string): Promise<void> {
+    this.count('createPost');
+    this.posts.push({ channelId, message });
+  }
+
+  /** @inheritdoc */
+  async createUserAccessToken(userId: string, description: string): Promise<MmUserAccessToken & { token: string }> {
+    this.count('createUserAccessToken');
+    const t = { id: newId(), user_id: userId, description, is_active: true, token: newId() };
+    this.tokens.set(t.id, t);
+    return { ...t };
+  }
+
+  /** @inheritdoc */
+  async getUserAccessTokens(userId: string, page: number, perPage: number): Promise<MmUserAccessToken[]> {
+    this.count('getUserAccessTokens');
+    return [...this.tokens.values()]
+      .filter((t) => t.user_id === userId)
+      .slice(page * perPage, (page + 1) * perPage)
+      .map(({ token: _secret, ...rest }) => rest);
+  }
+
+  /** @inheritdoc */
+  async getAllUserAccessTokens(page: number, perPage: number): Promise<MmUserAccessToken[]> {
+    this.count('getAllUserAccessTokens');
+    return [...this.tokens.values()].slice(page * perPage, (page + 1) * perPage).map(({ token: _secret, ...rest }) => rest);
+  }
+
+  /** @inheritdoc */
+  async revokeUserAccessToken(tokenId: string): Promise<void> {
+    this.count('revokeUserAccessToken');
+    if (!this.tokens.delete(tokenId)) throw new MattermostError(404, 'app.user_access_token.get_by_user.app_error', 'token not found');
+  }
+}

@@ -1,0 +1,193 @@
+import C4 from '@mattermost/client/lib/client4';
+import ReconnectingWebSocket from 'reconnecting-websocket';
+import {
+  TransportError,
+  type ChatMessage,
+  type ChatPage,
+  type ConnectionState,
+  type Session,
+  type Transport,
+  type TransportEvent,
+} from './transport.js';
+import { safeJson, toMessage, toMessages, toPage, wsFrame } from './wire.js';
+
+// @mattermost/client is CommonJS with `exports.default`; depending on the bundler's interop the
+// default import is the class or the module object.
+const Client4 = ((C4 as unknown as { default?: typeof C4 }).default ?? C4) as typeof C4;
+
+/** Options mainly for tests. */
+export interface MattermostTransportOptions {
+  /** WebSocket constructor (defaults to the browser's). */
+  WebSocket?: typeof WebSocket;
+  /** Interval of application-level pings that detect dead sockets, ms. */
+  pingInterval?: number;
+}
+
+function fail(e: unknown): never {
+  const s = (e as { status_code?: number } | null)?.status_code;
+  const msg = (e as Error | null)?.message ?? String(e);
+  throw new TransportError(
+    !s ? 'network' : s === 401 ? 'auth' : s === 429 || s >= 500 ? 'unavailable' : 'rejected',
+    msg,
+    s,
+  );
+}
+
+/**
+ * The production transport: Mattermost's REST API through Client4 with the visitor's token,
+ * and one WebSocket to `/api/v4/websocket` through reconnecting-websocket. The token never
+ * goes into a URL: the socket authenticates with an `authentication_challenge` after it opens
+ * (browsers cannot set headers on a WebSocket).
+ */
+export class MattermostTransport implements Transport {
+  #c = new Client4();
+  #s: Session;
+  #ws?: ReconnectingWebSocket;
+  #seq = 0;
+  #l = new Set<(e: TransportEvent) => void>();
+  #closes = 0;
+  #state?: ConnectionState;
+  #ping?: ReturnType<typeof setInterval>;
+  #awaitingPong = false;
+  #o: MattermostTransportOptions;
+
+  constructor(session: Session, options: MattermostTransportOptions = {}) {
+    this.#s = session;
+    this.#o = options;
+    this.#c.setUrl(session.serverUrl.replace(/\/+$/, ''));
+    this.#c.setToken(session.token);
+    // Token auth only: never send the site's or Mattermost's cookies along.
+    this.#c.setIncludeCookies(false);
+  }
+
+  setToken(token: string): void {
+    this.#s = { ...this.#s, token };
+    this.#c.setToken(token);
+  }
+
+  async latest(perPage: number): Promise<ChatPage> {
+    return toPage(await this.#c.getPosts(this.#s.channelId, 0, perPage, false).catch(fail), this.#s.channelId, perPage);
+  }
+
+  async before(postId: string, perPage: number): Promise<ChatPage> {
+    const raw = await this.#c.getPostsBefore(this.#s.channelId, postId, 0, perPage, false).catch(fail);
+    return toPage(raw, this.#s.channelId, perPage);
+  }
+
+  async since(since: number): Promise<ChatMessage[]> {
+    return toMessages(await this.#c.getPostsSince(this.#s.channelId, since, false).catch(fail), this.#s.channelId);
+  }
+
+  async send({ clientId, text }: { clientId: string; text: string }): Promise<ChatMessage> {
+    const raw = await this.#c
+      .createPost({
+        channel_id: this.#s.channelId,
+        message: text,
+        // pending_post_id de-duplicates repeats for ~30 s on the server; the prop survives for
+        // good so a late resend can be checked against the channel first.
+        pending_post_id: clientId,
+        props: { porthole_client_id: clientId },
+      } as unknown as Parameters<InstanceType<typeof Client4>['createPost']>[0])
+      .catch(fail);
+    const m = toMessage(raw, this.#s.channelId);
+    if (!m) throw new TransportError('invalid', 'expected the created post in the response');
+    return m;
+  }
+
+  async names(userIds: string[]): Promise<Record<string, string>> {
+    const users = (await this.#c.getProfilesByIds(userIds).catch(fail)) as unknown;
+    const out: Record<string, string> = {};
+    if (Array.isArray(users))
+      for (const u of users) {
+        if (!u || typeof u.id !== 'string') continue;
+        const full = [u.first_name, u.last_name].filter((x) => typeof x === 'string' && x).join(' ');
+        const name = (typeof u.nickname === 'string' && u.nickname) || full || u.username;
+        if (typeof name === 'string' && name) out[u.id] = name;
+      }
+    return out;
+  }
+
+  typing(): void {
+    this.#send('user_typing', { channel_id: this.#s.channelId, parent_id: '' });
+  }
+
+  subscribe(listener: (event: TransportEvent) => void): () => void {
+    this.#l.add(listener);
+    return () => this.#l.delete(listener);
+  }
+
+  connect(): void {
+    if (this.#ws) return;
+    const url = this.#s.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + '/api/v4/websocket';
+    const ws = (this.#ws = new ReconnectingWebSocket(url, [], {
+      WebSocket: this.#o.WebSocket,
+      minReconnectionDelay: 1000 + Math.random() * 3000,
+      maxReconnectionDelay: 30000,
+      connectionTimeout: 8000,
+    }));
+    this.#status('connecting');
+    ws.addEventListener('open', () => {
+      this.#seq = 0;
+      this.#send('authentication_challenge', { token: this.#s.token });
+    });
+    ws.addEventListener('message', (e) => this.#frame(e.data));
+    ws.addEventListener('close', () => {
+      // Three closes without a successful hello in between: call it offline (the socket keeps
+      // retrying in the background; the health controller shows the fallback meanwhile).
+      this.#status(++this.#closes >= 3 ? 'offline' : 'reconnecting');
+    });
+    const every = this.#o.pingInterval ?? 30000;
+    this.#ping = setInterval(() => {
+      if (this.#state !== 'online') return;
+      if (this.#awaitingPong) return ws.reconnect();
+      this.#awaitingPong = true;
+      this.#send('ping', {});
+    }, every);
+  }
+
+  disconnect(): void {
+    clearInterval(this.#ping);
+    this.#ws?.close();
+    this.#ws = undefined;
+    this.#state = undefined;
+  }
+
+  #send(action: string, data: Record<string, unknown>): void {
+    if (this.#ws?.readyState === 1) this.#ws.send(JSON.stringify({ seq: ++this.#seq, action, data }));
+  }
+
+  #emit(e: TransportEvent): void {
+    for (const l of this.#l) l(e);
+  }
+
+  #status(s: ConnectionState): void {
+    if (s === this.#state) return;
+    this.#state = s;
+    this.#emit({ type: 'status', status: s });
+  }
+
+  #frame(text: unknown): void {
+    const r = wsFrame.safeParse(typeof text === 'string' ? safeJson(text) : undefined);
+    if (!r.success) return;
+    const { event, data, broadcast, seq_reply } = r.data;
+    if (seq_reply !== undefined) this.#awaitingPong = false;
+    if (event === 'hello') {
+      this.#closes = 0;
+      this.#awaitingPong = false;
+      this.#status('online');
+      return;
+    }
+    if (!event || !data || broadcast?.channel_id !== this.#s.channelId) return;
+    if (event === 'typing') {
+      if (typeof data.user_id === 'string' && data.user_id !== this.#s.userId)
+        this.#emit({ type: 'typing', userId: data.user_id });
+      return;
+    }
+    const type = event === 'posted' ? 'posted' : event === 'post_edited' ? 'edited' : event === 'post_deleted' ? 'deleted' : undefined;
+    const message = type && toMessage(data.post, this.#s.channelId);
+    if (type && message) this.#emit({ type, message: type === 'deleted' ? { ...message, deleted: true } : message });
+  }
+}
+
+/** The default factory: one MattermostTransport per session. */
+export const mattermostTransport = (session: Session): Transport => new MattermostTransport(session);

@@ -1,0 +1,96 @@
+/**
+ * The widget's own view of a chat backend. Everything above `src/transport/` speaks only
+ * these types; implementations validate wire data before it crosses this boundary.
+ */
+
+/** A message in the conversation, as the widget sees it. */
+export interface ChatMessage {
+  /** Server id of the post. */
+  id: string;
+  /** The id the sending widget gave the message before sending it, if any. */
+  clientId?: string;
+  /** Author's user id. */
+  userId: string;
+  /** Plain text as written. */
+  text: string;
+  /** Creation time, ms since epoch (server clock). */
+  createAt: number;
+  /** Last change (edit, delete), ms since epoch (server clock). */
+  updateAt: number;
+  /** The post was deleted. */
+  deleted: boolean;
+  /** The post was edited after it was sent. */
+  edited: boolean;
+}
+
+/** A page of history, oldest first. */
+export interface ChatPage {
+  messages: ChatMessage[];
+  /** Older messages exist before the first one of this page. */
+  hasMore: boolean;
+}
+
+/** State of the live connection. */
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+/** Something the live connection reported. */
+export type TransportEvent =
+  | { type: 'posted' | 'edited' | 'deleted'; message: ChatMessage }
+  | { type: 'typing'; userId: string }
+  | { type: 'status'; status: ConnectionState };
+
+/** What the companion endpoint (or the host's `getToken()`) hands the widget. */
+export interface Session {
+  serverUrl: string;
+  token: string;
+  /** Expiry, ms since epoch. */
+  expiresAt: number;
+  userId: string;
+  channelId: string;
+}
+
+/** Why a transport call failed. `network` and `unavailable` are worth retrying. */
+export type TransportErrorKind = 'network' | 'unavailable' | 'auth' | 'rejected' | 'invalid';
+
+/** A failed transport call, classified. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/** True when trying the same call later may succeed. */
+export const isRetryable = (e: unknown): boolean =>
+  !(e instanceof TransportError) || e.kind === 'network' || e.kind === 'unavailable';
+
+/** A chat backend bound to one session (one visitor, one conversation channel). */
+export interface Transport {
+  /** Open the live connection. Status changes arrive as `status` events. */
+  connect(): void;
+  /** Close the live connection for good and drop listeners' socket. */
+  disconnect(): void;
+  /** Use a refreshed token for the next requests and the next socket authentication. */
+  setToken(token: string): void;
+  /** The newest `perPage` messages. */
+  latest(perPage: number): Promise<ChatPage>;
+  /** `perPage` messages older than `postId`. */
+  before(postId: string, perPage: number): Promise<ChatPage>;
+  /** Every message created, edited or deleted after `since` (ms, server clock). */
+  since(since: number): Promise<ChatMessage[]>;
+  /** Post a message. `clientId` makes repeats of the same send idempotent. */
+  send(message: { clientId: string; text: string }): Promise<ChatMessage>;
+  /** Tell the other side the visitor is typing. Best effort. */
+  typing(): void;
+  /** Display names by user id. */
+  names(userIds: string[]): Promise<Record<string, string>>;
+  /** Listen to live events. Returns the unsubscribe function. */
+  subscribe(listener: (event: TransportEvent) => void): () => void;
+}
+
+/** Builds the transport for a session. */
+export type TransportFactory = (session: Session) => Transport;

@@ -1,0 +1,76 @@
+import * as z from 'zod/mini';
+import { TransportError, type ChatMessage, type ChatPage } from './transport.js';
+
+// Mattermost wire shapes (public/model/post.go, post_list.go, websocket_message.go), reduced to
+// the fields the widget reads. Unknown keys are dropped; anything malformed is rejected.
+const post = z.object({
+  id: z.string(),
+  create_at: z.number(),
+  update_at: z.number(),
+  delete_at: z.optional(z.number()),
+  edit_at: z.optional(z.number()),
+  user_id: z.string(),
+  channel_id: z.string(),
+  message: z.string(),
+  type: z.optional(z.string()),
+  props: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+});
+
+const postList = z.object({
+  order: z.array(z.string()),
+  posts: z.record(z.string(), z.unknown()),
+});
+
+export const wsFrame = z.object({
+  event: z.optional(z.string()),
+  data: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+  broadcast: z.optional(z.nullable(z.object({ channel_id: z.optional(z.string()) }))),
+  seq_reply: z.optional(z.number()),
+  status: z.optional(z.string()),
+});
+
+/** A validated post of `channelId` as a ChatMessage; undefined for system posts and junk. */
+export function toMessage(raw: unknown, channelId: string): ChatMessage | undefined {
+  const r = post.safeParse(typeof raw === 'string' ? safeJson(raw) : raw);
+  if (!r.success) return undefined;
+  const p = r.data;
+  // System posts (joins, header changes…) are not part of the visitor's conversation.
+  if (p.channel_id !== channelId || p.type?.startsWith('system_')) return undefined;
+  const cid = p.props?.porthole_client_id;
+  return {
+    id: p.id,
+    clientId: typeof cid === 'string' ? cid : undefined,
+    userId: p.user_id,
+    text: p.message,
+    createAt: p.create_at,
+    updateAt: Math.max(p.update_at, p.delete_at ?? 0),
+    deleted: (p.delete_at ?? 0) > 0,
+    edited: (p.edit_at ?? 0) > 0,
+  };
+}
+
+/** A validated post list, oldest first. */
+export function toMessages(raw: unknown, channelId: string): ChatMessage[] {
+  const r = postList.safeParse(raw);
+  if (!r.success) throw new TransportError('invalid', 'expected a Mattermost post list {order, posts}');
+  const out: ChatMessage[] = [];
+  for (const id of r.data.order) {
+    const m = toMessage(r.data.posts[id], channelId);
+    if (m) out.unshift(m);
+  }
+  return out.sort((a, b) => a.createAt - b.createAt);
+}
+
+/** A page: Mattermost has no "has more" flag, a full page means there may be more. */
+export function toPage(raw: unknown, channelId: string, perPage: number): ChatPage {
+  const order = (raw as { order?: unknown[] } | undefined)?.order;
+  return { messages: toMessages(raw, channelId), hasMore: (order?.length ?? 0) >= perPage };
+}
+
+export function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
