@@ -1,0 +1,106 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { backoff, systemClock, type Clock } from './clock.js';
+
+export interface HealthOptions {
+  /** Checks whether the companion and Mattermost answer; rejects when they do not. */
+  probe: () => Promise<void>;
+  /** The breaker closed again after being open. */
+  onRecover?: () => void;
+  clock?: Clock;
+  /** Consecutive failures that open the breaker (default 3). */
+  threshold?: number;
+}
+
+/**
+ * A circuit breaker over the companion endpoint and Mattermost. Failures are reported to it;
+ * after `threshold` in a row (or one decisive failure, such as auth giving up after its own
+ * retries) it opens, which shows the fallback UI and makes the outbox wait. While failing it
+ * keeps probing with capped exponential backoff and jitter, and closes by itself when a probe
+ * (or any reported success) shows the service is back. Never renders.
+ *
+ * @example
+ * const health = new HealthController(this, { probe: () => this.start() });
+ * health.failure(); // …three times: health.open === true
+ */
+export class HealthController implements ReactiveController {
+  #host: ReactiveControllerHost;
+  #o: HealthOptions;
+  #clock: Clock;
+  #fails = 0;
+  #open = false;
+  #timer?: unknown;
+  #probes = 0;
+  #gen = 0;
+  #connected = false;
+
+  constructor(host: ReactiveControllerHost, options: HealthOptions) {
+    this.#host = host;
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    host.addController(this);
+  }
+
+  /** The breaker is open: the service is considered unreachable. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  hostConnected(): void {
+    this.#connected = true;
+    if (this.#fails) this.#schedule();
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#gen++;
+  }
+
+  /** Something worked: close the breaker. */
+  success(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#gen++;
+    this.#fails = this.#probes = 0;
+    if (!this.#open) return;
+    this.#open = false;
+    this.#host.requestUpdate();
+    this.#o.onRecover?.();
+  }
+
+  /** Something failed; `decisive` opens the breaker at once. Schedules a probe. */
+  failure(decisive = false): void {
+    this.#fails++;
+    if (!this.#open && (decisive || this.#fails >= (this.#o.threshold ?? 3))) {
+      this.#open = true;
+      this.#host.requestUpdate();
+    }
+    this.#schedule();
+  }
+
+  /** Probes now (the fallback's retry button). */
+  retry(): Promise<void> {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return this.#probe();
+  }
+
+  #schedule(): void {
+    if (!this.#connected || this.#timer !== undefined) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.#probe();
+    }, backoff(this.#clock, this.#probes++, 1000, 30000));
+  }
+
+  async #probe(): Promise<void> {
+    const gen = this.#gen;
+    try {
+      await this.#o.probe();
+      if (gen === this.#gen) this.success();
+    } catch {
+      if (gen === this.#gen) this.failure();
+    }
+  }
+}

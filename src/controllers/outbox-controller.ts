@@ -1,0 +1,235 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import * as z from 'zod/mini';
+import { isRetryable, type ChatMessage, type Transport } from '../transport/transport.js';
+import { backoff, systemClock, type Clock } from './clock.js';
+
+/** A message the visitor wrote that the server has not confirmed yet. */
+export interface OutboxItem {
+  /** Given before the first send; the server sees it as `pending_post_id` and `props.porthole_client_id`. */
+  clientId: string;
+  text: string;
+  createdAt: number;
+  /** `sending` is retried by itself; `failed` waits for the visitor's retry. */
+  state: 'sending' | 'failed';
+  /** When the first send was attempted (client clock). */
+  triedAt?: number;
+}
+
+const stored = z.array(
+  z.object({
+    clientId: z.string(),
+    text: z.string(),
+    createdAt: z.number(),
+    state: z.enum(['sending', 'failed']),
+    triedAt: z.optional(z.number()),
+  }),
+);
+
+export interface OutboxOptions {
+  clock?: Clock;
+  /** Storage for the queue (default localStorage; null keeps it in memory). */
+  storage?: Storage | null;
+  /** The server confirmed a message. */
+  onSent?: (m: ChatMessage) => void;
+  /** A send failed (the item stays queued or becomes `failed`). */
+  onError?: (e: unknown, item: OutboxItem) => void;
+  /** Tries before an item becomes `failed` (default 3). */
+  maxTries?: number;
+}
+
+/** How long Mattermost de-duplicates `pending_post_id` (30 s), minus a margin. */
+const DEDUPE_WINDOW = 25000;
+/** How many recent posts are searched for a client id before a late resend. */
+const RECENT = 100;
+
+/**
+ * The visitor's unsent messages. Every message gets a client id (crypto.randomUUID) before it
+ * is sent. The queue is persisted in localStorage under the visitor's Mattermost user id — but
+ * only once `persist` is set (after the visitor opened the chat) — so a reload or a crash loses
+ * nothing. Resends are idempotent: within Mattermost's ~30 s `pending_post_id` window the
+ * server de-duplicates; after it, the channel's recent posts are checked for the client id
+ * first. Never renders.
+ *
+ * @example
+ * const outbox = new OutboxController(this, { onSent: (m) => conversation.merge([m], false) });
+ * outbox.attach(transport, session.userId);
+ * outbox.enqueue('Hello');
+ */
+export class OutboxController implements ReactiveController {
+  #host: ReactiveControllerHost;
+  #o: OutboxOptions;
+  #clock: Clock;
+  #t?: Transport;
+  #user?: string;
+  #items: OutboxItem[] = [];
+  #flight = new Set<string>();
+  #tries = new Map<string, number>();
+  #timer?: unknown;
+  #persist = false;
+  #gen = 0;
+
+  constructor(host: ReactiveControllerHost, options: OutboxOptions = {}) {
+    this.#host = host;
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    host.addController(this);
+  }
+
+  /** Unconfirmed messages, oldest first. */
+  get items(): readonly OutboxItem[] {
+    return this.#items;
+  }
+
+  /** Whether the queue may be written to storage (set once the visitor opened the chat). */
+  get persist(): boolean {
+    return this.#persist;
+  }
+  set persist(on: boolean) {
+    this.#persist = on;
+    this.#save();
+  }
+
+  hostConnected(): void {
+    this.flush();
+  }
+
+  hostDisconnected(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#gen++;
+    this.#flight.clear();
+  }
+
+  /** Sends through `t` as `userId`, restoring that visitor's persisted queue first. */
+  attach(t: Transport | undefined, userId?: string): void {
+    this.#gen++;
+    this.#flight.clear();
+    this.#t = t;
+    if (userId && userId !== this.#user) {
+      this.#user = userId;
+      const have = new Set(this.#items.map((i) => i.clientId));
+      const saved = this.#load().filter((i) => !have.has(i.clientId));
+      this.#items = [...saved, ...this.#items];
+      this.#save();
+    }
+    this.#host.requestUpdate();
+    this.flush();
+  }
+
+  /** Queues `text` and starts sending it. */
+  enqueue(text: string): OutboxItem {
+    const item: OutboxItem = { clientId: crypto.randomUUID(), text, createdAt: this.#clock.now(), state: 'sending' };
+    this.#items = [...this.#items, item];
+    this.#save();
+    this.#host.requestUpdate();
+    this.flush();
+    return item;
+  }
+
+  /** Tries a failed message again. */
+  retry(clientId: string): void {
+    this.#update(clientId, { state: 'sending' });
+    this.#tries.delete(clientId);
+    this.flush();
+  }
+
+  /** Sends every `sending` item that is not already in flight. */
+  flush(): void {
+    this.#clock.clearTimeout(this.#timer);
+    if (this.#t) for (const i of this.#items) if (i.state === 'sending' && !this.#flight.has(i.clientId)) void this.#send(i, this.#t);
+  }
+
+  /** The server's copy of a queued message showed up (live, or in a resync). */
+  confirm(m: ChatMessage): void {
+    if (m.clientId && this.#items.some((i) => i.clientId === m.clientId)) this.#remove(m.clientId);
+  }
+
+  /** Forgets the queue and its stored copy (logout). */
+  clear(): void {
+    try {
+      if (this.#user) this.#storage?.removeItem(this.#key);
+    } catch {
+      /* storage unavailable */
+    }
+    this.#items = [];
+    this.#user = undefined;
+    this.#gen++;
+    this.#host.requestUpdate();
+  }
+
+  async #send(item: OutboxItem, t: Transport): Promise<void> {
+    const { clientId } = item;
+    const gen = this.#gen;
+    this.#flight.add(clientId);
+    try {
+      let m: ChatMessage | undefined;
+      if (item.triedAt !== undefined && this.#clock.now() - item.triedAt > DEDUPE_WINDOW) {
+        // Past the server's de-duplication window: the first try may have landed with its ack
+        // lost. Look before posting again.
+        m = (await t.latest(RECENT)).messages.find((p) => p.clientId === clientId);
+      } else if (item.triedAt === undefined) this.#update(clientId, { triedAt: this.#clock.now() });
+      m ??= await t.send({ clientId, text: item.text });
+      if (gen !== this.#gen) return;
+      this.#remove(clientId);
+      this.#o.onSent?.(m);
+    } catch (e) {
+      if (gen !== this.#gen) return;
+      const n = (this.#tries.get(clientId) ?? 0) + 1;
+      this.#tries.set(clientId, n);
+      const give = !isRetryable(e) || n >= (this.#o.maxTries ?? 3);
+      if (give) this.#update(clientId, { state: 'failed' });
+      else {
+        this.#clock.clearTimeout(this.#timer);
+        this.#timer = this.#clock.setTimeout(() => this.flush(), backoff(this.#clock, n));
+      }
+      this.#o.onError?.(e, item);
+    } finally {
+      if (gen === this.#gen) this.#flight.delete(clientId);
+    }
+  }
+
+  #update(clientId: string, patch: Partial<OutboxItem>): void {
+    this.#items = this.#items.map((i) => (i.clientId === clientId ? { ...i, ...patch } : i));
+    this.#save();
+    this.#host.requestUpdate();
+  }
+
+  #remove(clientId: string): void {
+    this.#items = this.#items.filter((i) => i.clientId !== clientId);
+    this.#tries.delete(clientId);
+    this.#save();
+    this.#host.requestUpdate();
+  }
+
+  get #storage(): Storage | null {
+    if (this.#o.storage !== undefined) return this.#o.storage;
+    try {
+      return localStorage;
+    } catch {
+      return null;
+    }
+  }
+
+  get #key(): string {
+    return `porthole:outbox:${this.#user}`;
+  }
+
+  #load(): OutboxItem[] {
+    try {
+      const raw = this.#storage?.getItem(this.#key);
+      const r = raw ? stored.safeParse(JSON.parse(raw)) : undefined;
+      return r?.success ? r.data : [];
+    } catch {
+      return [];
+    }
+  }
+
+  #save(): void {
+    if (!this.#persist || !this.#user) return;
+    try {
+      if (this.#items.length) this.#storage?.setItem(this.#key, JSON.stringify(this.#items));
+      else this.#storage?.removeItem(this.#key);
+    } catch {
+      // Full or blocked storage: the queue still lives in memory.
+    }
+  }
+}

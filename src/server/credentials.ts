@@ -1,0 +1,134 @@
+// Short-lived visitor credentials: Mattermost user access tokens with an expiry the companion
+// enforces itself (Mattermost's tokens never expire; see docs/companion.md for why tokens).
+import type { Logger } from './logger';
+import type { MattermostAdmin, MmUserAccessToken } from './mattermost-admin';
+import { MattermostError } from './mattermost-admin';
+
+/** Marker at the start of the description of every token the companion mints. */
+export const CREDENTIAL_MARKER = 'porthole-visitor';
+
+/** A credential handed to the widget. */
+export interface VisitorCredential {
+  /** The secret token (a Mattermost user access token). */
+  token: string;
+  /** Its id in Mattermost (not secret). */
+  tokenId: string;
+  /** When the companion revokes it, ms since the epoch. */
+  expiresAt: number;
+}
+
+/** Settings of {@link CredentialIssuer}. */
+export interface CredentialIssuerOptions {
+  /** Lifetime of a credential, in seconds. */
+  ttlSeconds: number;
+  /** Live credentials kept per visitor (the new one included). */
+  maxPerVisitor: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** The description stored with a token: the marker and the expiry. */
+export function credentialDescription(expiresAt: number): string {
+  return `${CREDENTIAL_MARKER} exp=${expiresAt}`;
+}
+
+/** The expiry recorded in a token description, or `undefined` when the token is not ours. */
+export function credentialExpiry(description: string): number | undefined {
+  const m = /^porthole-visitor exp=(\d{10,16})$/.exec(description);
+  return m ? Number(m[1]) : undefined;
+}
+
+const PAGE = 200;
+const MAX_PAGES = 500;
+
+/**
+ * Mints, prunes, revokes and sweeps visitor credentials. The expiry lives in Mattermost itself
+ * (in the token's description), so the companion stays stateless: any instance can prune or sweep.
+ */
+export class CredentialIssuer {
+  private readonly admin: MattermostAdmin;
+  private readonly ttlMs: number;
+  private readonly maxPerVisitor: number;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+
+  constructor(admin: MattermostAdmin, options: CredentialIssuerOptions, logger: Logger) {
+    this.admin = admin;
+    this.ttlMs = options.ttlSeconds * 1000;
+    this.maxPerVisitor = options.maxPerVisitor;
+    this.now = options.now ?? Date.now;
+    this.logger = logger;
+  }
+
+  /**
+   * Mints a new credential for a visitor user, then revokes the user's expired credentials and
+   * the oldest ones beyond `maxPerVisitor`.
+   */
+  async mint(userId: string): Promise<VisitorCredential> {
+    const expiresAt = this.now() + this.ttlMs;
+    const created = await this.admin.createUserAccessToken(userId, credentialDescription(expiresAt));
+    await this.prune(userId, created.id);
+    return { token: created.token, tokenId: created.id, expiresAt };
+  }
+
+  /** Revokes every credential the companion minted for a user; returns how many. */
+  async revokeAll(userId: string): Promise<number> {
+    const ours = (await this.listForUser(userId)).filter((t) => credentialExpiry(t.description) !== undefined);
+    await Promise.all(ours.map((t) => this.revoke(t.id)));
+    return ours.length;
+  }
+
+  /**
+   * Revokes every expired credential on the server (all visitors). Run it periodically (the CLI
+   * does, every minute) so a credential never outlives its expiry by more than that period.
+   */
+  async sweepExpired(): Promise<number> {
+    const now = this.now();
+    const expired: string[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const batch = await this.admin.getAllUserAccessTokens(page, PAGE);
+      for (const t of batch) {
+        const exp = credentialExpiry(t.description);
+        if (exp !== undefined && exp <= now) expired.push(t.id);
+      }
+      if (batch.length < PAGE) break;
+    }
+    for (const id of expired) await this.revoke(id);
+    return expired.length;
+  }
+
+  private async listForUser(userId: string): Promise<MmUserAccessToken[]> {
+    const all: MmUserAccessToken[] = [];
+    for (let page = 0; page < 10; page++) {
+      const batch = await this.admin.getUserAccessTokens(userId, page, PAGE);
+      all.push(...batch);
+      if (batch.length < PAGE) break;
+    }
+    return all;
+  }
+
+  private async prune(userId: string, keepId: string): Promise<void> {
+    try {
+      const now = this.now();
+      const ours = (await this.listForUser(userId))
+        .map((t) => ({ id: t.id, exp: credentialExpiry(t.description) }))
+        .filter((t): t is { id: string; exp: number } => t.exp !== undefined && t.id !== keepId);
+      const live = ours.filter((t) => t.exp > now).sort((a, b) => b.exp - a.exp);
+      const doomed = [...ours.filter((t) => t.exp <= now), ...live.slice(Math.max(0, this.maxPerVisitor - 1))];
+      await Promise.all(doomed.map((t) => this.revoke(t.id)));
+    } catch (err) {
+      // The new credential is valid; leftovers are caught by the next mint or the sweep.
+      this.logger.warn({ msg: 'credential pruning failed', userId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async revoke(tokenId: string): Promise<void> {
+    try {
+      await this.admin.revokeUserAccessToken(tokenId);
+    } catch (err) {
+      // Already gone (another instance revoked it): that is the goal.
+      if (err instanceof MattermostError && (err.status === 404 || err.status === 400)) return;
+      throw err;
+    }
+  }
+}
