@@ -74,7 +74,7 @@ const httpUrl = z
 
 const mmId = z.string({ error: 'is required' }).trim().regex(MM_ID, 'must be a Mattermost id (26 lowercase letters and digits)');
 
-const list = (item: z.ZodType<string>, what: string) =>
+const list = (item: z.ZodType<string, string>, what: string) =>
   z
     .string({ error: 'is required' })
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))

@@ -11,11 +11,10 @@ import {
   type NewMmUser,
 } from './mattermost-admin';
 
-let counter = 0;
 /** A fake 26-character Mattermost id. */
 function newId(): string {
-  counter += 1;
-  return `${Date.now().toString(36)}${counter.toString(36)}`.padEnd(26, 'x').slice(0, 26).toLowerCase();
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return [...crypto.getRandomValues(new Uint8Array(26))].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
 /** A post recorded by {@link MemoryMattermostAdmin}. */
@@ -57,7 +56,7 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   /** The admin user. */
   readonly admin: MmUser;
   /** The admin token value. */
-  readonly adminToken = 'admin-token-0000000000000000';
+  readonly adminToken = 'admintoken0000000000000000';
 
   constructor(seed: { teamId: string; teamName?: string; agentIds?: string[]; inboxChannelId?: string }) {
     this.admin = { id: newId(), username: 'porthole-admin', delete_at: 0, roles: 'system_user system_admin' };

@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import http from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createCompanion, loadConfig } from '../../../src/server/index.ts';
+import { createCompanion, loadConfig, silentLogger } from '../../../src/server/index.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../../support/mattermost.ts';
 import { launchChromium } from './browser.ts';
 import { serveStatic } from './static-server.ts';
@@ -69,7 +69,7 @@ export async function startStack(): Promise<Stack> {
     PORTHOLE_COOKIE_SECRET: 'e2e-cookie-secret-e2e-cookie-secret-0123',
     PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
   });
-  const app = createCompanion(config, { log: () => {} } as never);
+  const app = createCompanion(config, { logger: silentLogger });
   const companion = new CompanionServer(getRequestListener(app.fetch) as http.RequestListener);
   await companion.start();
   const pages = await serveStatic(PAGE_PORT, {

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// porthole-server: runs the companion from environment variables, or checks Mattermost (`doctor`).
+import { createCompanion } from './app';
+import { ConfigError, loadConfig } from './config';
+import { formatDoctor, runDoctor } from './doctor';
+import { createJsonLogger } from './logger';
+import { HttpMattermostAdmin } from './mattermost-admin';
+import { serve } from './node';
+
+const USAGE = `Usage: porthole-server [serve|doctor]
+
+  serve   (default) run the companion endpoint
+  doctor  check Mattermost's settings against what Porthole needs, one line per check
+
+Configuration comes from environment variables; see docs/companion.md.`;
+
+/** How often expired visitor credentials are revoked. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const command = argv[0] ?? 'serve';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command !== 'serve' && command !== 'doctor') {
+    process.stderr.write(`porthole-server: unknown command ${JSON.stringify(command)} (expected "serve" or "doctor")\n`);
+    return 1;
+  }
+
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`porthole-server: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`);
+      for (const line of err.problems) process.stderr.write(`  ${line}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const admin = new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token });
+  if (command === 'doctor') {
+    const checks = await runDoctor(admin, config);
+    for (const line of formatDoctor(checks)) process.stdout.write(`${line}\n`);
+    return checks.every((c) => c.ok) ? 0 : 1;
+  }
+
+  const logger = createJsonLogger();
+  const companion = createCompanion(config, { admin, logger });
+  const running = await serve(companion, { port: config.port, host: config.host });
+  logger.info({ msg: 'porthole-server listening', url: running.url, production: config.production, mattermost: config.mattermostUrl, origins: config.allowedOrigins.length });
+
+  const sweep = async () => {
+    try {
+      const revoked = await companion.sweepExpiredCredentials();
+      if (revoked) logger.info({ msg: 'expired credentials revoked', revoked });
+    } catch (err) {
+      logger.warn({ msg: 'credential sweep failed', error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  void sweep();
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+  timer.unref();
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ msg: 'shutting down', signal });
+      clearInterval(timer);
+      running.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // One line, no stack: the operator needs the cause, not our call graph.
+    process.stderr.write(`porthole-server: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

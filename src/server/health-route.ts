@@ -1,0 +1,98 @@
+// GET /healthz (the process is up) and GET /readyz (Mattermost is usable by this companion).
+import { Hono } from 'hono';
+import type { MattermostAdmin } from './mattermost-admin';
+
+/** One readiness check. */
+export interface ReadinessCheck {
+  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom';
+  ok: boolean;
+  /** Safe, short explanation (no Mattermost text in production). */
+  message: string;
+}
+
+/** Body of `GET /readyz`. */
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  checks: ReadinessCheck[];
+  /** Active users and the hard limit (0 = unlimited), when known. */
+  users?: { active: number; limit: number; headroom: number | null };
+}
+
+/** Settings of {@link healthRoutes}. */
+export interface HealthRouteOptions {
+  admin: MattermostAdmin;
+  teamId: string;
+  production: boolean;
+  /** Not ready when fewer user slots than this remain under the hard limit. Default: 1. */
+  minHeadroom?: number;
+}
+
+function reason(err: unknown, production: boolean, generic: string): string {
+  return production ? generic : `${generic}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * Runs the readiness checks in order, stopping at the first that makes the next meaningless:
+ * Mattermost answers its ping; the admin token is valid; the team exists; there is room for at
+ * least `minHeadroom` more active users (unlicensed Team Edition refuses users past 250).
+ */
+export async function checkReadiness(options: HealthRouteOptions): Promise<ReadinessReport> {
+  const { admin, production } = options;
+  const checks: ReadinessCheck[] = [];
+  const done = (users?: ReadinessReport['users']): ReadinessReport => ({
+    status: checks.every((c) => c.ok) ? 'ready' : 'not_ready',
+    checks,
+    ...(users ? { users } : {}),
+  });
+
+  try {
+    await admin.ping();
+    checks.push({ name: 'mattermost_ping', ok: true, message: 'Mattermost answers' });
+  } catch (err) {
+    checks.push({ name: 'mattermost_ping', ok: false, message: reason(err, production, 'Mattermost does not answer its ping') });
+    return done();
+  }
+  try {
+    const me = await admin.getAdminUser();
+    checks.push({ name: 'admin_token', ok: true, message: `token of ${me.username}` });
+  } catch (err) {
+    checks.push({ name: 'admin_token', ok: false, message: reason(err, production, 'the admin token is refused') });
+    return done();
+  }
+  try {
+    const team = await admin.getTeam(options.teamId);
+    checks.push(team ? { name: 'team', ok: true, message: `team ${team.name}` } : { name: 'team', ok: false, message: `team ${options.teamId} not found` });
+  } catch (err) {
+    checks.push({ name: 'team', ok: false, message: reason(err, production, 'the team lookup failed') });
+  }
+  try {
+    const l = await admin.getServerLimits();
+    const limit = l.maxUsersHardLimit;
+    const headroom = limit > 0 ? limit - l.activeUserCount : null;
+    const ok = headroom === null || headroom >= (options.minHeadroom ?? 1);
+    checks.push({
+      name: 'user_headroom',
+      ok,
+      message: headroom === null ? `${l.activeUserCount} active users, no limit` : `${l.activeUserCount} of ${limit} active users (${headroom} left)`,
+    });
+    return done({ active: l.activeUserCount, limit, headroom });
+  } catch (err) {
+    checks.push({ name: 'user_headroom', ok: false, message: reason(err, production, 'the user limits could not be read') });
+    return done();
+  }
+}
+
+/** `GET /healthz` → 200 `{ status: "ok" }`; `GET /readyz` → 200 or 503 with a {@link ReadinessReport}. */
+export function healthRoutes(options: HealthRouteOptions): Hono {
+  const route = new Hono();
+  route.get('/healthz', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ok' });
+  });
+  route.get('/readyz', async (c) => {
+    const report = await checkReadiness(options);
+    c.header('Cache-Control', 'no-store');
+    return c.json(report, report.status === 'ready' ? 200 : 503);
+  });
+  return route;
+}

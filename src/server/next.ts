@@ -1,0 +1,52 @@
+// Next.js (App Router) route handlers and other fetch-style hosts mounted under a path.
+import type { Companion } from './app';
+
+/** A fetch-style route handler. */
+export type RouteHandler = (request: Request) => Promise<Response>;
+
+/** Handlers for every method the companion serves, ready to re-export from a route file. */
+export interface RouteHandlers {
+  GET: RouteHandler;
+  POST: RouteHandler;
+  DELETE: RouteHandler;
+  OPTIONS: RouteHandler;
+}
+
+/**
+ * Returns a request with `basePath` removed from its path, so a companion mounted at
+ * `/api/porthole` sees `/v1/session`.
+ */
+export function stripBasePath(request: Request, basePath: string): Request {
+  const base = basePath.replace(/\/+$/, '');
+  if (!base) return request;
+  const url = new URL(request.url);
+  if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return request;
+  url.pathname = url.pathname.slice(base.length) || '/';
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
+  return new Request(url, {
+    method: request.method,
+    headers: request.headers,
+    body: hasBody ? request.body : undefined,
+    signal: request.signal,
+    // Node's fetch requires this for a streamed body.
+    ...(hasBody ? { duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+/**
+ * Next.js App Router handlers. In `app/api/porthole/[...path]/route.ts`:
+ *
+ * @example
+ * ```ts
+ * import { createCompanion, loadConfig, toRouteHandlers } from 'porthole-chat/server';
+ * const companion = createCompanion(loadConfig(process.env));
+ * export const { GET, POST, DELETE, OPTIONS } = toRouteHandlers(companion, { basePath: '/api/porthole' });
+ * ```
+ *
+ * There is no socket address in a route handler: set `PORTHOLE_TRUST_PROXY=true` behind a proxy
+ * that sets `X-Forwarded-For` (Vercel does), or pass `clientIp` to `createCompanion`.
+ */
+export function toRouteHandlers(companion: Pick<Companion, 'fetch'>, options: { basePath?: string } = {}): RouteHandlers {
+  const handle: RouteHandler = (request) => companion.fetch(stripBasePath(request, options.basePath ?? ''));
+  return { GET: handle, POST: handle, DELETE: handle, OPTIONS: handle };
+}

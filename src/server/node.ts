@@ -1,0 +1,63 @@
+// Node adapters: a (req, res) listener for http.createServer / Express / Connect, and serve().
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener, serve as honoServe } from '@hono/node-server';
+import type { Companion } from './app';
+
+/** A Node request listener, as accepted by `http.createServer`, Express and Connect. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * Wraps the companion as a Node `(req, res)` listener. The socket's remote address reaches the
+ * rate limiter through `env.incoming`.
+ *
+ * Express / Connect: mount it under a path, before any body parser (the companion reads the raw
+ * body itself): `app.use('/porthole', toNodeListener(companion))` — Express strips the mount path,
+ * so the companion sees `/v1/session`.
+ *
+ * @example
+ * ```ts
+ * http.createServer(toNodeListener(companion)).listen(8787);
+ * ```
+ */
+export function toNodeListener(companion: Pick<Companion, 'fetch'>): NodeListener {
+  const listener = getRequestListener((request, env) => companion.fetch(request, env));
+  return (req, res) => listener(req, res);
+}
+
+/** A listening companion server. */
+export interface RunningServer {
+  /** The Node server. */
+  server: Server;
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Stops accepting connections and resolves when closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the companion on Node's http server.
+ *
+ * @param options.port - port (0 = any free port).
+ * @param options.host - interface, e.g. `127.0.0.1` or `0.0.0.0`.
+ */
+export function serve(companion: Pick<Companion, 'fetch'>, options: { port: number; host: string }): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = honoServe(
+      { fetch: (request, env) => companion.fetch(request, env), port: options.port, hostname: options.host },
+      (info: AddressInfo) => {
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          server: server as Server,
+          url: `http://${host}:${info.port}`,
+          close: () =>
+            new Promise<void>((done, fail) => {
+              (server as Server).close((err) => (err ? fail(err) : done()));
+              (server as Server).closeAllConnections?.();
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}

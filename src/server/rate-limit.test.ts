@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryRateLimitStore } from './rate-limit';
+import { postSession, testCompanion } from './test-support';
+
+describe('MemoryRateLimitStore', () => {
+  it('counts per key within a window and resets after it', async () => {
+    const s = new MemoryRateLimitStore();
+    assert.deepEqual(await s.hit('a', 1000, 0), { count: 1, resetAt: 1000 });
+    assert.equal((await s.hit('a', 1000, 500)).count, 2);
+    assert.equal((await s.hit('b', 1000, 500)).count, 1);
+    assert.deepEqual(await s.hit('a', 1000, 1000), { count: 1, resetAt: 2000 });
+  });
+
+  it('stays bounded', async () => {
+    const s = new MemoryRateLimitStore({ maxKeys: 10 });
+    for (let i = 0; i < 100; i++) await s.hit(`k${i}`, 60_000, i);
+    assert.ok((s as unknown as { windows: Map<string, unknown> }).windows.size <= 10);
+  });
+});
+
+describe('session rate limit', () => {
+  it('answers the 6th request in a minute from one IP with 429 and Retry-After', async () => {
+    const { companion, clock } = testCompanion();
+    for (let i = 0; i < 5; i++) assert.equal((await postSession(companion, { ip: '198.51.100.1' })).status, 200);
+    clock.now += 20_000;
+    const res = await postSession(companion, { ip: '198.51.100.1' });
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('Retry-After'), '40');
+    assert.equal(res.headers.get('Access-Control-Allow-Origin'), 'https://shop.example.com', 'the page can read the 429');
+    const body = await res.json();
+    assert.equal(body.error.code, 'rate_limited');
+    assert.match(body.error.message, /at most 5/);
+
+    assert.equal((await postSession(companion, { ip: '198.51.100.2' })).status, 200, 'another IP is not limited');
+    clock.now += 40_000;
+    assert.equal((await postSession(companion, { ip: '198.51.100.1' })).status, 200, 'a new window starts');
+  });
+
+  it('uses the first X-Forwarded-For hop only when trustProxy is on', async () => {
+    const spoof = (i: number) => ({ ip: '10.0.0.1', headers: { 'X-Forwarded-For': `192.0.2.${i}, 10.0.0.1` } });
+    const direct = testCompanion({ rateLimitPerMinute: 1 }).companion;
+    assert.equal((await postSession(direct, spoof(1))).status, 200);
+    assert.equal((await postSession(direct, spoof(2))).status, 429, 'without trustProxy the socket address counts');
+    const proxied = testCompanion({ rateLimitPerMinute: 1, trustProxy: true }).companion;
+    assert.equal((await postSession(proxied, spoof(1))).status, 200);
+    assert.equal((await postSession(proxied, spoof(2))).status, 200);
+    assert.equal((await postSession(proxied, spoof(1))).status, 429);
+  });
+});

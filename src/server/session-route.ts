@@ -1,0 +1,193 @@
+// POST /v1/session (mint a visitor credential) and DELETE /v1/session (logout).
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { CredentialIssuer } from './credentials';
+import { HttpError } from './errors';
+import { IdentityError, verifyIdentity } from './identity';
+import type { Logger } from './logger';
+import { MattermostError, type MattermostAdmin } from './mattermost-admin';
+import {
+  clearVisitorCookie,
+  newVisitorId,
+  serializeVisitorCookie,
+  signVisitorId,
+  verifyVisitorCookie,
+  VISITOR_COOKIE,
+} from './visitor-cookie';
+import { VISITOR_PREFIX, type VisitorProfile, type VisitorProvisioner } from './visitor-provisioner';
+
+/** Largest accepted request body, in bytes. */
+export const MAX_SESSION_BODY_BYTES = 4096;
+
+/** The JSON body of `POST /v1/session` (every field optional; an empty body is fine). */
+export const sessionRequestSchema = z
+  .object({
+    identity: z.string().min(1, 'must be a non-empty JWT string').max(MAX_SESSION_BODY_BYTES).optional(),
+    name: z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
+  })
+  .strict();
+
+/** The JSON body of a successful `POST /v1/session`. */
+export interface SessionResponse {
+  /** Mattermost base URL the widget talks to (REST and WebSocket). */
+  serverUrl: string;
+  /** The visitor's Mattermost token. */
+  token: string;
+  /** When the companion revokes the token, ms since the epoch; refresh before. */
+  expiresAt: number;
+  /** The visitor's Mattermost user id. */
+  userId: string;
+  /** The visitor's conversation channel id. */
+  channelId: string;
+}
+
+/** What {@link sessionRoute} needs. */
+export interface SessionRouteDeps {
+  admin: MattermostAdmin;
+  provisioner: VisitorProvisioner;
+  credentials: CredentialIssuer;
+  publicUrl: string;
+  cookieSecret: string;
+  identitySecret: string | undefined;
+  production: boolean;
+  logger: Logger;
+  now: () => number;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+async function readSessionBody(c: Context): Promise<z.infer<typeof sessionRequestSchema>> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  const type = c.req.header('Content-Type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', `Expected Content-Type: application/json (received ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}).`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON. Expected {"identity"?: string, "name"?: string} or an empty body.');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new HttpError(400, 'invalid_body', `Expected a JSON object {"identity"?: string, "name"?: string}; received ${describe(json)}.`);
+  }
+  const parsed = sessionRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} (only "identity" and "name" are accepted)`;
+      const field = i.path.join('.');
+      const got = (json as Record<string, unknown>)[String(i.path[0])];
+      return `"${field}" ${i.message.replace(/^Invalid input: /, '')} (received ${describe(got)})`;
+    });
+    throw new HttpError(400, 'invalid_body', `Invalid session request: ${problems.join('; ')}.`);
+  }
+  return parsed.data;
+}
+
+/** Maps a Mattermost failure to an HTTP error; Mattermost's own text goes to `detail` only. */
+export function fromMattermost(err: unknown): unknown {
+  if (!(err instanceof MattermostError)) return err;
+  if (err.mmId?.includes('user_limit')) {
+    return new HttpError(503, 'capacity_reached', 'The chat service has no room for new visitors right now. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '300' } });
+  }
+  if (err.status === 0) {
+    return new HttpError(503, 'mattermost_unavailable', 'The chat server is unreachable. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '10' } });
+  }
+  return new HttpError(502, 'mattermost_error', 'The chat server refused the request.', { detail: err.message, cause: err });
+}
+
+function bearer(c: Context): string {
+  const h = c.req.header('Authorization') ?? '';
+  const m = /^Bearer\s+([A-Za-z0-9]{10,64})\s*$/i.exec(h);
+  if (!m) throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <visitor token>".');
+  return m[1]!;
+}
+
+/**
+ * The `/v1/session` routes:
+ *
+ * - `POST`: body `{ identity?: <HS256 JWT>, name?: string }` (≤ 4 KB). An identity is verified
+ *   with the shared secret (401 when forged, expired, unsigned or not accepted); without one the
+ *   visitor is known by the signed `porthole_vid` cookie (a new id when missing or tampered).
+ *   Answers {@link SessionResponse}.
+ * - `DELETE`: with `Authorization: Bearer <visitor token>`, revokes the visitor's credentials and
+ *   clears the cookie; 204.
+ */
+export function sessionRoute(deps: SessionRouteDeps): Hono {
+  const route = new Hono();
+
+  route.post(
+    '/',
+    bodyLimit({
+      maxSize: MAX_SESSION_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, 'body_too_large', `The request body must be at most ${MAX_SESSION_BODY_BYTES} bytes.`);
+      },
+    }),
+    async (c) => {
+      const body = await readSessionBody(c);
+      let profile: VisitorProfile;
+      if (body.identity !== undefined) {
+        if (!deps.identitySecret) {
+          throw new HttpError(401, 'identity_not_accepted', 'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.');
+        }
+        try {
+          const claims = await verifyIdentity(body.identity, deps.identitySecret, deps.now());
+          profile = { key: `id:${claims.sub}`, name: claims.name ?? body.name, email: claims.email, identified: true };
+        } catch (err) {
+          if (err instanceof IdentityError) throw new HttpError(401, 'invalid_identity', err.message);
+          throw err;
+        }
+      } else {
+        let id = await verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), deps.cookieSecret);
+        id ??= newVisitorId();
+        // Set every time: refreshes Max-Age for returning visitors.
+        c.header('Set-Cookie', serializeVisitorCookie(await signVisitorId(id, deps.cookieSecret), deps.production), { append: true });
+        profile = { key: `anon:${id}`, name: body.name, identified: false };
+      }
+
+      try {
+        const visitor = await deps.provisioner.provision(profile);
+        const credential = await deps.credentials.mint(visitor.userId);
+        const response: SessionResponse = {
+          serverUrl: deps.publicUrl,
+          token: credential.token,
+          expiresAt: credential.expiresAt,
+          userId: visitor.userId,
+          channelId: visitor.channelId,
+        };
+        c.header('Cache-Control', 'no-store');
+        if (visitor.created) deps.logger.info({ msg: 'visitor conversation created', userId: visitor.userId, channelId: visitor.channelId, identified: profile.identified });
+        return c.json(response, 200);
+      } catch (err) {
+        throw fromMattermost(err);
+      }
+    },
+  );
+
+  route.delete('/', async (c) => {
+    const token = bearer(c);
+    c.header('Set-Cookie', clearVisitorCookie(deps.production), { append: true });
+    c.header('Cache-Control', 'no-store');
+    try {
+      const user = await deps.admin.getUserForToken(token);
+      // Only visitor accounts are touched: a staff token sent here revokes nothing.
+      if (user && user.username.startsWith(VISITOR_PREFIX) && !user.roles.includes('system_admin')) {
+        const revoked = await deps.credentials.revokeAll(user.id);
+        deps.logger.info({ msg: 'visitor logged out', userId: user.id, revoked });
+      }
+    } catch (err) {
+      throw fromMattermost(err);
+    }
+    return c.body(null, 204);
+  });
+
+  return route;
+}
