@@ -6,6 +6,9 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import fs from 'node:fs';
 
+/** Empties an output directory before a build, so no stale chunk is ever shipped or measured. */
+const clean = (dir) => ({ name: 'clean', buildStart: () => fs.rmSync(dir, { recursive: true, force: true }) });
+
 const pkg = JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const ts = () =>
   typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: 'src', noEmitOnError: true });
@@ -20,6 +23,9 @@ export default [
   {
     // What a page loads from a CDN: a tiny loader, and the panel as a chunk it imports by relative URL.
     input: { 'porthole-chat': 'src/index.ts' },
+    // The loader may export more than its own API, so code it shares with the panel chunk stays
+    // in the loader instead of a third file every page would have to request.
+    preserveEntrySignatures: 'allow-extension',
     output: {
       dir: 'dist/cdn',
       format: 'es',
@@ -28,6 +34,7 @@ export default [
       sourcemap: true,
     },
     plugins: [
+      clean('dist/cdn'),
       resolve({ browser: true, exportConditions: ['browser', 'production'] }),
       commonjs(),
       ts(),

@@ -139,8 +139,8 @@ export class AuthController implements ReactiveController {
   #schedule(s: Session): void {
     this.#clock.clearTimeout(this.#refresh);
     const life = s.expiresAt - this.#clock.now();
-    // Refresh a minute early, or at 80 % of a short lifetime.
-    const at = Math.max(5000, Math.min(life - 60000, life * 0.8));
+    // Refresh a minute early, or at 80 % of a lifetime shorter than five minutes.
+    const at = Math.max(5000, life > 300000 ? life - 60000 : life * 0.8);
     this.#refresh = this.#clock.setTimeout(() => {
       this.acquire().catch((e) => e instanceof AuthError && this.#o.onError?.(e));
     }, at);

@@ -4,8 +4,8 @@ import { backoff, systemClock, type Clock } from './clock.js';
 export interface HealthOptions {
   /** Checks whether the companion and Mattermost answer; rejects when they do not. */
   probe: () => Promise<void>;
-  /** The breaker closed again after being open. */
-  onRecover?: () => void;
+  /** The breaker opened (true) or closed again (false). */
+  onChange?: (open: boolean) => void;
   clock?: Clock;
   /** Consecutive failures that open the breaker (default 3). */
   threshold?: number;
@@ -66,7 +66,7 @@ export class HealthController implements ReactiveController {
     if (!this.#open) return;
     this.#open = false;
     this.#host.requestUpdate();
-    this.#o.onRecover?.();
+    this.#o.onChange?.(false);
   }
 
   /** Something failed; `decisive` opens the breaker at once. Schedules a probe. */
@@ -75,6 +75,7 @@ export class HealthController implements ReactiveController {
     if (!this.#open && (decisive || this.#fails >= (this.#o.threshold ?? 3))) {
       this.#open = true;
       this.#host.requestUpdate();
+      this.#o.onChange?.(true);
     }
     this.#schedule();
   }

@@ -9,7 +9,7 @@ export interface OutboxItem {
   clientId: string;
   text: string;
   createdAt: number;
-  /** `sending` is retried by itself; `failed` waits for the visitor's retry. */
+  /** `sending` is retried by itself (network trouble); `failed` (refused) waits for the visitor's retry. */
   state: 'sending' | 'failed';
   /** When the first send was attempted (client clock). */
   triedAt?: number;
@@ -31,10 +31,8 @@ export interface OutboxOptions {
   storage?: Storage | null;
   /** The server confirmed a message. */
   onSent?: (m: ChatMessage) => void;
-  /** A send failed (the item stays queued or becomes `failed`). */
+  /** A send failed: the item stays queued (retryable errors) or becomes `failed`. */
   onError?: (e: unknown, item: OutboxItem) => void;
-  /** Tries before an item becomes `failed` (default 3). */
-  maxTries?: number;
 }
 
 /** How long Mattermost de-duplicates `pending_post_id` (30 s), minus a margin. */
@@ -66,6 +64,7 @@ export class OutboxController implements ReactiveController {
   #tries = new Map<string, number>();
   #timer?: unknown;
   #persist = false;
+  #paused = false;
   #gen = 0;
 
   constructor(host: ReactiveControllerHost, options: OutboxOptions = {}) {
@@ -87,6 +86,15 @@ export class OutboxController implements ReactiveController {
   set persist(on: boolean) {
     this.#persist = on;
     this.#save();
+  }
+
+  /** While paused (service unreachable) nothing is sent; unpausing flushes. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+  set paused(on: boolean) {
+    this.#paused = on;
+    if (!on) this.flush();
   }
 
   hostConnected(): void {
@@ -135,12 +143,7 @@ export class OutboxController implements ReactiveController {
   /** Sends every `sending` item that is not already in flight. */
   flush(): void {
     this.#clock.clearTimeout(this.#timer);
-    if (this.#t) for (const i of this.#items) if (i.state === 'sending' && !this.#flight.has(i.clientId)) void this.#send(i, this.#t);
-  }
-
-  /** The server's copy of a queued message showed up (live, or in a resync). */
-  confirm(m: ChatMessage): void {
-    if (m.clientId && this.#items.some((i) => i.clientId === m.clientId)) this.#remove(m.clientId);
+    if (this.#t && !this.#paused) for (const i of this.#items) if (i.state === 'sending' && !this.#flight.has(i.clientId)) void this.#send(i, this.#t);
   }
 
   /** Forgets the queue and its stored copy (logout). */
@@ -175,8 +178,9 @@ export class OutboxController implements ReactiveController {
       if (gen !== this.#gen) return;
       const n = (this.#tries.get(clientId) ?? 0) + 1;
       this.#tries.set(clientId, n);
-      const give = !isRetryable(e) || n >= (this.#o.maxTries ?? 3);
-      if (give) this.#update(clientId, { state: 'failed' });
+      // Refusals need the visitor; network trouble is retried with backoff until the health
+      // controller pauses the outbox (and unpauses it when the service is back).
+      if (!isRetryable(e)) this.#update(clientId, { state: 'failed' });
       else {
         this.#clock.clearTimeout(this.#timer);
         this.#timer = this.#clock.setTimeout(() => this.flush(), backoff(this.#clock, n));

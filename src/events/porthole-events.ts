@@ -45,7 +45,10 @@ export type PortholeEventName = keyof PortholeEventMap;
 export type PortholeEventDetail<K extends PortholeEventName> =
   PortholeEventMap[K] extends CustomEvent<infer D> ? D : never;
 
+// The events bubble and are composed, so document and window listeners are typed too.
+/* eslint-disable @typescript-eslint/no-empty-object-type */
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface HTMLElementEventMap extends PortholeEventMap {}
+  interface DocumentEventMap extends PortholeEventMap {}
+  interface WindowEventMap extends PortholeEventMap {}
 }

@@ -115,7 +115,9 @@ export async function startStack(): Promise<Stack> {
 
 /** Posts in a visitor's channel as an agent, through @mattermost/client (the agents' own client). */
 export async function agentClient(mm: MattermostInfo, index = 0) {
-  const { Client4 } = (await import('@mattermost/client')).default as typeof import('@mattermost/client');
+  // CommonJS: depending on the loader the class sits on the namespace or on its `default`.
+  const m: any = await import('@mattermost/client');
+  const Client4: typeof import('@mattermost/client').Client4 = m.Client4 ?? m.default?.Client4 ?? m.default?.default?.Client4;
   const client = new Client4();
   client.setUrl(mm.url);
   await client.login(mm.agents[index].username, mm.agents[index].password);

@@ -1,0 +1,58 @@
+import { expect } from '@open-wc/testing';
+import { FakeClock } from '../testing/fake-clock.js';
+import { TestHost } from '../testing/helpers.js';
+import { HealthController } from './health-controller.js';
+
+describe('HealthController', () => {
+  function setup() {
+    const host = new TestHost();
+    const clock = new FakeClock();
+    let up = false;
+    let probes = 0;
+    const changes: boolean[] = [];
+    const health = new HealthController(host, {
+      clock,
+      probe: async () => {
+        probes++;
+        if (!up) throw new Error('down');
+      },
+      onChange: (o) => changes.push(o),
+    });
+    host.connect();
+    return { host, clock, health, changes, setUp: (v: boolean) => (up = v), probes: () => probes };
+  }
+
+  it('opens after three failures in a row, probes with growing delays, closes when a probe succeeds', async () => {
+    const { clock, health, changes, setUp, probes } = setup();
+    health.failure();
+    health.failure();
+    expect(health.open).to.equal(false);
+    health.failure();
+    expect(health.open).to.equal(true);
+    expect(changes).to.deep.equal([true]);
+    await clock.tick(750); // first probe: backoff(0) = 1000 · 0.75
+    expect(probes()).to.equal(1);
+    await clock.tick(1499);
+    expect(probes(), 'second probe waits longer').to.equal(1);
+    await clock.tick(1);
+    expect(probes()).to.equal(2);
+    setUp(true);
+    await clock.tick(60_000);
+    expect(health.open).to.equal(false);
+    expect(changes).to.deep.equal([true, false]);
+  });
+
+  it('a decisive failure opens at once; retry() probes immediately; disconnect stops probing', async () => {
+    const { clock, health, host, probes, setUp } = setup();
+    health.failure(true);
+    expect(health.open).to.equal(true);
+    await health.retry();
+    expect(probes()).to.equal(1);
+    host.disconnect();
+    await clock.tick(120_000);
+    expect(probes()).to.equal(1);
+    setUp(true);
+    await health.retry();
+    expect(health.open).to.equal(false);
+  });
+});

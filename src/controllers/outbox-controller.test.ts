@@ -1,0 +1,133 @@
+import { expect } from '@open-wc/testing';
+import { FakeClock, settle } from '../testing/fake-clock.js';
+import { MemoryStorage, TestHost } from '../testing/helpers.js';
+import { MemoryTransport } from '../transport/memory-transport.js';
+import type { ChatMessage } from '../transport/transport.js';
+import { OutboxController } from './outbox-controller.js';
+
+function setup(storage = new MemoryStorage(), server = new MemoryTransport({ dedupeWindow: 0 }), clock = new FakeClock()) {
+  const host = new TestHost();
+  const sent: ChatMessage[] = [];
+  const outbox = new OutboxController(host, { clock, storage, onSent: (m) => sent.push(m) });
+  host.connect();
+  return { host, outbox, server, storage, clock, sent };
+}
+
+describe('OutboxController', () => {
+  it('gives every message a client id before sending it, sent once', async () => {
+    const { outbox, server, sent } = setup();
+    outbox.attach(server, 'visitor');
+    const item = outbox.enqueue('hello');
+    expect(item.clientId).to.match(/^[0-9a-f-]{36}$/);
+    expect(outbox.items[0].state).to.equal('sending');
+    await settle();
+    expect(server.visitorPosts.map((p) => p.clientId)).to.deep.equal([item.clientId]);
+    expect(sent[0].clientId).to.equal(item.clientId);
+    expect(outbox.items).to.have.length(0);
+  });
+
+  it('writes storage only once persist is on, scoped to the visitor', async () => {
+    const { outbox, storage, server } = setup();
+    const release = server.hold();
+    outbox.attach(server, 'u1');
+    outbox.enqueue('queued before open');
+    expect(storage.writes).to.equal(0);
+    outbox.persist = true;
+    expect(JSON.parse(storage.getItem('porthole:outbox:u1')!)[0].text).to.equal('queued before open');
+    release();
+    await settle();
+    expect(storage.getItem('porthole:outbox:u1')).to.equal(null);
+  });
+
+  it('marks refused messages failed; retry sends them', async () => {
+    const { outbox, server } = setup();
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'rejected');
+    const { clientId } = outbox.enqueue('x');
+    await settle();
+    expect(outbox.items[0].state).to.equal('failed');
+    outbox.retry(clientId);
+    await settle();
+    expect(outbox.items).to.have.length(0);
+    expect(server.visitorPosts).to.have.length(1);
+  });
+
+  it('retries network failures by itself with backoff and waits while paused', async () => {
+    const { outbox, server, clock } = setup();
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'network');
+    outbox.enqueue('x');
+    await settle();
+    expect(outbox.items[0].state).to.equal('sending');
+    outbox.paused = true;
+    await clock.tick(60_000);
+    expect(server.visitorPosts).to.have.length(0);
+    outbox.paused = false;
+    await settle();
+    expect(server.visitorPosts).to.have.length(1);
+  });
+
+  it('after a reload, resends a pending message without duplicating it (lost ack, past the dedupe window)', async () => {
+    const storage = new MemoryStorage();
+    const server = new MemoryTransport({ dedupeWindow: 0 });
+    const clock = new FakeClock();
+    // First page life: the post lands on the server but the answer is lost, then the tab dies.
+    const a = setup(storage, server, clock);
+    a.outbox.persist = true;
+    a.outbox.attach(server, 'visitor');
+    server.failNext('send', 'network', true);
+    const { clientId } = a.outbox.enqueue('only once please');
+    await settle();
+    a.host.disconnect();
+    expect(server.visitorPosts).to.have.length(1);
+    expect(JSON.parse(storage.getItem('porthole:outbox:visitor')!)[0].clientId).to.equal(clientId);
+
+    // Reload a minute later: the queue is restored, the channel is checked, nothing is re-posted.
+    await clock.tick(60_000);
+    const b = setup(storage, server, clock);
+    b.outbox.persist = true;
+    b.outbox.attach(server, 'visitor');
+    await settle();
+    expect(server.calls.filter((c) => c.startsWith('send:'))).to.have.length(1);
+    expect(server.visitorPosts).to.have.length(1);
+    expect(b.sent[0].clientId).to.equal(clientId);
+    expect(b.outbox.items).to.have.length(0);
+    expect(storage.getItem('porthole:outbox:visitor')).to.equal(null);
+  });
+
+  it('within the dedupe window resends with the same client id (the server de-duplicates)', async () => {
+    const server = new MemoryTransport({ dedupeWindow: 30_000 });
+    const { outbox, clock } = setup(new MemoryStorage(), server);
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'network', true);
+    const { clientId } = outbox.enqueue('x');
+    await settle();
+    await clock.tick(5000);
+    expect(server.calls.filter((c) => c === `send:${clientId}`)).to.have.length(2);
+    expect(server.visitorPosts).to.have.length(1);
+    expect(outbox.items).to.have.length(0);
+  });
+
+  it('keeps each visitor queue apart and clear() forgets it', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem('porthole:outbox:other', JSON.stringify([{ clientId: 'c', text: 't', createdAt: 1, state: 'failed' }]));
+    const { outbox, server } = setup(storage);
+    outbox.persist = true;
+    outbox.attach(server, 'visitor');
+    expect(outbox.items).to.have.length(0);
+    server.hold();
+    outbox.enqueue('mine');
+    expect(storage.getItem('porthole:outbox:visitor')).to.not.equal(null);
+    outbox.clear();
+    expect(storage.getItem('porthole:outbox:visitor')).to.equal(null);
+    expect(storage.getItem('porthole:outbox:other')).to.not.equal(null);
+  });
+
+  it('ignores a corrupt stored queue', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('porthole:outbox:visitor', '{"not":"a list"');
+    const { outbox, server } = setup(storage);
+    outbox.attach(server, 'visitor');
+    expect(outbox.items).to.have.length(0);
+  });
+});

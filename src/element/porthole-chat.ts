@@ -1,0 +1,309 @@
+import type { GetToken } from '../controllers/auth-controller.js';
+import { emit } from '../events/emit.js';
+import { LAUNCHER_LABEL, matchLocale, type Locale } from '../i18n/locales.js';
+import type { PortholePanelElement } from '../panel/porthole-panel.js';
+import type { ConnectionState } from '../transport/transport.js';
+
+// The launcher is all a page pays for before the visitor acts (2 KB brotli budget): a plain
+// custom element, hand-written validation, no Lit. The panel chunk loads on first use.
+
+const CSS =
+  '.w{position:fixed;bottom:20px;right:20px;z-index:var(--porthole-z-index,2147483000)}' +
+  '.bottom-left{right:auto;left:20px}' +
+  'button{width:56px;height:56px;padding:15px;border:0;border-radius:50%;background:var(--porthole-accent,#1a56db);color:var(--porthole-on-accent,#fff);cursor:pointer;box-shadow:0 4px 14px #0003}' +
+  'button:focus-visible{outline:3px solid var(--porthole-accent,#1a56db);outline-offset:3px}' +
+  'svg{display:block;fill:currentColor}' +
+  'porthole-panel{position:absolute;bottom:72px;right:0}' +
+  '.bottom-left porthole-panel{right:auto;left:0}';
+
+let sheet: CSSStyleSheet | undefined;
+
+const PROPS = ['getToken', 'tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen'] as const;
+
+function invalid(name: string, value: unknown, allowed: string): void {
+  console.error(`<porthole-chat>: invalid ${name} ${JSON.stringify(value)}, expected ${allowed}; kept the last valid value`);
+}
+
+function isUrl(v: string, schemes: RegExp): boolean {
+  try {
+    return schemes.test(new URL(v, location.href).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A website chat whose conversations live in Mattermost. Shows a launcher button; the chat
+ * panel (Lit, lazily loaded) opens on the first click, on `open()`, or ahead of time with
+ * `preload`. Before the visitor acts it makes no request, sets no cookie and writes no storage.
+ *
+ * @summary Chat launcher and lazily loaded chat panel, backed by Mattermost.
+ *
+ * @event {CustomEvent<undefined>} porthole-open - The panel opened.
+ * @event {CustomEvent<undefined>} porthole-close - The panel closed.
+ * @event {CustomEvent<ChatMessage>} porthole-message - A message from the team arrived.
+ * @event {CustomEvent<ChatMessage>} porthole-message-sent - The server accepted a visitor's message.
+ * @event {CustomEvent<{ state: ConnectionState }>} porthole-state-change - The connection state changed (`connecting`, `online`, `reconnecting`, `offline`).
+ * @event {CustomEvent<{ code: PortholeErrorCode, message: string }>} porthole-error - Auth, network, a send or loading the panel failed.
+ *
+ * @csspart launcher - The round launcher button.
+ * @csspart panel - The chat dialog.
+ * @csspart header - The dialog's header.
+ * @csspart close - The close button.
+ * @csspart log - The message list.
+ * @csspart message - One message (`data-post-id`, `data-client-id`, `data-state`, `data-from`).
+ * @csspart message-text - A message's text.
+ * @csspart link - A link inside a message.
+ * @csspart retry-message - Retry button of a message that failed to send.
+ * @csspart load-older - The "load older messages" button.
+ * @csspart typing - The typing indicator.
+ * @csspart status - The connection status line.
+ * @csspart fallback - What shows when the service is unreachable.
+ * @csspart retry - The fallback's retry button.
+ * @csspart fallback-link - The fallback's contact link (`fallback-href`).
+ * @csspart composer - The form holding the input and the send button.
+ * @csspart input - The message textarea.
+ * @csspart send - The send button.
+ *
+ * @cssproperty --porthole-accent - Accent colour (launcher, send button, visitor messages). Default `#1a56db`.
+ * @cssproperty --porthole-on-accent - Text colour on the accent. Default `#fff`.
+ * @cssproperty --porthole-font - Font shorthand. Default `15px/1.4 system-ui, sans-serif`.
+ * @cssproperty --porthole-radius - Corner radius of the panel and messages. Default `12px`.
+ * @cssproperty --porthole-z-index - Stacking order of the widget. Default `2147483000`.
+ *
+ * @example
+ * <porthole-chat token-url="/porthole/v1/session" title="Talk to us"></porthole-chat>
+ */
+export class PortholeChatElement extends HTMLElement {
+  static readonly observedAttributes = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload'];
+
+  #b: HTMLButtonElement;
+  #w: HTMLDivElement;
+  #p?: PortholePanelElement;
+  #load?: Promise<PortholePanelElement>;
+  #tokenUrl?: string;
+  #title?: string;
+  #pos = 'bottom-right';
+  #locale?: Locale;
+  #fallback?: string;
+  #getToken?: GetToken;
+  #state: ConnectionState | 'idle' = 'idle';
+
+  constructor() {
+    super();
+    this.addEventListener('porthole-state-change', (e) => (this.#state = e.detail.state));
+    const root = this.attachShadow({ mode: 'open' });
+    // A constructable stylesheet rather than <style>: no `style-src 'unsafe-inline'` needed.
+    root.adoptedStyleSheets = [(sheet ??= new CSSStyleSheet())];
+    if (!sheet.cssRules.length) sheet.replaceSync(CSS);
+    const w = (this.#w = document.createElement('div'));
+    const b = (this.#b = document.createElement('button'));
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    path.setAttribute('d', 'M2 3h20v15H9l-5 4v-4H2z');
+    svg.append(path);
+    b.append(svg);
+    b.setAttribute('part', 'launcher');
+    b.setAttribute('aria-expanded', 'false');
+    b.addEventListener('click', () => void this.toggle());
+    w.append(b);
+    root.append(w);
+    this.#sync();
+  }
+
+  connectedCallback(): void {
+    // Properties set before the element was upgraded shadow the accessors: re-apply them.
+    for (const k of PROPS)
+      if (Object.hasOwn(this, k)) {
+        const v = this[k];
+        delete this[k];
+        (this as Record<string, unknown>)[k] = v;
+      }
+  }
+
+  attributeChangedCallback(name: string, _old: string | null, v: string | null): void {
+    if (name === 'open') {
+      v === null ? this.#hide() : void this.#show();
+      return;
+    }
+    if (name === 'preload') {
+      if (v === '' || v === 'idle') (window.requestIdleCallback ?? setTimeout)(() => this.#ensure().catch(() => {}));
+      else if (v !== null) invalid('preload', v, '"" or "idle"');
+      return;
+    }
+    if (name === 'title') this.#title = v ?? undefined;
+    else if (name === 'position') {
+      if (v === null || v === 'bottom-right' || v === 'bottom-left') this.#pos = v ?? 'bottom-right';
+      else invalid('position', v, '"bottom-right" or "bottom-left"');
+    } else if (name === 'locale') {
+      const l = v === null ? undefined : matchLocale(v);
+      if (v !== null && !l) invalid('locale', v, '"en", "fr" or "de"');
+      else this.#locale = l;
+    } else if (v === null || isUrl(v, name === 'token-url' ? /^https?:$/ : /^(https?|mailto|tel):$/)) {
+      if (name === 'token-url') this.#tokenUrl = v ?? undefined;
+      else this.#fallback = v ?? undefined;
+    } else invalid(name, v, 'an http(s)' + (name === 'token-url' ? '' : ', mailto: or tel:') + ' URL');
+    this.#sync();
+  }
+
+  /** URL of the companion's session endpoint (`POST` to start, `DELETE` to end). Attribute `token-url`. */
+  get tokenUrl(): string | null {
+    return this.#tokenUrl ?? null;
+  }
+  set tokenUrl(v: string | null) {
+    this.#attr('token-url', v);
+  }
+
+  /** Corner of the launcher: `bottom-right` (default) or `bottom-left`. */
+  get position(): string | null {
+    return this.#pos;
+  }
+  set position(v: string | null) {
+    this.#attr('position', v);
+  }
+
+  /** Language of the widget: `en`, `fr` or `de` (region subtags ignored). Default: the page's `lang`, else `en`. */
+  get locale(): string | null {
+    return this.#locale ?? null;
+  }
+  set locale(v: string | null) {
+    this.#attr('locale', v);
+  }
+
+  /** Where the fallback UI sends visitors when the chat is unreachable (http(s), mailto: or tel:). Attribute `fallback-href`. */
+  get fallbackHref(): string | null {
+    return this.#fallback ?? null;
+  }
+  set fallbackHref(v: string | null) {
+    this.#attr('fallback-href', v);
+  }
+
+  /** The live connection's state: `idle` until the chat first opens, then `connecting`, `online`, `reconnecting` or `offline`. Read-only. */
+  get connectionState(): ConnectionState | 'idle' {
+    return this.#state;
+  }
+
+  /**
+   * Whether the panel is open; mirrors the `open` attribute. (A property named `open` would
+   * clash with the `open()` method: use the attribute or this property.)
+   */
+  get isOpen(): boolean {
+    return this.hasAttribute('open');
+  }
+  set isOpen(v: boolean) {
+    this.toggleAttribute('open', !!v);
+  }
+
+  /**
+   * For signed-in users: a function returning (or resolving to) the companion's session
+   * response `{ serverUrl, token, expiresAt, userId, channelId }`. Used instead of `token-url`
+   * to get a session; `token-url` still receives the `DELETE` on `logout()`.
+   */
+  get getToken(): GetToken | undefined {
+    return this.#getToken;
+  }
+  set getToken(f: GetToken | undefined | null) {
+    if (f != null && typeof f !== 'function') invalid('getToken', typeof f, 'a function or null');
+    else {
+      this.#getToken = f ?? undefined;
+      this.#sync();
+    }
+  }
+
+  /** Opens the panel, loading it first if needed. Resolves once it is loaded. */
+  open(): Promise<void> {
+    this.toggleAttribute('open', true);
+    return this.#ensure().then(() => {});
+  }
+
+  /** Closes the panel. */
+  close(): void {
+    this.removeAttribute('open');
+  }
+
+  /** Opens the panel when closed, closes it when open. */
+  toggle(): Promise<void> {
+    if (!this.isOpen) return this.open();
+    this.close();
+    return Promise.resolve();
+  }
+
+  /**
+   * Sends `text` as the visitor. Loads the panel (and starts a session) if needed; resolves
+   * once the message is queued — delivery is reported by `porthole-message-sent`.
+   * @throws TypeError when `text` is not a non-empty string.
+   */
+  send(text: string): Promise<void> {
+    if (typeof text !== 'string' || !text.trim())
+      throw new TypeError(`<porthole-chat>.send(text): expected a non-empty string, received ${JSON.stringify(text) ?? typeof text}`);
+    return this.#ensure().then((p) => p.send(text));
+  }
+
+  /** Ends the visitor's session (revokes the token, forgets the queue) and closes the panel. */
+  async logout(): Promise<void> {
+    this.close();
+    await this.#p?.logout();
+  }
+
+  #attr(n: string, v: string | null): void {
+    v == null ? this.removeAttribute(n) : this.setAttribute(n, v);
+  }
+
+  #sync(): void {
+    const l = this.#locale ?? matchLocale(document.documentElement.lang) ?? 'en';
+    this.#b.setAttribute('aria-label', LAUNCHER_LABEL[l]);
+    this.#w.className = 'w ' + this.#pos;
+    const p = this.#p;
+    if (!p) return;
+    p.tokenUrl = this.#tokenUrl;
+    p.heading = this.#title;
+    p.locale = l;
+    p.fallbackHref = this.#fallback;
+    p.getToken = this.#getToken;
+  }
+
+  #ensure(): Promise<PortholePanelElement> {
+    return (this.#load ??= import('../panel/porthole-panel.js').then(
+      () => {
+        const p = (this.#p = document.createElement('porthole-panel'));
+        p.id = 'panel';
+        p.launcher = this;
+        this.#sync();
+        this.#w.prepend(p);
+        this.#b.setAttribute('aria-controls', 'panel');
+        return p;
+      },
+      (e) => {
+        this.#load = undefined;
+        emit(this, 'porthole-error', { code: 'load_failed', message: `could not load the chat panel: ${String(e)}` });
+        throw e;
+      },
+    ));
+  }
+
+  async #show(): Promise<void> {
+    this.#b.setAttribute('aria-expanded', 'true');
+    let p: PortholePanelElement;
+    try {
+      p = await this.#ensure();
+    } catch {
+      this.removeAttribute('open');
+      return;
+    }
+    if (!this.isOpen || p.open) return;
+    p.open = true;
+    emit(this, 'porthole-open');
+  }
+
+  #hide(): void {
+    this.#b.setAttribute('aria-expanded', 'false');
+    const p = this.#p;
+    if (!p?.open) return;
+    const inside = this.shadowRoot!.activeElement === p;
+    p.open = false;
+    if (inside) this.#b.focus();
+    emit(this, 'porthole-close');
+  }
+}

@@ -1,0 +1,22 @@
+import type { Strings } from './en.js';
+
+export const de: Strings = {
+  title: 'Schreiben Sie uns',
+  close: 'Chat schließen',
+  input: 'Nachricht',
+  placeholder: 'Nachricht schreiben…',
+  send: 'Senden',
+  loadOlder: 'Ältere Nachrichten laden',
+  typing: 'Jemand schreibt…',
+  sending: 'Wird gesendet…',
+  failed: 'Nicht gesendet.',
+  retryMessage: 'Erneut senden',
+  you: 'Sie',
+  team: 'Support',
+  edited: '(bearbeitet)',
+  empty: 'Schreiben Sie uns, wir antworten hier.',
+  reconnecting: 'Verbindung wird wiederhergestellt…',
+  fallback: 'Der Chat ist gerade nicht erreichbar. Ihre Nachrichten bleiben erhalten und werden gesendet, sobald er wieder da ist.',
+  retry: 'Erneut versuchen',
+  contact: 'Auf anderem Weg kontaktieren',
+};

@@ -1,0 +1,254 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import 'axe-core'; // UMD: defines window.axe (the test runner does not convert it to ESM)
+import type AxeCore from 'axe-core';
+import { FakeClock, settle } from '../testing/fake-clock.js';
+import { MemoryStorage, testSession } from '../testing/helpers.js';
+import { MemoryTransport } from '../transport/memory-transport.js';
+import type { Session } from '../transport/transport.js';
+import { configurePanel, PortholePanelElement } from './porthole-panel.js';
+
+interface Ctx {
+  el: PortholePanelElement;
+  server: MemoryTransport;
+  clock: FakeClock;
+  events: Array<{ type: string; detail: unknown }>;
+}
+
+async function openPanel(
+  server = new MemoryTransport(),
+  getToken: () => unknown = () => testSession(),
+  extra: Partial<PortholePanelElement> = {},
+): Promise<Ctx> {
+  const clock = new FakeClock();
+  configurePanel({ transportFactory: () => server, clock, storage: new MemoryStorage() });
+  const el = await fixture<PortholePanelElement>(html`<porthole-panel .getToken=${getToken}></porthole-panel>`);
+  Object.assign(el, extra);
+  const events: Ctx['events'] = [];
+  for (const t of ['porthole-message', 'porthole-message-sent', 'porthole-state-change', 'porthole-error'])
+    el.addEventListener(t, (e) => events.push({ type: t, detail: (e as CustomEvent).detail }));
+  el.open = true;
+  await settle();
+  await el.updateComplete;
+  return { el, server, clock, events };
+}
+
+const $ = <T extends Element = HTMLElement>(el: PortholePanelElement, sel: string) => el.shadowRoot!.querySelector<T>(sel);
+const $$ = (el: PortholePanelElement, sel: string) => [...el.shadowRoot!.querySelectorAll<HTMLElement>(sel)];
+const messages = (el: PortholePanelElement) => $$(el, '[part="message"]');
+
+async function type(el: PortholePanelElement, text: string, key: Partial<KeyboardEventInit> = {}) {
+  const ta = $<HTMLTextAreaElement>(el, 'textarea')!;
+  ta.value = text;
+  ta.dispatchEvent(new Event('input'));
+  ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true, ...key }));
+  await el.updateComplete;
+  return ta;
+}
+
+describe('<porthole-panel>', () => {
+  afterEach(() => configurePanel());
+
+  it('is a labelled dialog with a polite log, and focuses the composer when opened', async () => {
+    const { el } = await openPanel();
+    const dialog = $(el, '[role="dialog"]')!;
+    expect(el.shadowRoot!.getElementById(dialog.getAttribute('aria-labelledby')!)!.textContent).to.equal('Chat with us');
+    const log = $(el, '[part="log"]')!;
+    expect(log.getAttribute('role')).to.equal('log');
+    expect(log.getAttribute('aria-live')).to.equal('polite');
+    expect(el.shadowRoot!.activeElement).to.equal($(el, 'textarea'));
+  });
+
+  it('Enter sends, Shift+Enter does not; the message goes sending → sent', async () => {
+    const server = new MemoryTransport();
+    const release = server.hold();
+    const { el, events } = await openPanel(server);
+    const shift = await type(el, 'line 1', { shiftKey: true });
+    expect(shift.value, 'Shift+Enter leaves the text for a new line').to.equal('line 1');
+    expect(messages(el)).to.have.length(0);
+    const ta = await type(el, 'hello\nthere');
+    expect(ta.value).to.equal('');
+    const [m] = messages(el);
+    expect(m.dataset.state).to.equal('sending');
+    expect(m.dataset.from).to.equal('visitor');
+    expect(m.dataset.clientId).to.match(/^[0-9a-f-]{36}$/);
+    release();
+    await settle();
+    await el.updateComplete;
+    const [sent] = messages(el);
+    expect(sent.dataset.state).to.equal('sent');
+    expect(sent.dataset.postId).to.equal(server.visitorPosts[0].id);
+    expect(sent.dataset.clientId).to.equal(m.dataset.clientId);
+    expect(sent.querySelector('.text')!.textContent).to.equal('hello\nthere');
+    expect(events.filter((e) => e.type === 'porthole-message-sent')).to.have.length(1);
+    expect(server.visitorPosts).to.have.length(1);
+  });
+
+  it('a refused message shows a retry button that sends it', async () => {
+    const server = new MemoryTransport();
+    const { el } = await openPanel(server);
+    server.failNext('send', 'rejected');
+    await type(el, 'try me');
+    await settle();
+    await el.updateComplete;
+    expect(messages(el)[0].dataset.state).to.equal('failed');
+    $(el, '[part="retry-message"]')!.click();
+    await settle();
+    await el.updateComplete;
+    expect(messages(el)[0].dataset.state).to.equal('sent');
+    expect(server.visitorPosts).to.have.length(1);
+  });
+
+  it('shows agent messages with their name and emits porthole-message', async () => {
+    const { el, server, events } = await openPanel();
+    server.agentPost('Hi, how can we help?');
+    await settle();
+    await el.updateComplete;
+    const [m] = messages(el);
+    expect(m.dataset.from).to.equal('agent');
+    expect(m.textContent).to.contain('Alex').and.contain('Hi, how can we help?');
+    const ev = events.find((e) => e.type === 'porthole-message');
+    expect((ev!.detail as { text: string }).text).to.equal('Hi, how can we help?');
+  });
+
+  it('shows the typing indicator while an agent types', async () => {
+    const { el, server } = await openPanel();
+    expect($(el, '[part="typing"]')!.hidden).to.equal(true);
+    server.agentTyping();
+    await el.updateComplete;
+    expect($(el, '[part="typing"]')!.hidden).to.equal(false);
+    server.agentPost('here');
+    await el.updateComplete;
+    expect($(el, '[part="typing"]')!.hidden).to.equal(true);
+  });
+
+  it('renders markup in messages as text and never links javascript:', async () => {
+    const { el, server } = await openPanel();
+    server.agentPost('<img src=x onerror=alert(1)> javascript:alert(1) https://ok.example');
+    await el.updateComplete;
+    const [m] = messages(el);
+    expect(m.querySelector('img')).to.equal(null);
+    expect(m.textContent).to.contain('<img src=x onerror=alert(1)>');
+    expect([...m.querySelectorAll('a')].map((a) => a.getAttribute('href'))).to.deep.equal(['https://ok.example/']);
+  });
+
+  it('loads older messages', async () => {
+    const history = Array.from({ length: 35 }, (_, i) => ({ text: `m${i}` }));
+    const { el } = await openPanel(new MemoryTransport({ history }));
+    expect(messages(el)).to.have.length(30);
+    $(el, '[part="load-older"]')!.click();
+    await settle();
+    await el.updateComplete;
+    expect(messages(el)).to.have.length(35);
+    expect(messages(el)[0].textContent).to.contain('m0');
+    expect($(el, '[part="load-older"]')).to.equal(null);
+  });
+
+  it('resyncs after the socket drops and comes back, without duplicates', async () => {
+    const { el, server, events } = await openPanel(new MemoryTransport({ history: [{ text: 'first' }] }));
+    server.drop();
+    await el.updateComplete;
+    expect($(el, '[part="status"]')!.textContent).to.contain('Reconnecting');
+    server.agentPost('while you were away');
+    await el.updateComplete;
+    expect(messages(el)).to.have.length(1);
+    server.restore();
+    await settle();
+    await el.updateComplete;
+    expect(messages(el).map((m) => m.querySelector('.text')!.textContent)).to.deep.equal(['first', 'while you were away']);
+    const states = events.filter((e) => e.type === 'porthole-state-change').map((e) => (e.detail as { state: string }).state);
+    expect(states).to.deep.equal(['connecting', 'online', 'reconnecting', 'online']);
+    expect(events.filter((e) => e.type === 'porthole-message')).to.have.length(1);
+  });
+
+  it('queues messages while disconnected and sends them after the reconnect', async () => {
+    const { el, server } = await openPanel();
+    server.drop(true);
+    server.down = true;
+    await type(el, 'sent while offline');
+    await settle();
+    await el.updateComplete;
+    expect(messages(el)[0].dataset.state).to.equal('sending');
+    server.restore();
+    await settle();
+    await el.updateComplete;
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['sent while offline']);
+    expect(messages(el).map((m) => m.dataset.state)).to.deep.equal(['sent']);
+  });
+
+  it('shows the fallback after auth retries fail, keeps the draft, and recovers by itself', async () => {
+    let up = false;
+    const getToken = (): Session => {
+      if (!up) throw new Error('companion down');
+      return testSession();
+    };
+    const { el, clock, events } = await openPanel(new MemoryTransport(), getToken, { fallbackHref: 'mailto:help@example.com' });
+    await clock.tick(5000); // the auth controller's three tries
+    await el.updateComplete;
+    const fb = $(el, '[part="fallback"]')!;
+    expect(fb).to.not.equal(null);
+    expect(fb.textContent).to.contain('cannot reach');
+    expect($<HTMLAnchorElement>(el, '[part="fallback-link"]')!.getAttribute('href')).to.equal('mailto:help@example.com');
+    expect(events.some((e) => e.type === 'porthole-error' && (e.detail as { code: string }).code === 'host_callback')).to.equal(true);
+
+    const ta = $<HTMLTextAreaElement>(el, 'textarea')!;
+    ta.value = 'draft kept';
+    await type(el, 'pending kept').then(() => undefined);
+    ta.value = 'draft kept';
+    // Still down: the retry button probes and fails, the fallback stays.
+    $(el, '[part="retry"]')!.click();
+    await clock.tick(5000);
+    await el.updateComplete;
+    expect($(el, '[part="fallback"]')).to.not.equal(null);
+    expect(messages(el).map((m) => m.dataset.state)).to.deep.equal(['sending']);
+
+    up = true;
+    await clock.tick(60_000); // backoff probes continue by themselves
+    await el.updateComplete;
+    expect($(el, '[part="fallback"]')).to.equal(null);
+    expect(ta.value).to.equal('draft kept');
+    await settle();
+    await el.updateComplete;
+    expect(messages(el).map((m) => m.dataset.state)).to.deep.equal(['sent']);
+  });
+
+  it('shows the fallback when Mattermost is unreachable, then recovers', async () => {
+    const server = new MemoryTransport();
+    server.down = true;
+    const { el, clock } = await openPanel(server);
+    await clock.tick(10_000); // first load fails, two quick probes fail → breaker opens
+    await el.updateComplete;
+    expect($(el, '[part="fallback"]')).to.not.equal(null);
+    server.restore();
+    await clock.tick(60_000);
+    await el.updateComplete;
+    expect($(el, '[part="fallback"]')).to.equal(null);
+  });
+
+  it('uses the locale strings', async () => {
+    const { el } = await openPanel(undefined, undefined, { locale: 'de' });
+    await el.updateComplete;
+    expect($(el, 'h2')!.textContent).to.equal('Schreiben Sie uns');
+    expect($(el, 'textarea')!.getAttribute('aria-label')).to.equal('Nachricht');
+  });
+
+  it('has no axe violations, open with messages and in the fallback state', async () => {
+    const { el, server, clock } = await openPanel(new MemoryTransport({ history: [{ text: 'Hello https://example.com' }] }));
+    server.failNext('send', 'rejected');
+    await type(el, 'mine');
+    await settle();
+    server.agentTyping();
+    await el.updateComplete;
+    const axe = (window as unknown as { axe: typeof AxeCore }).axe;
+    const run = async () => {
+      const r = await axe.run(el.shadowRoot!.querySelector('section')!, { resultTypes: ['violations'] });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+    };
+    expect(await run()).to.deep.equal([]);
+    server.down = true;
+    el.health.failure(true);
+    await clock.tick(0);
+    await el.updateComplete;
+    expect($(el, '[part="fallback"]')).to.not.equal(null);
+    expect(await run()).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,159 @@
+import { expect } from '@open-wc/testing';
+import { settle } from '../testing/fake-clock.js';
+import { testSession } from '../testing/helpers.js';
+import { MattermostTransport } from './mattermost-transport.js';
+import type { TransportEvent } from './transport.js';
+
+class FakeSocket {
+  static last?: FakeSocket;
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readyState = 0;
+  sent: unknown[] = [];
+  binaryType = 'blob';
+  #l: Record<string, Array<(e: unknown) => void>> = {};
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+    setTimeout(() => {
+      this.readyState = 1;
+      this.#fire('open', new Event('open'));
+    });
+  }
+  addEventListener(t: string, f: (e: unknown) => void) {
+    (this.#l[t] ??= []).push(f);
+  }
+  removeEventListener(t: string, f: (e: unknown) => void) {
+    this.#l[t] = (this.#l[t] ?? []).filter((x) => x !== f);
+  }
+  send(d: string) {
+    this.sent.push(JSON.parse(d));
+  }
+  close() {
+    this.readyState = 3;
+    this.#fire('close', { code: 1000, reason: '', wasClean: true });
+  }
+  receive(o: unknown) {
+    this.#fire('message', { data: typeof o === 'string' ? o : JSON.stringify(o) });
+  }
+  #fire(t: string, e: unknown) {
+    for (const f of this.#l[t] ?? []) f(e);
+  }
+}
+
+const post = (over: Record<string, unknown> = {}) => ({
+  id: 'p1',
+  create_at: 10,
+  update_at: 10,
+  delete_at: 0,
+  edit_at: 0,
+  user_id: 'agent',
+  channel_id: 'chan',
+  message: 'hi',
+  type: '',
+  props: {},
+  ...over,
+});
+
+describe('MattermostTransport', () => {
+  let t: MattermostTransport;
+  let restore = () => {};
+  afterEach(() => {
+    t?.disconnect();
+    restore();
+  });
+
+  it('opens wss /api/v4/websocket without the token in the URL and authenticates by challenge', async () => {
+    t = new MattermostTransport(testSession({ serverUrl: 'https://chat.example.com/' }), { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    const events: TransportEvent[] = [];
+    t.subscribe((e) => events.push(e));
+    t.connect();
+    await settle();
+    const ws = FakeSocket.last!;
+    expect(ws.url).to.equal('wss://chat.example.com/api/v4/websocket');
+    expect(ws.url).to.not.contain('tok-1');
+    expect(ws.sent[0]).to.deep.equal({ seq: 1, action: 'authentication_challenge', data: { token: 'tok-1' } });
+    ws.receive({ status: 'OK', seq_reply: 1 });
+    ws.receive({ event: 'hello', data: { server_version: '11' }, broadcast: { user_id: 'visitor' }, seq: 0 });
+    expect(events.map((e) => e.type === 'status' && e.status)).to.deep.equal(['connecting', 'online']);
+
+    t.typing();
+    expect(ws.sent[1]).to.deep.equal({ seq: 2, action: 'user_typing', data: { channel_id: 'chan', parent_id: '' } });
+  });
+
+  it('turns posted / edited / deleted / typing events of its channel into validated messages', async () => {
+    t = new MattermostTransport(testSession(), { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    const events: TransportEvent[] = [];
+    t.subscribe((e) => events.push(e));
+    t.connect();
+    await settle();
+    const ws = FakeSocket.last!;
+    ws.receive({ event: 'hello', data: {}, broadcast: {} });
+    const b = { channel_id: 'chan' };
+    ws.receive({ event: 'posted', data: { post: JSON.stringify(post({ props: { porthole_client_id: 'c1' } })) }, broadcast: b });
+    ws.receive({ event: 'posted', data: { post: JSON.stringify(post({ channel_id: 'other' })) }, broadcast: { channel_id: 'other' } });
+    ws.receive({ event: 'posted', data: { post: '{not json' }, broadcast: b });
+    ws.receive({ event: 'posted', data: { post: JSON.stringify({ id: 1 }) }, broadcast: b });
+    ws.receive({ event: 'posted', data: { post: JSON.stringify(post({ type: 'system_join_channel' })) }, broadcast: b });
+    ws.receive({ event: 'post_edited', data: { post: JSON.stringify(post({ message: 'hi!', edit_at: 20, update_at: 20 })) }, broadcast: b });
+    ws.receive({ event: 'post_deleted', data: { post: JSON.stringify(post({ delete_at: 30 })) }, broadcast: b });
+    ws.receive({ event: 'typing', data: { user_id: 'agent', parent_id: '' }, broadcast: b });
+    ws.receive('garbage');
+    const live = events.filter((e) => e.type !== 'status');
+    expect(live.map((e) => e.type)).to.deep.equal(['posted', 'edited', 'deleted', 'typing']);
+    const [p, ed, del] = live as Array<Extract<TransportEvent, { message: unknown }>>;
+    expect(p.message).to.deep.include({ id: 'p1', clientId: 'c1', text: 'hi', userId: 'agent' });
+    expect(ed.message).to.deep.include({ text: 'hi!', edited: true });
+    expect(del.message.deleted).to.equal(true);
+  });
+
+  it('creates posts with pending_post_id and props.porthole_client_id, with the token as bearer', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    window.fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ url: String(url), init: init! });
+      const body = JSON.parse(String(init!.body));
+      return new Response(JSON.stringify(post({ id: 'new', user_id: 'visitor', message: body.message, props: body.props })), {
+        status: 201,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    };
+    t = new MattermostTransport(testSession());
+    const m = await t.send({ clientId: 'c-42', text: 'hello' });
+    expect(calls[0].url).to.equal('https://chat.example.com/api/v4/posts');
+    const body = JSON.parse(String(calls[0].init.body));
+    expect(body).to.deep.include({ channel_id: 'chan', message: 'hello', pending_post_id: 'c-42' });
+    expect(body.props).to.deep.equal({ porthole_client_id: 'c-42' });
+    expect((calls[0].init.headers as Record<string, string>).Authorization).to.match(/^bearer tok-1$/i); // Client4 sends "BEARER"
+    expect(calls[0].init.credentials).to.equal(undefined);
+    expect(m).to.deep.include({ id: 'new', clientId: 'c-42' });
+  });
+
+  it('pages with before/per_page, resyncs with since, and classifies failures', async () => {
+    const urls: string[] = [];
+    let status = 200;
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    window.fetch = async (url: RequestInfo | URL) => {
+      urls.push(String(url));
+      if (status === 0) throw new TypeError('Failed to fetch');
+      const body = status === 200 ? { order: ['p2', 'p1'], posts: { p1: post(), p2: post({ id: 'p2', create_at: 11 }) } } : { message: 'nope', status_code: status };
+      return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+    };
+    t = new MattermostTransport(testSession());
+    const page = await t.before('p9', 2);
+    expect(urls[0]).to.contain('/api/v4/channels/chan/posts?').and.contain('before=p9').and.contain('per_page=2');
+    expect(page.messages.map((m) => m.id)).to.deep.equal(['p1', 'p2']);
+    expect(page.hasMore).to.equal(true);
+    await t.since(1234);
+    expect(urls[1]).to.contain('since=1234');
+    status = 0;
+    expect((await t.latest(30).catch((e) => e)).kind).to.equal('network');
+    status = 503;
+    expect((await t.latest(30).catch((e) => e)).kind).to.equal('unavailable');
+    status = 403;
+    expect((await t.latest(30).catch((e) => e)).kind).to.equal('rejected');
+  });
+});
