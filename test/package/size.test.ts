@@ -5,9 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
+import { CDN, conversationFiles, launcherFiles, LOADER } from './bundle-graph.ts';
 
-const CDN = path.resolve('dist/cdn');
-const LOADER = 'porthole-chat.js';
 export const BUDGET = { launcher: 2048, conversation: 40960 };
 
 const brotli = (file: string) =>
@@ -15,35 +14,11 @@ const brotli = (file: string) =>
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 },
   }).length;
 
-/** Chunks a file imports, split into static (loaded with it) and dynamic (loaded on demand). */
-function imports(file: string) {
-  const code = fs.readFileSync(path.join(CDN, file), 'utf8');
-  const rel = (s: string) => path.relative(CDN, path.resolve(path.dirname(path.join(CDN, file)), s));
-  const statics = [...code.matchAll(/(?:import|export)[^'"()]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => rel(m[1] ?? m[2]));
-  const dynamics = [...code.matchAll(/import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)].map((m) => rel(m[1]));
-  return { statics, dynamics };
-}
-
-function closure(start: string[], follow: 'static' | 'all') {
-  const seen = new Set<string>();
-  const todo = [...start];
-  while (todo.length) {
-    const f = todo.pop()!;
-    if (seen.has(f)) continue;
-    seen.add(f);
-    const { statics, dynamics } = imports(f);
-    todo.push(...statics, ...(follow === 'all' ? dynamics : []));
-  }
-  return [...seen];
-}
-
 test('size budget: launcher ≤ 2,048 B and working conversation ≤ 40,960 B (brotli)', () => {
   assert.ok(fs.existsSync(path.join(CDN, LOADER)), 'dist/cdn/porthole-chat.js is missing: run the build first');
-  const launcherFiles = closure([LOADER], 'static');
-  const conversationFiles = closure([LOADER], 'all');
-  const launcher = launcherFiles.reduce((n, f) => n + brotli(f), 0);
-  const conversation = conversationFiles.reduce((n, f) => n + brotli(f), 0);
-  const rows = conversationFiles.map((f) => `  ${f}: ${brotli(f)} B${launcherFiles.includes(f) ? ' (launcher)' : ''}`);
+  const launcher = launcherFiles().reduce((n, f) => n + brotli(f), 0);
+  const conversation = conversationFiles().reduce((n, f) => n + brotli(f), 0);
+  const rows = conversationFiles().map((f) => `  ${f}: ${brotli(f)} B${launcherFiles().includes(f) ? ' (launcher)' : ''}`);
   console.log(`size: launcher ${launcher} B of ${BUDGET.launcher}; conversation ${conversation} B of ${BUDGET.conversation}\n${rows.join('\n')}`);
   assert.ok(launcher <= BUDGET.launcher, `launcher is ${launcher} B brotli, over its ${BUDGET.launcher} B budget`);
   assert.ok(conversation <= BUDGET.conversation, `working conversation is ${conversation} B brotli, over its ${BUDGET.conversation} B budget`);
