@@ -46,6 +46,22 @@ describe('ConversationController', () => {
     expect(conversation.messages).to.have.length(0);
   });
 
+  it('keeps a live post that arrives while the first page is still loading', async () => {
+    const server = new MemoryTransport();
+    const { conversation, received } = setup(server);
+    // The page is answered from a snapshot taken before the post; the event overtakes it.
+    let answer!: (p: { messages: ChatMessage[]; hasMore: boolean }) => void;
+    server.latest = () => new Promise((r) => (answer = r));
+    const loading = conversation.load();
+    await settle();
+    expect(server.state).to.equal('online');
+    const live = server.agentPost('overtook the first page');
+    answer({ messages: [], hasMore: false });
+    await loading;
+    expect(conversation.messages.map((m) => m.id)).to.deep.equal([live.id]);
+    expect(received.map((m) => m.id)).to.deep.equal([live.id]);
+  });
+
   it('drops a second post carrying an already shown client id', async () => {
     const server = new MemoryTransport();
     const { conversation } = setup(server);

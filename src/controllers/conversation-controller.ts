@@ -40,6 +40,8 @@ export class ConversationController implements ReactiveController {
   #typingTimer?: ReturnType<typeof setTimeout>;
   #connected = false;
   #older?: Promise<void>;
+  /** Live events that arrived while the first page was loading, merged right after it. */
+  #early: { m: ChatMessage; live: boolean }[] = [];
 
   constructor(host: ReactiveControllerHost, options: ConversationOptions = {}) {
     this.#host = host;
@@ -75,6 +77,7 @@ export class ConversationController implements ReactiveController {
     this.#t = t;
     this.#self = selfId;
     this.#list = [];
+    this.#early = [];
     this.#last = 0;
     this.#loaded = this.#more = false;
     if (this.#connected) this.#subscribe();
@@ -106,6 +109,9 @@ export class ConversationController implements ReactiveController {
     this.#loaded = true;
     this.#more = page.hasMore;
     this.merge(page.messages, false);
+    const early = this.#early;
+    this.#early = [];
+    for (const e of early) this.merge([e.m], e.live);
   }
 
   /** Loads the page before the oldest message shown. */
@@ -183,7 +189,9 @@ export class ConversationController implements ReactiveController {
     if (!this.#t || this.#off) return;
     this.#off = this.#t.subscribe((e) => {
       if (e.type === 'typing') this.#setTyping(true);
-      else if (e.type !== 'status' && this.#loaded) this.merge([e.message], e.type === 'posted');
+      else if (e.type === 'status') return;
+      else if (this.#loaded) this.merge([e.message], e.type === 'posted');
+      else this.#early.push({ m: e.message, live: e.type === 'posted' });
     });
   }
 
