@@ -52,7 +52,12 @@ export default [
     },
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external,
-    plugins: [resolve({ preferBuiltins: true }), ts()],
+    plugins: [
+      resolve({ preferBuiltins: true }),
+      ts(),
+      // dist/ holds ES modules: say so, so Node loads dist/server without guessing (and warning).
+      { name: 'esm-marker', generateBundle() { this.emitFile({ type: 'asset', fileName: 'package.json', source: '{ "type": "module" }\n' }); } },
+    ],
     onwarn,
   },
   {

@@ -1,11 +1,17 @@
 // The demo's agent page: a person answers visitors as one of the support agents, through
 // @mattermost/client — the same thing the team's ordinary Mattermost apps do.
-import { Client4 } from '@mattermost/client/lib/client4';
-import { WebSocketClient } from '@mattermost/client/lib/websocket';
+import C4 from '@mattermost/client/lib/client4';
+import WSC from '@mattermost/client/lib/websocket';
+
+// CommonJS modules with `exports.default`: depending on interop the import is the class or the module.
+const Client4 = C4.default ?? C4;
+const WebSocketClient = WSC.default ?? WSC;
 
 const config = await (await fetch('/demo-config.json')).json();
 const client = new Client4();
 client.setUrl(config.mattermostUrl);
+// Token auth (read from the `Token` header Mattermost exposes to allowed origins), no cookies.
+client.setIncludeCookies(false);
 const $ = (id) => document.getElementById(id);
 let me = null;
 let current = null;

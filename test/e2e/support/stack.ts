@@ -106,9 +106,11 @@ export async function startStack(): Promise<Stack> {
       await pages.close();
       await companion.stop();
       await proxy.close();
-      // Every visitor a test created is permanently deleted, so runs never approach the user limit.
-      const users = new Set(contexts.flatMap((v) => v.sessions.map((s) => s.userId)));
-      for (const id of users) await adminApi('DELETE', `/users/${id}?permanent=true`).catch(() => {});
+      // Every visitor and conversation a test created is permanently deleted, so runs leave nothing
+      // behind and never approach the unlicensed server's user limit.
+      const sessions = contexts.flatMap((v) => v.sessions);
+      for (const id of new Set(sessions.map((s) => s.channelId))) await adminApi('DELETE', `/channels/${id}?permanent=true`).catch(() => {});
+      for (const id of new Set(sessions.map((s) => s.userId))) await adminApi('DELETE', `/users/${id}?permanent=true`).catch(() => {});
     },
   };
 }
