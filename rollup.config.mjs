@@ -4,7 +4,43 @@ import commonjs from '@rollup/plugin-commonjs';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+
+/**
+ * For a classic `<script src>` tag: a few bytes that load the ES module loader next to it
+ * (classic scripts may use `import()`), found by the script's own URL.
+ */
+const classicLoader = () => ({
+  name: 'classic-loader',
+  generateBundle() {
+    this.emitFile({
+      type: 'asset',
+      fileName: 'porthole-chat.classic.js',
+      source: `(function(s){import(new URL("./porthole-chat.js",s&&s.src||location.href).href)})(document.currentScript);\n`,
+    });
+  },
+});
+
+/**
+ * Subresource Integrity: a sha384 for every CDN file, written to `sri.json` (file → integrity)
+ * for the docs' copy-paste snippets and import maps.
+ */
+const sri = (dir) => ({
+  name: 'sri',
+  writeBundle() {
+    const out = {};
+    const walk = (d) =>
+      fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+        const f = `${d}/${e.name}`;
+        if (e.isDirectory()) return walk(f);
+        if (!e.name.endsWith('.js')) return;
+        out[f.slice(dir.length + 1)] = `sha384-${crypto.createHash('sha384').update(fs.readFileSync(f)).digest('base64')}`;
+      });
+    walk(dir);
+    fs.writeFileSync(`${dir}/sri.json`, JSON.stringify(out, Object.keys(out).sort(), 2) + '\n');
+  },
+});
 
 /** Empties an output directory before a build, so no stale chunk is ever shipped or measured. */
 const clean = (dir) => ({ name: 'clean', buildStart: () => fs.rmSync(dir, { recursive: true, force: true }) });
@@ -39,6 +75,8 @@ export default [
       commonjs(),
       ts(),
       terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } }),
+      classicLoader(),
+      sri('dist/cdn'),
     ],
     onwarn,
   },

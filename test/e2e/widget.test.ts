@@ -1,8 +1,10 @@
 // End to end: Debian's Chromium, the CDN build, the companion and the real Mattermost.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launcherFiles } from '../package/bundle-graph.ts';
-import { agentClient, channelPosts, eventually, PAGE_URL, startStack, type Stack, type Visitor } from './support/stack.ts';
+import { agentClient, channelPosts, eventually, GENERATED_DIR, PAGE_URL, startStack, type Stack, type Visitor } from './support/stack.ts';
 
 let stack: Stack;
 before(async () => {
@@ -179,4 +181,49 @@ test('bad attribute values are reported and ignored', T, async () => {
   assert.match(errors, /middle/);
   assert.match(errors, /token-url/);
   await openChat(v);
+});
+
+/** A page on the test origin whose HTML the test writes (the SRI values change with every build). */
+async function pageWith(v: Visitor, name: string, head: string) {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${name}</title>${head}</head><body>
+    <porthole-chat token-url="http://localhost:8791/v1/session" title="Test shop"></porthole-chat></body></html>`;
+  fs.writeFileSync(path.join(GENERATED_DIR, `${name}.html`), html);
+  await v.page.goto(`${PAGE_URL}gen/${name}.html`);
+}
+
+const sri: Record<string, string> = JSON.parse(fs.readFileSync('dist/cdn/sri.json', 'utf8'));
+const cdn = (f: string) => `${PAGE_URL}cdn/${f}`;
+/** An import map that pins every CDN file by integrity, chunks included (Chromium ≥ 127). */
+const importMap = `<script type="importmap">${JSON.stringify({ imports: {}, integrity: Object.fromEntries(Object.entries(sri).map(([f, h]) => [cdn(f), h])) })}</script>`;
+
+test('a classic <script> tag with SRI loads the widget', T, async () => {
+  const v = await stack.visitor();
+  await pageWith(v, 'classic', `${importMap}<script src="/cdn/porthole-chat.classic.js" integrity="${sri['porthole-chat.classic.js']}" crossorigin="anonymous"></script>`);
+  const { channelId } = await openChat(v);
+  const text = unique('Sent through the classic tag');
+  await type(v, text);
+  await eventually('the message in Mattermost', async () => (await channelPosts(channelId)).some((p) => p.message === text));
+});
+
+test('the module snippet with SRI loads the widget, and a wrong hash blocks it', T, async () => {
+  const v = await stack.visitor();
+  await pageWith(v, 'module-sri', `${importMap}<script type="module" src="/cdn/porthole-chat.js" integrity="${sri['porthole-chat.js']}" crossorigin="anonymous"></script>`);
+  await openChat(v);
+
+  const w = await stack.visitor();
+  const wrong = 'sha384-' + Buffer.alloc(48).toString('base64');
+  await pageWith(w, 'module-bad-sri', `<script type="module" src="/cdn/porthole-chat.js" integrity="${wrong}" crossorigin="anonymous"></script>`);
+  await w.page.waitForLoadState('networkidle');
+  assert.equal(await w.page.evaluate(() => !!customElements.get('porthole-chat')), false, 'a file that does not match its hash never runs');
+
+  // The import map's integrity covers the lazily imported panel chunk too.
+  const x = await stack.visitor();
+  const badChunks = Object.fromEntries(Object.keys(sri).map((f) => [cdn(f), f.startsWith('chunks/') ? wrong : sri[f]]));
+  const badMap = `<script type="importmap">${JSON.stringify({ imports: {}, integrity: badChunks })}</script>`;
+  await pageWith(x, 'chunk-bad-sri', `${badMap}<script type="module" src="/cdn/porthole-chat.js" integrity="${sri['porthole-chat.js']}" crossorigin="anonymous"></script>`);
+  const error = x.page.evaluate(
+    () => new Promise<any>((r) => document.querySelector('porthole-chat')!.addEventListener('porthole-error', (e: any) => r(e.detail), { once: true })),
+  );
+  await x.page.locator('[part~="launcher"]').click();
+  assert.equal((await error).code, 'load_failed');
 });

@@ -1,7 +1,9 @@
 // What an end-to-end test runs against: the real Mattermost (through a TCP proxy the test can
 // cut), the companion from src/server, and a page serving the CDN build — plus Debian's Chromium.
 import { getRequestListener } from '@hono/node-server';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createCompanion, loadConfig, silentLogger } from '../../../src/server/index.ts';
@@ -15,6 +17,8 @@ export const COMPANION_PORT = 8791;
 export const PROXY_PORT = 18065;
 export const PAGE_URL = `http://localhost:${PAGE_PORT}/`;
 export const TOKEN_URL = `http://localhost:${COMPANION_PORT}/v1/session`;
+/** Pages a test writes at run time, served under /gen/. */
+export const GENERATED_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-e2e-'));
 
 /** The companion on its own port, which a test can stop (to simulate an outage) and start again. */
 class CompanionServer {
@@ -74,6 +78,7 @@ export async function startStack(): Promise<Stack> {
   await companion.start();
   const pages = await serveStatic(PAGE_PORT, {
     '/cdn/': path.resolve('dist/cdn'),
+    '/gen/': GENERATED_DIR,
     '/': path.resolve('test/e2e/fixtures'),
   });
   const browser = await launchChromium();
@@ -106,6 +111,7 @@ export async function startStack(): Promise<Stack> {
       await pages.close();
       await companion.stop();
       await proxy.close();
+      fs.rmSync(GENERATED_DIR, { recursive: true, force: true });
       // Every visitor and conversation a test created is permanently deleted, so runs leave nothing
       // behind and never approach the unlicensed server's user limit.
       const sessions = contexts.flatMap((v) => v.sessions);
