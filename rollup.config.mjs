@@ -47,7 +47,7 @@ const clean = (dir) => ({ name: 'clean', buildStart: () => fs.rmSync(dir, { recu
 
 const pkg = JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const ts = () =>
-  typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: 'src', noEmitOnError: true });
+  typescript({ tsconfig: './tsconfig.build.json', declaration: false, outDir: undefined, rootDir: 'src', noEmitOnError: true });
 const external = (id) => Object.keys(pkg.dependencies).some((d) => id === d || id.startsWith(`${d}/`)) || id.startsWith('node:');
 const onwarn = (w, warn) => {
   // @mattermost/client is CommonJS with `this` at top level in its compiled helpers.
@@ -91,10 +91,19 @@ export default [
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external,
     plugins: [
+      clean('dist/chunks'),
       resolve({ preferBuiltins: true }),
       ts(),
       // dist/ holds ES modules: say so, so Node loads dist/server without guessing (and warning).
-      { name: 'esm-marker', generateBundle() { this.emitFile({ type: 'asset', fileName: 'package.json', source: '{ "type": "module" }\n' }); } },
+      // Bundlers (webpack) read sideEffects from the nearest package.json too: repeat the root's,
+      // relative to dist/, or every file under dist/ would count as having side effects.
+      {
+        name: 'esm-marker',
+        generateBundle() {
+          const sideEffects = pkg.sideEffects.filter((p) => p.startsWith('./dist/')).map((p) => `./${p.slice('./dist/'.length)}`);
+          this.emitFile({ type: 'asset', fileName: 'package.json', source: `${JSON.stringify({ type: 'module', sideEffects }, null, 2)}\n` });
+        },
+      },
     ],
     onwarn,
   },

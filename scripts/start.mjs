@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { ensureTools } from './setup.mjs';
 
 ensureTools();
-const build = spawnSync('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent'], { stdio: 'inherit' });
+const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const { up, HarnessError } = await import('../test/harness/index.mjs');

@@ -32,7 +32,7 @@ const { ensureTools } = await import('../scripts/setup.mjs');
 ensureTools();
 
 // 2. Build (the size budget and the end-to-end suites test what ships).
-if (!step('build', () => sh('npx', ['rollup', '-c', 'rollup.config.mjs', '--silent']) === 0)) finish();
+if (!step('build', () => sh('npm', ['run', 'build', '--silent']) === 0)) finish();
 step('typecheck', () => sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) === 0);
 
 // 3. The real Mattermost (global setup: start or reuse).

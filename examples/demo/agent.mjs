@@ -44,6 +44,7 @@ async function refreshChannels() {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.textContent = c.display_name || c.name;
+      b.dataset.channelId = c.id;
       b.setAttribute('aria-current', String(c.id === current?.id));
       b.addEventListener('click', () => openChannel(c));
       li.append(b);

@@ -1,15 +1,15 @@
 // Assembles the companion: middleware chain, routes and the single error handler.
 import { Hono, type Context } from 'hono';
-import type { CompanionConfig } from './config';
-import { cors } from './cors';
-import { CredentialIssuer } from './credentials';
-import { createErrorHandler, HttpError } from './errors';
-import { healthRoutes } from './health-route';
-import { createJsonLogger, type Logger } from './logger';
-import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin';
-import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './rate-limit';
-import { sessionRoute } from './session-route';
-import { VisitorProvisioner } from './visitor-provisioner';
+import type { CompanionConfig } from './config.js';
+import { cors } from './cors.js';
+import { CredentialIssuer } from './credentials.js';
+import { createErrorHandler, HttpError } from './errors.js';
+import { healthRoutes } from './health-route.js';
+import { createJsonLogger, type Logger } from './logger.js';
+import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
+import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './rate-limit.js';
+import { sessionRoute } from './session-route.js';
+import { VisitorProvisioner } from './visitor-provisioner.js';
 
 /** Hono environment of the companion app (request-scoped variables). */
 export interface CompanionEnv {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // porthole-server: runs the companion from environment variables, or checks Mattermost (`doctor`).
-import { createCompanion } from './app';
-import { ConfigError, loadConfig } from './config';
-import { formatDoctor, runDoctor } from './doctor';
-import { createJsonLogger } from './logger';
-import { HttpMattermostAdmin } from './mattermost-admin';
-import { serve } from './node';
+import { createCompanion } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { formatDoctor, runDoctor } from './doctor.js';
+import { createJsonLogger } from './logger.js';
+import { HttpMattermostAdmin } from './mattermost-admin.js';
+import { serve } from './node.js';
 
 const USAGE = `Usage: porthole-server [serve|doctor]
 

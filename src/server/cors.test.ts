@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeEnv, postSession, TEST, testCompanion } from './test-support';
+import { nodeEnv, postSession, TEST, testCompanion } from './test-support.js';
 
 describe('CORS', () => {
   it('gives an allowed origin its CORS headers', async () => {

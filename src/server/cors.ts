@@ -1,6 +1,6 @@
 // CORS with an exact-origin allowlist, resolved once at start.
 import type { MiddlewareHandler } from 'hono';
-import { HttpError } from './errors';
+import { HttpError } from './errors.js';
 
 /** Options of {@link cors}. */
 export interface CorsOptions {

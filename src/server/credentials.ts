@@ -1,8 +1,8 @@
 // Short-lived visitor credentials: Mattermost user access tokens with an expiry the companion
 // enforces itself (Mattermost's tokens never expire; see docs/companion.md for why tokens).
-import type { Logger } from './logger';
-import type { MattermostAdmin, MmUserAccessToken } from './mattermost-admin';
-import { MattermostError } from './mattermost-admin';
+import type { Logger } from './logger.js';
+import type { MattermostAdmin, MmUserAccessToken } from './mattermost-admin.js';
+import { MattermostError } from './mattermost-admin.js';
 
 /** Marker at the start of the description of every token the companion mints. */
 export const CREDENTIAL_MARKER = 'porthole-visitor';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDoctor, runDoctor } from './doctor';
-import { MemoryMattermostAdmin } from './memory-mattermost-admin';
-import { TEST } from './test-support';
+import { formatDoctor, runDoctor } from './doctor.js';
+import { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
+import { TEST } from './test-support.js';
 
 const hardened = {
   ServiceSettings: { EnableUserAccessTokens: true, AllowCorsFrom: 'https://a.example https://b.example' },

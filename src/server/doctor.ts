@@ -1,7 +1,7 @@
 // `porthole-server doctor`: checks that Mattermost is hardened and configured the way Porthole needs.
 import { z } from 'zod';
-import type { CompanionConfig } from './config';
-import type { MattermostAdmin } from './mattermost-admin';
+import type { CompanionConfig } from './config.js';
+import type { MattermostAdmin } from './mattermost-admin.js';
 
 /** The outcome of one doctor check. */
 export interface DoctorCheck {

@@ -2,7 +2,7 @@
 // into the JSON error body `{ error: { code, message, requestId } }`.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Logger } from './logger';
+import type { Logger } from './logger.js';
 
 /** Options of an {@link HttpError}. */
 export interface HttpErrorOptions {

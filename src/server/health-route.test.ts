@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MattermostError } from './mattermost-admin';
-import { testCompanion } from './test-support';
+import { MattermostError } from './mattermost-admin.js';
+import { testCompanion } from './test-support.js';
 
 const get = (c: ReturnType<typeof testCompanion>['companion'], path: string) => c.fetch(new Request(`http://companion.test${path}`));
 

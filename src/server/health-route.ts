@@ -1,6 +1,6 @@
 // GET /healthz (the process is up) and GET /readyz (Mattermost is usable by this companion).
 import { Hono } from 'hono';
-import type { MattermostAdmin } from './mattermost-admin';
+import type { MattermostAdmin } from './mattermost-admin.js';
 
 /** One readiness check. */
 export interface ReadinessCheck {

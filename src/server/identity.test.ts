@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { base64UrlEncode } from './crypto-utils';
-import { IdentityError, signIdentity, verifyIdentity } from './identity';
+import { base64UrlEncode } from './crypto-utils.js';
+import { IdentityError, signIdentity, verifyIdentity } from './identity.js';
 
 const secret = 's'.repeat(40);
 const now = 1_800_000_000_000;

@@ -1,6 +1,6 @@
 // Host-signed visitor identities: HS256 JWTs verified with WebCrypto, no dependency.
 import { z } from 'zod';
-import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqual } from './crypto-utils';
+import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqual } from './crypto-utils.js';
 
 /** The claims the companion uses from a verified identity. */
 export interface IdentityClaims {

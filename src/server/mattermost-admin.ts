@@ -72,6 +72,17 @@ export interface NewMmChannel {
  * `mmId` its error id (e.g. `app.user.save.username_exists.app_error`). The message may contain
  * Mattermost's own text: it is logged, and only sent to clients in development.
  */
+/**
+ * Two first requests of the same visitor racing (two tabs, two instances) both add the same
+ * membership; Mattermost answers the loser with a "membership already exists" conflict
+ * (`app.team.join_user_to_team.save_member.conflict.app_error`,
+ * `store.sql_channel.save_member.exists.app_error`). The membership is there: that is success.
+ */
+function ignoreMembershipRace(e: unknown): void {
+  if (e instanceof MattermostError && /save_member\.(conflict|exists)/.test(e.mmId ?? '')) return;
+  throw e;
+}
+
 export class MattermostError extends Error {
   /** HTTP status from Mattermost; 0 when it could not be reached. */
   readonly status: number;
@@ -297,7 +308,9 @@ export class HttpMattermostAdmin implements MattermostAdmin {
 
   /** @inheritdoc */
   async addTeamMember(teamId: string, userId: string): Promise<void> {
-    await this.ok(z.unknown(), 'POST', `/teams/${encodeURIComponent(teamId)}/members`, { team_id: teamId, user_id: userId });
+    await this.ok(z.unknown(), 'POST', `/teams/${encodeURIComponent(teamId)}/members`, { team_id: teamId, user_id: userId }).catch(
+      ignoreMembershipRace,
+    );
   }
 
   /** @inheritdoc */
@@ -318,7 +331,9 @@ export class HttpMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async addChannelMembers(channelId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/members`, { user_ids: userIds });
+    await this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/members`, { user_ids: userIds }).catch(
+      ignoreMembershipRace,
+    );
   }
 
   /** @inheritdoc */

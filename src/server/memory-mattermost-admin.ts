@@ -9,7 +9,7 @@ import {
   type MmUserAccessToken,
   type NewMmChannel,
   type NewMmUser,
-} from './mattermost-admin';
+} from './mattermost-admin.js';
 
 /** A fake 26-character Mattermost id. */
 function newId(): string {

@@ -1,5 +1,5 @@
 // Next.js (App Router) route handlers and other fetch-style hosts mounted under a path.
-import type { Companion } from './app';
+import type { Companion } from './app.js';
 
 /** A fetch-style route handler. */
 export type RouteHandler = (request: Request) => Promise<Response>;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toRouteHandlers } from './next';
-import { serve } from './node';
-import { TEST, testCompanion } from './test-support';
+import { toRouteHandlers } from './next.js';
+import { serve } from './node.js';
+import { TEST, testCompanion } from './test-support.js';
 
 describe('adapters', () => {
   it('serve() runs the companion on Node and the socket address feeds the rate limit', async () => {

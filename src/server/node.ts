@@ -2,7 +2,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, serve as honoServe } from '@hono/node-server';
-import type { Companion } from './app';
+import type { Companion } from './app.js';
 
 /** A Node request listener, as accepted by `http.createServer`, Express and Connect. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryRateLimitStore } from './rate-limit';
-import { postSession, testCompanion } from './test-support';
+import { MemoryRateLimitStore } from './rate-limit.js';
+import { postSession, testCompanion } from './test-support.js';
 
 describe('MemoryRateLimitStore', () => {
   it('counts per key within a window and resets after it', async () => {

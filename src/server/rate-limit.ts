@@ -1,6 +1,6 @@
 // Fixed-window rate limiting behind a small store interface (in memory now, Redis later).
 import type { Context, MiddlewareHandler } from 'hono';
-import { HttpError } from './errors';
+import { HttpError } from './errors.js';
 
 /** The outcome of counting one hit. */
 export interface RateLimitHit {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { signIdentity } from './identity';
-import { MattermostError } from './mattermost-admin';
-import { cookieOf, nodeEnv, postSession, TEST, testCompanion } from './test-support';
-import { visitorHandle } from './visitor-provisioner';
+import { signIdentity } from './identity.js';
+import { MattermostError } from './mattermost-admin.js';
+import { cookieOf, nodeEnv, postSession, TEST, testCompanion } from './test-support.js';
+import { visitorHandle } from './visitor-provisioner.js';
 
 const exp = () => Math.floor(1_800_000_000_000 / 1000) + 300;
 

@@ -3,11 +3,11 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import type { CredentialIssuer } from './credentials';
-import { HttpError } from './errors';
-import { IdentityError, verifyIdentity } from './identity';
-import type { Logger } from './logger';
-import { MattermostError, type MattermostAdmin } from './mattermost-admin';
+import type { CredentialIssuer } from './credentials.js';
+import { HttpError } from './errors.js';
+import { IdentityError, verifyIdentity } from './identity.js';
+import type { Logger } from './logger.js';
+import { MattermostError, type MattermostAdmin } from './mattermost-admin.js';
 import {
   clearVisitorCookie,
   newVisitorId,
@@ -15,8 +15,8 @@ import {
   signVisitorId,
   verifyVisitorCookie,
   VISITOR_COOKIE,
-} from './visitor-cookie';
-import { VISITOR_PREFIX, type VisitorProfile, type VisitorProvisioner } from './visitor-provisioner';
+} from './visitor-cookie.js';
+import { VISITOR_PREFIX, type VisitorProfile, type VisitorProvisioner } from './visitor-provisioner.js';
 
 /** Largest accepted request body, in bytes. */
 export const MAX_SESSION_BODY_BYTES = 4096;

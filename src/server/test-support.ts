@@ -1,8 +1,8 @@
 // Fixtures shared by the companion's unit tests (not part of the public API).
-import { createCompanion, type Companion, type CompanionOptions } from './app';
-import type { CompanionConfig } from './config';
-import type { LogEntry, Logger } from './logger';
-import { MemoryMattermostAdmin } from './memory-mattermost-admin';
+import { createCompanion, type Companion, type CompanionOptions } from './app.js';
+import type { CompanionConfig } from './config.js';
+import type { LogEntry, Logger } from './logger.js';
+import { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
 
 /** Ids and secrets used by the unit tests. */
 export const TEST = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearVisitorCookie, newVisitorId, serializeVisitorCookie, signVisitorId, verifyVisitorCookie } from './visitor-cookie';
+import { clearVisitorCookie, newVisitorId, serializeVisitorCookie, signVisitorId, verifyVisitorCookie } from './visitor-cookie.js';
 
 const secret = 'c'.repeat(32);
 

@@ -1,5 +1,5 @@
 // The anonymous visitor's id: random, HMAC-SHA256-signed, kept in an HttpOnly cookie.
-import { base64UrlDecode, base64UrlEncode, hmacSha256, randomToken, timingSafeEqual } from './crypto-utils';
+import { base64UrlDecode, base64UrlEncode, hmacSha256, randomToken, timingSafeEqual } from './crypto-utils.js';
 
 /** Name of the visitor cookie. */
 export const VISITOR_COOKIE = 'porthole_vid';

@@ -1,7 +1,7 @@
 // Finds or creates a visitor's Mattermost user and private conversation channel, idempotently.
-import { sha256Hex } from './crypto-utils';
-import type { Logger } from './logger';
-import type { MattermostAdmin, MmChannel, MmUser } from './mattermost-admin';
+import { sha256Hex } from './crypto-utils.js';
+import type { Logger } from './logger.js';
+import type { MattermostAdmin, MmChannel, MmUser } from './mattermost-admin.js';
 
 /** Who is asking for a session. */
 export interface VisitorProfile {

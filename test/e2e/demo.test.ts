@@ -51,8 +51,8 @@ test('a visitor asks on the shop page and an agent answers from the agent desk',
   assert.equal(await desk.inputValue('#username'), mm.agents[0].username);
   await desk.fill('#password', mm.agents[0].password);
   await desk.click('#login button');
-  // The newest conversation comes first.
-  await desk.locator('#channels button').first().click();
+  const channelId = [...created.channels].at(-1);
+  await desk.locator(`#channels button[data-channel-id="${channelId}"]`).click();
   await desk.locator('#posts li', { hasText: question }).waitFor({ timeout: 10000 });
   const answer = `Yes, in 3 to 5 days. ${Date.now()}`;
   await desk.fill('#message', answer);

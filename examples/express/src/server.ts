@@ -1,0 +1,43 @@
+// An Express app that serves a page with the widget and mounts the Porthole companion at /porthole.
+import express from 'express';
+import { ConfigError, createCompanion, loadConfig, toNodeListener, type CompanionConfig } from 'porthole-chat/server';
+
+function config(): CompanionConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // One line per missing or bad variable; secrets are described by their length only.
+    console.error(`invalid Porthole configuration:\n  ${err.problems.join('\n  ')}`);
+    process.exit(1);
+  }
+}
+
+const companion = createCompanion(config());
+const app = express();
+
+// Before any body parser: the companion reads (and size-limits) the raw body itself. Express strips
+// the mount path, so the companion sees /v1/session, /healthz and /readyz.
+app.use('/porthole', toNodeListener(companion));
+
+// The rest of your app, with its own parsers and routes.
+app.use(express.json());
+app.get('/', (_req, res) => {
+  res.type('html').send(`<!doctype html>
+<html lang="en">
+<meta charset="utf-8"><title>Porthole + Express</title>
+<script type="module" src="https://cdn.jsdelivr.net/npm/porthole-chat@0.1.0/dist/cdn/porthole-chat.js" crossorigin="anonymous"></script>
+<h1>Example Shop</h1>
+<porthole-chat token-url="/porthole/v1/session" title="Questions? Ask us"></porthole-chat>
+</html>`);
+});
+
+// Revoke expired visitor credentials every minute (porthole-server does the same).
+const sweep = setInterval(() => {
+  companion.sweepExpiredCredentials().catch((err: unknown) => console.warn('porthole sweep failed:', err instanceof Error ? err.message : err));
+}, 60_000);
+sweep.unref();
+
+const port = Number(process.env.PORT ?? 3000);
+const server = app.listen(port, () => console.log(`http://localhost:${port}`));
+process.once('SIGTERM', () => server.close());
