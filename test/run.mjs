@@ -86,6 +86,13 @@ counted('node suites', process.execPath, [
 ]);
 counted('browser suites', 'npx', ['wtr', '--config', 'web-test-runner.config.mjs']);
 
+// The benchmarks never fail on a figure, but they must keep running: a quick smoke pass of each.
+{
+  const ok = step('benchmark smoke (node bench/run.mjs --smoke)', () => sh(process.execPath, ['bench/run.mjs', '--smoke']) === 0);
+  if (ok) totals.passed++;
+  else problems.pop(), totals.failed++;
+}
+
 if (!wasRunning && process.env.PORTHOLE_KEEP_MM !== '1') await harness.down();
 finish();
 

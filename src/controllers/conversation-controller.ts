@@ -123,7 +123,7 @@ export class ConversationController implements ReactiveController {
     const first = this.#list[0];
     if (!first) return this.load();
     const { t, gen } = this.#run();
-    const page = await t.before(first.id, this.#o.perPage ?? 30);
+    const page = await t.before(first, this.#o.perPage ?? 30);
     if (gen !== this.#gen) return;
     this.#more = page.hasMore;
     this.merge(page.messages, false);
@@ -133,7 +133,9 @@ export class ConversationController implements ReactiveController {
   async resync(): Promise<void> {
     if (!this.#loaded) return this.load();
     const { t, gen } = this.#run();
-    const list = await t.since(this.#last);
+    // Mattermost answers `since` with `UpdateAt > since`: a post changed in the same millisecond
+    // as the last one seen would be missed, so ask from one millisecond earlier (ids de-duplicate).
+    const list = await t.since(Math.max(0, this.#last - 1));
     if (gen === this.#gen) this.merge(list, true);
   }
 

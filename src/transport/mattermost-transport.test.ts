@@ -131,6 +131,32 @@ describe('MattermostTransport', () => {
     expect(m).to.deep.include({ id: 'new', clientId: 'c-42' });
   });
 
+  it('pages older messages without losing those created in the same millisecond as the cursor', async () => {
+    // A server that pages like Mattermost: `before` is `CreateAt <` the cursor's, `after` is `>`.
+    const at = (id: string, ms: number) => post({ id, create_at: ms, update_at: ms });
+    const all = [at('a', 10), at('a2', 10), at('b', 20), at('c', 20), at('d', 30)];
+    const list = (ps: ReturnType<typeof post>[]) => ({ order: ps.map((p) => p.id).reverse(), posts: Object.fromEntries(ps.map((p) => [p.id, p])) });
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    window.fetch = async (input: RequestInfo | URL) => {
+      const q = new URL(String(input)).searchParams;
+      const ms = (id: string | null) => all.find((p) => p.id === id)!.create_at;
+      const per = Number(q.get('per_page'));
+      let ps = all;
+      if (q.get('before')) ps = all.filter((p) => p.create_at < ms(q.get('before'))).slice(-per);
+      else if (q.get('after')) ps = all.filter((p) => p.create_at > ms(q.get('after'))).slice(0, per);
+      else if (q.get('since')) ps = all.filter((p) => p.update_at > Number(q.get('since')));
+      return new Response(JSON.stringify(list(ps)), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    };
+    t = new MattermostTransport(testSession());
+    // The first page held d and c; b shares c's millisecond and Mattermost's `before=c` skips it.
+    const page = await t.before({ id: 'c', createAt: 20 }, 1);
+    expect(page.messages.map((m) => m.id)).to.deep.equal(['a2', 'b']);
+    // At the start of the history (no older page), a sibling is found from just before the cursor.
+    const first = await t.before({ id: 'a2', createAt: 10 }, 5);
+    expect(first.messages.map((m) => m.id)).to.deep.equal(['a']);
+  });
+
   it('pages with before/per_page, resyncs with since, and classifies failures', async () => {
     const urls: string[] = [];
     let status = 200;
@@ -143,12 +169,13 @@ describe('MattermostTransport', () => {
       return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
     };
     t = new MattermostTransport(testSession());
-    const page = await t.before('p9', 2);
+    const page = await t.before({ id: 'p9', createAt: 99 }, 2);
     expect(urls[0]).to.contain('/api/v4/channels/chan/posts?').and.contain('before=p9').and.contain('per_page=2');
+    expect(urls[1], 'the same-millisecond check').to.contain('after=p2');
     expect(page.messages.map((m) => m.id)).to.deep.equal(['p1', 'p2']);
     expect(page.hasMore).to.equal(true);
     await t.since(1234);
-    expect(urls[1]).to.contain('since=1234');
+    expect(urls[2]).to.contain('since=1234');
     status = 0;
     expect((await t.latest(30).catch((e) => e)).kind).to.equal('network');
     status = 503;

@@ -69,9 +69,19 @@ export class MattermostTransport implements Transport {
     return toPage(await this.#c.getPosts(this.#s.channelId, 0, perPage, false).catch(fail), this.#s.channelId, perPage);
   }
 
-  async before(postId: string, perPage: number): Promise<ChatPage> {
-    const raw = await this.#c.getPostsBefore(this.#s.channelId, postId, 0, perPage, false).catch(fail);
-    return toPage(raw, this.#s.channelId, perPage);
+  async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number): Promise<ChatPage> {
+    const ch = this.#s.channelId;
+    const page = toPage(await this.#c.getPostsBefore(ch, oldest.id, 0, perPage, false).catch(fail), ch, perPage);
+    // Mattermost pages with `CreateAt < (the cursor's CreateAt)`: posts created in the same
+    // millisecond as the cursor that the previous page cut off are never returned. Everything
+    // after the newest post of this page is the cursor, those siblings and what is already
+    // shown, so ask for it; with no older page, look for the siblings from just before the cursor.
+    const newest = page.messages.at(-1);
+    const extra = newest
+      ? toMessages(await this.#c.getPostsAfter(ch, newest.id, 0, perPage, false).catch(fail), ch)
+      : toMessages(await this.#c.getPostsSince(ch, oldest.createAt - 1, false).catch(fail), ch).filter((m) => m.createAt === oldest.createAt);
+    const siblings = extra.filter((m) => m.createAt === oldest.createAt && m.id !== oldest.id);
+    return { ...page, messages: [...page.messages, ...siblings] };
   }
 
   async since(since: number): Promise<ChatMessage[]> {

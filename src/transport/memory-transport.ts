@@ -141,10 +141,10 @@ export class MemoryTransport implements Transport {
     return { messages: live.slice(-perPage), hasMore: live.length > perPage };
   }
 
-  async before(postId: string, perPage: number): Promise<ChatPage> {
+  async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number): Promise<ChatPage> {
     await this.#call('before');
     const live = this.posts.filter((p) => !p.deleted);
-    const end = live.findIndex((p) => p.id === postId);
+    const end = live.findIndex((p) => p.id === oldest.id);
     const start = Math.max(0, end - perPage);
     return { messages: live.slice(start, end), hasMore: start > 0 };
   }

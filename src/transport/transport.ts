@@ -78,8 +78,11 @@ export interface Transport {
   setToken(token: string): void;
   /** The newest `perPage` messages. */
   latest(perPage: number): Promise<ChatPage>;
-  /** `perPage` messages older than `postId`. */
-  before(postId: string, perPage: number): Promise<ChatPage>;
+  /**
+   * `perPage` messages older than `oldest`, plus any message created in the same millisecond as
+   * `oldest` that an earlier page cut off.
+   */
+  before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number): Promise<ChatPage>;
   /** Every message created, edited or deleted after `since` (ms, server clock). */
   since(since: number): Promise<ChatMessage[]>;
   /** Post a message. `clientId` makes repeats of the same send idempotent. */
