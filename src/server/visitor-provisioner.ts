@@ -99,11 +99,17 @@ export class VisitorProvisioner {
   private async provisionOnce(profile: VisitorProfile): Promise<ProvisionedVisitor> {
     const handle = await visitorHandle(profile.key);
     const user = await this.ensureUser(handle, profile);
-    await this.admin.addTeamMember(this.options.teamId, user.id);
-    const { channel, created } = await this.ensureChannel(handle, profile);
-    // Idempotent: repairs a half-finished earlier attempt, and brings back an agent who left.
-    await this.admin.addChannelMembers(channel.id, [user.id, ...this.options.agentIds]);
-    if (created) await this.postNotice(handle, profile);
+    // Independent steps run side by side: every Mattermost round trip here is time the visitor
+    // waits before the chat opens.
+    const [, { channel, created }] = await Promise.all([
+      this.admin.addTeamMember(this.options.teamId, user.id),
+      this.ensureChannel(handle, profile),
+    ]);
+    await Promise.all([
+      // Idempotent: repairs a half-finished earlier attempt, and brings back an agent who left.
+      this.admin.addChannelMembers(channel.id, [user.id, ...this.options.agentIds]),
+      created ? this.postNotice(handle, profile) : undefined,
+    ]);
     return { userId: user.id, username: handle, channelId: channel.id, channelName: channel.name, created };
   }
 
