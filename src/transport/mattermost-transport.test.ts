@@ -82,6 +82,32 @@ describe('MattermostTransport', () => {
     expect(ws.sent[1]).to.deep.equal({ seq: 2, action: 'user_typing', data: { channel_id: 'chan', parent_id: '' } });
   });
 
+  it('reconnects at once when the network comes back instead of waiting out the backoff', async () => {
+    t = new MattermostTransport(testSession(), { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    const events: TransportEvent[] = [];
+    t.subscribe((e) => events.push(e));
+    t.connect();
+    await settle();
+    const first = FakeSocket.last!;
+    first.receive({ event: 'hello', data: {}, broadcast: {}, seq: 0 });
+    first.close(); // the server went away; the next try is at least 500 ms off
+    await settle();
+    expect(FakeSocket.last).to.equal(first);
+    dispatchEvent(new Event('online'));
+    await settle();
+    const second = FakeSocket.last!;
+    expect(second).to.not.equal(first);
+    expect(second.sent[0]).to.deep.include({ action: 'authentication_challenge' });
+    second.receive({ event: 'hello', data: {}, broadcast: {}, seq: 0 });
+    expect(events.filter((e) => e.type === 'status').map((e) => e.type === 'status' && e.status)).to.deep.equal([
+      'connecting',
+      'online',
+      'reconnecting',
+      'connecting',
+      'online',
+    ]);
+  });
+
   it('turns posted / edited / deleted / typing events of its channel into validated messages', async () => {
     t = new MattermostTransport(testSession(), { WebSocket: FakeSocket as unknown as typeof WebSocket });
     const events: TransportEvent[] = [];

@@ -131,8 +131,11 @@ export class MattermostTransport implements Transport {
     const url = this.#s.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + '/api/v4/websocket';
     const ws = (this.#ws = new ReconnectingWebSocket(url, [], {
       WebSocket: this.#o.WebSocket,
-      minReconnectionDelay: 1000 + Math.random() * 3000,
-      maxReconnectionDelay: 30000,
+      // Jittered so that visitors do not all come back at once after an outage; capped at 10 s
+      // so a returning server is noticed soon (the resync then fetches what was missed).
+      minReconnectionDelay: 500 + Math.random() * 1000,
+      reconnectionDelayGrowFactor: 1.5,
+      maxReconnectionDelay: 10000,
       connectionTimeout: 8000,
     }));
     this.#status('connecting');
@@ -146,6 +149,9 @@ export class MattermostTransport implements Transport {
       // retrying in the background; the health controller shows the fallback meanwhile).
       this.#status(++this.#closes >= 3 ? 'offline' : 'reconnecting');
     });
+    // The network came back, or the visitor returned to the tab: try now, not at the next backoff step.
+    addEventListener('online', this.#wake);
+    document.addEventListener('visibilitychange', this.#wake);
     const every = this.#o.pingInterval ?? 30000;
     this.#ping = setInterval(() => {
       if (this.#state !== 'online') return;
@@ -155,7 +161,17 @@ export class MattermostTransport implements Transport {
     }, every);
   }
 
+  #wake = (): void => {
+    // Closed and waiting out a backoff step (reconnecting-websocket's `reconnect()` cannot cut a
+    // wait short): start over with a fresh socket, which connects at once.
+    if (document.visibilityState !== 'visible' || !this.#ws || this.#ws.readyState < 2) return;
+    this.disconnect();
+    this.connect();
+  };
+
   disconnect(): void {
+    removeEventListener('online', this.#wake);
+    document.removeEventListener('visibilitychange', this.#wake);
     clearInterval(this.#ping);
     this.#ws?.close();
     this.#ws = undefined;
