@@ -1,4 +1,11 @@
 // The define-free entry: classes, types and events, without registering <porthole-chat>.
+/**
+ * The widget's API: the `<porthole-chat>` class ({@link PortholeChatElement}), its events
+ * ({@link PortholeEventMap}) and data types. Importing `porthole-chat` registers the tag and
+ * re-exports all of this; `porthole-chat/element` does not register it.
+ *
+ * @module porthole-chat/element
+ */
 export { PortholeChatElement } from './element/porthole-chat.js';
 export type {
   PortholeErrorCode,

@@ -39,6 +39,9 @@ function isUrl(v: string, schemes: RegExp): boolean {
  *
  * @summary Chat launcher and lazily loaded chat panel, backed by Mattermost.
  *
+ * @attr {string} title - The dialog's title. Default: the locale's "Chat with us" (also the native `title` property).
+ * @attr {"" | "idle"} preload - Load the panel's code when the browser is idle, before the visitor acts (no session, no request to the companion).
+ *
  * @event {CustomEvent<undefined>} porthole-open - The panel opened.
  * @event {CustomEvent<undefined>} porthole-close - The panel closed.
  * @event {CustomEvent<ChatMessage>} porthole-message - A message from the team arrived.
@@ -72,9 +75,12 @@ function isUrl(v: string, schemes: RegExp): boolean {
  * @cssproperty --porthole-z-index - Stacking order of the widget. Default `2147483000`.
  *
  * @example
+ * ```html
  * <porthole-chat token-url="/porthole/v1/session" title="Talk to us"></porthole-chat>
+ * ```
  */
 export class PortholeChatElement extends HTMLElement {
+  /** @internal Custom element protocol: the attributes above. */
   static readonly observedAttributes = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload'];
 
   #b: HTMLButtonElement;
@@ -113,6 +119,7 @@ export class PortholeChatElement extends HTMLElement {
     this.#sync();
   }
 
+  /** @internal Custom element lifecycle, called by the browser. */
   connectedCallback(): void {
     // Properties set before the element was upgraded shadow the accessors: re-apply them.
     for (const k of PROPS)
@@ -123,6 +130,7 @@ export class PortholeChatElement extends HTMLElement {
       }
   }
 
+  /** @internal Custom element lifecycle, called by the browser. */
   attributeChangedCallback(name: string, _old: string | null, v: string | null): void {
     if (name === 'open') {
       v === null ? this.#hide() : void this.#show();
@@ -148,7 +156,10 @@ export class PortholeChatElement extends HTMLElement {
     this.#sync();
   }
 
-  /** URL of the companion's session endpoint (`POST` to start, `DELETE` to end). Attribute `token-url`. */
+  /**
+   * URL of the companion's session endpoint (`POST` to start, `DELETE` to end). Attribute `token-url`.
+   * @attr token-url
+   */
   get tokenUrl(): string | null {
     return this.#tokenUrl ?? null;
   }
@@ -156,7 +167,10 @@ export class PortholeChatElement extends HTMLElement {
     this.#attr('token-url', v);
   }
 
-  /** Corner of the launcher: `bottom-right` (default) or `bottom-left`. */
+  /**
+   * Corner of the launcher: `bottom-right` (default) or `bottom-left`.
+   * @attr position
+   */
   get position(): string | null {
     return this.#pos;
   }
@@ -164,7 +178,10 @@ export class PortholeChatElement extends HTMLElement {
     this.#attr('position', v);
   }
 
-  /** Language of the widget: `en`, `fr` or `de` (region subtags ignored). Default: the page's `lang`, else `en`. */
+  /**
+   * Language of the widget: `en`, `fr` or `de` (region subtags ignored). Default: the page's `lang`, else `en`.
+   * @attr locale
+   */
   get locale(): string | null {
     return this.#locale ?? null;
   }
@@ -172,7 +189,10 @@ export class PortholeChatElement extends HTMLElement {
     this.#attr('locale', v);
   }
 
-  /** Where the fallback UI sends visitors when the chat is unreachable (http(s), mailto: or tel:). Attribute `fallback-href`. */
+  /**
+   * Where the fallback UI sends visitors when the chat is unreachable (http(s), mailto: or tel:). Attribute `fallback-href`.
+   * @attr fallback-href
+   */
   get fallbackHref(): string | null {
     return this.#fallback ?? null;
   }
@@ -188,6 +208,7 @@ export class PortholeChatElement extends HTMLElement {
   /**
    * Whether the panel is open; mirrors the `open` attribute. (A property named `open` would
    * clash with the `open()` method: use the attribute or this property.)
+   * @attr open
    */
   get isOpen(): boolean {
     return this.hasAttribute('open');

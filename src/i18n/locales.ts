@@ -2,6 +2,10 @@
 
 /** Locales with built-in strings. */
 export const LOCALES = ['en', 'fr', 'de'] as const;
+/**
+ * A locale with built-in strings.
+ * @useDeclaredType
+ */
 export type Locale = (typeof LOCALES)[number];
 
 /** The launcher button's label per locale. */

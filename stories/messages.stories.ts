@@ -1,0 +1,58 @@
+import type { Meta } from '@storybook/web-components-vite';
+import { names, shortHistory, type ChatArgs } from './support/fixture.js';
+import { chatMeta, chatStory } from './support/meta.js';
+
+// The visitor's messages: sending, sent, failed (with its retry button).
+export default {
+  title: 'Messages',
+  ...chatMeta,
+} satisfies Meta<ChatArgs>;
+
+/** The visitor's message is on its way (the backend holds the send): "Sending…". */
+export const Sending = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    c.server.hold(); // never released
+    await c.el.send('It is order #1042.');
+  },
+});
+
+/** The server accepted the message (`porthole-message-sent`), then an agent answers. */
+export const Sent = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    await c.el.send('It is order #1042.');
+    await c.wait(800);
+    c.server.agentTyping();
+    await c.wait(1500);
+    c.server.agentPost('Thanks! It left our warehouse this morning.');
+  },
+});
+
+/**
+ * The server refused the message (a 4xx: `porthole-error` with code `send_failed`): "Not sent."
+ * and a retry button. The refusal happens once: retrying sends it.
+ */
+export const Failed = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    c.server.failNext('send', 'rejected');
+    await c.el.send('It is order #1042.');
+  },
+});
+
+/** A message that contains links, a line break and a very long word. */
+export const RichText = chatStory({
+  transport: {
+    names,
+    history: [
+      { text: 'Two ways to reach us:\nhttps://example.com/help\nmailto:help@example.com', userId: 'agent' },
+      { text: 'My reference is NW-00000000000000000000000000000000000000000042', userId: 'visitor' },
+      { text: 'javascript:alert(1) stays plain text; only http(s) and mailto become links.', userId: 'agent' },
+    ],
+  },
+  run: (c) => c.openAndLoad(),
+});
