@@ -14,4 +14,12 @@ export const Closed = chatStory({});
 /** The launcher in the other corner. */
 export const BottomLeft = chatStory({}, { position: 'bottom-left' });
 
-// No "unread" story: the launcher has no unread badge yet (see docs/storybook.md).
+/** Closed, with messages from the team that arrived while it was closed: the unread count. */
+export const ClosedWithUnread = chatStory({
+  async run(ctx) {
+    await ctx.openAndLoad();
+    ctx.el.close();
+    ctx.server.agentPost('Hi! Are you still looking for a tent?');
+    ctx.server.agentPost('We have the Alpine 2 back in stock.');
+  },
+});

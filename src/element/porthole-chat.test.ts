@@ -136,6 +136,26 @@ describe('<porthole-chat> launcher', () => {
     expect(got[0].detail.text).to.equal('Guten Tag');
   });
 
+  it('counts messages that arrive while closed on the launcher, and clears the count on open', async () => {
+    await configure();
+    const el = await fixture<PortholeChatElement>(html`<porthole-chat></porthole-chat>`);
+    el.getToken = () => testSession();
+    await el.open();
+    await settle();
+    el.close();
+    server.agentPost('one');
+    server.agentPost('two');
+    await settle();
+    const badge = launcher(el).querySelector('[part~="badge"]')!;
+    expect(badge.textContent).to.equal('2');
+    expect(badge.getAttribute('aria-hidden')).to.equal('true');
+    expect(launcher(el).getAttribute('aria-label')).to.equal('Open chat, 2 unread messages');
+    await el.open();
+    await settle();
+    expect(launcher(el).querySelector('[part~="badge"]')).to.equal(null);
+    expect(launcher(el).getAttribute('aria-label')).to.equal('Open chat');
+  });
+
   it('send() loads the panel, queues and resolves; delivery is reported by porthole-message-sent', async () => {
     await configure();
     const el = await fixture<PortholeChatElement>(html`<porthole-chat></porthole-chat>`);

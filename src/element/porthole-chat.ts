@@ -50,6 +50,7 @@ function isUrl(v: string, schemes: RegExp): boolean {
  * @event {CustomEvent<{ code: PortholeErrorCode, message: string }>} porthole-error - Auth, network, a send or loading the panel failed.
  *
  * @csspart launcher - The round launcher button.
+ * @csspart badge - The unread count on the launcher (messages that arrived while the panel was closed).
  * @csspart panel - The chat dialog.
  * @csspart header - The dialog's header.
  * @csspart close - The close button.
@@ -73,6 +74,12 @@ function isUrl(v: string, schemes: RegExp): boolean {
  * @cssproperty --porthole-font - Font shorthand. Default `15px/1.4 system-ui, sans-serif`.
  * @cssproperty --porthole-radius - Corner radius of the panel and messages. Default `12px`.
  * @cssproperty --porthole-z-index - Stacking order of the widget. Default `2147483000`.
+ * @cssproperty --porthole-surface - Background of the panel and the input. Default `#fff`.
+ * @cssproperty --porthole-text - Text colour in the panel. Default `#1f2328`.
+ * @cssproperty --porthole-muted - Secondary text (names, states, typing) and the input's border. Default `#57606a`.
+ * @cssproperty --porthole-bubble - Background of the team's messages. Default `#eef0f3`.
+ * @cssproperty --porthole-border - Separator above the composer. Default `#d0d7de`.
+ * @cssproperty --porthole-badge - Background of the unread count. Default `#d1242f`.
  *
  * @example
  * ```html

@@ -14,6 +14,7 @@ export type PortholeErrorCode =
   | 'no_config'
   | 'network'
   | 'send_failed'
+  | 'request_rejected'
   | 'load_failed';
 
 /** Detail of `porthole-error`. `message` is for developers (English), never shown to visitors. */

@@ -19,4 +19,7 @@ export const de: Strings = {
   fallback: 'Der Chat ist gerade nicht erreichbar. Ihre Nachrichten bleiben erhalten und werden gesendet, sobald er wieder da ist.',
   retry: 'Erneut versuchen',
   contact: 'Auf anderem Weg kontaktieren',
+  loading: 'Unterhaltung wird geladen…',
+  refused: 'Wir konnten nicht bestätigen, wer Sie sind, daher kann der Chat nicht öffnen. Bitte melden Sie sich erneut an oder laden Sie die Seite neu.',
+  unread: (n: number) => (n === 1 ? '1 ungelesene Nachricht' : `${n} ungelesene Nachrichten`),
 };

@@ -18,6 +18,9 @@ export const en = {
   fallback: 'We cannot reach the chat right now. Your messages are kept and will be sent as soon as it is back.',
   retry: 'Try again',
   contact: 'Contact us another way',
+  loading: 'Loading the conversation…',
+  refused: 'We could not confirm who you are, so the chat cannot open. Please sign in again or reload the page.',
+  unread: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
 };
 
 /** The strings a locale provides. */

@@ -19,4 +19,7 @@ export const fr: Strings = {
   fallback: 'La discussion est injoignable pour le moment. Vos messages sont conservés et partiront dès son retour.',
   retry: 'Réessayer',
   contact: 'Nous contacter autrement',
+  loading: 'Chargement de la conversation…',
+  refused: 'Nous n’avons pas pu confirmer votre identité : la discussion ne peut pas s’ouvrir. Reconnectez-vous ou rechargez la page.',
+  unread: (n: number) => (n === 1 ? '1 message non lu' : `${n} messages non lus`),
 };

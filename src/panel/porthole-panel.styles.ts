@@ -5,11 +5,16 @@ export const styles = css`
     --a: var(--porthole-accent, #1a56db);
     --on: var(--porthole-on-accent, #fff);
     --r: var(--porthole-radius, 12px);
+    --bg: var(--porthole-surface, #fff);
+    --fg: var(--porthole-text, #1f2328);
+    --mu: var(--porthole-muted, #57606a);
+    --bu: var(--porthole-bubble, #eef0f3);
+    --bo: var(--porthole-border, #d0d7de);
     display: block;
     width: min(380px, calc(100vw - 40px));
     height: min(560px, calc(100vh - 120px));
     font: var(--porthole-font, 15px/1.4 system-ui, sans-serif);
-    color: #1f2328;
+    color: var(--fg);
   }
   :host(:not([open])) {
     display: none;
@@ -18,7 +23,7 @@ export const styles = css`
     display: flex;
     flex-direction: column;
     height: 100%;
-    background: #fff;
+    background: var(--bg);
     border-radius: var(--r);
     box-shadow: 0 8px 30px #0003;
     overflow: hidden;
@@ -72,13 +77,13 @@ export const styles = css`
   .empty {
     margin: auto;
     text-align: center;
-    color: #57606a;
+    color: var(--mu);
   }
   .m {
     max-width: 85%;
     padding: 8px 12px;
     border-radius: var(--r);
-    background: #eef0f3;
+    background: var(--bu);
     align-self: flex-start;
   }
   .m.visitor {
@@ -108,11 +113,13 @@ export const styles = css`
     margin: 0;
     padding: 4px 16px;
     font-size: 0.85em;
-    color: #57606a;
+    color: var(--mu);
   }
   .fallback {
     padding: 12px 16px;
+    /* A warning keeps its own light colours, whatever the theme. */
     background: #fff4e5;
+    color: #1f2328;
     border-bottom: 1px solid #f0c36d;
   }
   .fallback p {
@@ -126,14 +133,17 @@ export const styles = css`
     display: flex;
     gap: 8px;
     padding: 10px;
-    border-top: 1px solid #d0d7de;
+    border-top: 1px solid var(--bo);
   }
   textarea {
     flex: 1;
     resize: none;
     padding: 8px;
-    border: 1px solid #8c959f;
+    border: 1px solid var(--mu);
     border-radius: 8px;
+    background: var(--bg);
+    color: inherit;
+    font: inherit;
     max-height: 8em;
   }
   .send {

@@ -224,6 +224,65 @@ describe('<porthole-panel>', () => {
     expect($(el, '[part="fallback"]')).to.equal(null);
   });
 
+  it('asks for a new session when Mattermost refuses the token, and carries on', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'earlier' }] });
+    server.failNext('latest', 'auth');
+    let sessions = 0;
+    const { el, events } = await openPanel(server, () => (sessions++, testSession({ token: `tok-${sessions}` })));
+    await settle();
+    await el.updateComplete;
+    expect(sessions).to.equal(2);
+    expect(events.filter((e) => e.type === 'porthole-error').map((e) => (e.detail as { code: string }).code)).to.deep.equal(['auth_failed']);
+    expect(messages(el).map((m) => m.textContent)).to.satisfy((t: string[]) => t.some((x) => x.includes('earlier')));
+    expect($(el, '[part="fallback"]')).to.equal(null);
+  });
+
+  it('shows the fallback, not an empty chat, when Mattermost refuses the history', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'earlier' }] });
+    server.failNext('latest', 'rejected');
+    const { el, events } = await openPanel(server);
+    await settle();
+    await el.updateComplete;
+    expect(events.some((e) => e.type === 'porthole-error' && (e.detail as { code: string }).code === 'request_rejected')).to.equal(true);
+    expect($(el, '[part="fallback"]')).to.not.equal(null);
+    $<HTMLButtonElement>(el, '[part="retry"]')!.click();
+    await settle();
+    await el.updateComplete;
+    expect($(el, '[part="fallback"]')).to.equal(null);
+    expect(messages(el)).to.have.length(1);
+  });
+
+  it('says it is loading until the first page arrives, then shows the empty conversation', async () => {
+    const server = new MemoryTransport();
+    const release = server.hold();
+    const { el } = await openPanel(server);
+    expect($(el, '.empty')!.textContent).to.equal('Loading the conversation…');
+    expect($(el, '.empty')!.getAttribute('role')).to.equal('status');
+    release();
+    await settle();
+    await el.updateComplete;
+    expect($(el, '.empty')!.textContent).to.equal('Send us a message and we will answer here.');
+  });
+
+  it('says so plainly when the companion refuses who the visitor is (not "down")', async () => {
+    const fetchOrig = window.fetch;
+    window.fetch = async () => new Response('{"error":{"code":"identity_invalid"}}', { status: 401 });
+    try {
+      const clock = new FakeClock();
+      configurePanel({ transportFactory: () => new MemoryTransport(), clock, storage: new MemoryStorage() });
+      const el = await fixture<PortholePanelElement>(html`<porthole-panel token-url="https://site.example/v1/session"></porthole-panel>`);
+      const errors: string[] = [];
+      el.addEventListener('porthole-error', (e) => errors.push(e.detail.code));
+      el.open = true;
+      await settle();
+      await el.updateComplete;
+      expect(errors).to.include('auth_rejected');
+      expect($(el, '[part="fallback"] p')!.textContent).to.contain('could not confirm who you are');
+    } finally {
+      window.fetch = fetchOrig;
+    }
+  });
+
   it('uses the locale strings', async () => {
     const { el } = await openPanel(undefined, undefined, { locale: 'de' });
     await el.updateComplete;

@@ -8,6 +8,7 @@ import { OutboxController } from '../controllers/outbox-controller.js';
 import { emit } from '../events/emit.js';
 import type { PortholeErrorCode } from '../events/porthole-events.js';
 import { strings } from '../i18n/index.js';
+import { LAUNCHER_LABEL, matchLocale } from '../i18n/locales.js';
 import { renderMessage } from '../render/message.js';
 import { mattermostTransport } from '../transport/mattermost-transport.js';
 import {
@@ -86,6 +87,12 @@ export class PortholePanelElement extends LitElement {
   #typingAt = 0;
   #stick = true;
   #clock: Clock;
+  /** The companion or the host refused who the visitor is (not an outage): say so, not "down". */
+  #refused = false;
+  /** Messages from the team that arrived while the panel was closed. */
+  #unread = 0;
+  /** When Mattermost last refused the token and a new one was asked for. */
+  #renewedAt = -Infinity;
 
   constructor() {
     super();
@@ -101,7 +108,10 @@ export class PortholePanelElement extends LitElement {
     });
     this.connection = new ConnectionController(this, (s, prev) => this.#state(s, prev));
     this.conversation = new ConversationController(this, {
-      onReceived: (m) => emit(this.#target, 'porthole-message', m),
+      onReceived: (m) => {
+        if (!this.open) this.#setUnread(this.#unread + 1);
+        emit(this.#target, 'porthole-message', m);
+      },
       onError: (e) => this.#failed(e),
     });
     this.outbox = new OutboxController(this, {
@@ -167,6 +177,7 @@ export class PortholePanelElement extends LitElement {
     await this.conversation.load();
     // REST answering is not enough: without the socket nothing arrives live.
     if (this.connection.state === 'offline') throw new TransportError('network', 'the live connection is offline');
+    this.#refused = false;
     this.health.success();
     this.outbox.flush();
   }
@@ -206,13 +217,59 @@ export class PortholePanelElement extends LitElement {
   }
 
   #failed(e: unknown, code?: PortholeErrorCode): void {
+    if (e instanceof TransportError && e.kind === 'auth') {
+      // Mattermost no longer takes the token (revoked, expired early, the visitor logged out in
+      // another tab): get a new one and carry on. Twice within a minute means something is wrong.
+      this.#error('auth_failed', e.message);
+      const now = this.#clock.now();
+      if (now - this.#renewedAt < 60000) return this.health.failure(true);
+      this.#renewedAt = now;
+      this.auth
+        .acquire()
+        .then(() => this.#start())
+        .catch((err) => this.#failed(err));
+      return;
+    }
     if (e instanceof AuthError) {
+      this.#refused = e.code === 'auth_rejected';
       this.#error(e.code, e.message);
       this.health.failure(true);
       return;
     }
-    this.#error(isRetryable(e) ? 'network' : (code ?? 'network'), e instanceof Error ? e.message : String(e));
-    if (isRetryable(e)) this.health.failure();
+    const retryable = isRetryable(e);
+    this.#error(retryable ? 'network' : (code ?? 'request_rejected'), e instanceof Error ? e.message : String(e));
+    if (retryable) this.health.failure();
+    // A refused request that is not one message (history, resync): the conversation cannot be
+    // shown as it is, so say so and offer a retry rather than an empty chat.
+    else if (!code) this.health.failure(true);
+  }
+
+  /**
+   * Shows the unread count on the launcher's button. The launcher itself stays tiny: this chunk
+   * adds the badge (and its style) to the launcher's shadow root when there is something to show.
+   */
+  #setUnread(n: number): void {
+    if (n === this.#unread && n > 0) return;
+    this.#unread = n;
+    const root = this.launcher?.shadowRoot;
+    const button = root?.querySelector<HTMLButtonElement>('[part~="launcher"]');
+    if (!root || !button) return;
+    if (!root.adoptedStyleSheets.includes(badgeSheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, badgeSheet];
+    let badge = button.querySelector<HTMLElement>('[part~="badge"]');
+    const label = LAUNCHER_LABEL[matchLocale(this.locale ?? '') ?? 'en'];
+    if (!n) {
+      badge?.remove();
+      button.setAttribute('aria-label', label);
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement('span');
+      badge.setAttribute('part', 'badge');
+      badge.setAttribute('aria-hidden', 'true');
+      button.append(badge);
+    }
+    badge.textContent = n > 99 ? '99+' : String(n);
+    button.setAttribute('aria-label', `${label}, ${strings(this.locale).unread(n)}`);
   }
 
   #error(code: PortholeErrorCode, message: string): void {
@@ -280,6 +337,7 @@ export class PortholePanelElement extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('open') && this.open) {
+      this.#setUnread(0);
       this.outbox.persist = true;
       this.activate();
       this.#input?.focus();
@@ -301,7 +359,7 @@ export class PortholePanelElement extends LitElement {
       </header>
       ${this.health.open
         ? html`<div part="fallback" class="fallback" role="alert">
-            <p>${s.fallback}</p>
+            <p>${this.#refused ? s.refused : s.fallback}</p>
             <button part="retry" @click=${() => this.health.retry()}>${s.retry}</button>
             ${href ? html`<a part="fallback-link" href=${href} target="_blank" rel="noopener">${s.contact}</a>` : ''}
           </div>`
@@ -310,7 +368,11 @@ export class PortholePanelElement extends LitElement {
           : ''}
       <div part="log" class="log" role="log" aria-live="polite" aria-labelledby="t" tabindex="0">
         ${c.hasMore ? html`<button part="load-older" class="older" @click=${this.#older}>${s.loadOlder}</button>` : ''}
-        ${c.messages.length || pending.length ? '' : html`<p class="empty">${s.empty}</p>`}
+        ${c.messages.length || pending.length
+          ? ''
+          : !c.loaded && !this.health.open
+            ? html`<p class="empty" role="status">${s.loading}</p>`
+            : html`<p class="empty">${s.empty}</p>`}
         ${c.messages.map((m) =>
           renderMessage(
             {
@@ -336,6 +398,11 @@ export class PortholePanelElement extends LitElement {
     </section>`;
   }
 }
+
+const badgeSheet = new CSSStyleSheet();
+badgeSheet.replaceSync(
+  'button{position:relative}[part~=badge]{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:var(--porthole-badge,#d1242f);color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center}',
+);
 
 if (!customElements.get('porthole-panel')) customElements.define('porthole-panel', PortholePanelElement);
 

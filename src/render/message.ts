@@ -25,7 +25,7 @@ export function renderMessage(v: MessageView, s: Strings, onRetry: (clientId: st
     data-from=${v.from}
   >
     <span class="who">${v.from === 'agent' ? (v.author ?? s.team) : s.you}</span>
-    <div class="text" part="message-text">${renderText(v.text)}</div>
+    <div class="text" part="message-text" dir="auto">${renderText(v.text)}</div>
     ${v.edited ? html`<span class="meta">${s.edited}</span>` : ''}
     ${v.state === 'sending' ? html`<span class="meta">${s.sending}</span>` : ''}
     ${v.state === 'failed'
