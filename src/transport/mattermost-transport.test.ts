@@ -108,6 +108,36 @@ describe('MattermostTransport', () => {
     ]);
   });
 
+  it('while the socket is down, probes /system/ping and reconnects as soon as the server answers', async () => {
+    const pings: string[] = [];
+    let up = false;
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    window.fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
+      pings.push(`${String(url)} ${init?.credentials}`);
+      if (!up) throw new TypeError('Failed to fetch');
+      return new Response('{"status":"OK"}', { status: 200 });
+    };
+    t = new MattermostTransport(testSession(), { WebSocket: FakeSocket as unknown as typeof WebSocket, probeInterval: 20 });
+    t.connect();
+    await settle();
+    const first = FakeSocket.last!;
+    first.receive({ event: 'hello', data: {}, broadcast: {}, seq: 0 });
+    first.close(); // the server went away
+    await new Promise((r) => setTimeout(r, 80));
+    expect(pings.length, 'probing while down').to.be.greaterThan(0);
+    expect(pings[0]).to.match(/\/api\/v4\/system\/ping omit$/);
+    expect(FakeSocket.last, 'no restart while the server does not answer').to.equal(first);
+    up = true;
+    await new Promise((r) => setTimeout(r, 80));
+    await settle();
+    expect(FakeSocket.last).to.not.equal(first);
+    FakeSocket.last!.receive({ event: 'hello', data: {}, broadcast: {}, seq: 0 });
+    const count = pings.length;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(pings.length, 'no probing once online').to.equal(count);
+  });
+
   it('turns posted / edited / deleted / typing events of its channel into validated messages', async () => {
     t = new MattermostTransport(testSession(), { WebSocket: FakeSocket as unknown as typeof WebSocket });
     const events: TransportEvent[] = [];

@@ -21,6 +21,8 @@ export interface MattermostTransportOptions {
   WebSocket?: typeof WebSocket;
   /** Interval of application-level pings that detect dead sockets, ms. */
   pingInterval?: number;
+  /** While the socket is down: how often to ask `GET /api/v4/system/ping` whether the server is back, ms (default 1000). */
+  probeInterval?: number;
 }
 
 function fail(e: unknown): never {
@@ -50,6 +52,9 @@ export class MattermostTransport implements Transport {
   #ping?: ReturnType<typeof setInterval>;
   #awaitingPong = false;
   #o: MattermostTransportOptions;
+  #probe?: ReturnType<typeof setTimeout>;
+  /** Probe interval now: doubles (up to 10 s) after each restart the socket did not survive. */
+  #probeEvery = 0;
 
   constructor(session: Session, options: MattermostTransportOptions = {}) {
     this.#s = session;
@@ -145,9 +150,11 @@ export class MattermostTransport implements Transport {
     });
     ws.addEventListener('message', (e) => this.#frame(e.data));
     ws.addEventListener('close', () => {
+      if (this.#ws !== ws) return; // closed on purpose (disconnect, restart)
       // Three closes without a successful hello in between: call it offline (the socket keeps
       // retrying in the background; the health controller shows the fallback meanwhile).
       this.#status(++this.#closes >= 3 ? 'offline' : 'reconnecting');
+      this.#startProbe();
     });
     // The network came back, or the visitor returned to the tab: try now, not at the next backoff step.
     addEventListener('online', this.#wake);
@@ -169,12 +176,48 @@ export class MattermostTransport implements Transport {
     this.connect();
   };
 
+  /**
+   * While the socket is down, a cheap unauthenticated `GET /api/v4/system/ping` (a simple request:
+   * no preflight, no token) every second or so tells when the server is back, so the socket
+   * reconnects — and the conversation resyncs — within about a second instead of at the next
+   * step of the socket's exponential backoff. Jittered, and slower each time a restart fails.
+   */
+  #startProbe(): void {
+    if (this.#probe !== undefined || !this.#ws) return;
+    const base = this.#o.probeInterval ?? 1000;
+    this.#probeEvery ||= base;
+    const tick = (): void => {
+      this.#probe = setTimeout(async () => {
+        const ok = await fetch(`${this.#s.serverUrl.replace(/\/+$/, '')}/api/v4/system/ping`, {
+          credentials: 'omit',
+          signal: AbortSignal.timeout(3000),
+        }).then((r) => r.ok, () => false);
+        if (this.#probe === undefined) return; // stopped meanwhile
+        this.#probe = undefined;
+        if (!ok) return tick();
+        if (this.#ws?.readyState === 1) return;
+        this.#probeEvery = Math.min(this.#probeEvery * 2, 10000);
+        this.disconnect();
+        this.connect();
+      }, this.#probeEvery * (0.5 + Math.random()));
+    };
+    tick();
+  }
+
+  #stopProbe(): void {
+    clearTimeout(this.#probe);
+    this.#probe = undefined;
+  }
+
   disconnect(): void {
+    this.#stopProbe();
     removeEventListener('online', this.#wake);
     document.removeEventListener('visibilitychange', this.#wake);
     clearInterval(this.#ping);
-    this.#ws?.close();
+    // Forget the socket before closing it: its close event must not start a probe or a status.
+    const ws = this.#ws;
     this.#ws = undefined;
+    ws?.close();
     this.#state = undefined;
   }
 
@@ -199,6 +242,8 @@ export class MattermostTransport implements Transport {
     if (seq_reply !== undefined) this.#awaitingPong = false;
     if (event === 'hello') {
       this.#closes = 0;
+      this.#stopProbe();
+      this.#probeEvery = 0;
       this.#awaitingPong = false;
       this.#status('online');
       return;
