@@ -3,7 +3,7 @@
 // posts in the same run.
 import { Worker } from 'node:worker_threads';
 import { num, summarize, tail, verdict } from './support/stats.ts';
-import { agentClient, cdnMissing, clockOffset, epochNow, openChat, PAGE_URL, PROXY_PORT, sleep, startStack } from './support/stack.ts';
+import { cdnMissing, clockOffset, epochNow, openConversation, PROXY_PORT, sleep } from './support/stack.ts';
 import type { BenchContext, BenchResult } from './support/types.ts';
 
 const TARGET_RATIO = 1.2;
@@ -54,12 +54,7 @@ export default async function delivery({ smoke, log, defer }: BenchContext): Pro
   const missing = cdnMissing();
   if (missing) return { title: '4. Delivery latency', skipped: missing, rows: [], method };
 
-  const stack = await startStack();
-  defer(() => stack.close());
-  const v = await stack.visitor();
-  await v.page.goto(PAGE_URL, { waitUntil: 'load' });
-  const { channelId } = await openChat(v);
-  const agent = await agentClient(stack.mm);
+  const { v, channelId, agent } = await openConversation(defer);
   const bare = await bareClient(agent.getToken(), channelId);
   defer(() => bare.close());
 

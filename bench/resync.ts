@@ -1,7 +1,7 @@
 // 5. Resync: messages posted during an outage of the socket; the time after it returns until
 // all are shown; how many are missing and how many are shown twice.
 import { medianSpread, median, num, verdict } from './support/stats.ts';
-import { agentClient, cdnMissing, clockOffset, epochNow, openChat, PAGE_URL, PROXY_URL, sleep, startStack } from './support/stack.ts';
+import { cdnMissing, clockOffset, epochNow, openConversation, PROXY_URL, sleep } from './support/stack.ts';
 import type { BenchContext, BenchResult } from './support/types.ts';
 
 const TARGET_MS = 1000;
@@ -17,12 +17,7 @@ export default async function resync({ smoke, log, defer }: BenchContext): Promi
   const missing = cdnMissing();
   if (missing) return { title: '5. Resync after an outage', skipped: missing, rows: [], method };
 
-  const stack = await startStack();
-  defer(() => stack.close());
-  const v = await stack.visitor();
-  await v.page.goto(PAGE_URL, { waitUntil: 'load' });
-  const { channelId } = await openChat(v);
-  const agent = await agentClient(stack.mm);
+  const { stack, v, channelId, agent } = await openConversation(defer);
   const token = agent.getToken();
 
   const times: number[] = [];

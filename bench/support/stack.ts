@@ -249,3 +249,17 @@ export async function openChat(v: Visitor, timeout = 20_000) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The set-up of the live benchmarks: the stack, a new visitor with the widget open and online on
+ * the test page, and an agent signed in with @mattermost/client. `defer` closes the stack.
+ */
+export async function openConversation(defer: (fn: () => unknown) => void) {
+  const stack = await startStack();
+  defer(() => stack.close());
+  const v = await stack.visitor();
+  await v.page.goto(PAGE_URL, { waitUntil: 'load' });
+  const { channelId } = await openChat(v);
+  const agent = await agentClient(stack.mm);
+  return { stack, v, channelId, agent };
+}
