@@ -25,6 +25,22 @@ describe('HttpMattermostAdmin memberships', () => {
     assert.equal(team.calls.length + channel.calls.length, 2);
   });
 
+  test('a channel insert that lost a race (500 add_user.to.channel.failed) is asked again', async () => {
+    let calls = 0;
+    const admin = new HttpMattermostAdmin({
+      url: 'http://mm.test',
+      token: 'x'.repeat(26),
+      fetch: (async () => {
+        calls++;
+        return calls === 1
+          ? new Response(JSON.stringify({ id: 'api.channel.add_user.to.channel.failed.app_error', message: 'Failed to add user to channel.', status_code: 500 }), { status: 500 })
+          : new Response('[]', { status: 201, headers: { 'Content-Type': 'application/json' } });
+      }) as typeof fetch,
+    });
+    await admin.addChannelMembers('c'.repeat(26), ['u'.repeat(26)]);
+    assert.equal(calls, 2);
+  });
+
   test('any other refusal still fails', async () => {
     const { admin } = answering(403, { id: 'api.context.permissions.app_error', message: 'no', status_code: 403 });
     await assert.rejects(admin.addTeamMember('t'.repeat(26), 'u'.repeat(26)), (e) => e instanceof MattermostError && e.status === 403);

@@ -331,9 +331,16 @@ export class HttpMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async addChannelMembers(channelId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/members`, { user_ids: userIds }).catch(
-      ignoreMembershipRace,
-    );
+    const add = () =>
+      this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/members`, { user_ids: userIds }).catch(ignoreMembershipRace);
+    await add().catch(async (e: unknown) => {
+      // Mattermost checks membership, then inserts: a racing request that inserted first makes
+      // the insert fail with a plain 500 (`api.channel.add_user.to.channel.failed.app_error`,
+      // app/channel.go AddUserToChannel). Asked again, the members are there and it answers OK.
+      if (!(e instanceof MattermostError && e.mmId === 'api.channel.add_user.to.channel.failed.app_error')) throw e;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+      await add();
+    });
   }
 
   /** @inheritdoc */
