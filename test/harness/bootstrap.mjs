@@ -31,6 +31,14 @@ export function portholeSettings(origins = DEV_ORIGINS) {
   };
 }
 
+/** Whether `pw` signs `username` in; the session it made is ended again at once. */
+async function passwordWorks(url, username, pw) {
+  const r = await request({ url }, 'POST', '/users/login', { login_id: username, password: pw });
+  if (r.status !== 200) return false;
+  if (r.headers.token) await request({ url, token: r.headers.token }, 'POST', '/users/logout');
+  return true;
+}
+
 const password = () => `Pt-${crypto.randomBytes(12).toString('base64url')}1!`;
 
 function readJson(file) {
@@ -122,7 +130,9 @@ export async function bootstrap(cfg) {
     if (!user) {
       pw = password();
       user = await call(conn, 'POST', '/users', { ...a, email: `${a.username}@porthole.invalid`, password: pw, email_verified: true });
-    } else if (!pw) {
+    } else if (!pw || !(await passwordWorks(url, a.username, pw))) {
+      // Unknown here, or changed elsewhere (another state directory bootstrapping the same
+      // server): set a new one, so the password written out always works.
       pw = password();
       await call(conn, 'PUT', `/users/${user.id}/password`, { new_password: pw });
     }
