@@ -9,6 +9,7 @@ import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
 import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './rate-limit.js';
 import { sessionRoute } from './session-route.js';
+import { recycleIdleVisitors } from './visitor-recycler.js';
 import { VisitorProvisioner } from './visitor-provisioner.js';
 
 /** Hono environment of the companion app (request-scoped variables). */
@@ -42,6 +43,12 @@ export interface Companion {
   app: Hono<CompanionEnv>;
   /** Revokes every expired visitor credential; returns how many. The CLI runs it every minute. */
   sweepExpiredCredentials(): Promise<number>;
+  /**
+   * Deactivates visitors idle for `PORTHOLE_IDLE_VISITOR_DAYS` (they are reactivated when they
+   * return), keeping an unlicensed server under its 250 active users; returns how many. The CLI
+   * runs it at start and every hour. `at` overrides the current time (ms).
+   */
+  recycleIdleVisitors(at?: number): Promise<number>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -134,5 +141,9 @@ export function createCompanion(config: CompanionConfig, options: CompanionOptio
     app,
     fetch: async (request, env) => app.fetch(request, env),
     sweepExpiredCredentials: () => credentials.sweepExpired(),
+    recycleIdleVisitors: async (at) =>
+      config.idleVisitorDays === 0
+        ? 0
+        : recycleIdleVisitors(admin, { teamId: config.teamId, idleMs: config.idleVisitorDays * 86_400_000, now: at ?? now(), logger }),
   };
 }

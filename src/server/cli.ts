@@ -63,11 +63,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   void sweep();
   const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
   timer.unref();
+  const recycle = async () => {
+    try {
+      const deactivated = await companion.recycleIdleVisitors();
+      if (deactivated) logger.info({ msg: 'idle visitors deactivated', deactivated });
+    } catch (err) {
+      logger.warn({ msg: 'idle visitor recycling failed', error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  void recycle();
+  const recycleTimer = setInterval(recycle, 3_600_000);
+  recycleTimer.unref();
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ msg: 'shutting down', signal });
       clearInterval(timer);
+      clearInterval(recycleTimer);
       running.close().then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));

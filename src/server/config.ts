@@ -36,6 +36,8 @@ export interface CompanionConfig {
   trustProxy: boolean;
   /** Live credentials kept per visitor; older ones are revoked when a new one is minted. */
   maxCredentialsPerVisitor: number;
+  /** Visitors idle this many days are deactivated (reactivated when they return); 0 turns it off. */
+  idleVisitorDays: number;
 }
 
 /** Thrown by {@link loadConfig}; `problems` holds one line per bad or missing variable. */
@@ -122,6 +124,7 @@ const schema = z.object({
   PORTHOLE_SESSION_TTL_SECONDS: int(60, 30 * 24 * 3600).default(3600),
   PORTHOLE_TRUST_PROXY: bool.default(false),
   PORTHOLE_MAX_CREDENTIALS_PER_VISITOR: int(1, 20).default(3),
+  PORTHOLE_IDLE_VISITOR_DAYS: int(0, 3650).default(30),
   NODE_ENV: z.string().optional(),
 });
 
@@ -183,5 +186,6 @@ export function loadConfig(env: Record<string, string | undefined>): CompanionCo
     sessionTtlSeconds: c.PORTHOLE_SESSION_TTL_SECONDS,
     trustProxy: c.PORTHOLE_TRUST_PROXY,
     maxCredentialsPerVisitor: c.PORTHOLE_MAX_CREDENTIALS_PER_VISITOR,
+    idleVisitorDays: c.PORTHOLE_IDLE_VISITOR_DAYS,
   };
 }

@@ -24,6 +24,7 @@ export {
   type MmTeam,
   type MmUser,
   type MmUserAccessToken,
+  type MmUserActivity,
 } from './mattermost-admin.js';
 export { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
 export { toRouteHandlers, stripBasePath, type RouteHandler, type RouteHandlers } from './next.js';
@@ -32,3 +33,4 @@ export { MemoryRateLimitStore, rateLimit, type RateLimitHit, type RateLimitStore
 export { sessionRequestSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';
 export { VISITOR_COOKIE } from './visitor-cookie.js';
 export { visitorHandle, VISITOR_EMAIL_DOMAIN, VISITOR_PREFIX } from './visitor-provisioner.js';
+export { recycleIdleVisitors, type RecycleOptions } from './visitor-recycler.js';

@@ -12,6 +12,13 @@ export interface MmUser {
   roles: string;
 }
 
+/** A team member as listed for recycling: when it was created and last active. */
+export interface MmUserActivity extends MmUser {
+  create_at: number;
+  /** Last activity (Mattermost's status table); absent for users who never connected. */
+  last_activity_at?: number;
+}
+
 /** A Mattermost team. */
 export interface MmTeam {
   id: string;
@@ -122,6 +129,11 @@ export interface MattermostAdmin {
   createUser(user: NewMmUser): Promise<MmUser>;
   /** Activates or deactivates a user. */
   setUserActive(userId: string, active: boolean): Promise<void>;
+  /**
+   * One page of a team's active users. With `byActivity`, ordered by last activity (newest
+   * first) and carrying `last_activity_at` — Mattermost then lists only users who ever connected.
+   */
+  listTeamUsers(teamId: string, page: number, perPage: number, byActivity?: boolean): Promise<MmUserActivity[]>;
   /** Adds a user to a team (no-op when already a member). */
   addTeamMember(teamId: string, userId: string): Promise<void>;
   /** A channel of a team by name (archived ones included), or `null`. */
@@ -145,6 +157,7 @@ export interface MattermostAdmin {
 }
 
 const user = z.object({ id: z.string(), username: z.string(), delete_at: z.number(), roles: z.string().default('') });
+const userActivity = user.extend({ create_at: z.number().default(0), last_activity_at: z.number().optional() });
 const team = z.object({ id: z.string(), name: z.string(), display_name: z.string() });
 const channel = z.object({ id: z.string(), name: z.string(), team_id: z.string(), type: z.string(), delete_at: z.number() });
 const accessToken = z.object({
@@ -304,6 +317,13 @@ export class HttpMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async setUserActive(userId: string, active: boolean): Promise<void> {
     await this.ok(z.unknown(), 'PUT', `/users/${encodeURIComponent(userId)}/active`, { active });
+  }
+
+  /** @inheritdoc */
+  listTeamUsers(teamId: string, page: number, perPage: number, byActivity = false): Promise<MmUserActivity[]> {
+    const q = new URLSearchParams({ in_team: teamId, page: String(page), per_page: String(perPage), active: 'true' });
+    if (byActivity) q.set('sort', 'last_activity_at');
+    return this.ok(z.array(userActivity), 'GET', `/users?${q}`);
   }
 
   /** @inheritdoc */

@@ -7,6 +7,7 @@ import {
   type MmTeam,
   type MmUser,
   type MmUserAccessToken,
+  type MmUserActivity,
   type NewMmChannel,
   type NewMmUser,
 } from './mattermost-admin.js';
@@ -36,7 +37,7 @@ export interface MemoryPost {
  */
 export class MemoryMattermostAdmin implements MattermostAdmin {
   /** Users by id. */
-  readonly users = new Map<string, MmUser & { password: string; first_name?: string; nickname?: string }>();
+  readonly users = new Map<string, MmUser & { password: string; first_name?: string; nickname?: string; create_at?: number; last_activity_at?: number }>();
   /** Teams by id, with member ids. */
   readonly teams = new Map<string, MmTeam & { members: Set<string> }>();
   /** Channels by id, with member ids. */
@@ -135,7 +136,7 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     if ([...this.users.values()].some((x) => x.username === input.username)) {
       throw new MattermostError(400, 'app.user.save.username_exists.app_error', 'An account with that username already exists.');
     }
-    const u = { id: newId(), username: input.username, delete_at: 0, roles: 'system_user', password: input.password, first_name: input.first_name, nickname: input.nickname };
+    const u = { id: newId(), username: input.username, delete_at: 0, roles: 'system_user', password: input.password, first_name: input.first_name, nickname: input.nickname, create_at: Date.now() };
     this.users.set(u.id, u);
     return this.publicUser(u);
   }
@@ -146,6 +147,19 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     const u = this.users.get(userId);
     if (!u) throw new MattermostError(404, 'app.user.missing_account.const', 'Unable to find the user.');
     u.delete_at = active ? 0 : Date.now();
+  }
+
+  /** @inheritdoc */
+  async listTeamUsers(teamId: string, page: number, perPage: number, byActivity = false): Promise<MmUserActivity[]> {
+    this.count('listTeamUsers');
+    const members = this.teams.get(teamId)?.members ?? new Set<string>();
+    let list = [...this.users.values()].filter((u) => members.has(u.id) && !u.delete_at);
+    if (byActivity) list = list.filter((u) => u.last_activity_at !== undefined).sort((a, b) => b.last_activity_at! - a.last_activity_at!);
+    return list.slice(page * perPage, (page + 1) * perPage).map((u) => ({
+      ...this.publicUser(u),
+      create_at: u.create_at ?? 0,
+      ...(byActivity ? { last_activity_at: u.last_activity_at } : {}),
+    }));
   }
 
   /** @inheritdoc */

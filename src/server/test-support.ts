@@ -34,6 +34,7 @@ export function testConfig(overrides: Partial<CompanionConfig> = {}): CompanionC
     sessionTtlSeconds: 3600,
     trustProxy: false,
     maxCredentialsPerVisitor: 3,
+    idleVisitorDays: 30,
     ...overrides,
   };
 }

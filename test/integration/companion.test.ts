@@ -43,6 +43,7 @@ function config(overrides: Partial<CompanionConfig> = {}): CompanionConfig {
     sessionTtlSeconds: 3600,
     trustProxy: false,
     maxCredentialsPerVisitor: 3,
+    idleVisitorDays: 30,
     ...overrides,
   };
 }
@@ -205,6 +206,25 @@ describe('companion on the real Mattermost', () => {
     await adminApi('PUT', `/users/${first.body.userId}/active`, { active: false });
     const again = await mint(base, { cookie: first.cookie });
     assert.equal(again.body.userId, first.body.userId);
+    assert.equal((await asVisitor(again.body.token, '/users/me')).status, 200);
+  });
+
+  it('deactivates visitors idle for PORTHOLE_IDLE_VISITOR_DAYS and brings them back when they return', async () => {
+    const companion = createCompanion(config({ idleVisitorDays: 30 }), { logger: silentLogger });
+    const running = await serve(companion, { port: 0, host: '127.0.0.1' });
+    servers.push(running);
+    const first = await mint(running.url);
+    const active = async (id: string) => (await adminApi('GET', `/users/${id}`)).delete_at === 0;
+    await companion.recycleIdleVisitors();
+    assert.equal(await active(first.body.userId), true, 'a visitor seen just now stays');
+    const later = Date.now() + 31 * 86_400_000;
+    assert.ok((await companion.recycleIdleVisitors(later)) >= 1);
+    assert.equal(await active(first.body.userId), false, 'idle for 31 days: deactivated');
+    for (const a of mm.agents) assert.equal(await active(a.id), true, 'staff accounts are never touched');
+    assert.equal((await asVisitor(first.body.token, '/users/me')).status, 401, 'its credential ended with it');
+    const again = await mint(running.url, { cookie: first.cookie });
+    assert.equal(again.body.userId, first.body.userId);
+    assert.equal(await active(first.body.userId), true, 'reactivated on return');
     assert.equal((await asVisitor(again.body.token, '/users/me')).status, 200);
   });
 

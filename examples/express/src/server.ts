@@ -37,6 +37,11 @@ const sweep = setInterval(() => {
   companion.sweepExpiredCredentials().catch((err: unknown) => console.warn('porthole sweep failed:', err instanceof Error ? err.message : err));
 }, 60_000);
 sweep.unref();
+// Deactivate visitors idle for PORTHOLE_IDLE_VISITOR_DAYS every hour (porthole-server does the same).
+const recycle = setInterval(() => {
+  companion.recycleIdleVisitors().catch((err: unknown) => console.warn('porthole recycling failed:', err instanceof Error ? err.message : err));
+}, 3_600_000);
+recycle.unref();
 
 const port = Number(process.env.PORT ?? 3000);
 const server = app.listen(port, () => console.log(`http://localhost:${port}`));

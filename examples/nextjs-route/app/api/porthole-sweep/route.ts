@@ -1,5 +1,6 @@
-// Revokes expired visitor credentials. Call it every minute from a scheduler (e.g. Vercel Cron,
-// which sends `Authorization: Bearer $CRON_SECRET`); porthole-server does this by itself.
+// Revokes expired visitor credentials and deactivates long-idle visitors. Call it every minute
+// from a scheduler (e.g. Vercel Cron, which sends `Authorization: Bearer $CRON_SECRET`);
+// porthole-server does this by itself.
 import { timingSafeEqual } from 'node:crypto';
 import { getCompanion } from '@/lib/porthole';
 
@@ -16,6 +17,9 @@ function authorized(request: Request): boolean {
 
 export async function GET(request: Request): Promise<Response> {
   if (!authorized(request)) return Response.json({ error: 'unauthorized' }, { status: 401 });
-  const revoked = await getCompanion().sweepExpiredCredentials();
-  return Response.json({ revoked });
+  const companion = getCompanion();
+  const revoked = await companion.sweepExpiredCredentials();
+  // Cheap enough every minute: two paged user listings of the support team.
+  const deactivated = await companion.recycleIdleVisitors();
+  return Response.json({ revoked, deactivated });
 }
