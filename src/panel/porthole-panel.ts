@@ -1,4 +1,5 @@
 import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { AuthController, AuthError, type GetToken } from '../controllers/auth-controller.js';
 import { systemClock, type Clock } from '../controllers/clock.js';
 import { ConnectionController } from '../controllers/connection-controller.js';
@@ -374,18 +375,22 @@ export class PortholePanelElement extends LitElement {
             ? html`<p class="empty" role="status">${s.loading}</p>`
             : html`<p class="empty">${s.empty}</p>`}
         ${c.messages.map((m) =>
-          renderMessage(
-            {
-              id: m.id,
-              clientId: m.clientId,
-              text: m.text,
-              from: m.userId === this.#self ? 'visitor' : 'agent',
-              author: c.names[m.userId],
-              state: 'sent',
-              edited: m.edited,
-            },
-            s,
-            this.#retry,
+          // A new message re-renders only itself: the others are skipped while their message
+          // object (replaced on edit), author name and strings are the same.
+          guard([m, c.names[m.userId], s], () =>
+            renderMessage(
+              {
+                id: m.id,
+                clientId: m.clientId,
+                text: m.text,
+                from: m.userId === this.#self ? 'visitor' : 'agent',
+                author: c.names[m.userId],
+                state: 'sent',
+                edited: m.edited,
+              },
+              s,
+              this.#retry,
+            ),
           ),
         )}
         ${pending.map((i) => renderMessage({ clientId: i.clientId, text: i.text, from: 'visitor', state: i.state }, s, this.#retry))}
