@@ -236,11 +236,9 @@ async function main() {
   let stopMm = false;
   if (selected.some((b) => b.mm)) {
     const harness = await import('../test/harness/index.mjs');
-    const server = await import('../test/harness/server.mjs');
-    const cfg = harness.loadConfig();
-    stopMm = !cfg.external && !server.serverPid(cfg) && process.env.PORTHOLE_KEEP_MM !== '1';
     try {
       const info = await harness.up({ log: (m) => console.error(`  [mattermost] ${m}`) });
+      stopMm = info.startedServer && process.env.PORTHOLE_KEEP_MM !== '1';
       mmVersion = info.version;
       console.log(`Mattermost ${info.version} at ${info.url}`);
     } catch (err) {

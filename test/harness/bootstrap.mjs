@@ -49,9 +49,14 @@ function readJson(file) {
   }
 }
 
-/** Patches only the settings that differ, so a second run changes nothing. */
+/**
+ * Patches only the settings that differ, so a second run changes nothing. The origins a server
+ * already allows are kept (an existing server may serve other sites): the dev origins are added.
+ */
 async function applySettings(conn, want) {
   const current = await call(conn, 'GET', '/config');
+  const allowed = new Set(`${current.ServiceSettings?.AllowCorsFrom ?? ''} ${want.ServiceSettings.AllowCorsFrom}`.split(/\s+/).filter(Boolean));
+  want = { ...want, ServiceSettings: { ...want.ServiceSettings, AllowCorsFrom: [...allowed].join(' ') } };
   const patch = {};
   for (const [section, values] of Object.entries(want)) {
     for (const [key, value] of Object.entries(values)) {
@@ -149,7 +154,8 @@ export async function bootstrap(cfg) {
 
   const ping = await call(conn, 'GET', '/system/ping?get_server_status=false');
   const version = String((await request(conn, 'GET', '/config/client?format=old')).body?.Version ?? ping.version ?? '');
-  fs.writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const secretsText = JSON.stringify(secrets, null, 2);
+  if (secretsText !== JSON.stringify(readJson(secretsFile), null, 2)) fs.writeFileSync(secretsFile, secretsText, { mode: 0o600 });
 
   const out = {
     url,
@@ -164,6 +170,8 @@ export async function bootstrap(cfg) {
   };
   fs.mkdirSync(path.dirname(cfg.outFile), { recursive: true });
   const text = JSON.stringify(out, null, 2) + '\n';
-  if (fs.readFileSync(cfg.outFile, { encoding: 'utf8', flag: 'a+' }) !== text) fs.writeFileSync(cfg.outFile, text, { mode: 0o600 });
+  // It holds the admin token and the agents' passwords: owner-only, whoever created it.
+  if (JSON.stringify(previous, null, 2) + '\n' !== text) fs.writeFileSync(cfg.outFile, text, { mode: 0o600 });
+  fs.chmodSync(cfg.outFile, 0o600);
   return out;
 }

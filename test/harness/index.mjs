@@ -9,9 +9,13 @@ import { ensureServer, ping, stopServer } from './server.mjs';
 
 export { HarnessError, loadConfig };
 
-/** Starts (or reuses) the server, bootstraps it and returns the contents of `.porthole/mattermost.json`. */
+/**
+ * Starts (or reuses) the server, bootstraps it and returns the contents of `.porthole/mattermost.json`,
+ * plus `startedServer` (whether this call started it, so the caller knows to stop it again).
+ */
 export async function up({ log = console.error } = {}) {
   const cfg = loadConfig();
+  let startedServer = false;
   if (cfg.external) {
     if (!(await ping(cfg.external.url, 5000))) {
       throw new HarnessError(`PORTHOLE_MM_URL=${cfg.external.url} does not answer /api/v4/system/ping`);
@@ -20,13 +24,15 @@ export async function up({ log = console.error } = {}) {
     fs.mkdirSync(cfg.stateDir, { recursive: true });
     await ensureBuilt(cfg, log);
     const dataSource = await ensurePostgres(cfg);
-    await ensureServer(cfg, dataSource, log);
+    startedServer = (await ensureServer(cfg, dataSource, log)).started;
   }
   const info = await bootstrap(cfg);
   if (!cfg.external && !info.version.startsWith(pin.expectedLine)) {
     throw new HarnessError(`the server reports version ${info.version}, expected ${pin.expectedLine}x`);
   }
-  return { ...info, file: cfg.outFile, log: cfg.external ? null : cfg.mmLog };
+  // Child processes of a test or benchmark run read the file instead of bootstrapping again.
+  process.env.PORTHOLE_MM_READY = '1';
+  return { ...info, file: cfg.outFile, log: cfg.external ? null : cfg.mmLog, startedServer };
 }
 
 /** Stops the server and the database; leaves no process behind. */

@@ -1,4 +1,5 @@
 // A private PostgreSQL cluster for the harness: its own data directory, its own port, loopback only.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from './config.mjs';
@@ -7,7 +8,8 @@ import { ensurePackages, isPortOpen, run, sleep, tail } from './system.mjs';
 const PG_BIN_ROOT = '/usr/lib/postgresql';
 export const DB = { name: 'mattermost', user: 'mmuser', password: 'porthole-dev-only' };
 
-function pgBin(cfg, tool) {
+/** A PostgreSQL program of the newest installed major version (14 or later), installing it if none. */
+export function pgBin(cfg, tool) {
   const versions = fs.existsSync(PG_BIN_ROOT) ? fs.readdirSync(PG_BIN_ROOT).filter((v) => Number(v) >= 14) : [];
   if (versions.length === 0) {
     ensurePackages(['postgresql'], cfg);
@@ -21,8 +23,21 @@ function pg(cfg, tool, args, what) {
   return run(pgBin(cfg, tool), args, { user: cfg.isRoot ? 'postgres' : undefined, what });
 }
 
+/**
+ * Whether our cluster runs, as `pg_ctl status` sees it (it checks the pid in postmaster.pid,
+ * which a crash or a reboot leaves behind). A stale pid file is removed.
+ */
 export function isPgRunning(cfg) {
-  return fs.existsSync(path.join(cfg.pgData, 'postmaster.pid'));
+  const pidFile = path.join(cfg.pgData, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return false;
+  // As the cluster's owner: as root, pg_ctl cannot read the data directory and says "not running".
+  const [cmd, args] = cfg.isRoot ? ['runuser', ['-u', 'postgres', '--', pgBin(cfg, 'pg_ctl')]] : [pgBin(cfg, 'pg_ctl'), []];
+  const r = spawnSync(cmd, [...args, 'status', '-D', cfg.pgData], { encoding: 'utf8' });
+  if (r.status === 0) return true;
+  // 3 is "not running"; anything else (4: no data directory access) is not evidence of a stale file.
+  if (r.status !== 3) throw new HarnessError(`pg_ctl status failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
+  fs.rmSync(pidFile, { force: true });
+  return false;
 }
 
 /** Initialises the cluster on first use, starts it, and makes sure the Mattermost database exists. */
@@ -36,11 +51,10 @@ export async function ensurePostgres(cfg) {
     }
     pg(cfg, 'initdb', ['-D', cfg.pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], 'initdb');
   }
-  if (!isPgRunning(cfg) || !(await isPortOpen(cfg.pgPort))) {
+  if (!isPgRunning(cfg)) {
     if (await isPortOpen(cfg.pgPort)) {
       throw new HarnessError(`port ${cfg.pgPort} (PostgreSQL) is already taken by another process; set PORTHOLE_PG_PORT to a free port`);
     }
-    fs.rmSync(path.join(cfg.pgData, 'postmaster.pid'), { force: true });
     const opts = `-p ${cfg.pgPort} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c fsync=off -c synchronous_commit=off`;
     try {
       pg(cfg, 'pg_ctl', ['-D', cfg.pgData, '-l', cfg.pgLog, '-o', opts, '-w', '-t', '60', 'start'], 'pg_ctl start');
@@ -61,10 +75,6 @@ export async function ensurePostgres(cfg) {
 
 export async function stopPostgres(cfg) {
   if (!isPgRunning(cfg)) return false;
-  try {
-    pg(cfg, 'pg_ctl', ['-D', cfg.pgData, '-m', 'fast', '-w', '-t', '60', 'stop'], 'pg_ctl stop');
-  } catch (e) {
-    if (fs.existsSync(path.join(cfg.pgData, 'postmaster.pid'))) throw e;
-  }
+  pg(cfg, 'pg_ctl', ['-D', cfg.pgData, '-m', 'fast', '-w', '-t', '60', 'stop'], 'pg_ctl stop');
   return true;
 }

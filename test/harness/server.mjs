@@ -47,9 +47,19 @@ export async function ping(url, timeoutMs = 2000) {
   }
 }
 
+/**
+ * The pid of our running server, or null. A pid file outlives a crash or a reboot, and its pid may
+ * since belong to another process: only a live process running our binary counts.
+ */
 export function serverPid(cfg) {
   const pid = readPid(cfg.mmPidFile);
-  return isAlive(pid) ? pid : null;
+  if (!isAlive(pid)) return null;
+  try {
+    if (fs.realpathSync(`/proc/${pid}/exe`) === fs.realpathSync(cfg.binary)) return pid;
+  } catch {
+    // No /proc entry we may read, or no binary: not ours.
+  }
+  return null;
 }
 
 /** Starts the server unless ours is already answering; waits until ping says OK. */

@@ -13,6 +13,7 @@ import {
   type RunningServer,
   type SessionResponse,
 } from '../../src/server/index';
+import { testConfig } from '../../src/server/test-support.ts';
 
 const IDENTITY_SECRET = `it-identity-${randomUUID()}`;
 const COOKIE_SECRET = `it-cookie-${randomUUID()}`;
@@ -24,8 +25,9 @@ const createdUsers = new Set<string>();
 const createdChannels = new Set<string>();
 const startedAt = Date.now();
 
+/** The unit tests' configuration, pointed at the real server. */
 function config(overrides: Partial<CompanionConfig> = {}): CompanionConfig {
-  return {
+  return testConfig({
     mattermostUrl: mm.url,
     // What browsers get; distinct from the internal URL to prove it is the one returned.
     publicUrl: mm.url.replace('127.0.0.1', 'localhost'),
@@ -38,14 +40,8 @@ function config(overrides: Partial<CompanionConfig> = {}): CompanionConfig {
     identitySecret: IDENTITY_SECRET,
     rateLimitPerMinute: 1000,
     port: 0,
-    host: '127.0.0.1',
-    production: false,
-    sessionTtlSeconds: 3600,
-    trustProxy: false,
-    maxCredentialsPerVisitor: 3,
-    idleVisitorDays: 30,
     ...overrides,
-  };
+  });
 }
 
 async function start(overrides: Partial<CompanionConfig> = {}, now?: () => number): Promise<string> {

@@ -1,7 +1,7 @@
 // Global setup for suites that need the real Mattermost: starts or reuses it through the harness,
 // then reads `.porthole/mattermost.json`. Memoised, so every suite in a process shares one call.
 // @ts-expect-error the harness is plain JavaScript
-import { up } from '../harness/index.mjs';
+import { readInfo, up } from '../harness/index.mjs';
 
 export interface MattermostInfo {
   url: string;
@@ -18,7 +18,8 @@ export interface MattermostInfo {
 let info: Promise<MattermostInfo> | undefined;
 
 export function mattermost(): Promise<MattermostInfo> {
-  info ??= up({ log: () => {} });
+  // Under `npm test` or `npm run bench` the runner already brought it up and bootstrapped it.
+  info ??= process.env.PORTHOLE_MM_READY === '1' ? Promise.resolve(readInfo()) : up({ log: () => {} });
   return info;
 }
 
