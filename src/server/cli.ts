@@ -16,6 +16,8 @@ Configuration comes from environment variables; see docs/companion.md.`;
 
 /** How often expired visitor credentials are revoked. */
 const SWEEP_INTERVAL_MS = 60_000;
+/** How often visitors idle past PORTHOLE_IDLE_VISITOR_DAYS are deactivated. */
+const RECYCLE_INTERVAL_MS = 3_600_000;
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const command = argv[0] ?? 'serve';
@@ -52,34 +54,28 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const running = await serve(companion, { port: config.port, host: config.host });
   logger.info({ msg: 'porthole-server listening', url: running.url, production: config.production, mattermost: config.mattermostUrl, origins: config.allowedOrigins.length });
 
-  const sweep = async () => {
-    try {
-      const revoked = await companion.sweepExpiredCredentials();
-      if (revoked) logger.info({ msg: 'expired credentials revoked', revoked });
-    } catch (err) {
-      logger.warn({ msg: 'credential sweep failed', error: err instanceof Error ? err.message : String(err) });
-    }
+  // Housekeeping that only Mattermost holds the state for: run now, then on a timer; a failure
+  // is logged and retried at the next tick.
+  const every = (ms: number, what: string, job: () => Promise<number>, done: string) => {
+    const run = () =>
+      job().then(
+        (n) => n && logger.info({ msg: done, count: n }),
+        (err: unknown) => logger.warn({ msg: `${what} failed`, error: err instanceof Error ? err.message : String(err) }),
+      );
+    void run();
+    const t = setInterval(run, ms);
+    t.unref();
+    return t;
   };
-  void sweep();
-  const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
-  timer.unref();
-  const recycle = async () => {
-    try {
-      const deactivated = await companion.recycleIdleVisitors();
-      if (deactivated) logger.info({ msg: 'idle visitors deactivated', deactivated });
-    } catch (err) {
-      logger.warn({ msg: 'idle visitor recycling failed', error: err instanceof Error ? err.message : String(err) });
-    }
-  };
-  void recycle();
-  const recycleTimer = setInterval(recycle, 3_600_000);
-  recycleTimer.unref();
+  const timers = [
+    every(SWEEP_INTERVAL_MS, 'credential sweep', () => companion.sweepExpiredCredentials(), 'expired credentials revoked'),
+    every(RECYCLE_INTERVAL_MS, 'idle visitor recycling', () => companion.recycleIdleVisitors(), 'idle visitors deactivated'),
+  ];
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ msg: 'shutting down', signal });
-      clearInterval(timer);
-      clearInterval(recycleTimer);
+      timers.forEach(clearInterval);
       running.close().then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
