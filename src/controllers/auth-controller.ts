@@ -65,6 +65,7 @@ export class AuthController implements ReactiveController {
   #clock: Clock;
   #session?: Session;
   #run?: AbortController;
+  #pending?: Promise<Session>;
   #refresh?: unknown;
   #connected = false;
 
@@ -91,11 +92,16 @@ export class AuthController implements ReactiveController {
   }
 
   /**
-   * Gets a fresh session (aborting any acquisition in progress, whose result is discarded).
-   * Rejects with an AuthError after the last try.
+   * Gets a fresh session; a call while one is being acquired shares it. Rejects with an
+   * AuthError after the last try, or with an AbortError after logout or disconnect.
    */
-  async acquire(): Promise<Session> {
-    this.#run?.abort();
+  acquire(): Promise<Session> {
+    // Callers that overlap (start, a health probe, a 401 renewal, the refresh timer) share one
+    // acquisition; only logout and disconnect abort it.
+    return (this.#pending ??= this.#acquire().finally(() => (this.#pending = undefined)));
+  }
+
+  async #acquire(): Promise<Session> {
     const run = (this.#run = new AbortController());
     const { signal } = run;
     const tries = this.#o.tries ?? 3;

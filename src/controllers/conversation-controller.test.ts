@@ -87,6 +87,20 @@ describe('ConversationController', () => {
     expect(server.calls.some((c) => c.startsWith('since:'))).to.equal(true);
   });
 
+  it('a message the visitor sent while the socket was down does not hide what others posted meanwhile', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'before' }] });
+    const { conversation } = setup(server);
+    await settle();
+    await conversation.load();
+    server.drop();
+    server.agentPost('posted while the socket was down');
+    const sent = await server.send({ clientId: 'c-1', text: 'mine, acknowledged over REST' });
+    conversation.merge([sent], false, false); // what the panel does with the outbox's answer
+    server.restore();
+    await conversation.resync();
+    expect(conversation.messages.map((m) => m.text)).to.deep.equal(['before', 'posted while the socket was down', 'mine, acknowledged over REST']);
+  });
+
   it('resyncs on bfcache restore and tab return', async () => {
     const server = new MemoryTransport();
     const { conversation } = setup(server);

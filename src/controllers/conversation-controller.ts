@@ -143,13 +143,17 @@ export class ConversationController implements ReactiveController {
    * Adds, replaces or removes messages. `live` ones from others are reported to `onReceived`.
    * A message whose client id is already shown under another post id is a duplicate of a
    * resend and is dropped.
+   *
+   * `cursor` (default true) moves the point the next resync starts from. Pass false for messages
+   * that did not come through the conversation's own feed (the outbox's REST answer): the socket
+   * may be down, and moving the cursor past them would skip what others posted meanwhile.
    */
-  merge(incoming: readonly ChatMessage[], live: boolean): void {
+  merge(incoming: readonly ChatMessage[], live: boolean, cursor = true): void {
     const byId = new Map(this.#list.map((m) => [m.id, m]));
     const clientIds = new Set(this.#list.map((m) => m.clientId));
     const fresh: ChatMessage[] = [];
     for (const m of incoming) {
-      this.#last = Math.max(this.#last, m.updateAt, m.createAt);
+      if (cursor) this.#last = Math.max(this.#last, m.updateAt, m.createAt);
       if (m.deleted) {
         byId.delete(m.id);
         continue;

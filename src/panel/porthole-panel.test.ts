@@ -252,6 +252,20 @@ describe('<porthole-panel>', () => {
     expect(messages(el)).to.have.length(1);
   });
 
+  it('logout while a session is being acquired does not sign the visitor back in', async () => {
+    let calls = 0;
+    let answer!: (s: Session) => void;
+    const { el, clock, events } = await openPanel(new MemoryTransport(), () => (calls++, new Promise<Session>((r) => (answer = r))));
+    await el.logout();
+    answer(testSession());
+    await settle();
+    await clock.tick(120_000);
+    await settle();
+    expect(calls).to.equal(1);
+    expect(events.filter((e) => e.type === 'porthole-error')).to.deep.equal([]);
+    expect($(el, '[part="fallback"]')).to.equal(null);
+  });
+
   it('says it is loading until the first page arrives, then shows the empty conversation', async () => {
     const server = new MemoryTransport();
     const release = server.hold();

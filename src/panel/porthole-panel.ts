@@ -94,6 +94,8 @@ export class PortholePanelElement extends LitElement {
   #unread = 0;
   /** When Mattermost last refused the token and a new one was asked for. */
   #renewedAt = -Infinity;
+  /** Bumped by logout: work started before it must not sign the visitor back in. */
+  #epoch = 0;
 
   constructor() {
     super();
@@ -119,7 +121,7 @@ export class PortholePanelElement extends LitElement {
       clock,
       storage: defaults.storage,
       onSent: (m) => {
-        this.conversation.merge([m], false);
+        this.conversation.merge([m], false, false);
         emit(this.#target, 'porthole-message-sent', m);
       },
       onError: (e) => this.#failed(e, 'send_failed'),
@@ -158,6 +160,7 @@ export class PortholePanelElement extends LitElement {
 
   /** Revokes the session, forgets the queue and the conversation. */
   async logout(): Promise<void> {
+    this.#epoch++;
     this.outbox.clear();
     this.connection.attach(undefined);
     this.conversation.attach(undefined);
@@ -173,7 +176,9 @@ export class PortholePanelElement extends LitElement {
   }
 
   async #start(): Promise<void> {
+    const epoch = this.#epoch;
     const s = this.auth.session ?? (await this.auth.acquire());
+    if (epoch !== this.#epoch) return;
     if (!this.#t) this.#use(s);
     await this.conversation.load();
     // REST answering is not enough: without the socket nothing arrives live.
@@ -218,6 +223,8 @@ export class PortholePanelElement extends LitElement {
   }
 
   #failed(e: unknown, code?: PortholeErrorCode): void {
+    // Work cancelled on purpose (logout, disconnect) is not a failure.
+    if ((e as { name?: string } | null)?.name === 'AbortError') return;
     if (e instanceof TransportError && e.kind === 'auth') {
       // Mattermost no longer takes the token (revoked, expired early, the visitor logged out in
       // another tab): get a new one and carry on. Twice within a minute means something is wrong.
@@ -225,9 +232,10 @@ export class PortholePanelElement extends LitElement {
       const now = this.#clock.now();
       if (now - this.#renewedAt < 60000) return this.health.failure(true);
       this.#renewedAt = now;
+      const epoch = this.#epoch;
       this.auth
         .acquire()
-        .then(() => this.#start())
+        .then(() => (epoch === this.#epoch ? this.#start() : undefined))
         .catch((err) => this.#failed(err));
       return;
     }
