@@ -41,6 +41,8 @@ export interface AuthOptions {
   tokenUrl: () => string | undefined;
   /** Current host `getToken`; when set it is used instead of `token-url`. */
   getToken: () => GetToken | undefined;
+  /** How long to wait for `token-url` before counting the try as failed, ms (default 10 000). */
+  timeoutMs?: number;
   /** Called with every new session (first one and refreshes). */
   onSession?: (s: Session) => void;
   /** Called when a background refresh failed. */
@@ -171,7 +173,8 @@ export class AuthController implements ReactiveController {
           credentials: 'include',
           headers: { 'Content-Type': 'application/json' },
           body: '{}',
-          signal,
+          // A companion that never answers must not leave the panel loading for ever.
+          signal: AbortSignal.any([signal, AbortSignal.timeout(this.#o.timeoutMs ?? 10_000)]),
         });
       } catch (e) {
         signal.throwIfAborted();

@@ -130,4 +130,22 @@ describe('OutboxController', () => {
     outbox.attach(server, 'visitor');
     expect(outbox.items).to.have.length(0);
   });
+
+  it("does not send one visitor's queue as another visitor", async () => {
+    const host = new TestHost();
+    const storage = new MemoryStorage();
+    const outbox = new OutboxController(host, { clock: new FakeClock(), storage });
+    host.connect();
+    outbox.persist = true;
+    const a = new MemoryTransport();
+    a.down = true;
+    outbox.attach(a, 'visitor-a');
+    outbox.enqueue('from A');
+    await settle();
+    const b = new MemoryTransport();
+    outbox.attach(b, 'visitor-b');
+    await settle();
+    expect(outbox.items.map((i) => i.text)).to.deep.equal([]);
+    expect(b.visitorPosts).to.have.length(0);
+  });
 });

@@ -113,10 +113,13 @@ export class OutboxController implements ReactiveController {
     this.#flight.clear();
     this.#t = t;
     if (userId && userId !== this.#user) {
+      // Messages queued before the first session belong to this visitor; another visitor's
+      // queue (the host signed someone else in) stays under that visitor's key, unsent here.
+      const mine = this.#user === undefined ? this.#items : [];
       this.#user = userId;
-      const have = new Set(this.#items.map((i) => i.clientId));
+      const have = new Set(mine.map((i) => i.clientId));
       const saved = this.#load().filter((i) => !have.has(i.clientId));
-      this.#items = [...saved, ...this.#items];
+      this.#items = [...saved, ...mine];
       this.#save();
     }
     this.#host.requestUpdate();

@@ -103,7 +103,6 @@ describe('MattermostTransport', () => {
       'connecting',
       'online',
       'reconnecting',
-      'connecting',
       'online',
     ]);
   });

@@ -143,7 +143,7 @@ export class MattermostTransport implements Transport {
       maxReconnectionDelay: 10000,
       connectionTimeout: 8000,
     }));
-    this.#status('connecting');
+    if (!this.#state) this.#status('connecting'); // a restart keeps reporting what it was
     ws.addEventListener('open', () => {
       this.#seq = 0;
       this.#send('authentication_challenge', { token: this.#s.token });
@@ -172,9 +172,19 @@ export class MattermostTransport implements Transport {
     // Closed and waiting out a backoff step (reconnecting-websocket's `reconnect()` cannot cut a
     // wait short): start over with a fresh socket, which connects at once.
     if (document.visibilityState !== 'visible' || !this.#ws || this.#ws.readyState < 2) return;
-    this.disconnect();
-    this.connect();
+    this.#restart();
   };
+
+  /**
+   * A fresh socket now, keeping the reported state: during an outage the visitor sees one
+   * "reconnecting"/"offline", not a flicker of "connecting" at every attempt.
+   */
+  #restart(): void {
+    const state = this.#state;
+    this.disconnect();
+    this.#state = state;
+    this.connect();
+  }
 
   /**
    * While the socket is down, a cheap unauthenticated `GET /api/v4/system/ping` (a simple request:
@@ -187,19 +197,19 @@ export class MattermostTransport implements Transport {
     const base = this.#o.probeInterval ?? 1000;
     this.#probeEvery ||= base;
     const tick = (): void => {
-      this.#probe = setTimeout(async () => {
+      const mine = setTimeout(async () => {
         const ok = await fetch(`${this.#s.serverUrl.replace(/\/+$/, '')}/api/v4/system/ping`, {
           credentials: 'omit',
           signal: AbortSignal.timeout(3000),
         }).then((r) => r.ok, () => false);
-        if (this.#probe === undefined) return; // stopped meanwhile
+        if (this.#probe !== mine) return; // stopped, or replaced by a newer probe, meanwhile
         this.#probe = undefined;
         if (!ok) return tick();
         if (this.#ws?.readyState === 1) return;
         this.#probeEvery = Math.min(this.#probeEvery * 2, 10000);
-        this.disconnect();
-        this.connect();
+        this.#restart();
       }, this.#probeEvery * (0.5 + Math.random()));
+      this.#probe = mine;
     };
     tick();
   }
