@@ -112,9 +112,12 @@ export class CredentialIssuer {
       const now = this.now();
       const ours = (await this.listForUser(userId))
         .map((t) => ({ id: t.id, exp: credentialExpiry(t.description) }))
-        .filter((t): t is { id: string; exp: number } => t.exp !== undefined && t.id !== keepId);
-      const live = ours.filter((t) => t.exp > now).sort((a, b) => b.exp - a.exp);
-      const doomed = [...ours.filter((t) => t.exp <= now), ...live.slice(Math.max(0, this.maxPerVisitor - 1))];
+        .filter((t): t is { id: string; exp: number } => t.exp !== undefined);
+      // Rank every live credential, the new one included, newest first (ties by id): mints that
+      // run at the same time (two tabs) then agree on which to keep instead of revoking each
+      // other's. A request never revokes the credential it is handing out.
+      const live = ours.filter((t) => t.exp > now).sort((a, b) => b.exp - a.exp || (a.id < b.id ? -1 : 1));
+      const doomed = [...ours.filter((t) => t.exp <= now), ...live.slice(this.maxPerVisitor)].filter((t) => t.id !== keepId);
       await Promise.all(doomed.map((t) => this.revoke(t.id)));
     } catch (err) {
       // The new credential is valid; leftovers are caught by the next mint or the sweep.

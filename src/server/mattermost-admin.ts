@@ -15,6 +15,8 @@ export interface MmUser {
 /** A team member as listed for recycling: when it was created and last active. */
 export interface MmUserActivity extends MmUser {
   create_at: number;
+  /** Last change of the account (a reactivation moves it). */
+  update_at: number;
   /** Last activity (Mattermost's status table); absent for users who never connected. */
   last_activity_at?: number;
 }
@@ -79,17 +81,6 @@ export interface NewMmChannel {
  * `mmId` its error id (e.g. `app.user.save.username_exists.app_error`). The message may contain
  * Mattermost's own text: it is logged, and only sent to clients in development.
  */
-/**
- * Two first requests of the same visitor racing (two tabs, two instances) both add the same
- * membership; Mattermost answers the loser with a "membership already exists" conflict
- * (`app.team.join_user_to_team.save_member.conflict.app_error`,
- * `store.sql_channel.save_member.exists.app_error`). The membership is there: that is success.
- */
-function ignoreMembershipRace(e: unknown): void {
-  if (e instanceof MattermostError && /save_member\.(conflict|exists)/.test(e.mmId ?? '')) return;
-  throw e;
-}
-
 export class MattermostError extends Error {
   /** HTTP status from Mattermost; 0 when it could not be reached. */
   readonly status: number;
@@ -102,6 +93,17 @@ export class MattermostError extends Error {
     this.status = status;
     this.mmId = mmId;
   }
+}
+
+/**
+ * Two first requests of the same visitor racing (two tabs, two instances) both add the same
+ * membership; Mattermost answers the loser with a "membership already exists" conflict
+ * (`app.team.join_user_to_team.save_member.conflict.app_error`,
+ * `store.sql_channel.save_member.exists.app_error`). The membership is there: that is success.
+ */
+function ignoreMembershipRace(e: unknown): void {
+  if (e instanceof MattermostError && /save_member\.(conflict|exists)/.test(e.mmId ?? '')) return;
+  throw e;
 }
 
 /**
@@ -157,7 +159,7 @@ export interface MattermostAdmin {
 }
 
 const user = z.object({ id: z.string(), username: z.string(), delete_at: z.number(), roles: z.string().default('') });
-const userActivity = user.extend({ create_at: z.number().default(0), last_activity_at: z.number().optional() });
+const userActivity = user.extend({ create_at: z.number().default(0), update_at: z.number().default(0), last_activity_at: z.number().optional() });
 const team = z.object({ id: z.string(), name: z.string(), display_name: z.string() });
 const channel = z.object({ id: z.string(), name: z.string(), team_id: z.string(), type: z.string(), delete_at: z.number() });
 const accessToken = z.object({

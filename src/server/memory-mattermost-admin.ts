@@ -37,7 +37,7 @@ export interface MemoryPost {
  */
 export class MemoryMattermostAdmin implements MattermostAdmin {
   /** Users by id. */
-  readonly users = new Map<string, MmUser & { password: string; first_name?: string; nickname?: string; create_at?: number; last_activity_at?: number }>();
+  readonly users = new Map<string, MmUser & { password: string; first_name?: string; nickname?: string; create_at?: number; update_at?: number; last_activity_at?: number }>();
   /** Teams by id, with member ids. */
   readonly teams = new Map<string, MmTeam & { members: Set<string> }>();
   /** Channels by id, with member ids. */
@@ -146,7 +146,9 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     this.count('setUserActive');
     const u = this.users.get(userId);
     if (!u) throw new MattermostError(404, 'app.user.missing_account.const', 'Unable to find the user.');
-    u.delete_at = active ? 0 : Date.now();
+    // As Mattermost does (app/user.go UpdateActive): the change also moves update_at.
+    u.update_at = Date.now();
+    u.delete_at = active ? 0 : u.update_at;
   }
 
   /** @inheritdoc */
@@ -158,6 +160,7 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     return list.slice(page * perPage, (page + 1) * perPage).map((u) => ({
       ...this.publicUser(u),
       create_at: u.create_at ?? 0,
+      update_at: u.update_at ?? u.create_at ?? 0,
       ...(byActivity ? { last_activity_at: u.last_activity_at } : {}),
     }));
   }

@@ -104,12 +104,23 @@ describe('POST /v1/session — anonymous visitors', () => {
     assert.equal(res.status, 200);
   });
 
+  it('concurrent sessions of one visitor keep a credential instead of revoking each other', async () => {
+    const { companion, mm } = testCompanion({ rateLimitPerMinute: 100, maxCredentialsPerVisitor: 1 });
+    const first = await postSession(companion);
+    const { userId } = await first.json();
+    await Promise.all([1, 2, 3].map(() => postSession(companion, { cookie: cookieOf(first) })));
+    assert.equal([...mm.tokens.values()].filter((t) => t.user_id === userId).length, 1);
+  });
+
   it('keeps at most maxCredentialsPerVisitor live tokens and revokes expired ones', async () => {
     const { companion, mm, clock } = testCompanion({ rateLimitPerMinute: 100, maxCredentialsPerVisitor: 2 });
     const first = await postSession(companion);
     const { userId } = await first.json();
     const mine = () => [...mm.tokens.values()].filter((t) => t.user_id === userId);
-    for (let i = 0; i < 4; i++) await postSession(companion, { cookie: cookieOf(first) });
+    for (let i = 0; i < 4; i++) {
+      clock.now += 1;
+      await postSession(companion, { cookie: cookieOf(first) });
+    }
     assert.equal(mine().length, 2);
     clock.now += 3_600_001;
     await companion.sweepExpiredCredentials();

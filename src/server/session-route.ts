@@ -16,7 +16,7 @@ import {
   verifyVisitorCookie,
   VISITOR_COOKIE,
 } from './visitor-cookie.js';
-import { VISITOR_PREFIX, type VisitorProfile, type VisitorProvisioner } from './visitor-provisioner.js';
+import { isVisitorAccount, type VisitorProfile, type VisitorProvisioner } from './visitor-provisioner.js';
 
 /** Largest accepted request body, in bytes. */
 export const MAX_SESSION_BODY_BYTES = 4096;
@@ -97,7 +97,8 @@ export function fromMattermost(err: unknown): unknown {
   if (err.mmId?.includes('user_limit')) {
     return new HttpError(503, 'capacity_reached', 'The chat service has no room for new visitors right now. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '300' } });
   }
-  if (err.status === 0) {
+  // Unreachable, or a proxy in front of it answering for a Mattermost that is (re)starting.
+  if (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504) {
     return new HttpError(503, 'mattermost_unavailable', 'The chat server is unreachable. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '10' } });
   }
   return new HttpError(502, 'mattermost_error', 'The chat server refused the request.', { detail: err.message, cause: err });
@@ -179,7 +180,7 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
     try {
       const user = await deps.admin.getUserForToken(token);
       // Only visitor accounts are touched: a staff token sent here revokes nothing.
-      if (user && user.username.startsWith(VISITOR_PREFIX) && !user.roles.includes('system_admin')) {
+      if (user && isVisitorAccount(user)) {
         const revoked = await deps.credentials.revokeAll(user.id);
         deps.logger.info({ msg: 'visitor logged out', userId: user.id, revoked });
       }

@@ -65,6 +65,11 @@ function randomPassword(): string {
   return `Pv-${btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, 'x')}9!`;
 }
 
+/** Whether an account is one the companion made for a visitor (never staff, never an admin). */
+export function isVisitorAccount(u: Pick<MmUser, 'username' | 'roles'>): boolean {
+  return u.username.startsWith(VISITOR_PREFIX) && !u.roles.includes('system_admin');
+}
+
 /**
  * Finds or creates, for a visitor profile: the Mattermost user (reactivated if it was
  * deactivated), its team membership, its private channel with the configured agents, and — the
@@ -101,10 +106,15 @@ export class VisitorProvisioner {
     const user = await this.ensureUser(handle, profile);
     // Independent steps run side by side: every Mattermost round trip here is time the visitor
     // waits before the chat opens.
-    const [, { channel, created }] = await Promise.all([
-      this.admin.addTeamMember(this.options.teamId, user.id),
-      this.ensureChannel(handle, profile),
-    ]);
+    const [team, ch] = await Promise.allSettled([this.admin.addTeamMember(this.options.teamId, user.id), this.ensureChannel(handle, profile)]);
+    if (ch.status === 'rejected') throw ch.reason;
+    const { channel, created } = ch.value;
+    if (team.status === 'rejected') {
+      // The channel is new now but this request fails: tell the team anyway, since the retry
+      // will find the channel and not announce it again.
+      if (created) await this.postNotice(handle, profile);
+      throw team.reason;
+    }
     await Promise.all([
       // Idempotent: repairs a half-finished earlier attempt, and brings back an agent who left.
       this.admin.addChannelMembers(channel.id, [user.id, ...this.options.agentIds]),

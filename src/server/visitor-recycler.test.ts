@@ -50,4 +50,14 @@ describe('recycleIdleVisitors', () => {
     assert.equal(n, 1);
     assert.equal(warnings.length, 1);
   });
+
+  test('a visitor who just came back is not idle, however old their last activity', async () => {
+    const { mm, add } = server();
+    const id = await add('visitor-back', 90, 40);
+    const run = () => recycleIdleVisitors(mm, { teamId: 't'.repeat(26), idleMs: 30 * DAY, now: Date.now(), logger: silentLogger });
+    assert.equal(await run(), 1);
+    await mm.setUserActive(id, true); // what the session route does on their return
+    assert.equal(await run(), 0);
+    assert.equal(mm.users.get(id)!.delete_at, 0);
+  });
 });

@@ -2,7 +2,7 @@
 // deactivated (which also ends their sessions and tokens), and reactivated when they return.
 import type { Logger } from './logger.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
-import { VISITOR_PREFIX } from './visitor-provisioner.js';
+import { isVisitorAccount } from './visitor-provisioner.js';
 
 /** Options of {@link recycleIdleVisitors}. */
 export interface RecycleOptions {
@@ -39,7 +39,8 @@ export async function recycleIdleVisitors(admin: MattermostAdmin, o: RecycleOpti
   const lastActive = new Map((await all(true)).map((u) => [u.id, u.last_activity_at ?? 0]));
   // Collect first, deactivate after: deactivating while paging would shift the pages.
   const idle = (await all(false)).filter(
-    (u) => u.username.startsWith(VISITOR_PREFIX) && !u.roles.includes('system_admin') && o.now - Math.max(lastActive.get(u.id) ?? 0, u.create_at) >= o.idleMs,
+    // update_at moves when the account is reactivated: a visitor who just came back is not idle.
+    (u) => isVisitorAccount(u) && o.now - Math.max(lastActive.get(u.id) ?? 0, u.create_at, u.update_at) >= o.idleMs,
   );
   let done = 0;
   for (const u of idle) {
