@@ -40,6 +40,7 @@ export class ConversationController implements ReactiveController {
   #typingTimer?: ReturnType<typeof setTimeout>;
   #connected = false;
   #older?: Promise<void>;
+  #resyncing?: Promise<void>;
   /** Live events that arrived while the first page was loading, merged right after it. */
   #early: { m: ChatMessage; live: boolean }[] = [];
 
@@ -78,6 +79,7 @@ export class ConversationController implements ReactiveController {
     this.#self = selfId;
     this.#list = [];
     this.#early = [];
+    this.#resyncing = this.#older = undefined; // runs of the old transport are discarded
     this.#last = 0;
     this.#loaded = this.#more = false;
     if (this.#connected) this.#subscribe();
@@ -129,8 +131,15 @@ export class ConversationController implements ReactiveController {
     this.merge(page.messages, false);
   }
 
-  /** Fetches everything created, edited or deleted since the last change seen. */
-  async resync(): Promise<void> {
+  /**
+   * Fetches everything created, edited or deleted since the last change seen. Calls while one is
+   * running (reconnect, tab return and health probe can coincide) share it.
+   */
+  resync(): Promise<void> {
+    return (this.#resyncing ??= this.#resync().finally(() => (this.#resyncing = undefined)));
+  }
+
+  async #resync(): Promise<void> {
     if (!this.#loaded) return this.load();
     const { t, gen } = this.#run();
     // Mattermost answers `since` with `UpdateAt > since`: a post changed in the same millisecond

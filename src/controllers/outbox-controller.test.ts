@@ -148,4 +148,30 @@ describe('OutboxController', () => {
     expect(outbox.items.map((i) => i.text)).to.deep.equal([]);
     expect(b.visitorPosts).to.have.length(0);
   });
+
+  it('sends one message at a time, in the order they were written', async () => {
+    const { outbox, server } = setup();
+    outbox.attach(server, 'visitor');
+    const release = server.hold();
+    for (const t of ['one', 'two', 'three']) outbox.enqueue(t);
+    await settle();
+    expect(server.calls.filter((c) => c.startsWith('send:'))).to.have.length(1);
+    release();
+    await settle();
+    await settle();
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['one', 'two', 'three']);
+  });
+
+  it('keeps a message queued, not failed, when Mattermost refuses the token', async () => {
+    const { outbox, server, clock } = setup();
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'auth');
+    outbox.enqueue('after a token refresh');
+    await settle();
+    expect(outbox.items.map((i) => i.state)).to.deep.equal(['sending']);
+    await clock.tick(10_000);
+    await settle();
+    expect(outbox.items).to.have.length(0);
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['after a token refresh']);
+  });
 });

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import * as z from 'zod/mini';
-import { isRetryable, type ChatMessage, type Transport } from '../transport/transport.js';
+import { isRetryable, TransportError, type ChatMessage, type Transport } from '../transport/transport.js';
 import { backoff, systemClock, type Clock } from './clock.js';
 
 /** A message the visitor wrote that the server has not confirmed yet. */
@@ -143,10 +143,15 @@ export class OutboxController implements ReactiveController {
     this.flush();
   }
 
-  /** Sends every `sending` item that is not already in flight. */
+  /**
+   * Sends the queue one message at a time, oldest first, so Mattermost stores them in the order
+   * they were written (parallel posts may land in any order). Failed items wait for `retry`.
+   */
   flush(): void {
     this.#clock.clearTimeout(this.#timer);
-    if (this.#t && !this.#paused) for (const i of this.#items) if (i.state === 'sending' && !this.#flight.has(i.clientId)) void this.#send(i, this.#t);
+    if (!this.#t || this.#paused || this.#flight.size) return;
+    const next = this.#items.find((i) => i.state === 'sending');
+    if (next) void this.#send(next, this.#t);
   }
 
   /** Forgets the queue and its stored copy (logout). */
@@ -165,6 +170,8 @@ export class OutboxController implements ReactiveController {
   async #send(item: OutboxItem, t: Transport): Promise<void> {
     const { clientId } = item;
     const gen = this.#gen;
+    let sent = false;
+    let refused = false;
     this.#flight.add(clientId);
     try {
       let m: ChatMessage | undefined;
@@ -177,20 +184,30 @@ export class OutboxController implements ReactiveController {
       if (gen !== this.#gen) return;
       this.#remove(clientId);
       this.#o.onSent?.(m);
+      sent = true;
     } catch (e) {
       if (gen !== this.#gen) return;
       const n = (this.#tries.get(clientId) ?? 0) + 1;
       this.#tries.set(clientId, n);
       // Refusals need the visitor; network trouble is retried with backoff until the health
-      // controller pauses the outbox (and unpauses it when the service is back).
-      if (!isRetryable(e)) this.#update(clientId, { state: 'failed' });
+      // controller pauses the outbox (and unpauses it when the service is back). A refused token
+      // is not the message's fault: the panel gets a new session and the message goes then.
+      const tokenRefused = e instanceof TransportError && e.kind === 'auth';
+      if (!isRetryable(e) && !tokenRefused) {
+        this.#update(clientId, { state: 'failed' });
+        refused = true;
+      }
       else {
         this.#clock.clearTimeout(this.#timer);
         this.#timer = this.#clock.setTimeout(() => this.flush(), backoff(this.#clock, n));
       }
       this.#o.onError?.(e, item);
     } finally {
-      if (gen === this.#gen) this.#flight.delete(clientId);
+      if (gen === this.#gen) {
+        this.#flight.delete(clientId);
+        // The next one in line: after a success, or past a message that now waits for the visitor.
+        if (sent || refused) this.flush();
+      }
     }
   }
 
