@@ -5,6 +5,7 @@ import rollupCommonjs from '@rollup/plugin-commonjs';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { countReporter } from './test/wtr-count-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
+import { CHROMIUM, CHROMIUM_ARGS } from './scripts/setup.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 
@@ -22,17 +23,8 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-        args: [
-          '--no-sandbox',
-          '--headless=new',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-          '--disable-dev-shm-usage',
-        ],
+        executablePath: CHROMIUM,
+        args: [...CHROMIUM_ARGS, '--headless=new'],
       },
     }),
   ],

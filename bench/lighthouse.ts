@@ -4,13 +4,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM_ARGS } from '../test/e2e/support/browser.ts';
 import { medianSpread, median, num, verdict } from './support/stats.ts';
 import { BARE_PAGE_URL, cdnMissing, PAGE_URL, servePages } from './support/stack.ts';
 import type { BenchContext, BenchResult } from './support/types.ts';
 
+// @ts-expect-error plain JavaScript
+import { CHROMIUM as CHROME, CHROMIUM_ARGS } from '../scripts/setup.mjs';
+
 const LIGHTHOUSE = path.resolve('node_modules/lighthouse/cli/index.js');
-const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 interface Run {
   score: number;

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM } from '../scripts/setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -133,7 +134,7 @@ function versions(extra) {
   })();
   return {
     node: process.version,
-    chromium: firstLine(process.env.CHROME_PATH ?? '/usr/bin/chromium', ['--version']).replace(/ built on.*/, ''),
+    chromium: firstLine(CHROMIUM, ['--version']).replace(/ built on.*/, ''),
     ...(extra.mattermost ? { mattermost: extra.mattermost } : {}),
     postgresql: postgres,
     'porthole-chat': own.version,
