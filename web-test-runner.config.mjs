@@ -5,7 +5,7 @@ import rollupCommonjs from '@rollup/plugin-commonjs';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { countReporter } from './test/wtr-count-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
-import { CHROMIUM, CHROMIUM_ARGS } from './scripts/setup.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from './dev/chromium.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 

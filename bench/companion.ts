@@ -6,7 +6,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { adminApi, mattermost } from '../test/support/mattermost.ts';
 import { medianSpread, median, num, summarize, verdict } from './support/stats.ts';
-import { ensurePortFree, PAGE_ORIGIN } from './support/stack.ts';
+import { companionEnv } from '../dev/companion-env.mjs';
+import { benchCompanionEnv, ensurePortFree, PAGE_ORIGIN } from './support/stack.ts';
 import type { BenchContext, BenchResult } from './support/types.ts';
 
 const PORT = 8782;
@@ -47,15 +48,7 @@ export default async function companionBench({ smoke, log, defer }: BenchContext
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
-      PORTHOLE_MM_URL: mm.url,
-      PORTHOLE_MM_TOKEN: mm.adminToken,
-      PORTHOLE_TEAM_ID: mm.teamId,
-      PORTHOLE_AGENT_IDS: mm.agents.map((a) => a.id).join(','),
-      PORTHOLE_INBOX_CHANNEL_ID: mm.inboxChannelId,
-      PORTHOLE_ALLOWED_ORIGINS: PAGE_ORIGIN,
-      PORTHOLE_COOKIE_SECRET: 'bench-cookie-secret-bench-cookie-secret-0123',
-      // One IP sends every request: the default limit (5 a minute) would answer 429.
-      PORTHOLE_RATE_LIMIT_PER_MINUTE: '100000',
+      ...companionEnv(mm, benchCompanionEnv()),
       BENCH_COMPANION_PORT: String(PORT),
       BENCH_BARE_PORT: String(BARE_PORT),
     },

@@ -8,8 +8,7 @@ import { medianSpread, median, num, verdict } from './support/stats.ts';
 import { BARE_PAGE_URL, cdnMissing, PAGE_URL, servePages } from './support/stack.ts';
 import type { BenchContext, BenchResult } from './support/types.ts';
 
-// @ts-expect-error plain JavaScript
-import { CHROMIUM as CHROME, CHROMIUM_ARGS } from '../scripts/setup.mjs';
+import { CHROMIUM as CHROME, CHROMIUM_ARGS } from '../dev/chromium.mjs';
 
 const LIGHTHOUSE = path.resolve('node_modules/lighthouse/cli/index.js');
 

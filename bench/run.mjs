@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM } from '../scripts/setup.mjs';
+import { CHROMIUM } from '../dev/chromium.mjs';
+import { ensureTools } from '../scripts/setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -227,6 +228,12 @@ function previousResults() {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  // It may be the first command on a new machine: packages, Chromium, and the build it measures.
+  ensureTools();
+  if (!fs.existsSync(path.join(root, 'dist/cdn/porthole-chat.js')) && spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) {
+    console.error('bench: `npm run build` failed');
+    process.exit(1);
+  }
   const selected = BENCHES.filter((b) => !opts.only || opts.only.includes(b.id));
   const started = performance.now();
   const meta = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine: machine(), mode: opts.smoke ? 'smoke' : 'full' };
@@ -236,7 +243,7 @@ async function main() {
   let mmVersion;
   let stopMm = false;
   if (selected.some((b) => b.mm)) {
-    const harness = await import('../test/harness/index.mjs');
+    const harness = await import('../dev/mattermost/index.mjs');
     try {
       const info = await harness.up({ log: (m) => console.error(`  [mattermost] ${m}`) });
       stopMm = info.startedServer && process.env.PORTHOLE_KEEP_MM !== '1';
@@ -256,7 +263,7 @@ async function main() {
       printResult(r);
     }
   } finally {
-    if (stopMm) await (await import('../test/harness/index.mjs')).down().catch(() => {});
+    if (stopMm) await (await import('../dev/mattermost/index.mjs')).down().catch(() => {});
   }
 
   const extra = { ...(mmVersion ? { mattermost: mmVersion } : {}) };

@@ -1,27 +1,13 @@
 // Installs what the project needs, idempotently: npm packages (npm ci) and Debian's Chromium.
-// Uses Node built-ins only, because it runs before node_modules exists.
+// Uses Node built-ins only, because it runs before node_modules exists: every README command
+// (npm start, npm test, npm run mattermost:*, npm run bench) calls ensureTools() first.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM } from '../dev/chromium.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Debian's Chromium, which every browser tool here uses (none may download its own). */
-export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-/**
- * Flags for it: as root it needs --no-sandbox, and without the background-networking flags it
- * keeps trying hosts this machine cannot reach.
- */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 function run(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });

@@ -7,7 +7,7 @@ ensureTools();
 const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const { up, HarnessError } = await import('../test/harness/index.mjs');
+const { up, HarnessError } = await import('../dev/mattermost/index.mjs');
 const { startDemo } = await import('../examples/demo/server.mjs');
 try {
   const mm = await up();

@@ -36,7 +36,7 @@ if (!step('build', () => sh('npm', ['run', 'build', '--silent']) === 0)) finish(
 step('typecheck', () => sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) === 0);
 
 // 3. The real Mattermost (global setup: start or reuse).
-const harness = await import('./harness/index.mjs');
+const harness = await import('../dev/mattermost/index.mjs');
 let startedServer = true; // if `up` fails half-way, stop whatever it started
 try {
   const info = await harness.up();

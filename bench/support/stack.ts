@@ -15,6 +15,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { companionEnv } from '../../dev/companion-env.mjs';
 import { createCompanion, loadConfig, silentLogger } from '../../src/server/index.ts';
 import { launchChromium } from '../../test/e2e/support/browser.ts';
 import { agentClient } from '../../test/e2e/support/stack.ts';
@@ -30,7 +31,17 @@ export const PAGE_URL = `${PAGE_ORIGIN}/host.html`;
 export const BARE_PAGE_URL = `${PAGE_ORIGIN}/host-bare.html`;
 export const TOKEN_URL = `http://localhost:${COMPANION_PORT}/v1/session`;
 export const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
-const COOKIE_SECRET = 'bench-cookie-secret-bench-cookie-secret-0123';
+
+/** What every benchmark's companion adds to the harness's settings. */
+export function benchCompanionEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORTHOLE_ALLOWED_ORIGINS: PAGE_ORIGIN,
+    PORTHOLE_COOKIE_SECRET: 'bench-cookie-secret-bench-cookie-secret-0123',
+    // Benchmarks open many sessions from one IP; the default (5 a minute) would refuse them.
+    PORTHOLE_RATE_LIMIT_PER_MINUTE: '100000',
+    ...extra,
+  };
+}
 
 /** The CDN build the pages load: dist/cdn, or BENCH_CDN_DIR (e.g. a copy, to measure while dist is being rebuilt). */
 export const CDN_DIR = path.resolve(process.env.BENCH_CDN_DIR || 'dist/cdn');
@@ -71,18 +82,7 @@ export async function servePages() {
 /** A companion on its own port; `stop()` frees it again. */
 export async function startCompanion(mm: MattermostInfo, publicUrl = PROXY_URL) {
   await ensurePortFree(COMPANION_PORT, 'the companion');
-  const config = loadConfig({
-    PORTHOLE_MM_URL: mm.url,
-    PORTHOLE_MM_PUBLIC_URL: publicUrl,
-    PORTHOLE_MM_TOKEN: mm.adminToken,
-    PORTHOLE_TEAM_ID: mm.teamId,
-    PORTHOLE_AGENT_IDS: mm.agents.map((a) => a.id).join(','),
-    PORTHOLE_INBOX_CHANNEL_ID: mm.inboxChannelId,
-    PORTHOLE_ALLOWED_ORIGINS: PAGE_ORIGIN,
-    PORTHOLE_COOKIE_SECRET: COOKIE_SECRET,
-    // Benchmarks open many sessions from one IP; the default (5 a minute) would refuse them.
-    PORTHOLE_RATE_LIMIT_PER_MINUTE: '100000',
-  });
+  const config = loadConfig(companionEnv(mm, benchCompanionEnv({ PORTHOLE_MM_PUBLIC_URL: publicUrl })));
   const app = createCompanion(config, { logger: silentLogger });
   const server = http.createServer(getRequestListener(app.fetch) as http.RequestListener);
   await new Promise<void>((resolve, reject) => {

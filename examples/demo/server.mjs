@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { companionEnv, portholeVariables } from '../../dev/companion-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css', '.map': 'application/json' };
@@ -23,22 +24,24 @@ function demoSecrets() {
   }
 }
 
-/** Starts the demo on `port` against the Mattermost described by `mm` (.porthole/mattermost.json). */
-export async function startDemo(mm, { port = 8080 } = {}) {
+/**
+ * Starts the demo on `port` against the Mattermost described by `mm` (.porthole/mattermost.json).
+ * Every `PORTHOLE_*` variable of `env` wins over the demo's defaults (e.g.
+ * `PORTHOLE_RATE_LIMIT_PER_MINUTE=1000 npm start` for a load test against the demo).
+ */
+export async function startDemo(mm, { port = 8080, env = process.env } = {}) {
   const { createCompanion, loadConfig } = await import(path.join(root, 'dist/server/index.js'));
   const secrets = demoSecrets();
   const origin = `http://localhost:${port}`;
-  const config = loadConfig({
-    PORTHOLE_MM_URL: mm.url,
-    PORTHOLE_MM_TOKEN: mm.adminToken,
-    PORTHOLE_TEAM_ID: mm.teamId,
-    PORTHOLE_AGENT_IDS: mm.agents.map((a) => a.id).join(','),
-    PORTHOLE_INBOX_CHANNEL_ID: mm.inboxChannelId,
-    PORTHOLE_ALLOWED_ORIGINS: `${origin},http://127.0.0.1:${port}`,
-    PORTHOLE_COOKIE_SECRET: secrets.cookie,
-    PORTHOLE_IDENTITY_SECRET: secrets.identity,
-    PORTHOLE_RATE_LIMIT_PER_MINUTE: '30',
-  });
+  const config = loadConfig(
+    companionEnv(mm, {
+      PORTHOLE_ALLOWED_ORIGINS: `${origin},http://127.0.0.1:${port}`,
+      PORTHOLE_COOKIE_SECRET: secrets.cookie,
+      PORTHOLE_IDENTITY_SECRET: secrets.identity,
+      PORTHOLE_RATE_LIMIT_PER_MINUTE: '30',
+      ...portholeVariables(env),
+    }),
+  );
   const companion = createCompanion(config);
   const api = getRequestListener(companion.fetch);
   const demoConfig = JSON.stringify({ mattermostUrl: mm.url, teamId: mm.teamId, inboxChannelId: mm.inboxChannelId, agent: { username: mm.agents[0].username } });

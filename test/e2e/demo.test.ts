@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-// @ts-expect-error the demo server is plain JavaScript
 import { startDemo } from '../../examples/demo/server.mjs';
 import { adminApi, mattermost } from '../support/mattermost.ts';
 import { launchChromium } from './support/browser.ts';

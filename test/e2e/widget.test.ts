@@ -57,7 +57,7 @@ test('a message the visitor sends lands in the Mattermost channel once', T, asyn
   await eventually('the message to be marked sent', async () => (await message(v, text).getAttribute('data-state')) === 'sent');
   const posts = await eventually('the post in Mattermost', async () => {
     const p = (await channelPosts(channelId)).filter((p) => p.message === text);
-    return p.length ? p : null;
+    return p.length ? p : undefined;
   });
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal((await channelPosts(channelId)).filter((p) => p.message === text).length, 1);

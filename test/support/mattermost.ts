@@ -1,7 +1,6 @@
 // Global setup for suites that need the real Mattermost: starts or reuses it through the harness,
 // then reads `.porthole/mattermost.json`. Memoised, so every suite in a process shares one call.
-// @ts-expect-error the harness is plain JavaScript
-import { readInfo, up } from '../harness/index.mjs';
+import { readInfo, up } from '../../dev/mattermost/index.mjs';
 
 export interface MattermostInfo {
   url: string;

@@ -1,7 +1,6 @@
 // Debian's Chromium, driven by playwright-core (which never downloads a browser of its own).
 import { chromium, type Browser } from 'playwright-core';
-// @ts-expect-error plain JavaScript (it runs before node_modules exists)
-import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/setup.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../dev/chromium.mjs';
 
 export { CHROMIUM_ARGS };
 

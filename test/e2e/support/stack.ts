@@ -6,6 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { companionEnv } from '../../../dev/companion-env.mjs';
 import { createCompanion, loadConfig, silentLogger } from '../../../src/server/index.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../../support/mattermost.ts';
 import { launchChromium } from './browser.ts';
@@ -62,17 +63,14 @@ export async function startStack(): Promise<Stack> {
   const mm = await mattermost();
   const proxy = new TcpProxy(PROXY_PORT, { host: '127.0.0.1', port: Number(new URL(mm.url).port) });
   await proxy.listen();
-  const config = loadConfig({
-    PORTHOLE_MM_URL: mm.url,
-    PORTHOLE_MM_PUBLIC_URL: `http://127.0.0.1:${PROXY_PORT}`,
-    PORTHOLE_MM_TOKEN: mm.adminToken,
-    PORTHOLE_TEAM_ID: mm.teamId,
-    PORTHOLE_AGENT_IDS: mm.agents.map((a) => a.id).join(','),
-    PORTHOLE_INBOX_CHANNEL_ID: mm.inboxChannelId,
-    PORTHOLE_ALLOWED_ORIGINS: `http://localhost:${PAGE_PORT}`,
-    PORTHOLE_COOKIE_SECRET: 'e2e-cookie-secret-e2e-cookie-secret-0123',
-    PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
-  });
+  const config = loadConfig(
+    companionEnv(mm, {
+      PORTHOLE_MM_PUBLIC_URL: `http://127.0.0.1:${PROXY_PORT}`,
+      PORTHOLE_ALLOWED_ORIGINS: `http://localhost:${PAGE_PORT}`,
+      PORTHOLE_COOKIE_SECRET: 'e2e-cookie-secret-e2e-cookie-secret-0123',
+      PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
+    }),
+  );
   const app = createCompanion(config, { logger: silentLogger });
   const companion = new CompanionServer(getRequestListener(app.fetch) as http.RequestListener);
   await companion.start();
@@ -139,13 +137,13 @@ export async function channelPosts(channelId: string): Promise<{ id: string; mes
 }
 
 /** Waits until `fn` returns a truthy value (polling), or fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 10000): Promise<T> {
+export async function eventually<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 10000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
     } catch (e) {
       last = e;
     }

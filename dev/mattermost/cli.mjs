@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // `npm run mattermost:up | mattermost:down | mattermost:reset`
-import { down, HarnessError, reset, up } from './index.mjs';
+// The first command on a new machine may be this one: install the npm packages the harness
+// imports (zod) before loading it.
+import { ensureTools } from '../../scripts/setup.mjs';
+
+ensureTools();
+const { down, HarnessError, reset, up } = await import('./index.mjs');
 
 const commands = {
   async up() {

@@ -22,6 +22,10 @@ export function portholeSettings(origins = DEV_ORIGINS) {
     ServiceSettings: {
       EnableUserAccessTokens: true,
       EnableBotAccountCreation: true,
+      // Gateway mode: visitor messages are bot posts whose override name (and icon) Mattermost
+      // clients show only when these are on (channels/app/post_metadata.go, notification_push.go).
+      EnablePostUsernameOverride: true,
+      EnablePostIconOverride: true,
       AllowCorsFrom: origins.join(' '),
       CorsExposedHeaders: 'Token X-Request-Id',
       CorsAllowCredentials: false,
@@ -29,6 +33,28 @@ export function portholeSettings(origins = DEV_ORIGINS) {
     TeamSettings: { MaxUsersPerTeam: 100000, EnableOpenServer: false, RestrictDirectMessage: 'team' },
     PrivacySettings: { ShowEmailAddress: false, ShowFullName: true },
   };
+}
+
+/**
+ * Settings Mattermost reads once, when it starts: the CORS wrapper around every REST route is built
+ * in `Server.Start` (channels/app/server.go, `cors.New(… AllowCorsFrom, CorsExposedHeaders,
+ * CorsAllowCredentials …)`), so a patch of these saves the config but changes no response until
+ * the server restarts. (The WebSocket's origin check, `App.OriginChecker`, reads the config on
+ * every upgrade.)
+ */
+export const RESTART_SETTINGS = ['ServiceSettings.AllowCorsFrom', 'ServiceSettings.CorsExposedHeaders', 'ServiceSettings.CorsAllowCredentials'];
+
+/**
+ * The settings as Mattermost's `MM_<SECTION>_<KEY>` environment variables, which the harness's
+ * own server starts with, so everything — the CORS wrapper included — is in force from its first
+ * request.
+ */
+export function settingsEnv(settings = portholeSettings()) {
+  const env = {};
+  for (const [section, values] of Object.entries(settings)) {
+    for (const [key, value] of Object.entries(values)) env[`MM_${section}_${key}`.toUpperCase()] = String(value);
+  }
+  return env;
 }
 
 /** Whether `pw` signs `username` in; the session it made is ended again at once. */
@@ -52,19 +78,23 @@ function readJson(file) {
 /**
  * Patches only the settings that differ, so a second run changes nothing. The origins a server
  * already allows are kept (an existing server may serve other sites): the dev origins are added.
+ * Returns the names (`Section.Key`) of the settings it changed.
  */
 async function applySettings(conn, want) {
   const current = await call(conn, 'GET', '/config');
   const allowed = new Set(`${current.ServiceSettings?.AllowCorsFrom ?? ''} ${want.ServiceSettings.AllowCorsFrom}`.split(/\s+/).filter(Boolean));
   want = { ...want, ServiceSettings: { ...want.ServiceSettings, AllowCorsFrom: [...allowed].join(' ') } };
   const patch = {};
+  const changed = [];
   for (const [section, values] of Object.entries(want)) {
     for (const [key, value] of Object.entries(values)) {
-      if (current[section]?.[key] !== value) (patch[section] ??= {})[key] = value;
+      if (current[section]?.[key] === value) continue;
+      (patch[section] ??= {})[key] = value;
+      changed.push(`${section}.${key}`);
     }
   }
-  if (Object.keys(patch).length) await call(conn, 'PUT', '/config/patch', patch);
-  return Object.keys(patch).length > 0;
+  if (changed.length) await call(conn, 'PUT', '/config/patch', patch);
+  return changed;
 }
 
 async function findUser(conn, username) {
@@ -76,9 +106,9 @@ async function findUser(conn, username) {
  * Local phase (only for the server the harness runs): creates the admin and mints its token over
  * the local-mode socket, where no credential is needed yet.
  */
-async function adminTokenViaLocalMode(cfg, secrets) {
+async function adminTokenViaLocalMode(cfg, secrets, changed) {
   const local = { socketPath: path.join(cfg.mmHome, 'local.socket') };
-  await applySettings(local, portholeSettings());
+  changed.push(...(await applySettings(local, portholeSettings())));
   let admin = await findUser(local, ADMIN);
   if (!admin) {
     secrets.adminPassword = password();
@@ -99,8 +129,11 @@ async function adminTokenViaLocalMode(cfg, secrets) {
 /**
  * Runs the bootstrap and writes `.porthole/mattermost.json`. With an external server the admin
  * token comes from the environment; otherwise it is reused from the previous run while it works.
+ * Returns the file's contents plus `restartNeeded`: the settings of {@link RESTART_SETTINGS} it
+ * had to change, which the running server applies only after a restart.
  */
 export async function bootstrap(cfg) {
+  const changed = [];
   const url = cfg.external?.url ?? cfg.url;
   const secretsFile = path.join(cfg.stateDir, cfg.external ? 'external-secrets.json' : 'secrets.json');
   fs.mkdirSync(cfg.stateDir, { recursive: true });
@@ -111,7 +144,7 @@ export async function bootstrap(cfg) {
   if (!token) {
     token = previous?.url === url ? previous.adminToken : secrets.adminToken;
     if (!token || (await request({ url, token }, 'GET', '/users/me')).status !== 200) {
-      token = await adminTokenViaLocalMode(cfg, secrets);
+      token = await adminTokenViaLocalMode(cfg, secrets, changed);
     }
     secrets.adminToken = token;
   }
@@ -120,7 +153,7 @@ export async function bootstrap(cfg) {
   if (me.status !== 200) throw new HarnessError(`the admin token is refused by ${url} (${me.status}: ${me.body?.message})`);
   if (!me.body.roles.includes('system_admin')) throw new HarnessError(`the admin token belongs to ${me.body.username}, who is not a system admin`);
 
-  await applySettings(conn, portholeSettings());
+  changed.push(...(await applySettings(conn, portholeSettings())));
 
   const found = await request(conn, 'GET', `/teams/name/${TEAM.name}`);
   let team = found.status === 200 ? found.body : null;
@@ -173,5 +206,5 @@ export async function bootstrap(cfg) {
   // It holds the admin token and the agents' passwords: owner-only, whoever created it.
   if (JSON.stringify(previous, null, 2) + '\n' !== text) fs.writeFileSync(cfg.outFile, text, { mode: 0o600 });
   fs.chmodSync(cfg.outFile, 0o600);
-  return out;
+  return { ...out, restartNeeded: [...new Set(changed)].filter((s) => RESTART_SETTINGS.includes(s)) };
 }

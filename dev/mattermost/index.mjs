@@ -26,13 +26,26 @@ export async function up({ log = console.error } = {}) {
     const dataSource = await ensurePostgres(cfg);
     startedServer = (await ensureServer(cfg, dataSource, log)).started;
   }
-  const info = await bootstrap(cfg);
+  let info = await bootstrap(cfg);
+  if (info.restartNeeded.length) {
+    if (cfg.external) {
+      log(`harness: ${info.restartNeeded.join(', ')} changed on ${cfg.external.url}; Mattermost applies them only after a restart — restart it before running the suites`);
+    } else {
+      // A server started before these settings were part of its start environment (an older
+      // harness): restart it so the patched settings — and its start environment — apply.
+      log(`harness: restarting Mattermost to apply ${info.restartNeeded.join(', ')}`);
+      await stopServer(cfg);
+      startedServer = (await ensureServer(cfg, await ensurePostgres(cfg), log)).started;
+      info = await bootstrap(cfg);
+    }
+  }
   if (!cfg.external && !info.version.startsWith(pin.expectedLine)) {
     throw new HarnessError(`the server reports version ${info.version}, expected ${pin.expectedLine}x`);
   }
   // Child processes of a test or benchmark run read the file instead of bootstrapping again.
   process.env.PORTHOLE_MM_READY = '1';
-  return { ...info, file: cfg.outFile, log: cfg.external ? null : cfg.mmLog, startedServer };
+  const { restartNeeded: _, ...details } = info;
+  return { ...details, file: cfg.outFile, log: cfg.external ? null : cfg.mmLog, startedServer };
 }
 
 /** Stops the server and the database; leaves no process behind. */

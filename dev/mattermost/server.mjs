@@ -2,13 +2,20 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { settingsEnv } from './bootstrap.mjs';
 import { HarnessError } from './config.mjs';
 import { isAlive, isPortOpen, readPid, sleep, tail } from './system.mjs';
 
-/** The settings the server starts with; Porthole's own settings are applied over the API by bootstrap. */
+/**
+ * The settings the server starts with. Porthole's own settings are among them, so they are in
+ * force from the first request: some (CORS) are read only at start, and a patch over the API
+ * would apply only after a restart. Set through the environment, they are also fixed: the API
+ * cannot change them (Mattermost keeps environment overrides out of its saved config).
+ */
 function serverEnv(cfg, dataSource) {
   const home = cfg.mmHome;
   return {
+    ...settingsEnv(),
     MM_SQLSETTINGS_DRIVERNAME: 'postgres',
     MM_SQLSETTINGS_DATASOURCE: dataSource,
     MM_SERVICESETTINGS_LISTENADDRESS: `127.0.0.1:${cfg.mmPort}`,
