@@ -90,6 +90,33 @@ describe('AuthController', () => {
     expect(err.message).to.contain('expected').and.contain('serverUrl').and.contain('received keys [token]');
   });
 
+  it('takes the session mode from the answer, direct when it names none', async () => {
+    const { mode: _, ...legacy } = testSession();
+    const answers: unknown[] = [legacy, testSession({ mode: 'gateway' }), { ...legacy, mode: 'carrier-pigeon' }];
+    const { auth } = setup({ getToken: () => () => answers.shift() });
+    expect((await auth.acquire()).mode).to.equal('direct');
+    expect((await auth.acquire()).mode).to.equal('gateway');
+    const err = await auth.acquire().catch((e) => e);
+    expect(err.code).to.equal('invalid_response');
+    expect(err.message).to.contain('mode?: "direct" | "gateway"');
+  });
+
+  it('logout during an acquisition: a later acquire() starts afresh instead of sharing the aborted one', async () => {
+    const answers: Array<(s: unknown) => void> = [];
+    const { auth } = setup({ getToken: () => () => new Promise((r) => answers.push(r)) });
+    const first = auth.acquire().catch((e) => e);
+    await settle();
+    await auth.logout();
+    const second = auth.acquire();
+    await settle();
+    expect(answers).to.have.length(2);
+    answers[0](testSession({ token: 'stale' }));
+    answers[1](testSession({ token: 'fresh' }));
+    expect((await first).name).to.equal('AbortError');
+    expect((await second).token).to.equal('fresh');
+    expect(auth.session?.token).to.equal('fresh');
+  });
+
   it('survives a throwing getToken() and retries it', async () => {
     let n = 0;
     const { auth, clock } = setup({

@@ -8,6 +8,8 @@ import { backoff, sleep, systemClock, type Clock } from './clock.js';
 export type GetToken = () => unknown;
 
 const sessionSchema = z.object({
+  // Host getToken() responses written before gateway mode existed name no mode: direct.
+  mode: z.optional(z.enum(['direct', 'gateway'])),
   serverUrl: z.url({ protocol: /^https?$/ }),
   token: z.string().check(z.minLength(1)),
   expiresAt: z.union([z.number(), z.string()]),
@@ -63,7 +65,7 @@ export interface AuthOptions {
  * const session = await auth.acquire();
  */
 export class AuthController implements ReactiveController {
-  #o: AuthOptions;
+  #options: AuthOptions;
   #clock: Clock;
   #session?: Session;
   #run?: AbortController;
@@ -72,7 +74,7 @@ export class AuthController implements ReactiveController {
   #connected = false;
 
   constructor(host: ReactiveControllerHost, options: AuthOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     host.addController(this);
   }
@@ -89,7 +91,7 @@ export class AuthController implements ReactiveController {
 
   hostDisconnected(): void {
     this.#connected = false;
-    this.#run?.abort();
+    this.#abort();
     this.#clock.clearTimeout(this.#refresh);
   }
 
@@ -99,14 +101,22 @@ export class AuthController implements ReactiveController {
    */
   acquire(): Promise<Session> {
     // Callers that overlap (start, a health probe, a 401 renewal, the refresh timer) share one
-    // acquisition; only logout and disconnect abort it.
-    return (this.#pending ??= this.#acquire().finally(() => (this.#pending = undefined)));
+    // acquisition; only logout and disconnect abort it, and a call after that starts a new one.
+    if (this.#pending) return this.#pending;
+    const pending = this.#acquire().finally(() => this.#pending === pending && (this.#pending = undefined));
+    return (this.#pending = pending);
+  }
+
+  /** The acquisition in flight rejects with an AbortError and is no longer shared. */
+  #abort(): void {
+    this.#run?.abort();
+    this.#pending = undefined;
   }
 
   async #acquire(): Promise<Session> {
     const run = (this.#run = new AbortController());
     const { signal } = run;
-    const tries = this.#o.tries ?? 3;
+    const tries = this.#options.tries ?? 3;
     let last: unknown;
     for (let i = 0; i < tries; i++) {
       if (i) {
@@ -114,12 +124,12 @@ export class AuthController implements ReactiveController {
         await sleep(this.#clock, wait, signal);
       }
       try {
-        const s = await this.#once(signal);
+        const session = await this.#once(signal);
         signal.throwIfAborted();
-        this.#session = s;
-        if (this.#connected) this.#schedule(s);
-        this.#o.onSession?.(s);
-        return s;
+        this.#session = session;
+        if (this.#connected) this.#schedule(session);
+        this.#options.onSession?.(session);
+        return session;
       } catch (e) {
         if (signal.aborted) throw e;
         last = e;
@@ -131,31 +141,31 @@ export class AuthController implements ReactiveController {
 
   /** Ends the session: `DELETE token-url` with the token as bearer (best effort), then forgets it. */
   async logout(): Promise<void> {
-    const s = this.#session;
-    this.#run?.abort();
+    const session = this.#session;
+    this.#abort();
     this.#clock.clearTimeout(this.#refresh);
     this.#session = undefined;
-    const url = this.#o.tokenUrl();
-    if (!s || !url) return;
+    const url = this.#options.tokenUrl();
+    if (!session || !url) return;
     try {
-      await fetch(url, { method: 'DELETE', credentials: 'include', headers: { Authorization: `Bearer ${s.token}` } });
+      await fetch(url, { method: 'DELETE', credentials: 'include', headers: { Authorization: `Bearer ${session.token}` } });
     } catch {
       // The token expires by itself; a failed revoke must not keep the visitor signed in locally.
     }
   }
 
-  #schedule(s: Session): void {
+  #schedule(session: Session): void {
     this.#clock.clearTimeout(this.#refresh);
-    const life = s.expiresAt - this.#clock.now();
+    const life = session.expiresAt - this.#clock.now();
     // Refresh a minute early, or at 80 % of a lifetime shorter than five minutes.
     const at = Math.max(5000, life > 300000 ? life - 60000 : life * 0.8);
     this.#refresh = this.#clock.setTimeout(() => {
-      this.acquire().catch((e) => e instanceof AuthError && this.#o.onError?.(e));
+      this.acquire().catch((e) => e instanceof AuthError && this.#options.onError?.(e));
     }, at);
   }
 
   async #once(signal: AbortSignal): Promise<Session> {
-    const get = this.#o.getToken();
+    const get = this.#options.getToken();
     let raw: unknown;
     if (get) {
       try {
@@ -164,7 +174,7 @@ export class AuthController implements ReactiveController {
         throw new AuthError('host_callback', `getToken() threw: ${String(e)}`, true);
       }
     } else {
-      const url = this.#o.tokenUrl();
+      const url = this.#options.tokenUrl();
       if (!url) throw new AuthError('no_config', 'set the token-url attribute or the getToken property', false);
       let res: Response;
       try {
@@ -174,7 +184,7 @@ export class AuthController implements ReactiveController {
           headers: { 'Content-Type': 'application/json' },
           body: '{}',
           // A companion that never answers must not leave the panel loading for ever.
-          signal: AbortSignal.any([signal, AbortSignal.timeout(this.#o.timeoutMs ?? 10_000)]),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(this.#options.timeoutMs ?? 10_000)]),
         });
       } catch (e) {
         signal.throwIfAborted();
@@ -191,16 +201,16 @@ export class AuthController implements ReactiveController {
       }
       raw = await res.json().catch(() => undefined);
     }
-    const r = sessionSchema.safeParse(raw);
-    const expiresAt = r.success ? new Date(r.data.expiresAt).getTime() : NaN;
-    if (!r.success || !Number.isFinite(expiresAt))
+    const parsed = sessionSchema.safeParse(raw);
+    const expiresAt = parsed.success ? new Date(parsed.data.expiresAt).getTime() : NaN;
+    if (!parsed.success || !Number.isFinite(expiresAt))
       throw new AuthError(
         'invalid_response',
-        `expected { serverUrl: http(s) URL, token, expiresAt: ms or ISO date, userId, channelId }, received ${
+        `expected { mode?: "direct" | "gateway", serverUrl: http(s) URL, token, expiresAt: ms or ISO date, userId, channelId }, received ${
           raw && typeof raw === 'object' ? `keys [${Object.keys(raw)}]` : typeof raw
         }`,
         false,
       );
-    return { ...r.data, expiresAt };
+    return { ...parsed.data, mode: parsed.data.mode ?? 'direct', expiresAt };
   }
 }

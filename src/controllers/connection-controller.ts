@@ -11,7 +11,7 @@ import type { ConnectionState, Transport } from '../transport/transport.js';
  */
 export class ConnectionController implements ReactiveController {
   #host: ReactiveControllerHost;
-  #t?: Transport;
+  #transport?: Transport;
   #off?: () => void;
   #connected = false;
   #state: ConnectionState = 'offline';
@@ -28,10 +28,10 @@ export class ConnectionController implements ReactiveController {
     return this.#state;
   }
 
-  /** Uses `t` from now on (closing any previous transport's connection). */
-  attach(t: Transport | undefined): void {
+  /** Uses `transport` from now on (closing any previous transport's connection). */
+  attach(transport: Transport | undefined): void {
     this.#stop();
-    this.#t = t;
+    this.#transport = transport;
     if (this.#connected) this.#start();
   }
 
@@ -46,22 +46,22 @@ export class ConnectionController implements ReactiveController {
   }
 
   #start(): void {
-    const t = this.#t;
-    if (!t || this.#off) return;
-    this.#off = t.subscribe((e) => {
+    const transport = this.#transport;
+    if (!transport || this.#off) return;
+    this.#off = transport.subscribe((e) => {
       if (e.type !== 'status' || e.status === this.#state) return;
-      const prev = this.#state;
+      const previous = this.#state;
       this.#state = e.status;
       this.#host.requestUpdate();
-      this.#onChange(e.status, prev);
+      this.#onChange(e.status, previous);
     });
-    t.connect();
+    transport.connect();
   }
 
   #stop(): void {
     this.#off?.();
     this.#off = undefined;
-    this.#t?.disconnect();
+    this.#transport?.disconnect();
     this.#state = 'offline';
   }
 }

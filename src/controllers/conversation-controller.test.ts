@@ -62,6 +62,52 @@ describe('ConversationController', () => {
     expect(received.map((m) => m.id)).to.deep.equal([live.id]);
   });
 
+  it('attaching another transport while the old one is loading aborts its request and discards its page', async () => {
+    const old = new MemoryTransport({ history: [{ text: 'old conversation' }] });
+    let signal: AbortSignal | undefined;
+    let answer!: (p: { messages: ChatMessage[]; hasMore: boolean }) => void;
+    // A transport that ignores the signal: its late answer must still not be shown.
+    old.latest = (_perPage, s) => ((signal = s), new Promise((r) => (answer = r)));
+    const { conversation, connection } = setup(old);
+    const loading = conversation.load().catch((e: unknown) => e);
+    const fresh = new MemoryTransport({ history: [{ text: 'new conversation' }] });
+    connection.attach(fresh);
+    conversation.attach(fresh, 'visitor');
+    expect(signal?.aborted).to.equal(true);
+    answer({ messages: old.posts, hasMore: true });
+    expect(((await loading) as Error).name).to.equal('AbortError');
+    expect(conversation.loaded).to.equal(false);
+    expect(conversation.messages).to.deep.equal([]);
+    await conversation.load();
+    expect(conversation.messages.map((m) => m.text)).to.deep.equal(['new conversation']);
+    expect(conversation.hasMore).to.equal(false);
+  });
+
+  it('the host going away aborts a resync in flight; its changes are not merged', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'first' }] });
+    const { conversation, host } = setup(server);
+    await settle();
+    await conversation.load();
+    server.drop();
+    server.agentPost('missed while the socket was down');
+    const release = server.hold();
+    const resync = conversation.resync().catch((e: unknown) => e);
+    await settle();
+    host.disconnect();
+    expect(((await resync) as Error).name).to.equal('AbortError');
+    release();
+    await settle();
+    expect(conversation.messages.map((m) => m.text)).to.deep.equal(['first']);
+  });
+
+  it('overlapping loads share one request', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'one' }] });
+    const { conversation } = setup(server);
+    await Promise.all([conversation.load(), conversation.load()]);
+    expect(server.calls.filter((c) => c === 'latest')).to.have.length(1);
+    expect(conversation.messages).to.have.length(1);
+  });
+
   it('drops a second post carrying an already shown client id', async () => {
     const server = new MemoryTransport();
     const { conversation } = setup(server);

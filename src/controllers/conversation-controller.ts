@@ -1,6 +1,8 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ChatMessage, Transport } from '../transport/transport.js';
 
+type SharedRun = 'load' | 'older' | 'resync';
+
 export interface ConversationOptions {
   /** Messages per page (default 30). */
   perPage?: number;
@@ -16,7 +18,9 @@ export interface ConversationOptions {
  * The conversation's messages: the latest page, older pages on demand, live posts, edits,
  * deletions and typing, de-duplicated by post id and by client id. After every reconnect, tab
  * return (`visibilitychange`) and bfcache restore (`pageshow` persisted) it resyncs everything
- * changed since the last change it saw. Never renders.
+ * changed since the last change it saw. Attaching another transport (or the host going away)
+ * aborts the runs of the old one: their requests are cancelled and their results discarded
+ * (they reject with an AbortError). Never renders.
  *
  * @example
  * const conversation = new ConversationController(this, { onReceived: (m) => … });
@@ -25,38 +29,40 @@ export interface ConversationOptions {
  */
 export class ConversationController implements ReactiveController {
   #host: ReactiveControllerHost;
-  #o: ConversationOptions;
-  #t?: Transport;
-  #self = '';
-  #off?: () => void;
-  #list: ChatMessage[] = [];
+  #options: ConversationOptions;
+  #transport?: Transport;
+  #selfId = '';
+  #unlisten?: () => void;
+  #messages: ChatMessage[] = [];
   #names: Record<string, string> = {};
   #asked = new Set<string>();
-  #last = 0;
+  /** The newest creation or change seen through the conversation's own feed: where a resync starts. */
+  #cursor = 0;
   #loaded = false;
-  #more = false;
-  #gen = 0;
+  #hasMore = false;
+  /** Aborted when another transport is attached or the host goes away: the runs of the old one. */
+  #runs = new AbortController();
+  /** Runs that overlapping callers share (the first page, the older page, a resync). */
+  #shared = new Map<SharedRun, Promise<void>>();
   #typing = false;
   #typingTimer?: ReturnType<typeof setTimeout>;
   #connected = false;
-  #older?: Promise<void>;
-  #resyncing?: Promise<void>;
   /** Live events that arrived while the first page was loading, merged right after it. */
-  #early: { m: ChatMessage; live: boolean }[] = [];
+  #early: { message: ChatMessage; live: boolean }[] = [];
 
   constructor(host: ReactiveControllerHost, options: ConversationOptions = {}) {
     this.#host = host;
-    this.#o = options;
+    this.#options = options;
     host.addController(this);
   }
 
   /** Messages, oldest first, without deleted ones. */
   get messages(): readonly ChatMessage[] {
-    return this.#list;
+    return this.#messages;
   }
   /** Older messages can be loaded. */
   get hasMore(): boolean {
-    return this.#more;
+    return this.#hasMore;
   }
   /** The first page arrived. */
   get loaded(): boolean {
@@ -71,17 +77,16 @@ export class ConversationController implements ReactiveController {
     return this.#names;
   }
 
-  /** Uses `t` for the conversation of `selfId` from now on. */
-  attach(t: Transport | undefined, selfId = ''): void {
+  /** Uses `transport` for the conversation of `selfId` from now on; the old transport's runs are aborted. */
+  attach(transport: Transport | undefined, selfId = ''): void {
     this.#unsubscribe();
-    this.#gen++;
-    this.#t = t;
-    this.#self = selfId;
-    this.#list = [];
+    this.#abortRuns();
+    this.#transport = transport;
+    this.#selfId = selfId;
+    this.#messages = [];
     this.#early = [];
-    this.#resyncing = this.#older = undefined; // runs of the old transport are discarded
-    this.#last = 0;
-    this.#loaded = this.#more = false;
+    this.#cursor = 0;
+    this.#loaded = this.#hasMore = false;
     if (this.#connected) this.#subscribe();
     this.#host.requestUpdate();
   }
@@ -96,38 +101,41 @@ export class ConversationController implements ReactiveController {
   hostDisconnected(): void {
     this.#connected = false;
     this.#unsubscribe();
-    this.#gen++;
+    this.#abortRuns();
     document.removeEventListener('visibilitychange', this.#onVisible);
     window.removeEventListener('pageshow', this.#onPageShow);
     this.#setTyping(false);
   }
 
   /** Loads the latest page (or resyncs when already loaded). */
-  async load(): Promise<void> {
-    if (this.#loaded) return this.resync();
-    const { t, gen } = this.#run();
-    const page = await t.latest(this.#o.perPage ?? 30);
-    if (gen !== this.#gen) return;
+  load(): Promise<void> {
+    return this.#loaded ? this.resync() : this.#share('load', () => this.#loadLatest());
+  }
+
+  async #loadLatest(): Promise<void> {
+    const { transport, signal } = this.#run();
+    const page = await transport.latest(this.#options.perPage ?? 30, signal);
+    signal.throwIfAborted();
     this.#loaded = true;
-    this.#more = page.hasMore;
+    this.#hasMore = page.hasMore;
     this.merge(page.messages, false);
     const early = this.#early;
     this.#early = [];
-    for (const e of early) this.merge([e.m], e.live);
+    for (const e of early) this.merge([e.message], e.live);
   }
 
   /** Loads the page before the oldest message shown. */
   loadOlder(): Promise<void> {
-    return (this.#older ??= this.#loadOlder().finally(() => (this.#older = undefined)));
+    return this.#share('older', () => this.#loadOlder());
   }
 
   async #loadOlder(): Promise<void> {
-    const first = this.#list[0];
-    if (!first) return this.load();
-    const { t, gen } = this.#run();
-    const page = await t.before(first, this.#o.perPage ?? 30);
-    if (gen !== this.#gen) return;
-    this.#more = page.hasMore;
+    const oldest = this.#messages[0];
+    if (!oldest) return this.load();
+    const { transport, signal } = this.#run();
+    const page = await transport.before(oldest, this.#options.perPage ?? 30, signal);
+    signal.throwIfAborted();
+    this.#hasMore = page.hasMore;
     this.merge(page.messages, false);
   }
 
@@ -136,16 +144,17 @@ export class ConversationController implements ReactiveController {
    * running (reconnect, tab return and health probe can coincide) share it.
    */
   resync(): Promise<void> {
-    return (this.#resyncing ??= this.#resync().finally(() => (this.#resyncing = undefined)));
+    return this.#share('resync', () => this.#resync());
   }
 
   async #resync(): Promise<void> {
     if (!this.#loaded) return this.load();
-    const { t, gen } = this.#run();
+    const { transport, signal } = this.#run();
     // Mattermost answers `since` with `UpdateAt > since`: a post changed in the same millisecond
     // as the last one seen would be missed, so ask from one millisecond earlier (ids de-duplicate).
-    const list = await t.since(Math.max(0, this.#last - 1));
-    if (gen === this.#gen) this.merge(list, true);
+    const changed = await transport.since(Math.max(0, this.#cursor - 1), signal);
+    signal.throwIfAborted();
+    this.merge(changed, true);
   }
 
   /**
@@ -158,73 +167,90 @@ export class ConversationController implements ReactiveController {
    * may be down, and moving the cursor past them would skip what others posted meanwhile.
    */
   merge(incoming: readonly ChatMessage[], live: boolean, cursor = true): void {
-    const byId = new Map(this.#list.map((m) => [m.id, m]));
-    const clientIds = new Set(this.#list.map((m) => m.clientId));
+    const byId = new Map(this.#messages.map((m) => [m.id, m]));
+    const clientIds = new Set(this.#messages.map((m) => m.clientId));
     const fresh: ChatMessage[] = [];
     for (const m of incoming) {
-      if (cursor) this.#last = Math.max(this.#last, m.updateAt, m.createAt);
+      if (cursor) this.#cursor = Math.max(this.#cursor, m.updateAt, m.createAt);
       if (m.deleted) {
         byId.delete(m.id);
         continue;
       }
       const old = byId.get(m.id);
       if (!old && m.clientId && clientIds.has(m.clientId)) continue;
-      if (!old && live && m.userId !== this.#self) fresh.push(m);
+      if (!old && live && m.userId !== this.#selfId) fresh.push(m);
       byId.set(m.id, m);
       clientIds.add(m.clientId);
     }
-    this.#list = [...byId.values()].sort((a, b) => a.createAt - b.createAt);
+    this.#messages = [...byId.values()].sort((a, b) => a.createAt - b.createAt);
     if (fresh.length) this.#setTyping(false);
     this.#host.requestUpdate();
-    for (const m of fresh) this.#o.onReceived?.(m);
+    for (const m of fresh) this.#options.onReceived?.(m);
     this.#fetchNames();
   }
 
-  #run(): { t: Transport; gen: number } {
-    if (!this.#t) throw new Error('ConversationController: attach(transport) before loading');
-    return { t: this.#t, gen: this.#gen };
+  /** The attached transport and the signal of its runs. */
+  #run(): { transport: Transport; signal: AbortSignal } {
+    if (!this.#transport) throw new Error('ConversationController: attach(transport) before loading');
+    return { transport: this.#transport, signal: this.#runs.signal };
+  }
+
+  /** `work`, or the same work already running for an overlapping caller. */
+  #share(key: SharedRun, work: () => Promise<void>): Promise<void> {
+    const pending = this.#shared.get(key);
+    if (pending) return pending;
+    const run = work().finally(() => this.#shared.get(key) === run && this.#shared.delete(key));
+    this.#shared.set(key, run);
+    return run;
+  }
+
+  #abortRuns(): void {
+    this.#runs.abort();
+    this.#runs = new AbortController();
+    this.#shared.clear();
   }
 
   #fetchNames(): void {
-    const ids = [...new Set(this.#list.map((m) => m.userId))].filter((u) => u !== this.#self && !this.#asked.has(u));
-    if (!ids.length || !this.#t) return;
-    ids.forEach((u) => this.#asked.add(u));
-    const gen = this.#gen;
-    this.#t.names(ids).then(
-      (n) => {
-        if (gen !== this.#gen) return;
-        this.#names = { ...this.#names, ...n };
+    const ids = [...new Set(this.#messages.map((m) => m.userId))].filter((id) => id !== this.#selfId && !this.#asked.has(id));
+    if (!ids.length || !this.#transport) return;
+    ids.forEach((id) => this.#asked.add(id));
+    const { signal } = this.#runs;
+    this.#transport
+      .names(ids, signal)
+      .then((found) => {
+        signal.throwIfAborted();
+        this.#names = { ...this.#names, ...found };
         this.#host.requestUpdate();
-      },
-      () => ids.forEach((u) => this.#asked.delete(u)),
-    );
+      })
+      // Not found, failed or aborted: ask again with the next message from them.
+      .catch(() => ids.forEach((id) => this.#asked.delete(id)));
   }
 
   #subscribe(): void {
-    if (!this.#t || this.#off) return;
-    this.#off = this.#t.subscribe((e) => {
+    if (!this.#transport || this.#unlisten) return;
+    this.#unlisten = this.#transport.subscribe((e) => {
       if (e.type === 'typing') this.#setTyping(true);
       else if (e.type === 'status') return;
       else if (this.#loaded) this.merge([e.message], e.type === 'posted');
-      else this.#early.push({ m: e.message, live: e.type === 'posted' });
+      else this.#early.push({ message: e.message, live: e.type === 'posted' });
     });
   }
 
   #unsubscribe(): void {
-    this.#off?.();
-    this.#off = undefined;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
   }
 
   #setTyping(on: boolean): void {
     clearTimeout(this.#typingTimer);
-    if (on) this.#typingTimer = setTimeout(() => this.#setTyping(false), this.#o.typingTimeout ?? 6000);
+    if (on) this.#typingTimer = setTimeout(() => this.#setTyping(false), this.#options.typingTimeout ?? 6000);
     if (on === this.#typing) return;
     this.#typing = on;
     this.#host.requestUpdate();
   }
 
-  #background(p: Promise<void>): void {
-    p.catch((e) => this.#o.onError?.(e));
+  #background(work: Promise<void>): void {
+    work.catch((e) => this.#options.onError?.(e));
   }
 
   #onVisible = (): void => {

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { FakeClock } from '../testing/fake-clock.js';
+import { FakeClock, settle } from '../testing/fake-clock.js';
 import { TestHost } from '../testing/helpers.js';
 import { HealthController } from './health-controller.js';
 
@@ -40,6 +40,48 @@ describe('HealthController', () => {
     await clock.tick(60_000);
     expect(health.open).to.equal(false);
     expect(changes).to.deep.equal([true, false]);
+  });
+
+  it('a probe still running when a success is reported is aborted, and its late failure ignored', async () => {
+    const host = new TestHost();
+    const clock = new FakeClock();
+    const probes: Array<{ signal: AbortSignal; fail: () => void }> = [];
+    const changes: boolean[] = [];
+    const health = new HealthController(host, {
+      clock,
+      probe: (signal) => new Promise<void>((_, reject) => probes.push({ signal, fail: () => reject(new Error('down')) })),
+      onChange: (open) => changes.push(open),
+    });
+    host.connect();
+    health.failure(true);
+    await clock.tick(750);
+    expect(probes).to.have.length(1);
+    health.success(); // e.g. the socket came back meanwhile
+    expect(probes[0].signal.aborted).to.equal(true);
+    probes[0].fail();
+    await clock.tick(120_000);
+    expect(health.open).to.equal(false);
+    expect(changes).to.deep.equal([true, false]);
+    expect(probes, 'no probe scheduled by the stale failure').to.have.length(1);
+  });
+
+  it('a newer probe aborts the one before; a probe rejecting with an AbortError counts neither way', async () => {
+    const host = new TestHost();
+    const clock = new FakeClock();
+    const signals: AbortSignal[] = [];
+    const health = new HealthController(host, {
+      clock,
+      probe: (signal) => (signals.push(signal), Promise.reject(new DOMException('superseded', 'AbortError'))),
+    });
+    host.connect();
+    health.failure(true);
+    void health.retry();
+    void health.retry();
+    await settle();
+    expect(signals.map((s) => s.aborted)).to.deep.equal([true, false]);
+    await clock.tick(120_000);
+    expect(health.open, 'still open: nothing said the service is back').to.equal(true);
+    expect(signals, 'and no failure counted to schedule another probe').to.have.length(2);
   });
 
   it('a decisive failure opens at once; retry() probes immediately; disconnect stops probing', async () => {

@@ -162,6 +162,40 @@ describe('OutboxController', () => {
     expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['one', 'two', 'three']);
   });
 
+  it('attaching another transport while a send is in flight aborts it; the message goes once, through the new one', async () => {
+    const errors: unknown[] = [];
+    const host = new TestHost();
+    const outbox = new OutboxController(host, { clock: new FakeClock(), storage: new MemoryStorage(), onError: (e) => errors.push(e) });
+    host.connect();
+    const old = new MemoryTransport({ dedupeWindow: 0 });
+    const release = old.hold();
+    outbox.attach(old, 'visitor');
+    outbox.enqueue('hello');
+    await settle();
+    expect(old.calls.filter((c) => c.startsWith('send:'))).to.have.length(1);
+    const fresh = new MemoryTransport({ dedupeWindow: 0 });
+    outbox.attach(fresh, 'visitor');
+    release();
+    await settle();
+    expect(old.visitorPosts, 'the aborted request never reached the old server').to.have.length(0);
+    expect(fresh.visitorPosts.map((p) => p.text)).to.deep.equal(['hello']);
+    expect(outbox.items).to.have.length(0);
+    expect(errors, 'an abort is not a failure').to.deep.equal([]);
+  });
+
+  it('clear() while a send is in flight: its answer does not bring the message back', async () => {
+    const { outbox, server, sent } = setup();
+    const release = server.hold();
+    outbox.attach(server, 'visitor');
+    outbox.enqueue('forget me');
+    await settle();
+    outbox.clear();
+    release();
+    await settle();
+    expect(outbox.items).to.deep.equal([]);
+    expect(sent).to.deep.equal([]);
+  });
+
   it('keeps a message queued, not failed, when Mattermost refuses the token', async () => {
     const { outbox, server, clock } = setup();
     outbox.attach(server, 'visitor');

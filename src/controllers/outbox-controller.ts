@@ -46,7 +46,8 @@ const RECENT = 100;
  * only once `persist` is set (after the visitor opened the chat) — so a reload or a crash loses
  * nothing. Resends are idempotent: within Mattermost's ~30 s `pending_post_id` window the
  * server de-duplicates; after it, the channel's recent posts are checked for the client id
- * first. Never renders.
+ * first. Attaching another transport, `clear()` and the host going away abort the send in
+ * flight (its result no longer counts). Never renders.
  *
  * @example
  * const outbox = new OutboxController(this, { onSent: (m) => conversation.merge([m], false) });
@@ -55,21 +56,21 @@ const RECENT = 100;
  */
 export class OutboxController implements ReactiveController {
   #host: ReactiveControllerHost;
-  #o: OutboxOptions;
+  #options: OutboxOptions;
   #clock: Clock;
-  #t?: Transport;
+  #transport?: Transport;
   #user?: string;
   #items: OutboxItem[] = [];
-  #flight = new Set<string>();
+  /** The send in flight (one at a time); aborting it discards its result. */
+  #sending?: AbortController;
   #tries = new Map<string, number>();
   #timer?: unknown;
   #persist = false;
   #paused = false;
-  #gen = 0;
 
   constructor(host: ReactiveControllerHost, options: OutboxOptions = {}) {
     this.#host = host;
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     host.addController(this);
   }
@@ -103,15 +104,13 @@ export class OutboxController implements ReactiveController {
 
   hostDisconnected(): void {
     this.#clock.clearTimeout(this.#timer);
-    this.#gen++;
-    this.#flight.clear();
+    this.#abortSend();
   }
 
-  /** Sends through `t` as `userId`, restoring that visitor's persisted queue first. */
-  attach(t: Transport | undefined, userId?: string): void {
-    this.#gen++;
-    this.#flight.clear();
-    this.#t = t;
+  /** Sends through `transport` as `userId`, restoring that visitor's persisted queue first. */
+  attach(transport: Transport | undefined, userId?: string): void {
+    this.#abortSend();
+    this.#transport = transport;
     if (userId && userId !== this.#user) {
       // Messages queued before the first session belong to this visitor; another visitor's
       // queue (the host signed someone else in) stays under that visitor's key, unsent here.
@@ -149,9 +148,9 @@ export class OutboxController implements ReactiveController {
    */
   flush(): void {
     this.#clock.clearTimeout(this.#timer);
-    if (!this.#t || this.#paused || this.#flight.size) return;
+    if (!this.#transport || this.#paused || this.#sending) return;
     const next = this.#items.find((i) => i.state === 'sending');
-    if (next) void this.#send(next, this.#t);
+    if (next) void this.#send(next, this.#transport);
   }
 
   /** Forgets the queue and its stored copy (logout). */
@@ -163,32 +162,37 @@ export class OutboxController implements ReactiveController {
     }
     this.#items = [];
     this.#user = undefined;
-    this.#gen++;
+    this.#abortSend();
     this.#host.requestUpdate();
   }
 
-  async #send(item: OutboxItem, t: Transport): Promise<void> {
+  #abortSend(): void {
+    this.#sending?.abort();
+    this.#sending = undefined;
+  }
+
+  async #send(item: OutboxItem, transport: Transport): Promise<void> {
     const { clientId } = item;
-    const gen = this.#gen;
+    const run = (this.#sending = new AbortController());
+    const { signal } = run;
     let sent = false;
     let refused = false;
-    this.#flight.add(clientId);
     try {
-      let m: ChatMessage | undefined;
+      let message: ChatMessage | undefined;
       if (item.triedAt !== undefined && this.#clock.now() - item.triedAt > DEDUPE_WINDOW) {
         // Past the server's de-duplication window: the first try may have landed with its ack
         // lost. Look before posting again.
-        m = (await t.latest(RECENT)).messages.find((p) => p.clientId === clientId);
+        message = (await transport.latest(RECENT, signal)).messages.find((p) => p.clientId === clientId);
       } else if (item.triedAt === undefined) this.#update(clientId, { triedAt: this.#clock.now() });
-      m ??= await t.send({ clientId, text: item.text });
-      if (gen !== this.#gen) return;
+      message ??= await transport.send({ clientId, text: item.text }, signal);
+      if (signal.aborted) return;
       this.#remove(clientId);
-      this.#o.onSent?.(m);
+      this.#options.onSent?.(message);
       sent = true;
     } catch (e) {
-      if (gen !== this.#gen) return;
-      const n = (this.#tries.get(clientId) ?? 0) + 1;
-      this.#tries.set(clientId, n);
+      if (signal.aborted) return;
+      const tries = (this.#tries.get(clientId) ?? 0) + 1;
+      this.#tries.set(clientId, tries);
       // Refusals need the visitor; network trouble is retried with backoff until the health
       // controller pauses the outbox (and unpauses it when the service is back). A refused token
       // is not the message's fault: the panel gets a new session and the message goes then.
@@ -199,12 +203,12 @@ export class OutboxController implements ReactiveController {
       }
       else {
         this.#clock.clearTimeout(this.#timer);
-        this.#timer = this.#clock.setTimeout(() => this.flush(), backoff(this.#clock, n));
+        this.#timer = this.#clock.setTimeout(() => this.flush(), backoff(this.#clock, tries));
       }
-      this.#o.onError?.(e, item);
+      this.#options.onError?.(e, item);
     } finally {
-      if (gen === this.#gen) {
-        this.#flight.delete(clientId);
+      if (!signal.aborted) {
+        this.#sending = undefined;
         // The next one in line: after a success, or past a message that now waits for the visitor.
         if (sent || refused) this.flush();
       }
@@ -225,7 +229,7 @@ export class OutboxController implements ReactiveController {
   }
 
   get #storage(): Storage | null {
-    if (this.#o.storage !== undefined) return this.#o.storage;
+    if (this.#options.storage !== undefined) return this.#options.storage;
     try {
       return localStorage;
     } catch {

@@ -24,9 +24,9 @@ function invalid(name: string, value: unknown, allowed: string): void {
   console.error(`<porthole-chat>: invalid ${name} ${JSON.stringify(value)}, expected ${allowed}; kept the last valid value`);
 }
 
-function isUrl(v: string, schemes: RegExp): boolean {
+function isUrl(value: string, schemes: RegExp): boolean {
   try {
-    return schemes.test(new URL(v, location.href).protocol);
+    return schemes.test(new URL(value, location.href).protocol);
   } catch {
     return false;
   }
@@ -90,9 +90,10 @@ export class PortholeChatElement extends HTMLElement {
   /** @internal Custom element protocol: the attributes above. */
   static readonly observedAttributes = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload'];
 
-  #b: HTMLButtonElement;
-  #w: HTMLDivElement;
-  #p?: PortholePanelElement;
+  #button: HTMLButtonElement;
+  /** The fixed-position box holding the button and, once loaded, the panel. */
+  #box: HTMLDivElement;
+  #panel?: PortholePanelElement;
   #load?: Promise<PortholePanelElement>;
   #tokenUrl?: string;
   #title?: string;
@@ -109,57 +110,57 @@ export class PortholeChatElement extends HTMLElement {
     // A constructable stylesheet rather than <style>: no `style-src 'unsafe-inline'` needed.
     root.adoptedStyleSheets = [(sheet ??= new CSSStyleSheet())];
     if (!sheet.cssRules.length) sheet.replaceSync(CSS);
-    const w = (this.#w = document.createElement('div'));
-    const b = (this.#b = document.createElement('button'));
+    const box = (this.#box = document.createElement('div'));
+    const button = (this.#button = document.createElement('button'));
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
     path.setAttribute('d', 'M2 3h20v15H9l-5 4v-4H2z');
     svg.append(path);
-    b.append(svg);
-    b.setAttribute('part', 'launcher');
-    b.setAttribute('aria-expanded', 'false');
-    b.addEventListener('click', () => void this.toggle());
-    w.append(b);
-    root.append(w);
+    button.append(svg);
+    button.setAttribute('part', 'launcher');
+    button.setAttribute('aria-expanded', 'false');
+    button.addEventListener('click', () => void this.toggle());
+    box.append(button);
+    root.append(box);
     this.#sync();
   }
 
   /** @internal Custom element lifecycle, called by the browser. */
   connectedCallback(): void {
     // Properties set before the element was upgraded shadow the accessors: re-apply them.
-    for (const k of PROPS)
-      if (Object.hasOwn(this, k)) {
-        const v = this[k];
-        delete this[k];
-        (this as Record<string, unknown>)[k] = v;
+    for (const key of PROPS)
+      if (Object.hasOwn(this, key)) {
+        const value = this[key];
+        delete this[key];
+        (this as Record<string, unknown>)[key] = value;
       }
   }
 
   /** @internal Custom element lifecycle, called by the browser. */
-  attributeChangedCallback(name: string, _old: string | null, v: string | null): void {
+  attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
     if (name === 'open') {
-      v === null ? this.#hide() : void this.#show();
+      value === null ? this.#hide() : void this.#show();
       return;
     }
     if (name === 'preload') {
-      if (v === '' || v === 'idle') (window.requestIdleCallback ?? setTimeout)(() => this.#ensure().catch(() => {}));
-      else if (v !== null) invalid('preload', v, '"" or "idle"');
+      if (value === '' || value === 'idle') (window.requestIdleCallback ?? setTimeout)(() => this.#ensure().catch(() => {}));
+      else if (value !== null) invalid('preload', value, '"" or "idle"');
       return;
     }
-    if (name === 'title') this.#title = v ?? undefined;
+    if (name === 'title') this.#title = value ?? undefined;
     else if (name === 'position') {
-      if (v === null || v === 'bottom-right' || v === 'bottom-left') this.#pos = v ?? 'bottom-right';
-      else invalid('position', v, '"bottom-right" or "bottom-left"');
+      if (value === null || value === 'bottom-right' || value === 'bottom-left') this.#pos = value ?? 'bottom-right';
+      else invalid('position', value, '"bottom-right" or "bottom-left"');
     } else if (name === 'locale') {
-      const l = v === null ? undefined : matchLocale(v);
-      if (v !== null && !l) invalid('locale', v, '"en", "fr" or "de"');
-      else this.#locale = l;
-    } else if (v === null || isUrl(v, name === 'token-url' ? /^https?:$/ : /^(https?|mailto|tel):$/)) {
-      if (name === 'token-url') this.#tokenUrl = v ?? undefined;
-      else this.#fallback = v ?? undefined;
-    } else invalid(name, v, 'an http(s)' + (name === 'token-url' ? '' : ', mailto: or tel:') + ' URL');
+      const locale = value === null ? undefined : matchLocale(value);
+      if (value !== null && !locale) invalid('locale', value, '"en", "fr" or "de"');
+      else this.#locale = locale;
+    } else if (value === null || isUrl(value, name === 'token-url' ? /^https?:$/ : /^(https?|mailto|tel):$/)) {
+      if (name === 'token-url') this.#tokenUrl = value ?? undefined;
+      else this.#fallback = value ?? undefined;
+    } else invalid(name, value, 'an http(s)' + (name === 'token-url' ? '' : ', mailto: or tel:') + ' URL');
     this.#sync();
   }
 
@@ -170,8 +171,8 @@ export class PortholeChatElement extends HTMLElement {
   get tokenUrl(): string | null {
     return this.#tokenUrl ?? null;
   }
-  set tokenUrl(v: string | null) {
-    this.#attr('token-url', v);
+  set tokenUrl(value: string | null) {
+    this.#attr('token-url', value);
   }
 
   /**
@@ -181,8 +182,8 @@ export class PortholeChatElement extends HTMLElement {
   get position(): string | null {
     return this.#pos;
   }
-  set position(v: string | null) {
-    this.#attr('position', v);
+  set position(value: string | null) {
+    this.#attr('position', value);
   }
 
   /**
@@ -192,8 +193,8 @@ export class PortholeChatElement extends HTMLElement {
   get locale(): string | null {
     return this.#locale ?? null;
   }
-  set locale(v: string | null) {
-    this.#attr('locale', v);
+  set locale(value: string | null) {
+    this.#attr('locale', value);
   }
 
   /**
@@ -203,8 +204,8 @@ export class PortholeChatElement extends HTMLElement {
   get fallbackHref(): string | null {
     return this.#fallback ?? null;
   }
-  set fallbackHref(v: string | null) {
-    this.#attr('fallback-href', v);
+  set fallbackHref(value: string | null) {
+    this.#attr('fallback-href', value);
   }
 
   /** The live connection's state: `idle` until the chat first opens, then `connecting`, `online`, `reconnecting` or `offline`. Read-only. */
@@ -220,8 +221,8 @@ export class PortholeChatElement extends HTMLElement {
   get isOpen(): boolean {
     return this.hasAttribute('open');
   }
-  set isOpen(v: boolean) {
-    this.toggleAttribute('open', !!v);
+  set isOpen(value: boolean) {
+    this.toggleAttribute('open', !!value);
   }
 
   /**
@@ -232,10 +233,10 @@ export class PortholeChatElement extends HTMLElement {
   get getToken(): GetToken | undefined {
     return this.#getToken;
   }
-  set getToken(f: GetToken | undefined | null) {
-    if (f != null && typeof f !== 'function') invalid('getToken', typeof f, 'a function or null');
+  set getToken(fn: GetToken | undefined | null) {
+    if (fn != null && typeof fn !== 'function') invalid('getToken', typeof fn, 'a function or null');
     else {
-      this.#getToken = f ?? undefined;
+      this.#getToken = fn ?? undefined;
       this.#sync();
     }
   }
@@ -266,42 +267,42 @@ export class PortholeChatElement extends HTMLElement {
   send(text: string): Promise<void> {
     if (typeof text !== 'string' || !text.trim())
       throw new TypeError(`<porthole-chat>.send(text): expected a non-empty string, received ${JSON.stringify(text) ?? typeof text}`);
-    return this.#ensure().then((p) => p.send(text));
+    return this.#ensure().then((panel) => panel.send(text));
   }
 
   /** Ends the visitor's session (revokes the token, forgets the queue) and closes the panel. */
   async logout(): Promise<void> {
     this.close();
-    await this.#p?.logout();
+    await this.#panel?.logout();
   }
 
-  #attr(n: string, v: string | null): void {
-    v == null ? this.removeAttribute(n) : this.setAttribute(n, v);
+  #attr(name: string, value: string | null): void {
+    value == null ? this.removeAttribute(name) : this.setAttribute(name, value);
   }
 
   #sync(): void {
-    const l = this.#locale ?? matchLocale(document.documentElement.lang) ?? 'en';
-    this.#b.setAttribute('aria-label', LAUNCHER_LABEL[l]);
-    this.#w.className = 'w ' + this.#pos;
-    const p = this.#p;
-    if (!p) return;
-    p.tokenUrl = this.#tokenUrl;
-    p.heading = this.#title;
-    p.locale = l;
-    p.fallbackHref = this.#fallback;
-    p.getToken = this.#getToken;
+    const locale = this.#locale ?? matchLocale(document.documentElement.lang) ?? 'en';
+    this.#button.setAttribute('aria-label', LAUNCHER_LABEL[locale]);
+    this.#box.className = 'w ' + this.#pos;
+    const panel = this.#panel;
+    if (!panel) return;
+    panel.tokenUrl = this.#tokenUrl;
+    panel.heading = this.#title;
+    panel.locale = locale;
+    panel.fallbackHref = this.#fallback;
+    panel.getToken = this.#getToken;
   }
 
   #ensure(): Promise<PortholePanelElement> {
     return (this.#load ??= import('../panel/porthole-panel.js').then(
       () => {
-        const p = (this.#p = document.createElement('porthole-panel'));
-        p.id = 'panel';
-        p.launcher = this;
+        const panel = (this.#panel = document.createElement('porthole-panel'));
+        panel.id = 'panel';
+        panel.launcher = this;
         this.#sync();
-        this.#w.prepend(p);
-        this.#b.setAttribute('aria-controls', 'panel');
-        return p;
+        this.#box.prepend(panel);
+        this.#button.setAttribute('aria-controls', 'panel');
+        return panel;
       },
       (e) => {
         this.#load = undefined;
@@ -312,26 +313,26 @@ export class PortholeChatElement extends HTMLElement {
   }
 
   async #show(): Promise<void> {
-    this.#b.setAttribute('aria-expanded', 'true');
-    let p: PortholePanelElement;
+    this.#button.setAttribute('aria-expanded', 'true');
+    let panel: PortholePanelElement;
     try {
-      p = await this.#ensure();
+      panel = await this.#ensure();
     } catch {
       this.removeAttribute('open');
       return;
     }
-    if (!this.isOpen || p.open) return;
-    p.open = true;
+    if (!this.isOpen || panel.open) return;
+    panel.open = true;
     emit(this, 'porthole-open');
   }
 
   #hide(): void {
-    this.#b.setAttribute('aria-expanded', 'false');
-    const p = this.#p;
-    if (!p?.open) return;
-    const inside = this.shadowRoot!.activeElement === p;
-    p.open = false;
-    if (inside) this.#b.focus();
+    this.#button.setAttribute('aria-expanded', 'false');
+    const panel = this.#panel;
+    if (!panel?.open) return;
+    const inside = this.shadowRoot!.activeElement === panel;
+    panel.open = false;
+    if (inside) this.#button.focus();
     emit(this, 'porthole-close');
   }
 }

@@ -8,8 +8,8 @@ const TRAIL = /[.,;:!?')\]}]+$/;
 /** A link target that is safe to render: an absolute http(s) or mailto URL, else undefined. */
 export function safeHref(raw: string): string | undefined {
   try {
-    const u = new URL(raw);
-    return /^(https?|mailto):$/.test(u.protocol) ? u.href : undefined;
+    const url = new URL(raw);
+    return /^(https?|mailto):$/.test(url.protocol) ? url.href : undefined;
   } catch {
     return undefined;
   }
@@ -23,15 +23,15 @@ export function safeHref(raw: string): string | undefined {
 export function renderText(text: string): Array<string | TemplateResult> {
   const out: Array<string | TemplateResult> = [];
   let at = 0;
-  for (const m of text.matchAll(LINK)) {
-    let url = m[0].replace(TRAIL, '');
+  for (const match of text.matchAll(LINK)) {
+    let url = match[0].replace(TRAIL, '');
     // Give back a ")" that closes a "(" inside the URL, e.g. wiki/Foo_(bar).
-    if (m[0][url.length] === ')' && url.split('(').length > url.split(')').length) url += ')';
+    if (match[0][url.length] === ')' && url.split('(').length > url.split(')').length) url += ')';
     const href = safeHref(url);
     if (!href) continue;
-    out.push(text.slice(at, m.index), html`<a part="link" href=${href} target="_blank" rel="noopener noreferrer nofollow">${url}</a>`);
-    at = m.index + url.length;
+    out.push(text.slice(at, match.index), html`<a part="link" href=${href} target="_blank" rel="noopener noreferrer nofollow">${url}</a>`);
+    at = match.index + url.length;
   }
   out.push(text.slice(at));
-  return out.filter((p) => p !== '');
+  return out.filter((part) => part !== '');
 }

@@ -15,22 +15,22 @@ export interface MessageView {
 }
 
 /** One message as a template: text through renderText, state as data attributes and words. */
-export function renderMessage(v: MessageView, s: Strings, onRetry: (clientId: string) => void): TemplateResult {
+export function renderMessage(view: MessageView, labels: Strings, onRetry: (clientId: string) => void): TemplateResult {
   return html`<div
     part="message"
-    class="m ${v.from}"
-    data-post-id=${v.id ?? ''}
-    data-client-id=${v.clientId ?? ''}
-    data-state=${v.state}
-    data-from=${v.from}
+    class="m ${view.from}"
+    data-post-id=${view.id ?? ''}
+    data-client-id=${view.clientId ?? ''}
+    data-state=${view.state}
+    data-from=${view.from}
   >
-    <span class="who">${v.from === 'agent' ? (v.author ?? s.team) : s.you}</span>
-    <div class="text" part="message-text" dir="auto">${renderText(v.text)}</div>
-    ${v.edited ? html`<span class="meta">${s.edited}</span>` : ''}
-    ${v.state === 'sending' ? html`<span class="meta">${s.sending}</span>` : ''}
-    ${v.state === 'failed'
-      ? html`<span class="meta err">${s.failed}
-          <button part="retry-message" @click=${() => onRetry(v.clientId!)}>${s.retryMessage}</button></span>`
+    <span class="who">${view.from === 'agent' ? (view.author ?? labels.team) : labels.you}</span>
+    <div class="text" part="message-text" dir="auto">${renderText(view.text)}</div>
+    ${view.edited ? html`<span class="meta">${labels.edited}</span>` : ''}
+    ${view.state === 'sending' ? html`<span class="meta">${labels.sending}</span>` : ''}
+    ${view.state === 'failed'
+      ? html`<span class="meta err">${labels.failed}
+          <button part="retry-message" @click=${() => onRetry(view.clientId!)}>${labels.retryMessage}</button></span>`
       : ''}
   </div>`;
 }

@@ -10,7 +10,8 @@ export async function settle(turns = 3): Promise<void> {
  * `random()` is fixed so backoff delays are predictable.
  */
 export class FakeClock implements Clock {
-  t = Date.now();
+  /** The current time, ms since epoch. */
+  time = Date.now();
   #timers: Array<{ at: number; fn: () => void; id: number }> = [];
   #id = 0;
   rand = 0.5;
@@ -18,17 +19,17 @@ export class FakeClock implements Clock {
   readonly delays: number[] = [];
 
   now(): number {
-    return this.t;
+    return this.time;
   }
 
   setTimeout(fn: () => void, ms: number): number {
     this.delays.push(ms);
-    this.#timers.push({ at: this.t + ms, fn, id: ++this.#id });
+    this.#timers.push({ at: this.time + ms, fn, id: ++this.#id });
     return this.#id;
   }
 
   clearTimeout(id: unknown): void {
-    this.#timers = this.#timers.filter((t) => t.id !== id);
+    this.#timers = this.#timers.filter((timer) => timer.id !== id);
   }
 
   random(): number {
@@ -42,17 +43,17 @@ export class FakeClock implements Clock {
 
   /** Moves time forward by `ms`, firing due timers in order and settling after each. */
   async tick(ms: number): Promise<void> {
-    const end = this.t + ms;
+    const end = this.time + ms;
     await settle();
     for (;;) {
       this.#timers.sort((a, b) => a.at - b.at);
       const next = this.#timers[0];
       if (!next || next.at > end) break;
       this.#timers.shift();
-      this.t = next.at;
+      this.time = next.at;
       next.fn();
       await settle();
     }
-    this.t = end;
+    this.time = end;
   }
 }

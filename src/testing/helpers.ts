@@ -6,23 +6,24 @@ export class TestHost implements ReactiveControllerHost {
   controllers: ReactiveController[] = [];
   updates = 0;
   updateComplete = Promise.resolve(true);
-  addController(c: ReactiveController): void {
-    this.controllers.push(c);
+  addController(controller: ReactiveController): void {
+    this.controllers.push(controller);
   }
   removeController(): void {}
   requestUpdate(): void {
     this.updates++;
   }
   connect(): void {
-    for (const c of this.controllers) c.hostConnected?.();
+    for (const controller of this.controllers) controller.hostConnected?.();
   }
   disconnect(): void {
-    for (const c of this.controllers) c.hostDisconnected?.();
+    for (const controller of this.controllers) controller.hostDisconnected?.();
   }
 }
 
 /** A valid companion session response. */
 export const testSession = (over: Partial<Session> = {}): Session => ({
+  mode: 'direct',
   serverUrl: 'https://chat.example.com',
   token: 'tok-1',
   expiresAt: Date.now() + 3600_000,
@@ -33,26 +34,26 @@ export const testSession = (over: Partial<Session> = {}): Session => ({
 
 /** A Storage in memory that records writes. */
 export class MemoryStorage implements Storage {
-  #m = new Map<string, string>();
+  #entries = new Map<string, string>();
   writes = 0;
   get length(): number {
-    return this.#m.size;
+    return this.#entries.size;
   }
   clear(): void {
-    this.#m.clear();
+    this.#entries.clear();
   }
-  getItem(k: string): string | null {
-    return this.#m.get(k) ?? null;
+  getItem(key: string): string | null {
+    return this.#entries.get(key) ?? null;
   }
-  key(i: number): string | null {
-    return [...this.#m.keys()][i] ?? null;
+  key(index: number): string | null {
+    return [...this.#entries.keys()][index] ?? null;
   }
-  removeItem(k: string): void {
+  removeItem(key: string): void {
     this.writes++;
-    this.#m.delete(k);
+    this.#entries.delete(key);
   }
-  setItem(k: string, v: string): void {
+  setItem(key: string, value: string): void {
     this.writes++;
-    this.#m.set(k, v);
+    this.#entries.set(key, value);
   }
 }

@@ -13,7 +13,7 @@ class FakeSocket {
   readyState = 0;
   sent: unknown[] = [];
   binaryType = 'blob';
-  #l: Record<string, Array<(e: unknown) => void>> = {};
+  #listeners: Record<string, Array<(e: unknown) => void>> = {};
   constructor(readonly url: string) {
     FakeSocket.last = this;
     setTimeout(() => {
@@ -21,11 +21,11 @@ class FakeSocket {
       this.#fire('open', new Event('open'));
     });
   }
-  addEventListener(t: string, f: (e: unknown) => void) {
-    (this.#l[t] ??= []).push(f);
+  addEventListener(type: string, listener: (e: unknown) => void) {
+    (this.#listeners[type] ??= []).push(listener);
   }
-  removeEventListener(t: string, f: (e: unknown) => void) {
-    this.#l[t] = (this.#l[t] ?? []).filter((x) => x !== f);
+  removeEventListener(type: string, listener: (e: unknown) => void) {
+    this.#listeners[type] = (this.#listeners[type] ?? []).filter((l) => l !== listener);
   }
   send(d: string) {
     this.sent.push(JSON.parse(d));
@@ -37,8 +37,8 @@ class FakeSocket {
   receive(o: unknown) {
     this.#fire('message', { data: typeof o === 'string' ? o : JSON.stringify(o) });
   }
-  #fire(t: string, e: unknown) {
-    for (const f of this.#l[t] ?? []) f(e);
+  #fire(type: string, e: unknown) {
+    for (const listener of this.#listeners[type] ?? []) listener(e);
   }
 }
 
@@ -210,6 +210,44 @@ describe('MattermostTransport', () => {
     // At the start of the history (no older page), a sibling is found from just before the cursor.
     const first = await t.before({ id: 'a2', createAt: 10 }, 5);
     expect(first.messages.map((m) => m.id)).to.deep.equal(['a']);
+  });
+
+  it("gives each request its caller's signal, and an abort rejects with an AbortError", async () => {
+    const requests: Array<{ url: string; signal?: AbortSignal | null }> = [];
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    window.fetch = (url: RequestInfo | URL, init?: RequestInit) => {
+      requests.push({ url: String(url), signal: init?.signal });
+      const signal = init?.signal;
+      if (!signal) return Promise.resolve(new Response(JSON.stringify({ order: [], posts: {} }), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+      // Answers only when aborted, as fetch does.
+      return new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    };
+    t = new MattermostTransport(testSession());
+    const run = new AbortController();
+    const latest = t.latest(30, run.signal).catch((e) => e);
+    const since = t.since(5);
+    expect(requests.map((r) => r.signal)).to.deep.equal([run.signal, undefined]);
+    run.abort();
+    const err = await latest;
+    expect(err.name).to.equal('AbortError');
+    const before = new AbortController();
+    before.abort();
+    expect((await t.send({ clientId: 'c', text: 'x' }, before.signal).catch((e) => e)).name).to.equal('AbortError');
+    expect(requests, 'an aborted signal makes no request').to.have.length(2);
+    expect(await since, 'a call without a signal is not affected').to.deep.equal([]);
+  });
+
+  it('discards an answer that arrives after the abort', async () => {
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    const run = new AbortController();
+    window.fetch = async () => {
+      run.abort(); // the caller moved on while the answer was on its way
+      return new Response(JSON.stringify({ order: [], posts: {} }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    };
+    t = new MattermostTransport(testSession());
+    expect((await t.latest(30, run.signal).catch((e) => e)).name).to.equal('AbortError');
   });
 
   it('pages with before/per_page, resyncs with since, and classifies failures', async () => {

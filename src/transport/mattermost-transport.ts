@@ -25,15 +25,18 @@ export interface MattermostTransportOptions {
   probeInterval?: number;
 }
 
-function fail(e: unknown): never {
-  const s = (e as { status_code?: number } | null)?.status_code;
-  const msg = (e as Error | null)?.message ?? String(e);
-  throw new TransportError(
-    !s ? 'network' : s === 401 ? 'auth' : s === 429 || s >= 500 ? 'unavailable' : 'rejected',
-    msg,
-    s,
+/** A failed Client4 call as a TransportError, classified by its HTTP status (none: the network). */
+function classify(e: unknown): TransportError {
+  const status = (e as { status_code?: number } | null)?.status_code;
+  const message = (e as Error | null)?.message ?? String(e);
+  return new TransportError(
+    !status ? 'network' : status === 401 ? 'auth' : status === 429 || status >= 500 ? 'unavailable' : 'rejected',
+    message,
+    status,
   );
 }
+
+type Client = InstanceType<typeof Client4>;
 
 /**
  * The production transport: Mattermost's REST API through Client4 with the visitor's token,
@@ -42,100 +45,137 @@ function fail(e: unknown): never {
  * (browsers cannot set headers on a WebSocket).
  */
 export class MattermostTransport implements Transport {
-  #c = new Client4();
-  #s: Session;
+  #client = new Client4();
+  #session: Session;
   #ws?: ReconnectingWebSocket;
   #seq = 0;
-  #l = new Set<(e: TransportEvent) => void>();
+  #listeners = new Set<(e: TransportEvent) => void>();
   #closes = 0;
   #state?: ConnectionState;
   #ping?: ReturnType<typeof setInterval>;
   #awaitingPong = false;
-  #o: MattermostTransportOptions;
+  #options: MattermostTransportOptions;
   #probe?: ReturnType<typeof setTimeout>;
   /** Probe interval now: doubles (up to 10 s) after each restart the socket did not survive. */
   #probeEvery = 0;
+  /** The signal for the request Client4 is building right now (see `#request`). */
+  #signal?: AbortSignal;
 
   constructor(session: Session, options: MattermostTransportOptions = {}) {
-    this.#s = session;
-    this.#o = options;
-    this.#c.setUrl(session.serverUrl.replace(/\/+$/, ''));
-    this.#c.setToken(session.token);
+    this.#session = session;
+    this.#options = options;
+    const client = this.#client;
+    client.setUrl(session.serverUrl.replace(/\/+$/, ''));
+    client.setToken(session.token);
     // Token auth only: never send the site's or Mattermost's cookies along.
-    this.#c.setIncludeCookies(false);
+    client.setIncludeCookies(false);
+    // Client4's methods take no AbortSignal, but every request's fetch options come from
+    // getOptions(), which each method calls synchronously, before its first await.
+    const getOptions = client.getOptions.bind(client);
+    client.getOptions = (init) => {
+      const options = getOptions(init);
+      return this.#signal ? { ...options, signal: this.#signal } : options;
+    };
   }
 
   setToken(token: string): void {
-    this.#s = { ...this.#s, token };
-    this.#c.setToken(token);
+    this.#session = { ...this.#session, token };
+    this.#client.setToken(token);
   }
 
-  async latest(perPage: number): Promise<ChatPage> {
-    return toPage(await this.#c.getPosts(this.#s.channelId, 0, perPage, false).catch(fail), this.#s.channelId, perPage);
+  /**
+   * One Client4 call whose fetch gets `signal`: set only while `call` runs synchronously, so it
+   * reaches exactly that call's request. Rejects with the signal's reason once it aborts (even
+   * when the response already arrived), otherwise with a classified TransportError.
+   */
+  async #request<T>(call: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    let pending: Promise<T>;
+    this.#signal = signal;
+    try {
+      pending = call(this.#client);
+    } finally {
+      this.#signal = undefined;
+    }
+    try {
+      const result = await pending;
+      signal?.throwIfAborted();
+      return result;
+    } catch (e) {
+      signal?.throwIfAborted();
+      throw classify(e);
+    }
   }
 
-  async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number): Promise<ChatPage> {
-    const ch = this.#s.channelId;
-    const page = toPage(await this.#c.getPostsBefore(ch, oldest.id, 0, perPage, false).catch(fail), ch, perPage);
+  async latest(perPage: number, signal?: AbortSignal): Promise<ChatPage> {
+    const channel = this.#session.channelId;
+    return toPage(await this.#request((c) => c.getPosts(channel, 0, perPage, false), signal), channel, perPage);
+  }
+
+  async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number, signal?: AbortSignal): Promise<ChatPage> {
+    const channel = this.#session.channelId;
+    const page = toPage(await this.#request((c) => c.getPostsBefore(channel, oldest.id, 0, perPage, false), signal), channel, perPage);
     // Mattermost pages with `CreateAt < (the cursor's CreateAt)`: posts created in the same
     // millisecond as the cursor that the previous page cut off are never returned. Everything
     // after the newest post of this page is the cursor, those siblings and what is already
     // shown, so ask for it; with no older page, look for the siblings from just before the cursor.
     const newest = page.messages.at(-1);
     const extra = newest
-      ? toMessages(await this.#c.getPostsAfter(ch, newest.id, 0, perPage, false).catch(fail), ch)
-      : toMessages(await this.#c.getPostsSince(ch, oldest.createAt - 1, false).catch(fail), ch).filter((m) => m.createAt === oldest.createAt);
+      ? toMessages(await this.#request((c) => c.getPostsAfter(channel, newest.id, 0, perPage, false), signal), channel)
+      : toMessages(await this.#request((c) => c.getPostsSince(channel, oldest.createAt - 1, false), signal), channel).filter(
+          (m) => m.createAt === oldest.createAt,
+        );
     const siblings = extra.filter((m) => m.createAt === oldest.createAt && m.id !== oldest.id);
     return { ...page, messages: [...page.messages, ...siblings] };
   }
 
-  async since(since: number): Promise<ChatMessage[]> {
-    return toMessages(await this.#c.getPostsSince(this.#s.channelId, since, false).catch(fail), this.#s.channelId);
+  async since(since: number, signal?: AbortSignal): Promise<ChatMessage[]> {
+    const channel = this.#session.channelId;
+    return toMessages(await this.#request((c) => c.getPostsSince(channel, since, false), signal), channel);
   }
 
-  async send({ clientId, text }: { clientId: string; text: string }): Promise<ChatMessage> {
-    const raw = await this.#c
-      .createPost({
-        channel_id: this.#s.channelId,
-        message: text,
-        // pending_post_id de-duplicates repeats for ~30 s on the server; the prop survives for
-        // good so a late resend can be checked against the channel first.
-        pending_post_id: clientId,
-        props: { porthole_client_id: clientId },
-      } as unknown as Parameters<InstanceType<typeof Client4>['createPost']>[0])
-      .catch(fail);
-    const m = toMessage(raw, this.#s.channelId);
-    if (!m) throw new TransportError('invalid', 'expected the created post in the response');
-    return m;
+  async send({ clientId, text }: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage> {
+    const channel = this.#session.channelId;
+    const post = {
+      channel_id: channel,
+      message: text,
+      // pending_post_id de-duplicates repeats for ~30 s on the server; the prop survives for
+      // good so a late resend can be checked against the channel first.
+      pending_post_id: clientId,
+      props: { porthole_client_id: clientId },
+    } as unknown as Parameters<Client['createPost']>[0];
+    const message = toMessage(await this.#request((c) => c.createPost(post), signal), channel);
+    if (!message) throw new TransportError('invalid', 'expected the created post in the response');
+    return message;
   }
 
-  async names(userIds: string[]): Promise<Record<string, string>> {
-    const users = (await this.#c.getProfilesByIds(userIds).catch(fail)) as unknown;
+  async names(userIds: string[], signal?: AbortSignal): Promise<Record<string, string>> {
+    const users = (await this.#request((c) => c.getProfilesByIds(userIds), signal)) as unknown;
     const out: Record<string, string> = {};
     if (Array.isArray(users))
-      for (const u of users) {
-        if (!u || typeof u.id !== 'string') continue;
-        const full = [u.first_name, u.last_name].filter((x) => typeof x === 'string' && x).join(' ');
-        const name = (typeof u.nickname === 'string' && u.nickname) || full || u.username;
-        if (typeof name === 'string' && name) out[u.id] = name;
+      for (const user of users) {
+        if (!user || typeof user.id !== 'string') continue;
+        const full = [user.first_name, user.last_name].filter((part) => typeof part === 'string' && part).join(' ');
+        const name = (typeof user.nickname === 'string' && user.nickname) || full || user.username;
+        if (typeof name === 'string' && name) out[user.id] = name;
       }
     return out;
   }
 
   typing(): void {
-    this.#send('user_typing', { channel_id: this.#s.channelId, parent_id: '' });
+    this.#send('user_typing', { channel_id: this.#session.channelId, parent_id: '' });
   }
 
   subscribe(listener: (event: TransportEvent) => void): () => void {
-    this.#l.add(listener);
-    return () => this.#l.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   connect(): void {
     if (this.#ws) return;
-    const url = this.#s.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + '/api/v4/websocket';
+    const url = this.#session.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + '/api/v4/websocket';
     const ws = (this.#ws = new ReconnectingWebSocket(url, [], {
-      WebSocket: this.#o.WebSocket,
+      WebSocket: this.#options.WebSocket,
       // Jittered so that visitors do not all come back at once after an outage; capped at 10 s
       // so a returning server is noticed soon (the resync then fetches what was missed).
       minReconnectionDelay: 500 + Math.random() * 1000,
@@ -146,7 +186,7 @@ export class MattermostTransport implements Transport {
     if (!this.#state) this.#status('connecting'); // a restart keeps reporting what it was
     ws.addEventListener('open', () => {
       this.#seq = 0;
-      this.#send('authentication_challenge', { token: this.#s.token });
+      this.#send('authentication_challenge', { token: this.#session.token });
     });
     ws.addEventListener('message', (e) => this.#frame(e.data));
     ws.addEventListener('close', () => {
@@ -159,7 +199,7 @@ export class MattermostTransport implements Transport {
     // The network came back, or the visitor returned to the tab: try now, not at the next backoff step.
     addEventListener('online', this.#wake);
     document.addEventListener('visibilitychange', this.#wake);
-    const every = this.#o.pingInterval ?? 30000;
+    const every = this.#options.pingInterval ?? 30000;
     this.#ping = setInterval(() => {
       if (this.#state !== 'online') return;
       if (this.#awaitingPong) return ws.reconnect();
@@ -194,11 +234,11 @@ export class MattermostTransport implements Transport {
    */
   #startProbe(): void {
     if (this.#probe !== undefined || !this.#ws) return;
-    const base = this.#o.probeInterval ?? 1000;
+    const base = this.#options.probeInterval ?? 1000;
     this.#probeEvery ||= base;
     const tick = (): void => {
       const mine = setTimeout(async () => {
-        const ok = await fetch(`${this.#s.serverUrl.replace(/\/+$/, '')}/api/v4/system/ping`, {
+        const ok = await fetch(`${this.#session.serverUrl.replace(/\/+$/, '')}/api/v4/system/ping`, {
           credentials: 'omit',
           signal: AbortSignal.timeout(3000),
         }).then((r) => r.ok, () => false);
@@ -235,20 +275,20 @@ export class MattermostTransport implements Transport {
     if (this.#ws?.readyState === 1) this.#ws.send(JSON.stringify({ seq: ++this.#seq, action, data }));
   }
 
-  #emit(e: TransportEvent): void {
-    for (const l of this.#l) l(e);
+  #emit(event: TransportEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
-  #status(s: ConnectionState): void {
-    if (s === this.#state) return;
-    this.#state = s;
-    this.#emit({ type: 'status', status: s });
+  #status(status: ConnectionState): void {
+    if (status === this.#state) return;
+    this.#state = status;
+    this.#emit({ type: 'status', status });
   }
 
   #frame(text: unknown): void {
-    const r = wsFrame.safeParse(typeof text === 'string' ? safeJson(text) : undefined);
-    if (!r.success) return;
-    const { event, data, broadcast, seq_reply } = r.data;
+    const frame = wsFrame.safeParse(typeof text === 'string' ? safeJson(text) : undefined);
+    if (!frame.success) return;
+    const { event, data, broadcast, seq_reply } = frame.data;
     if (seq_reply !== undefined) this.#awaitingPong = false;
     if (event === 'hello') {
       this.#closes = 0;
@@ -258,17 +298,15 @@ export class MattermostTransport implements Transport {
       this.#status('online');
       return;
     }
-    if (!event || !data || broadcast?.channel_id !== this.#s.channelId) return;
+    if (!event || !data || broadcast?.channel_id !== this.#session.channelId) return;
     if (event === 'typing') {
-      if (typeof data.user_id === 'string' && data.user_id !== this.#s.userId)
+      if (typeof data.user_id === 'string' && data.user_id !== this.#session.userId)
         this.#emit({ type: 'typing', userId: data.user_id });
       return;
     }
     const type = event === 'posted' ? 'posted' : event === 'post_edited' ? 'edited' : event === 'post_deleted' ? 'deleted' : undefined;
-    const message = type && toMessage(data.post, this.#s.channelId);
+    const message = type && toMessage(data.post, this.#session.channelId);
     if (type && message) this.#emit({ type, message: type === 'deleted' ? { ...message, deleted: true } : message });
   }
 }
 
-/** The default factory: one MattermostTransport per session. */
-export const mattermostTransport = (session: Session): Transport => new MattermostTransport(session);

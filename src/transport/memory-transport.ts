@@ -1,3 +1,4 @@
+import { abortable } from './abort.js';
 import {
   TransportError,
   type ChatMessage,
@@ -45,29 +46,31 @@ export class MemoryTransport implements Transport {
   /** While true every REST call fails with a network error and the socket cannot connect. */
   down = false;
   readonly userId: string;
-  #l = new Set<(e: TransportEvent) => void>();
-  #fail: Array<{ op: Op; kind: TransportErrorKind; commit: boolean }> = [];
+  #listeners = new Set<(e: TransportEvent) => void>();
+  #failures: Array<{ op: Op; kind: TransportErrorKind; commit: boolean }> = [];
   #hold?: Promise<void>;
-  #n = 0;
-  #t = 0;
+  /** Posts created so far: the next post id. */
+  #postCount = 0;
+  /** The server clock's last reading (creation and update times are strictly increasing). */
+  #serverTime = 0;
   #names: Record<string, string>;
-  #window: number;
+  #dedupeWindow: number;
   #firstSeen = new Map<string, { post: ChatMessage; at: number }>();
 
   constructor(options: MemoryTransportOptions = {}) {
     this.userId = options.userId ?? 'visitor';
     this.#names = { agent: 'Alex', ...options.names };
-    this.#window = options.dedupeWindow ?? 30000;
-    for (const h of options.history ?? []) this.#add(h.text, h.userId ?? 'agent', h.clientId);
+    this.#dedupeWindow = options.dedupeWindow ?? 30000;
+    for (const past of options.history ?? []) this.#add(past.text, past.userId ?? 'agent', past.clientId);
   }
 
   // ── the other side ──────────────────────────────────────────────────────────────────────
 
   /** An agent posts; delivered live unless the socket is down (then found by a resync). */
   agentPost(text: string, userId = 'agent'): ChatMessage {
-    const m = this.#add(text, userId);
-    this.#live({ type: 'posted', message: m });
-    return m;
+    const message = this.#add(text, userId);
+    this.#live({ type: 'posted', message });
+    return message;
   }
 
   /** An agent edits a post. */
@@ -102,10 +105,10 @@ export class MemoryTransport implements Transport {
 
   /** The next call of `op` fails with `kind`; with `commit` the post is stored anyway (lost ack). */
   failNext(op: Op, kind: TransportErrorKind = 'network', commit = false): void {
-    this.#fail.push({ op, kind, commit });
+    this.#failures.push({ op, kind, commit });
   }
 
-  /** Calls wait until the returned function is called (to observe in-flight states). */
+  /** Calls wait until the returned function is called (to observe in-flight states); an abort still ends them. */
   hold(): () => void {
     let release!: () => void;
     this.#hold = new Promise((r) => (release = r));
@@ -135,90 +138,92 @@ export class MemoryTransport implements Transport {
     this.calls.push('setToken');
   }
 
-  async latest(perPage: number): Promise<ChatPage> {
-    await this.#call('latest');
+  async latest(perPage: number, signal?: AbortSignal): Promise<ChatPage> {
+    await this.#call('latest', signal);
     const live = this.posts.filter((p) => !p.deleted);
     return { messages: live.slice(-perPage), hasMore: live.length > perPage };
   }
 
-  async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number): Promise<ChatPage> {
-    await this.#call('before');
+  async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number, signal?: AbortSignal): Promise<ChatPage> {
+    await this.#call('before', signal);
     const live = this.posts.filter((p) => !p.deleted);
     const end = live.findIndex((p) => p.id === oldest.id);
     const start = Math.max(0, end - perPage);
     return { messages: live.slice(start, end), hasMore: start > 0 };
   }
 
-  async since(since: number): Promise<ChatMessage[]> {
-    await this.#call(`since:${since}`);
+  async since(since: number, signal?: AbortSignal): Promise<ChatMessage[]> {
+    await this.#call(`since:${since}`, signal);
     return this.posts.filter((p) => p.updateAt > since);
   }
 
-  async send({ clientId, text }: { clientId: string; text: string }): Promise<ChatMessage> {
-    const f = await this.#call(`send:${clientId}`, true);
+  async send({ clientId, text }: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage> {
+    const lostAck = await this.#call(`send:${clientId}`, signal, true);
     const seen = this.#firstSeen.get(clientId);
-    let m: ChatMessage;
-    if (seen && this.#tNow() - seen.at < this.#window) m = seen.post;
+    let message: ChatMessage;
+    if (seen && Date.now() - seen.at < this.#dedupeWindow) message = seen.post;
     else {
-      m = this.#add(text, this.userId, clientId);
-      this.#firstSeen.set(clientId, { post: m, at: this.#tNow() });
-      this.#live({ type: 'posted', message: m });
+      message = this.#add(text, this.userId, clientId);
+      this.#firstSeen.set(clientId, { post: message, at: Date.now() });
+      this.#live({ type: 'posted', message });
     }
-    if (f) throw new TransportError(f.kind, `simulated ${f.kind} failure after commit`);
-    return m;
+    if (lostAck) throw new TransportError(lostAck.kind, `simulated ${lostAck.kind} failure after commit`);
+    return message;
   }
 
   typing(): void {
     this.calls.push('typing');
   }
 
-  async names(userIds: string[]): Promise<Record<string, string>> {
-    await this.#call('names');
-    return Object.fromEntries(userIds.filter((u) => this.#names[u]).map((u) => [u, this.#names[u]]));
+  async names(userIds: string[], signal?: AbortSignal): Promise<Record<string, string>> {
+    await this.#call('names', signal);
+    return Object.fromEntries(userIds.filter((id) => this.#names[id]).map((id) => [id, this.#names[id]]));
   }
 
   subscribe(listener: (event: TransportEvent) => void): () => void {
-    this.#l.add(listener);
-    return () => this.#l.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────
 
-  #tNow(): number {
-    return Date.now();
-  }
-
   #tick(): number {
     // Server clock: real time, strictly increasing.
-    return (this.#t = Math.max(Date.now(), this.#t + 1));
+    return (this.#serverTime = Math.max(Date.now(), this.#serverTime + 1));
   }
 
   #add(text: string, userId: string, clientId?: string): ChatMessage {
-    const t = this.#tick();
-    const m: ChatMessage = { id: `p${++this.#n}`, clientId, userId, text, createAt: t, updateAt: t, deleted: false, edited: false };
-    this.posts.push(m);
-    return m;
+    const at = this.#tick();
+    const message: ChatMessage = { id: `p${++this.#postCount}`, clientId, userId, text, createAt: at, updateAt: at, deleted: false, edited: false };
+    this.posts.push(message);
+    return message;
   }
 
-  async #call(name: string, commitable = false): Promise<{ kind: TransportErrorKind } | undefined> {
+  /**
+   * One REST call: recorded, held while `hold()` is on, then failed as `down` or `failNext` say.
+   * Rejects with the signal's reason once `signal` aborts. A `commitable` call (send) that is to
+   * fail after committing returns the failure for the caller to throw once the post is stored.
+   */
+  async #call(name: string, signal?: AbortSignal, commitable = false): Promise<{ kind: TransportErrorKind } | undefined> {
     this.calls.push(name);
-    await this.#hold;
+    await abortable(this.#hold ?? Promise.resolve(), signal);
     await Promise.resolve();
+    signal?.throwIfAborted();
     if (this.down) throw new TransportError('network', 'simulated: service down');
     const op = name.split(':')[0];
-    const i = this.#fail.findIndex((f) => f.op === op);
-    if (i < 0) return undefined;
-    const [f] = this.#fail.splice(i, 1);
-    if (commitable && f.commit) return f;
-    throw new TransportError(f.kind, `simulated ${f.kind} failure`);
+    const index = this.#failures.findIndex((f) => f.op === op);
+    if (index < 0) return undefined;
+    const [failure] = this.#failures.splice(index, 1);
+    if (commitable && failure.commit) return failure;
+    throw new TransportError(failure.kind, `simulated ${failure.kind} failure`);
   }
 
-  #live(e: TransportEvent): void {
-    if (this.state === 'online') for (const l of this.#l) l(e);
+  #live(event: TransportEvent): void {
+    if (this.state === 'online') for (const listener of this.#listeners) listener(event);
   }
 
-  #status(s: ConnectionState): void {
-    this.state = s;
-    for (const l of this.#l) l({ type: 'status', status: s });
+  #status(status: ConnectionState): void {
+    this.state = status;
+    for (const listener of this.#listeners) listener({ type: 'status', status });
   }
 }

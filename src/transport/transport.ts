@@ -39,8 +39,16 @@ export type TransportEvent =
   | { type: 'typing'; userId: string }
   | { type: 'status'; status: ConnectionState };
 
+/**
+ * How the widget reaches the conversation: `direct` talks to Mattermost with the visitor's own
+ * token; `gateway` talks to the companion, which relays to Mattermost.
+ */
+export type SessionMode = 'direct' | 'gateway';
+
 /** What the companion endpoint (or the host's `getToken()`) hands the widget. */
 export interface Session {
+  /** Which transport serves this session (`direct` when the response names none). */
+  mode: SessionMode;
   serverUrl: string;
   token: string;
   /** Expiry, ms since epoch. */
@@ -68,7 +76,11 @@ export class TransportError extends Error {
 export const isRetryable = (e: unknown): boolean =>
   !(e instanceof TransportError) || e.kind === 'network' || e.kind === 'unavailable';
 
-/** A chat backend bound to one session (one visitor, one conversation channel). */
+/**
+ * A chat backend bound to one session (one visitor, one conversation channel). Every method
+ * that does async work takes an optional `signal` last: once it aborts, the call rejects with
+ * an AbortError (the signal's reason) and its result is never delivered.
+ */
 export interface Transport {
   /** Open the live connection. Status changes arrive as `status` events. */
   connect(): void;
@@ -77,23 +89,23 @@ export interface Transport {
   /** Use a refreshed token for the next requests and the next socket authentication. */
   setToken(token: string): void;
   /** The newest `perPage` messages. */
-  latest(perPage: number): Promise<ChatPage>;
+  latest(perPage: number, signal?: AbortSignal): Promise<ChatPage>;
   /**
    * `perPage` messages older than `oldest`, plus any message created in the same millisecond as
    * `oldest` that an earlier page cut off.
    */
-  before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number): Promise<ChatPage>;
+  before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number, signal?: AbortSignal): Promise<ChatPage>;
   /** Every message created, edited or deleted after `since` (ms, server clock). */
-  since(since: number): Promise<ChatMessage[]>;
+  since(since: number, signal?: AbortSignal): Promise<ChatMessage[]>;
   /** Post a message. `clientId` makes repeats of the same send idempotent. */
-  send(message: { clientId: string; text: string }): Promise<ChatMessage>;
+  send(message: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage>;
   /** Tell the other side the visitor is typing. Best effort. */
   typing(): void;
   /** Display names by user id. */
-  names(userIds: string[]): Promise<Record<string, string>>;
+  names(userIds: string[], signal?: AbortSignal): Promise<Record<string, string>>;
   /** Listen to live events. Returns the unsubscribe function. */
   subscribe(listener: (event: TransportEvent) => void): () => void;
 }
 
-/** Builds the transport for a session. */
-export type TransportFactory = (session: Session) => Transport;
+/** Builds the transport for a session, at once or once its code has loaded. */
+export type TransportFactory = (session: Session) => Transport | Promise<Transport>;

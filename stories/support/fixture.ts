@@ -119,6 +119,7 @@ export function mountChat(args: ChatArgs, scenario: Scenario = {}): HTMLElement 
   const server = new MemoryTransport(scenario.transport);
   servers.set(channelId, server);
   const session: Session = {
+    mode: 'direct',
     serverUrl: 'https://chat.example.invalid',
     token: `token-${channelId}`,
     expiresAt: Date.now() + 3600_000,

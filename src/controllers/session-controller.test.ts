@@ -1,0 +1,204 @@
+import { expect } from '@open-wc/testing';
+import { FakeClock, settle } from '../testing/fake-clock.js';
+import { TestHost, testSession } from '../testing/helpers.js';
+import { MemoryTransport } from '../transport/memory-transport.js';
+import { transportByMode } from '../transport/registry.js';
+import type { Session, Transport } from '../transport/transport.js';
+import { RENEWAL_WINDOW_MS, SessionController, type SessionOptions } from './session-controller.js';
+
+function setup(options: Partial<SessionOptions> = {}, server = new MemoryTransport()) {
+  const host = new TestHost();
+  const clock = new FakeClock();
+  const builds: Session[] = [];
+  const errors: Array<{ code: string; message: string }> = [];
+  const states: string[] = [];
+  const session = new SessionController(host, {
+    clock,
+    storage: null,
+    tokenUrl: () => undefined,
+    getToken: () => () => testSession(),
+    transportFactory: () => (s) => (builds.push(s), server),
+    onError: (code, message) => errors.push({ code, message }),
+    onStateChange: (state) => states.push(state),
+    ...options,
+  });
+  host.connect();
+  return { host, clock, session, server, builds, errors, states, codes: () => errors.map((e) => e.code) };
+}
+
+/** A host getToken() whose answers the test gives, one pending promise per call. */
+function pendingToken() {
+  const answers: Array<(s: Session) => void> = [];
+  return { getToken: () => () => new Promise<Session>((r) => answers.push(r)), answers };
+}
+
+describe('SessionController', () => {
+  it('start() gets a session, builds its transport and loads the conversation, once until logout', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'hello' }] });
+    const { session, builds, states, errors } = setup({}, server);
+    session.start();
+    session.start();
+    await settle();
+    expect(builds.map((s) => s.mode)).to.deep.equal(['direct']);
+    expect(session.transport).to.equal(server);
+    expect(session.current?.userId).to.equal('visitor');
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello']);
+    expect(server.calls.filter((c) => c === 'latest')).to.have.length(1);
+    expect(states).to.deep.equal(['connecting', 'online']);
+    expect(errors).to.deep.equal([]);
+    expect(session.health.open).to.equal(false);
+  });
+
+  it('waits for a transport whose code loads on demand (an async factory)', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'hello' }] });
+    let load!: (t: Transport) => void;
+    const { session } = setup({ transportFactory: () => () => new Promise<Transport>((r) => (load = r)) });
+    session.start();
+    await settle();
+    expect(session.transport).to.equal(undefined);
+    load(server);
+    await settle();
+    expect(session.transport).to.equal(server);
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello']);
+  });
+
+  it('chooses the transport by the session mode, and says so when a mode has none', async () => {
+    const direct = new MemoryTransport();
+    const factory = transportByMode({ direct: () => direct });
+    const a = setup({ transportFactory: () => factory });
+    a.session.start();
+    await settle();
+    expect(a.session.transport).to.equal(direct);
+
+    const b = setup({ transportFactory: () => factory, getToken: () => () => testSession({ mode: 'gateway' }) });
+    b.session.start();
+    await settle();
+    expect(b.session.transport).to.equal(undefined);
+    expect(b.codes()).to.deep.equal(['request_rejected']);
+    expect(b.errors[0].message).to.contain('"gateway"').and.contain('direct');
+    expect(b.session.health.open).to.equal(true);
+  });
+
+  it('logout while the session is being acquired: the late answer signs nobody back in', async () => {
+    const token = pendingToken();
+    const { session, clock, builds, errors } = setup({ getToken: token.getToken });
+    session.start();
+    await settle();
+    await session.logout();
+    token.answers[0](testSession());
+    await settle();
+    await clock.tick(120_000);
+    expect(token.answers).to.have.length(1);
+    expect(builds).to.deep.equal([]);
+    expect(session.auth.session).to.equal(undefined);
+    expect(session.current).to.equal(undefined);
+    expect(errors).to.deep.equal([]);
+    expect(session.health.open).to.equal(false);
+  });
+
+  it('logout while the transport is being built: the late transport is never used', async () => {
+    const server = new MemoryTransport();
+    let load!: (t: Transport) => void;
+    const { session, errors } = setup({ transportFactory: () => () => new Promise<Transport>((r) => (load = r)) });
+    session.start();
+    await settle();
+    await session.logout();
+    load(server);
+    await settle();
+    expect(session.transport).to.equal(undefined);
+    expect(server.state).to.equal('closed');
+    expect(server.calls).to.deep.equal([]);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('logout while the first page is loading: the request is aborted and the page never shown', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'before logout' }] });
+    let signal: AbortSignal | undefined;
+    const latest = server.latest.bind(server);
+    server.latest = (perPage, s) => ((signal = s), latest(perPage, s));
+    const release = server.hold();
+    const { session, errors } = setup({}, server);
+    session.start();
+    await settle();
+    expect(signal?.aborted).to.equal(false);
+    await session.logout();
+    expect(signal?.aborted).to.equal(true);
+    release();
+    await settle();
+    expect(session.conversation.loaded).to.equal(false);
+    expect(session.conversation.messages).to.deep.equal([]);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it(`renews the session when Mattermost refuses the token, but not twice within ${RENEWAL_WINDOW_MS} ms`, async () => {
+    const server = new MemoryTransport();
+    let sessions = 0;
+    const { session, clock, codes } = setup({ getToken: () => () => (sessions++, testSession({ token: `tok-${sessions}` })) }, server);
+    session.start();
+    await settle();
+    server.failNext('send', 'auth');
+    session.outbox.enqueue('after a new token');
+    await clock.tick(5000);
+    expect(sessions).to.equal(2);
+    expect(server.calls.filter((c) => c === 'setToken')).to.have.length(1);
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['after a new token']);
+    expect(codes()).to.deep.equal(['auth_failed']);
+    expect(session.health.open).to.equal(false);
+
+    // Refused again a few seconds later: fresh tokens are refused too, so show the fallback.
+    server.failNext('send', 'auth');
+    session.outbox.enqueue('refused again');
+    await settle();
+    expect(sessions).to.equal(2);
+    expect(codes()).to.deep.equal(['auth_failed', 'auth_failed']);
+    expect(session.health.open).to.equal(true);
+
+    // Past the window a refusal gets a new session again.
+    await clock.tick(RENEWAL_WINDOW_MS);
+    expect(session.health.open, 'a probe closed the breaker').to.equal(false);
+    server.failNext('send', 'auth');
+    session.outbox.enqueue('much later');
+    await settle();
+    expect(sessions).to.equal(3);
+  });
+
+  it('a refreshed session for another visitor gets a transport of its own', async () => {
+    const first = new MemoryTransport({ history: [{ text: 'for A' }] });
+    const second = new MemoryTransport({ userId: 'visitor-b', history: [{ text: 'for B' }] });
+    let who = 'visitor';
+    const clock = new FakeClock();
+    const { session } = setup({
+      clock,
+      getToken: () => () => testSession({ userId: who, channelId: `chan-${who}`, expiresAt: clock.now() + 600_000 }),
+      transportFactory: () => (s) => (s.userId === 'visitor' ? first : second),
+    });
+    session.start();
+    await settle();
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['for A']);
+    who = 'visitor-b';
+    await clock.tick(540_000); // the auth controller refreshes a minute before expiry
+    await settle();
+    expect(session.transport).to.equal(second);
+    expect(session.current?.userId).to.equal('visitor-b');
+    expect(first.state).to.equal('closed');
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['for B']);
+    expect(first.calls).to.not.include('setToken');
+  });
+
+  it('the host going away aborts the run; coming back starts it again', async () => {
+    const token = pendingToken();
+    const { session, host, builds, errors } = setup({ getToken: token.getToken });
+    session.start();
+    await settle();
+    host.disconnect();
+    host.connect();
+    await settle();
+    expect(token.answers, 'a fresh acquisition, not the aborted one').to.have.length(2);
+    token.answers[0](testSession({ token: 'late' }));
+    token.answers[1](testSession({ token: 'current' }));
+    await settle();
+    expect(builds.map((s) => s.token)).to.deep.equal(['current']);
+    expect(session.conversation.loaded).to.equal(true);
+    expect(errors).to.deep.equal([]);
+  });
+});

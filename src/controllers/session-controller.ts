@@ -1,0 +1,277 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { PortholeErrorCode } from '../events/porthole-events.js';
+import { abortable, isAbortError } from '../transport/abort.js';
+import { transportByMode } from '../transport/registry.js';
+import {
+  isRetryable,
+  TransportError,
+  type ChatMessage,
+  type ConnectionState,
+  type Session,
+  type Transport,
+  type TransportFactory,
+} from '../transport/transport.js';
+import { AuthController, AuthError, type GetToken } from './auth-controller.js';
+import { systemClock, type Clock } from './clock.js';
+import { ConnectionController } from './connection-controller.js';
+import { ConversationController } from './conversation-controller.js';
+import { HealthController } from './health-controller.js';
+import { OutboxController } from './outbox-controller.js';
+
+/**
+ * When Mattermost refuses the visitor's token, the session controller asks for a new session
+ * once. A second refusal within this many milliseconds means fresh tokens are refused as well
+ * (the account was deactivated, the companion mints for another server…): it stops renewing and
+ * opens the breaker, so the visitor sees the fallback instead of an endless loop of sign-ins.
+ */
+export const RENEWAL_WINDOW_MS = 60_000;
+
+/** The production default: each session's transport by its mode, loaded on first use. */
+const byMode = transportByMode();
+
+export interface SessionOptions {
+  /** Current `token-url`. */
+  tokenUrl: () => string | undefined;
+  /** Current host `getToken`; when set it is used instead of `token-url`. */
+  getToken: () => GetToken | undefined;
+  /**
+   * Current factory for a new session's transport, read whenever one is built. Undefined (the
+   * default): the transport of the session's mode from the registry, loaded on first use.
+   */
+  transportFactory?: () => TransportFactory | undefined;
+  clock?: Clock;
+  /** Outbox storage (default localStorage; null keeps the queue in memory only). */
+  storage?: Storage | null;
+  /** A message from the team arrived, live or through a resync. */
+  onReceived?: (m: ChatMessage) => void;
+  /** The server accepted one of the visitor's messages. */
+  onSent?: (m: ChatMessage) => void;
+  /** The live connection's state changed; also `offline` when the breaker opens. */
+  onStateChange?: (state: ConnectionState) => void;
+  /** Auth, the network, a send or loading failed. */
+  onError?: (code: PortholeErrorCode, message: string) => void;
+}
+
+/**
+ * The visitor's session from start to logout: gets it (auth), chooses and builds its transport
+ * (by the session's `mode`, through the transport factory), hands that transport to the
+ * connection, conversation and outbox controllers it creates, renews the session when
+ * Mattermost refuses the token, and turns failures into state (the health controller's breaker)
+ * and error reports. Never renders: the host reads `conversation`, `outbox`, `health`,
+ * `connection` and `refused`, and re-renders when they ask it to.
+ *
+ * Each run (the first start, a health probe, a renewal, a return of the host) gets its own
+ * AbortController and aborts the run before it; logout and the host going away abort the run in
+ * flight. An aborted run rejects with an AbortError, which is never reported.
+ *
+ * @example
+ * const session = new SessionController(this, {
+ *   tokenUrl: () => this.tokenUrl,
+ *   getToken: () => this.getToken,
+ *   onError: (code, message) => emit(this, 'porthole-error', { code, message }),
+ * });
+ * session.start(); // when the visitor opens the chat
+ * await session.logout();
+ */
+export class SessionController implements ReactiveController {
+  readonly auth: AuthController;
+  readonly connection: ConnectionController;
+  readonly conversation: ConversationController;
+  readonly outbox: OutboxController;
+  readonly health: HealthController;
+
+  #options: SessionOptions;
+  #clock: Clock;
+  /** The session the transport was built for. */
+  #session?: Session;
+  #transport?: Transport;
+  /** The run in flight: getting a session, building its transport, loading the conversation. */
+  #run?: AbortController;
+  #started = false;
+  /** The socket was online since this transport was attached: the next `online` is a reconnect. */
+  #online = false;
+  /** The companion or the host refused who the visitor is (not an outage). */
+  #refused = false;
+  /** When Mattermost last refused the token and a new session was asked for. */
+  #renewedAt = -Infinity;
+
+  constructor(host: ReactiveControllerHost, options: SessionOptions) {
+    this.#options = options;
+    const clock = (this.#clock = options.clock ?? systemClock);
+    this.auth = new AuthController(host, {
+      clock,
+      tokenUrl: options.tokenUrl,
+      getToken: options.getToken,
+      onSession: (s) => this.#renewed(s),
+      onError: (e) => this.#report(e.code, e.message),
+    });
+    this.connection = new ConnectionController(host, (state) => this.#connectionChanged(state));
+    this.conversation = new ConversationController(host, {
+      onReceived: (m) => options.onReceived?.(m),
+      onError: (e) => this.#failed(e),
+    });
+    this.outbox = new OutboxController(host, {
+      clock,
+      storage: options.storage,
+      onSent: (m) => {
+        // The REST answer, not the conversation's own feed: it must not move the resync cursor.
+        this.conversation.merge([m], false, false);
+        options.onSent?.(m);
+      },
+      onError: (e) => this.#failed(e, 'send_failed'),
+    });
+    this.health = new HealthController(host, {
+      clock,
+      probe: () => this.#establish(),
+      onChange: (open) => {
+        this.outbox.paused = open;
+        if (open) options.onStateChange?.('offline');
+      },
+    });
+    host.addController(this);
+  }
+
+  /** The session the current transport serves, if any. */
+  get current(): Session | undefined {
+    return this.#session;
+  }
+
+  /** The current session's transport, if one is built. */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  /** The companion or the host refused who the visitor is: say so, rather than "unreachable". */
+  get refused(): boolean {
+    return this.#refused;
+  }
+
+  /** Starts the session and the conversation; later calls do nothing until logout. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#begin();
+  }
+
+  /** Loads the page before the oldest message shown; a failure is reported, not thrown. */
+  loadOlder(): Promise<void> {
+    return this.conversation.loadOlder().catch((e) => this.#failed(e));
+  }
+
+  /** Revokes the session and forgets the transport, the conversation and the queue. */
+  async logout(): Promise<void> {
+    this.#run?.abort();
+    this.#run = undefined;
+    this.outbox.clear();
+    this.#attach(undefined, undefined);
+    this.#started = false;
+    this.health.success();
+    await this.auth.logout();
+  }
+
+  hostConnected(): void {
+    // Back after a disconnect that aborted the run in flight: start over (or just catch up).
+    if (this.#started) this.#begin();
+  }
+
+  hostDisconnected(): void {
+    this.#run?.abort();
+    this.#run = undefined;
+  }
+
+  #begin(renew = false): void {
+    this.#establish(renew).catch((e) => this.#failed(e));
+  }
+
+  /**
+   * One run: a session (a new one when `renew`), its transport, the conversation loaded, and the
+   * socket not offline. Success closes the breaker and sends the queue.
+   */
+  async #establish(renew = false): Promise<void> {
+    this.#run?.abort();
+    const { signal } = (this.#run = new AbortController());
+    const session = (!renew && this.auth.session) || (await abortable(this.auth.acquire(), signal));
+    if (!this.#transport) await this.#use(session, signal);
+    await this.conversation.load();
+    signal.throwIfAborted();
+    // REST answering is not enough: without the socket nothing arrives live.
+    if (this.connection.state === 'offline') throw new TransportError('network', 'the live connection is offline');
+    this.#refused = false;
+    this.health.success();
+    this.outbox.flush();
+  }
+
+  /** Builds the transport for `session` (maybe loading its code first) and hands it on. */
+  async #use(session: Session, signal: AbortSignal): Promise<void> {
+    const factory = this.#options.transportFactory?.() ?? byMode;
+    // A factory that throws at once fails the run like one that rejects.
+    const transport = await abortable(Promise.resolve().then(() => factory(session)), signal);
+    this.#attach(transport, session);
+  }
+
+  #attach(transport: Transport | undefined, session: Session | undefined): void {
+    this.#transport = transport;
+    this.#session = session;
+    this.#online = false;
+    this.connection.attach(transport);
+    this.conversation.attach(transport, session?.userId);
+    this.outbox.attach(transport, session?.userId);
+  }
+
+  /** Every new session from auth (renewals, the refresh timer). */
+  #renewed(session: Session): void {
+    const old = this.#session;
+    if (!this.#transport || !old) return; // the run that asked for it builds the transport
+    // Same visitor, conversation and way in: swap the token. Otherwise start over with a new transport.
+    if (
+      session.mode === old.mode &&
+      session.userId === old.userId &&
+      session.channelId === old.channelId &&
+      session.serverUrl === old.serverUrl
+    )
+      return this.#transport.setToken(session.token);
+    this.#attach(undefined, undefined);
+    this.#begin();
+  }
+
+  #connectionChanged(state: ConnectionState): void {
+    this.#options.onStateChange?.(state);
+    if (state === 'online') {
+      // Every reconnect: fetch what the socket missed.
+      if (this.#online) this.conversation.resync().catch((e) => this.#failed(e));
+      this.#online = true;
+      this.health.success();
+      this.outbox.flush();
+    } else if (state === 'offline') this.health.failure(true);
+  }
+
+  /** The failure policy: what a failed run, resync or send means for the session and the breaker. */
+  #failed(e: unknown, code?: PortholeErrorCode): void {
+    // Work cancelled on purpose (logout, disconnect, a newer run) is not a failure.
+    if (isAbortError(e)) return;
+    if (e instanceof TransportError && e.kind === 'auth') {
+      // Mattermost no longer takes the token (revoked, expired early, the visitor logged out in
+      // another tab): get a new session and carry on. Twice within the window means something is wrong.
+      this.#report('auth_failed', e.message);
+      const now = this.#clock.now();
+      if (now - this.#renewedAt < RENEWAL_WINDOW_MS) return this.health.failure(true);
+      this.#renewedAt = now;
+      return this.#begin(true);
+    }
+    if (e instanceof AuthError) {
+      this.#refused = e.code === 'auth_rejected';
+      this.#report(e.code, e.message);
+      return this.health.failure(true);
+    }
+    const retryable = isRetryable(e);
+    this.#report(retryable ? 'network' : (code ?? 'request_rejected'), e instanceof Error ? e.message : String(e));
+    if (retryable) this.health.failure();
+    // A refused request that is not one message (history, resync): the conversation cannot be
+    // shown as it is, so say so and offer a retry rather than an empty chat.
+    else if (!code) this.health.failure(true);
+  }
+
+  #report(code: PortholeErrorCode, message: string): void {
+    this.#options.onError?.(code, message);
+  }
+}
