@@ -28,5 +28,13 @@ export default {
       },
     }),
   ],
+  // `npm test` runs with --coverage: line and branch coverage of the widget's sources (src/ without
+  // the companion, which node's runner covers), read back by test/run.mjs against its threshold.
+  coverageConfig: {
+    include: ['src/**/*.ts'],
+    exclude: ['src/server/**', 'src/**/*.test.ts', 'src/testing/**', 'node_modules/**'],
+    reportDir: 'coverage/widget',
+    reporters: ['json-summary', 'text-summary'],
+  },
   reporters: [defaultReporter(), countReporter()],
 };

@@ -17,11 +17,30 @@ function run(cmd, args, env = {}) {
   }
 }
 
-/** npm packages are current when node_modules' lockfile copy is not older than package-lock.json. */
+/** path → entry of every package a lockfile lists (npm's hidden node_modules/.package-lock.json has the same shape). */
+function lockedVersions(file) {
+  try {
+    const { packages = {} } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return new Map(Object.entries(packages).filter(([name]) => name.startsWith('node_modules/')));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * npm packages are current when node_modules holds every package of package-lock.json at its
+ * version (npm records what it installed in node_modules/.package-lock.json). Comparing contents,
+ * not times: an `npm install` may write the two files in either order.
+ */
 function packagesCurrent() {
-  const lock = path.join(root, 'package-lock.json');
-  const installed = path.join(root, 'node_modules', '.package-lock.json');
-  return fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs;
+  const want = lockedVersions(path.join(root, 'package-lock.json'));
+  const have = lockedVersions(path.join(root, 'node_modules', '.package-lock.json'));
+  if (!want || !have) return false;
+  for (const [name, entry] of want) {
+    // Optional packages for other platforms (esbuild's binaries…) are never installed.
+    if (have.get(name)?.version !== entry.version && !entry.optional) return false;
+  }
+  return true;
 }
 
 export function ensureTools() {

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 const totals = { passed: 0, failed: 0 };
+/** Line coverage below this (per half: companion, widget) fails `npm test`. */
+const COVERAGE_MIN_LINES = 80;
 const problems = [];
 
 function sh(cmd, args, opts = {}) {
@@ -73,7 +75,20 @@ const nodeSuites = [
   ...glob('test/e2e', /\.test\.ts$/),
   ...glob('test/package', /\.test\.ts$/),
 ];
-counted('node suites', process.execPath, [
+// Coverage: c8 around node's runner for the companion (src/server), @web/test-runner's own for the
+// widget (the rest of src/); both read back below against COVERAGE_MIN_LINES.
+fs.rmSync(path.join(root, 'coverage'), { recursive: true, force: true });
+counted('node suites', 'npx', [
+  'c8',
+  '--reporter=json-summary',
+  '--reporter=text-summary',
+  '--report-dir=coverage/companion',
+  `--temp-directory=${path.join(os.tmpdir(), `porthole-c8-${process.pid}`)}`,
+  '--include=src/server/**',
+  '--exclude=src/**/*.test.ts',
+  '--exclude=src/server/test-support.ts',
+  '--exclude=src/server/memory-mattermost-admin.ts',
+  process.execPath,
   '--experimental-websocket',
   '--import',
   'tsx',
@@ -85,7 +100,9 @@ counted('node suites', process.execPath, [
   '--test-reporter-destination=stderr',
   ...nodeSuites,
 ]);
-counted('browser suites', 'npx', ['wtr', '--config', 'web-test-runner.config.mjs']);
+counted('browser suites', 'npx', ['wtr', '--config', 'web-test-runner.config.mjs', '--coverage']);
+checkCoverage('companion (src/server)', 'coverage/companion/coverage-summary.json');
+checkCoverage('widget (src/ without the companion)', 'coverage/widget/coverage-summary.json');
 
 // The benchmarks never fail on a figure, but they must keep running: a quick smoke pass of each.
 console.log('\n▶ benchmark smoke (node bench/run.mjs --smoke)');
@@ -102,6 +119,23 @@ async function stopMattermost() {
   } catch (e) {
     problems.push(`mattermost:down: ${e.message}`);
   }
+}
+
+/**
+ * Prints line and branch coverage from an istanbul json-summary; lines below COVERAGE_MIN_LINES %
+ * fail the run. What is left uncovered, and why, is in docs/testing.md.
+ */
+function checkCoverage(name, file) {
+  let total;
+  try {
+    total = JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')).total;
+  } catch {
+    problems.push(`coverage of the ${name}: no report at ${file}`);
+    return;
+  }
+  const { lines, branches } = total;
+  console.log(`coverage of the ${name}: lines ${lines.pct} % (${lines.covered}/${lines.total}), branches ${branches.pct} % (${branches.covered}/${branches.total})`);
+  if (lines.pct < COVERAGE_MIN_LINES) problems.push(`coverage of the ${name}: ${lines.pct} % of lines, below ${COVERAGE_MIN_LINES} %`);
 }
 
 function glob(dir, re) {

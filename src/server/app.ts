@@ -8,7 +8,7 @@ import { healthRoutes } from './health-route.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
 import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './rate-limit.js';
-import { sessionRoute } from './session-route.js';
+import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
 import { VisitorProvisioner } from './visitor-provisioner.js';
 
@@ -90,7 +90,7 @@ export function createCompanion(config: CompanionConfig, options: CompanionOptio
   const credentials = new CredentialIssuer(admin, { ttlSeconds: config.sessionTtlSeconds, maxPerVisitor: config.maxCredentialsPerVisitor, now }, logger);
 
   const app = new Hono<CompanionEnv>();
-  app.onError(createErrorHandler({ production: config.production, logger }));
+  app.onError(createErrorHandler({ production: config.production, logger, maxBodyBytes: MAX_SESSION_BODY_BYTES }));
   app.notFound(() => {
     throw new HttpError(404, 'not_found', 'No such route. The companion serves POST/DELETE /v1/session, GET /healthz and GET /readyz.');
   });

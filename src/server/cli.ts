@@ -46,7 +46,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (command === 'doctor') {
     const checks = await runDoctor(admin, config);
     for (const line of formatDoctor(checks)) process.stdout.write(`${line}\n`);
-    return checks.every((c) => c.ok) ? 0 : 1;
+    return checks.every((check) => check.ok) ? 0 : 1;
   }
 
   const logger = createJsonLogger();
@@ -56,16 +56,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   // Housekeeping that only Mattermost holds the state for: run now, then on a timer; a failure
   // is logged and retried at the next tick.
-  const every = (ms: number, what: string, job: () => Promise<number>, done: string) => {
+  const every = (ms: number, what: string, job: () => Promise<number>, doneMessage: string) => {
     const run = () =>
       job().then(
-        (n) => n && logger.info({ msg: done, count: n }),
+        (count) => count && logger.info({ msg: doneMessage, count }),
         (err: unknown) => logger.warn({ msg: `${what} failed`, error: err instanceof Error ? err.message : String(err) }),
       );
     void run();
-    const t = setInterval(run, ms);
-    t.unref();
-    return t;
+    const timer = setInterval(run, ms);
+    timer.unref();
+    return timer;
   };
   const timers = [
     every(SWEEP_INTERVAL_MS, 'credential sweep', () => companion.sweepExpiredCredentials(), 'expired credentials revoked'),

@@ -64,10 +64,10 @@ const MM_ID = /^[a-z0-9]{26}$/;
 const httpUrl = z
   .string({ error: 'is required' })
   .trim()
-  .refine((v) => {
+  .refine((value) => {
     try {
-      const u = new URL(v);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
     } catch {
       return false;
     }
@@ -82,9 +82,9 @@ const list = (item: z.ZodType<string, string>, what: string) =>
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(item).min(1, `must list at least one ${what}, separated by commas`));
 
-const origin = z.string().refine((v) => {
+const origin = z.string().refine((value) => {
   try {
-    return new URL(v).origin === v && v !== 'null';
+    return new URL(value).origin === value && value !== 'null';
   } catch {
     return false;
   }
@@ -168,24 +168,24 @@ export function loadConfig(env: Record<string, string | undefined>): CompanionCo
     }
     throw new ConfigError(problems);
   }
-  const c = parsed.data;
+  const vars = parsed.data;
   return {
-    mattermostUrl: c.PORTHOLE_MM_URL,
-    publicUrl: c.PORTHOLE_MM_PUBLIC_URL ?? c.PORTHOLE_MM_URL,
-    token: c.PORTHOLE_MM_TOKEN,
-    teamId: c.PORTHOLE_TEAM_ID,
-    agentIds: [...new Set(c.PORTHOLE_AGENT_IDS)],
-    inboxChannelId: c.PORTHOLE_INBOX_CHANNEL_ID,
-    allowedOrigins: [...new Set(c.PORTHOLE_ALLOWED_ORIGINS)],
-    cookieSecret: c.PORTHOLE_COOKIE_SECRET,
-    identitySecret: c.PORTHOLE_IDENTITY_SECRET,
-    rateLimitPerMinute: c.PORTHOLE_RATE_LIMIT_PER_MINUTE,
-    port: c.PORTHOLE_PORT,
-    host: c.PORTHOLE_HOST,
-    production: c.NODE_ENV === 'production',
-    sessionTtlSeconds: c.PORTHOLE_SESSION_TTL_SECONDS,
-    trustProxy: c.PORTHOLE_TRUST_PROXY,
-    maxCredentialsPerVisitor: c.PORTHOLE_MAX_CREDENTIALS_PER_VISITOR,
-    idleVisitorDays: c.PORTHOLE_IDLE_VISITOR_DAYS,
+    mattermostUrl: vars.PORTHOLE_MM_URL,
+    publicUrl: vars.PORTHOLE_MM_PUBLIC_URL ?? vars.PORTHOLE_MM_URL,
+    token: vars.PORTHOLE_MM_TOKEN,
+    teamId: vars.PORTHOLE_TEAM_ID,
+    agentIds: [...new Set(vars.PORTHOLE_AGENT_IDS)],
+    inboxChannelId: vars.PORTHOLE_INBOX_CHANNEL_ID,
+    allowedOrigins: [...new Set(vars.PORTHOLE_ALLOWED_ORIGINS)],
+    cookieSecret: vars.PORTHOLE_COOKIE_SECRET,
+    identitySecret: vars.PORTHOLE_IDENTITY_SECRET,
+    rateLimitPerMinute: vars.PORTHOLE_RATE_LIMIT_PER_MINUTE,
+    port: vars.PORTHOLE_PORT,
+    host: vars.PORTHOLE_HOST,
+    production: vars.NODE_ENV === 'production',
+    sessionTtlSeconds: vars.PORTHOLE_SESSION_TTL_SECONDS,
+    trustProxy: vars.PORTHOLE_TRUST_PROXY,
+    maxCredentialsPerVisitor: vars.PORTHOLE_MAX_CREDENTIALS_PER_VISITOR,
+    idleVisitorDays: vars.PORTHOLE_IDLE_VISITOR_DAYS,
   };
 }

@@ -34,11 +34,12 @@ export function credentialDescription(expiresAt: number): string {
 
 /** The expiry recorded in a token description, or `undefined` when the token is not ours. */
 export function credentialExpiry(description: string): number | undefined {
-  const m = /^porthole-visitor exp=(\d{10,16})$/.exec(description);
-  return m ? Number(m[1]) : undefined;
+  const match = /^porthole-visitor exp=(\d{10,16})$/.exec(description);
+  return match ? Number(match[1]) : undefined;
 }
 
-const PAGE = 200;
+/** Tokens asked for per page (Mattermost's maximum). */
+const PAGE_SIZE = 200;
 const MAX_PAGES = 500;
 
 /**
@@ -73,8 +74,8 @@ export class CredentialIssuer {
 
   /** Revokes every credential the companion minted for a user; returns how many. */
   async revokeAll(userId: string): Promise<number> {
-    const ours = (await this.listForUser(userId)).filter((t) => credentialExpiry(t.description) !== undefined);
-    await Promise.all(ours.map((t) => this.revoke(t.id)));
+    const ours = (await this.listForUser(userId)).filter((token) => credentialExpiry(token.description) !== undefined);
+    await Promise.all(ours.map((token) => this.revoke(token.id)));
     return ours.length;
   }
 
@@ -86,12 +87,12 @@ export class CredentialIssuer {
     const now = this.now();
     const expired: string[] = [];
     for (let page = 0; page < MAX_PAGES; page++) {
-      const batch = await this.admin.getAllUserAccessTokens(page, PAGE);
-      for (const t of batch) {
-        const exp = credentialExpiry(t.description);
-        if (exp !== undefined && exp <= now) expired.push(t.id);
+      const batch = await this.admin.getAllUserAccessTokens(page, PAGE_SIZE);
+      for (const token of batch) {
+        const expiry = credentialExpiry(token.description);
+        if (expiry !== undefined && expiry <= now) expired.push(token.id);
       }
-      if (batch.length < PAGE) break;
+      if (batch.length < PAGE_SIZE) break;
     }
     for (const id of expired) await this.revoke(id);
     return expired.length;
@@ -100,9 +101,9 @@ export class CredentialIssuer {
   private async listForUser(userId: string): Promise<MmUserAccessToken[]> {
     const all: MmUserAccessToken[] = [];
     for (let page = 0; page < 10; page++) {
-      const batch = await this.admin.getUserAccessTokens(userId, page, PAGE);
+      const batch = await this.admin.getUserAccessTokens(userId, page, PAGE_SIZE);
       all.push(...batch);
-      if (batch.length < PAGE) break;
+      if (batch.length < PAGE_SIZE) break;
     }
     return all;
   }
@@ -111,14 +112,14 @@ export class CredentialIssuer {
     try {
       const now = this.now();
       const ours = (await this.listForUser(userId))
-        .map((t) => ({ id: t.id, exp: credentialExpiry(t.description) }))
-        .filter((t): t is { id: string; exp: number } => t.exp !== undefined);
+        .map((token) => ({ id: token.id, expiry: credentialExpiry(token.description) }))
+        .filter((token): token is { id: string; expiry: number } => token.expiry !== undefined);
       // Rank every live credential, the new one included, newest first (ties by id): mints that
       // run at the same time (two tabs) then agree on which to keep instead of revoking each
       // other's. A request never revokes the credential it is handing out.
-      const live = ours.filter((t) => t.exp > now).sort((a, b) => b.exp - a.exp || (a.id < b.id ? -1 : 1));
-      const doomed = [...ours.filter((t) => t.exp <= now), ...live.slice(this.maxPerVisitor)].filter((t) => t.id !== keepId);
-      await Promise.all(doomed.map((t) => this.revoke(t.id)));
+      const live = ours.filter((token) => token.expiry > now).sort((a, b) => b.expiry - a.expiry || (a.id < b.id ? -1 : 1));
+      const doomed = [...ours.filter((token) => token.expiry <= now), ...live.slice(this.maxPerVisitor)].filter((token) => token.id !== keepId);
+      await Promise.all(doomed.map((token) => this.revoke(token.id)));
     } catch (err) {
       // The new credential is valid; leftovers are caught by the next mint or the sweep.
       this.logger.warn({ msg: 'credential pruning failed', userId, error: err instanceof Error ? err.message : String(err) });

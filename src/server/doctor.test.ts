@@ -2,38 +2,125 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDoctor, runDoctor } from './doctor.js';
 import { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
+import type { CorsPreflightAnswer, OriginProber, WebSocketUpgradeAnswer } from './origin-prober.js';
 import { TEST } from './test-support.js';
 
 const hardened = {
-  ServiceSettings: { EnableUserAccessTokens: true, AllowCorsFrom: 'https://a.example https://b.example' },
+  ServiceSettings: { EnableUserAccessTokens: true, AllowCorsFrom: 'https://a.example https://b.example', EnablePostUsernameOverride: true, EnablePostIconOverride: true },
   TeamSettings: { EnableOpenServer: false, RestrictDirectMessage: 'team', MaxUsersPerTeam: 100000 },
   PrivacySettings: { ShowEmailAddress: false },
 };
 
+const config = (allowedOrigins: string[]) => ({ teamId: TEST.teamId, allowedOrigins, mattermostUrl: 'http://mm.internal:8065' });
+
+/** What a Mattermost whose CORS handler was built with `applied` answers (rs/cors, gorilla/websocket). */
+function fakeProber(applied: string[], websocketAllowed = applied): OriginProber & { probed: string[] } {
+  const probed: string[] = [];
+  return {
+    probed,
+    async corsPreflight(origin): Promise<CorsPreflightAnswer> {
+      probed.push(origin);
+      return applied.includes(origin)
+        ? { status: 204, allowOrigin: origin, allowHeaders: 'authorization,content-type' }
+        : { status: 204, allowOrigin: null, allowHeaders: null };
+    },
+    async webSocketUpgrade(origin): Promise<WebSocketUpgradeAnswer> {
+      return websocketAllowed.includes(origin) ? { status: 101, statusText: 'Switching Protocols' } : { status: 403, statusText: 'Forbidden' };
+    },
+  };
+}
+
+function memoryMattermost(settings: Record<string, unknown>) {
+  const mm = new MemoryMattermostAdmin({ teamId: TEST.teamId });
+  mm.config = settings;
+  return mm;
+}
+
 describe('doctor', () => {
-  it('passes every check on a hardened server, one line per check', async () => {
-    const mm = new MemoryMattermostAdmin({ teamId: TEST.teamId });
-    mm.config = hardened;
-    const checks = await runDoctor(mm, { teamId: TEST.teamId, allowedOrigins: ['https://a.example', 'https://b.example'] });
+  it('passes every check on a hardened server that applies its settings, one line per check', async () => {
+    const origins = ['https://a.example', 'https://b.example'];
+    const checks = await runDoctor(memoryMattermost(hardened), config(origins), { prober: fakeProber(origins) });
     assert.ok(checks.every((c) => c.ok), formatDoctor(checks).join('\n'));
     assert.equal(formatDoctor(checks).length, checks.length);
-    assert.equal(checks.length, 8);
+    assert.equal(checks.length, 14, '10 settings and a preflight and a WebSocket check per origin');
+    assert.ok(checks.some((c) => c.name === 'CORS preflight from https://b.example'));
+    assert.ok(checks.some((c) => c.name === 'WebSocket from https://a.example'));
   });
 
   it('flags each weak setting and missing origins', async () => {
-    const mm = new MemoryMattermostAdmin({ teamId: TEST.teamId });
-    mm.config = {
-      ServiceSettings: { EnableUserAccessTokens: false, AllowCorsFrom: 'https://a.example' },
+    const mm = memoryMattermost({
+      ServiceSettings: { EnableUserAccessTokens: false, AllowCorsFrom: 'https://a.example', EnablePostUsernameOverride: false },
       TeamSettings: { EnableOpenServer: true, RestrictDirectMessage: 'any', MaxUsersPerTeam: 50 },
       PrivacySettings: { ShowEmailAddress: true },
-    };
-    const lines = formatDoctor(await runDoctor(mm, { teamId: TEST.teamId, allowedOrigins: ['https://a.example', 'https://c.example'] }));
+    });
+    const lines = formatDoctor(await runDoctor(mm, config(['https://a.example', 'https://c.example']), { prober: fakeProber(['https://a.example']) }));
     const failed = lines.filter((l) => l.startsWith('FAIL'));
-    assert.equal(failed.length, 6, lines.join('\n'));
+    assert.equal(failed.length, 10, lines.join('\n'));
     assert.ok(failed.some((l) => l.includes('email addresses hidden')));
     assert.ok(failed.some((l) => l.includes('user access tokens')));
-    assert.ok(failed.some((l) => l.includes('https://c.example')));
+    assert.ok(failed.some((l) => l.startsWith('FAIL allowed origins') && l.includes('https://c.example')));
     assert.ok(failed.some((l) => l.includes('open server')));
     assert.ok(failed.some((l) => l.includes('direct messages')));
+    assert.ok(failed.some((l) => l.startsWith('FAIL room in the support team')));
+    assert.ok(failed.some((l) => /^FAIL post username override enabled: ServiceSettings\.EnablePostUsernameOverride=false \(want true: gateway mode/.test(l)));
+    assert.ok(failed.some((l) => /^FAIL post icon override enabled: ServiceSettings\.EnablePostIconOverride=undefined \(want true/.test(l)));
+    const preflight = failed.find((l) => l.startsWith('FAIL CORS preflight from https://c.example'))!;
+    assert.match(preflight, /Add the origin to ServiceSettings\.AllowCorsFrom, then restart Mattermost/);
+    assert.doesNotMatch(preflight, /saved/, 'an origin that is not in the config is not "saved"');
+    assert.match(failed.find((l) => l.startsWith('FAIL WebSocket from https://c.example'))!, /Add the origin to ServiceSettings\.AllowCorsFrom\./);
+  });
+
+  it('tells a saved origin that Mattermost does not apply yet: expected, answered, restart', async () => {
+    const mm = memoryMattermost({ ...hardened, ServiceSettings: { ...hardened.ServiceSettings, AllowCorsFrom: 'https://a.example https://new.example' } });
+    // The CORS handler was built before new.example was patched in; the WebSocket check reads the config live.
+    const prober = fakeProber(['https://a.example'], ['https://a.example', 'https://new.example']);
+    const checks = await runDoctor(mm, config(['https://a.example', 'https://new.example']), { prober });
+    const failed = checks.filter((c) => !c.ok);
+    assert.deepEqual(failed.map((c) => c.name), ['CORS preflight from https://new.example'], formatDoctor(checks).join('\n'));
+    const detail = failed[0]!.detail;
+    assert.match(detail, /expected OPTIONS \/api\/v4\/users\/me to answer 2xx with Access-Control-Allow-Origin: https:\/\/new\.example/);
+    assert.match(detail, /Mattermost answered 204 without Access-Control-Allow-Origin/);
+    assert.match(detail, /saved in ServiceSettings\.AllowCorsFrom but not applied.*restart Mattermost/);
+  });
+
+  it('reports a refused WebSocket upgrade with what was expected and what Mattermost answered', async () => {
+    const checks = await runDoctor(memoryMattermost(hardened), config(['https://a.example']), { prober: fakeProber(['https://a.example'], []) });
+    const failed = checks.filter((c) => !c.ok);
+    assert.equal(failed.length, 1, formatDoctor(checks).join('\n'));
+    assert.equal(failed[0]!.name, 'WebSocket from https://a.example');
+    assert.match(failed[0]!.detail, /expected 101 Switching Protocols .*Mattermost answered 403 Forbidden \(origin refused\)/);
+    assert.match(failed[0]!.detail, /saved in ServiceSettings\.AllowCorsFrom but not applied.*restart Mattermost/);
+  });
+
+  it('rejects a preflight that does not allow the Authorization header, and reports an unreachable server', async () => {
+    const prober: OriginProber = {
+      corsPreflight: async (origin) => (origin === 'https://a.example' ? { status: 204, allowOrigin: '*', allowHeaders: '*' } : { status: 0, allowOrigin: null, allowHeaders: null, error: 'connect ECONNREFUSED' }),
+      webSocketUpgrade: async () => {
+        throw new Error('socket hang up');
+      },
+    };
+    const checks = await runDoctor(memoryMattermost(hardened), config(['https://a.example', 'https://b.example']), { prober });
+    const detailOf = (name: string) => checks.find((c) => c.name === name)!;
+    assert.equal(detailOf('CORS preflight from https://a.example').ok, false, 'Access-Control-Allow-Headers: * does not cover Authorization');
+    assert.match(detailOf('CORS preflight from https://b.example').detail, /could not be reached \(connect ECONNREFUSED\)/);
+    assert.match(detailOf('WebSocket from https://a.example').detail, /could not be reached \(socket hang up\)/);
+  });
+
+  it('probes only the first origins and says so', async () => {
+    const origins = ['https://a.example', 'https://b.example', 'https://c.example'];
+    const mm = memoryMattermost({ ...hardened, ServiceSettings: { ...hardened.ServiceSettings, AllowCorsFrom: origins.join(' ') } });
+    const prober = fakeProber(origins);
+    const checks = await runDoctor(mm, config(origins), { prober, maxProbedOrigins: 2 });
+    assert.deepEqual(prober.probed, origins.slice(0, 2));
+    assert.ok(checks.some((c) => c.ok && c.name === 'live origin checks' && c.detail === 'probed the first 2 of 3 allowed origins'));
+  });
+
+  it('stops after the admin check when the token is not a system admin', async () => {
+    const mm = memoryMattermost(hardened);
+    mm.admin.roles = 'system_user';
+    const prober = fakeProber([]);
+    const checks = await runDoctor(mm, config(['https://a.example']), { prober });
+    assert.equal(checks.length, 1);
+    assert.equal(prober.probed.length, 0, 'nothing is probed');
   });
 });

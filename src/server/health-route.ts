@@ -40,7 +40,7 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
   const { admin, production } = options;
   const checks: ReadinessCheck[] = [];
   const done = (users?: ReadinessReport['users']): ReadinessReport => ({
-    status: checks.every((c) => c.ok) ? 'ready' : 'not_ready',
+    status: checks.every((check) => check.ok) ? 'ready' : 'not_ready',
     checks,
     ...(users ? { users } : {}),
   });
@@ -66,16 +66,16 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
     checks.push({ name: 'team', ok: false, message: reason(err, production, 'the team lookup failed') });
   }
   try {
-    const l = await admin.getServerLimits();
-    const limit = l.maxUsersHardLimit;
-    const headroom = limit > 0 ? limit - l.activeUserCount : null;
+    const limits = await admin.getServerLimits();
+    const limit = limits.maxUsersHardLimit;
+    const headroom = limit > 0 ? limit - limits.activeUserCount : null;
     const ok = headroom === null || headroom >= (options.minHeadroom ?? 1);
     checks.push({
       name: 'user_headroom',
       ok,
-      message: headroom === null ? `${l.activeUserCount} active users, no limit` : `${l.activeUserCount} of ${limit} active users (${headroom} left)`,
+      message: headroom === null ? `${limits.activeUserCount} active users, no limit` : `${limits.activeUserCount} of ${limit} active users (${headroom} left)`,
     });
-    return done({ active: l.activeUserCount, limit, headroom });
+    return done({ active: limits.activeUserCount, limit, headroom });
   } catch (err) {
     checks.push({ name: 'user_headroom', ok: false, message: reason(err, production, 'the user limits could not be read') });
     return done();

@@ -58,24 +58,24 @@ function decodeJson(part: string): unknown {
  */
 export async function verifyIdentity(jwt: string, secret: string, now: number = Date.now()): Promise<IdentityClaims> {
   const parts = jwt.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || !parts[0] || !parts[1]) {
+  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part)) || !parts[0] || !parts[1]) {
     throw new IdentityError('malformed', 'The identity is not a compact JWT (expected three base64url parts separated by dots).');
   }
-  const [h, p, s] = parts as [string, string, string];
+  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   let header: z.infer<typeof headerSchema>;
   try {
-    header = headerSchema.parse(decodeJson(h));
+    header = headerSchema.parse(decodeJson(headerPart));
   } catch {
     throw new IdentityError('malformed', 'The identity header is not valid JSON with an "alg".');
   }
   if (header.alg !== 'HS256') {
     throw new IdentityError('unsupported_alg', `The identity must be signed with HS256 (received alg ${JSON.stringify(header.alg.slice(0, 20))}).`);
   }
-  if (!s) throw new IdentityError('bad_signature', 'The identity is not signed.');
-  const expected = await hmacSha256(secret, `${h}.${p}`);
+  if (!signaturePart) throw new IdentityError('bad_signature', 'The identity is not signed.');
+  const expected = await hmacSha256(secret, `${headerPart}.${payloadPart}`);
   let given: Uint8Array;
   try {
-    given = base64UrlDecode(s);
+    given = base64UrlDecode(signaturePart);
   } catch {
     throw new IdentityError('bad_signature', 'The identity signature is invalid.');
   }
@@ -83,13 +83,13 @@ export async function verifyIdentity(jwt: string, secret: string, now: number = 
 
   let raw: unknown;
   try {
-    raw = decodeJson(p);
+    raw = decodeJson(payloadPart);
   } catch {
     throw new IdentityError('malformed', 'The identity payload is not valid JSON.');
   }
   const parsed = claimsSchema.safeParse(raw);
   if (!parsed.success) {
-    const what = parsed.error.issues.map((i) => i.path.join('.') || 'payload').join(', ');
+    const what = parsed.error.issues.map((issue) => issue.path.join('.') || 'payload').join(', ');
     throw new IdentityError('invalid_claims', `The identity claims are invalid (check: ${what}; "sub" and numeric "exp" are required).`);
   }
   const claims = parsed.data;
@@ -109,8 +109,8 @@ export async function verifyIdentity(jwt: string, secret: string, now: number = 
  * ```
  */
 export async function signIdentity(claims: Record<string, unknown>, secret: string): Promise<string> {
-  const enc = (v: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(v)));
-  const signingInput = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
-  const sig = await hmacSha256(secret, signingInput);
-  return `${signingInput}.${base64UrlEncode(sig)}`;
+  const encodePart = (value: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(value)));
+  const signingInput = `${encodePart({ alg: 'HS256', typ: 'JWT' })}.${encodePart(claims)}`;
+  const signature = await hmacSha256(secret, signingInput);
+  return `${signingInput}.${base64UrlEncode(signature)}`;
 }

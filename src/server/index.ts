@@ -10,7 +10,7 @@ export { createCompanion, defaultClientIp, type Companion, type CompanionEnv, ty
 export { loadConfig, ConfigError, SECRET_VARIABLES, type CompanionConfig } from './config.js';
 export { cors, type CorsOptions } from './cors.js';
 export { CredentialIssuer, CREDENTIAL_MARKER, credentialDescription, credentialExpiry, type VisitorCredential } from './credentials.js';
-export { runDoctor, formatDoctor, type DoctorCheck } from './doctor.js';
+export { runDoctor, formatDoctor, liveOriginChecks, type DoctorCheck, type DoctorOptions } from './doctor.js';
 export { HttpError, createErrorHandler, type ErrorBody, type HttpErrorOptions } from './errors.js';
 export { checkReadiness, healthRoutes, type ReadinessCheck, type ReadinessReport } from './health-route.js';
 export { verifyIdentity, signIdentity, IdentityError, type IdentityClaims } from './identity.js';
@@ -28,6 +28,7 @@ export {
 } from './mattermost-admin.js';
 export { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
 export { toRouteHandlers, stripBasePath, type RouteHandler, type RouteHandlers } from './next.js';
+export { HttpOriginProber, type CorsPreflightAnswer, type HttpOriginProberOptions, type OriginProber, type WebSocketUpgradeAnswer } from './origin-prober.js';
 export { toNodeListener, serve, type NodeListener, type RunningServer } from './node.js';
 export { MemoryRateLimitStore, rateLimit, type RateLimitHit, type RateLimitStore } from './rate-limit.js';
 export { sessionRequestSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';

@@ -101,9 +101,9 @@ export class MattermostError extends Error {
  * (`app.team.join_user_to_team.save_member.conflict.app_error`,
  * `store.sql_channel.save_member.exists.app_error`). The membership is there: that is success.
  */
-function ignoreMembershipRace(e: unknown): void {
-  if (e instanceof MattermostError && /save_member\.(conflict|exists)/.test(e.mmId ?? '')) return;
-  throw e;
+function ignoreMembershipRace(err: unknown): void {
+  if (err instanceof MattermostError && /save_member\.(conflict|exists)/.test(err.mmId ?? '')) return;
+  throw err;
 }
 
 /**
@@ -199,22 +199,22 @@ export interface HttpMattermostAdminOptions {
  * ```
  */
 export class HttpMattermostAdmin implements MattermostAdmin {
-  private readonly base: string;
+  private readonly apiBase: string;
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: HttpMattermostAdminOptions) {
-    this.base = `${options.url.replace(/\/+$/, '')}/api/v4`;
+    this.apiBase = `${options.url.replace(/\/+$/, '')}/api/v4`;
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetchImpl = options.fetch ?? fetch;
   }
 
   private async call(method: string, path: string, body?: unknown, token = this.token): Promise<{ status: number; json: unknown }> {
-    let res: Response;
+    let response: Response;
     try {
-      res = await this.fetchImpl(`${this.base}${path}`, {
+      response = await this.fetchImpl(`${this.apiBase}${path}`, {
         method,
         headers: {
           Authorization: `Bearer ${token}`,
@@ -227,7 +227,7 @@ export class HttpMattermostAdmin implements MattermostAdmin {
     } catch (err) {
       throw new MattermostError(0, undefined, `Mattermost unreachable: ${method} ${path.split('?')[0]}: ${(err as Error).message}`, { cause: err });
     }
-    const text = await res.text();
+    const text = await response.text();
     let json: unknown = null;
     if (text) {
       try {
@@ -236,43 +236,43 @@ export class HttpMattermostAdmin implements MattermostAdmin {
         json = null;
       }
     }
-    return { status: res.status, json };
+    return { status: response.status, json };
   }
 
   /** Calls and expects 2xx; anything else becomes a MattermostError. */
   private async ok<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
-    const r = await this.call(method, path, body);
-    if (r.status < 200 || r.status >= 300) throw this.failure(method, path, r);
-    return this.parse(schema, method, path, r.json);
+    const answer = await this.call(method, path, body);
+    if (answer.status < 200 || answer.status >= 300) throw this.failure(method, path, answer);
+    return this.parse(schema, method, path, answer.json);
   }
 
   /** Like ok(), but 404 (and 403 for lookups of objects the admin cannot see) → null. */
   private async maybe<T>(schema: z.ZodType<T>, method: string, path: string): Promise<T | null> {
-    const r = await this.call(method, path);
-    if (r.status === 404) return null;
-    if (r.status < 200 || r.status >= 300) throw this.failure(method, path, r);
-    return this.parse(schema, method, path, r.json);
+    const answer = await this.call(method, path);
+    if (answer.status === 404) return null;
+    if (answer.status < 200 || answer.status >= 300) throw this.failure(method, path, answer);
+    return this.parse(schema, method, path, answer.json);
   }
 
   private parse<T>(schema: z.ZodType<T>, method: string, path: string, json: unknown): T {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new MattermostError(502, undefined, `Unexpected response from Mattermost for ${method} ${path.split('?')[0]}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new MattermostError(502, undefined, `Unexpected response from Mattermost for ${method} ${path.split('?')[0]}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
     }
     return parsed.data;
   }
 
-  private failure(method: string, path: string, r: { status: number; json: unknown }): MattermostError {
-    const e = mmError.safeParse(r.json);
-    const id = e.success ? e.data.id : undefined;
-    const msg = e.success ? e.data.message : undefined;
-    return new MattermostError(r.status, id, `Mattermost ${method} ${path.split('?')[0]} → ${r.status}${id ? ` ${id}` : ''}${msg ? `: ${msg}` : ''}`);
+  private failure(method: string, path: string, answer: { status: number; json: unknown }): MattermostError {
+    const body = mmError.safeParse(answer.json);
+    const errorId = body.success ? body.data.id : undefined;
+    const message = body.success ? body.data.message : undefined;
+    return new MattermostError(answer.status, errorId, `Mattermost ${method} ${path.split('?')[0]} → ${answer.status}${errorId ? ` ${errorId}` : ''}${message ? `: ${message}` : ''}`);
   }
 
   /** @inheritdoc */
   async ping(): Promise<void> {
-    const p = await this.ok(ping, 'GET', '/system/ping');
-    if (p.status !== 'OK') throw new MattermostError(503, undefined, `Mattermost ping status ${p.status}`);
+    const pong = await this.ok(ping, 'GET', '/system/ping');
+    if (pong.status !== 'OK') throw new MattermostError(503, undefined, `Mattermost ping status ${pong.status}`);
   }
 
   /** @inheritdoc */
@@ -282,18 +282,18 @@ export class HttpMattermostAdmin implements MattermostAdmin {
 
   /** @inheritdoc */
   async getUserForToken(token: string): Promise<MmUser | null> {
-    const r = await this.call('GET', '/users/me', undefined, token);
-    if (r.status === 401) return null;
-    if (r.status !== 200) throw this.failure('GET', '/users/me', r);
-    return this.parse(user, 'GET', '/users/me', r.json);
+    const answer = await this.call('GET', '/users/me', undefined, token);
+    if (answer.status === 401) return null;
+    if (answer.status !== 200) throw this.failure('GET', '/users/me', answer);
+    return this.parse(user, 'GET', '/users/me', answer.json);
   }
 
   /** @inheritdoc */
   async getTeam(teamId: string): Promise<MmTeam | null> {
-    const r = await this.call('GET', `/teams/${encodeURIComponent(teamId)}`);
-    if (r.status === 404 || r.status === 403) return null;
-    if (r.status !== 200) throw this.failure('GET', '/teams/{id}', r);
-    return this.parse(team, 'GET', '/teams/{id}', r.json);
+    const answer = await this.call('GET', `/teams/${encodeURIComponent(teamId)}`);
+    if (answer.status === 404 || answer.status === 403) return null;
+    if (answer.status !== 200) throw this.failure('GET', '/teams/{id}', answer);
+    return this.parse(team, 'GET', '/teams/{id}', answer.json);
   }
 
   /** @inheritdoc */
@@ -323,9 +323,9 @@ export class HttpMattermostAdmin implements MattermostAdmin {
 
   /** @inheritdoc */
   listTeamUsers(teamId: string, page: number, perPage: number, byActivity = false): Promise<MmUserActivity[]> {
-    const q = new URLSearchParams({ in_team: teamId, page: String(page), per_page: String(perPage), active: 'true' });
-    if (byActivity) q.set('sort', 'last_activity_at');
-    return this.ok(z.array(userActivity), 'GET', `/users?${q}`);
+    const query = new URLSearchParams({ in_team: teamId, page: String(page), per_page: String(perPage), active: 'true' });
+    if (byActivity) query.set('sort', 'last_activity_at');
+    return this.ok(z.array(userActivity), 'GET', `/users?${query}`);
   }
 
   /** @inheritdoc */
@@ -355,12 +355,12 @@ export class HttpMattermostAdmin implements MattermostAdmin {
     if (userIds.length === 0) return;
     const add = () =>
       this.ok(z.unknown(), 'POST', `/channels/${encodeURIComponent(channelId)}/members`, { user_ids: userIds }).catch(ignoreMembershipRace);
-    await add().catch(async (e: unknown) => {
+    await add().catch(async (err: unknown) => {
       // Mattermost checks membership, then inserts: a racing request that inserted first makes
       // the insert fail with a plain 500 (`api.channel.add_user.to.channel.failed.app_error`,
       // app/channel.go AddUserToChannel). Asked again, the members are there and it answers OK.
-      if (!(e instanceof MattermostError && e.mmId === 'api.channel.add_user.to.channel.failed.app_error')) throw e;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+      if (!(err instanceof MattermostError && err.mmId === 'api.channel.add_user.to.channel.failed.app_error')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
       await add();
     });
   }

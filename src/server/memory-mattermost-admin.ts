@@ -79,8 +79,8 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     if (this.failWith) throw this.failWith;
   }
 
-  private publicUser(u: MmUser): MmUser {
-    return { id: u.id, username: u.username, delete_at: u.delete_at, roles: u.roles };
+  private publicUser(user: MmUser): MmUser {
+    return { id: user.id, username: user.username, delete_at: user.delete_at, roles: user.roles };
   }
 
   /** @inheritdoc */
@@ -98,22 +98,22 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   async getUserForToken(token: string): Promise<MmUser | null> {
     this.count('getUserForToken');
     if (token === this.adminToken) return this.publicUser(this.admin);
-    const t = [...this.tokens.values()].find((x) => x.token === token && x.is_active);
-    const u = t && this.users.get(t.user_id);
-    return u && !u.delete_at ? this.publicUser(u) : null;
+    const issued = [...this.tokens.values()].find((candidate) => candidate.token === token && candidate.is_active);
+    const user = issued && this.users.get(issued.user_id);
+    return user && !user.delete_at ? this.publicUser(user) : null;
   }
 
   /** @inheritdoc */
   async getTeam(teamId: string): Promise<MmTeam | null> {
     this.count('getTeam');
-    const t = this.teams.get(teamId);
-    return t ? { id: t.id, name: t.name, display_name: t.display_name } : null;
+    const team = this.teams.get(teamId);
+    return team ? { id: team.id, name: team.name, display_name: team.display_name } : null;
   }
 
   /** @inheritdoc */
   async getServerLimits(): Promise<MmServerLimits> {
     this.count('getServerLimits');
-    const active = [...this.users.values()].filter((u) => !u.delete_at).length;
+    const active = [...this.users.values()].filter((user) => !user.delete_at).length;
     return { activeUserCount: active, maxUsersLimit: 200, maxUsersHardLimit: this.hardLimit };
   }
 
@@ -126,88 +126,88 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async getUserByUsername(username: string): Promise<MmUser | null> {
     this.count('getUserByUsername');
-    const u = [...this.users.values()].find((x) => x.username === username);
-    return u ? this.publicUser(u) : null;
+    const user = [...this.users.values()].find((candidate) => candidate.username === username);
+    return user ? this.publicUser(user) : null;
   }
 
   /** @inheritdoc */
   async createUser(input: NewMmUser): Promise<MmUser> {
     this.count('createUser');
-    if ([...this.users.values()].some((x) => x.username === input.username)) {
+    if ([...this.users.values()].some((existing) => existing.username === input.username)) {
       throw new MattermostError(400, 'app.user.save.username_exists.app_error', 'An account with that username already exists.');
     }
-    const u = { id: newId(), username: input.username, delete_at: 0, roles: 'system_user', password: input.password, first_name: input.first_name, nickname: input.nickname, create_at: Date.now() };
-    this.users.set(u.id, u);
-    return this.publicUser(u);
+    const user = { id: newId(), username: input.username, delete_at: 0, roles: 'system_user', password: input.password, first_name: input.first_name, nickname: input.nickname, create_at: Date.now() };
+    this.users.set(user.id, user);
+    return this.publicUser(user);
   }
 
   /** @inheritdoc */
   async setUserActive(userId: string, active: boolean): Promise<void> {
     this.count('setUserActive');
-    const u = this.users.get(userId);
-    if (!u) throw new MattermostError(404, 'app.user.missing_account.const', 'Unable to find the user.');
+    const user = this.users.get(userId);
+    if (!user) throw new MattermostError(404, 'app.user.missing_account.const', 'Unable to find the user.');
     // As Mattermost does (app/user.go UpdateActive): the change also moves update_at.
-    u.update_at = Date.now();
-    u.delete_at = active ? 0 : u.update_at;
+    user.update_at = Date.now();
+    user.delete_at = active ? 0 : user.update_at;
   }
 
   /** @inheritdoc */
   async listTeamUsers(teamId: string, page: number, perPage: number, byActivity = false): Promise<MmUserActivity[]> {
     this.count('listTeamUsers');
     const members = this.teams.get(teamId)?.members ?? new Set<string>();
-    let list = [...this.users.values()].filter((u) => members.has(u.id) && !u.delete_at);
-    if (byActivity) list = list.filter((u) => u.last_activity_at !== undefined).sort((a, b) => b.last_activity_at! - a.last_activity_at!);
-    return list.slice(page * perPage, (page + 1) * perPage).map((u) => ({
-      ...this.publicUser(u),
-      create_at: u.create_at ?? 0,
-      update_at: u.update_at ?? u.create_at ?? 0,
-      ...(byActivity ? { last_activity_at: u.last_activity_at } : {}),
+    let list = [...this.users.values()].filter((user) => members.has(user.id) && !user.delete_at);
+    if (byActivity) list = list.filter((user) => user.last_activity_at !== undefined).sort((a, b) => b.last_activity_at! - a.last_activity_at!);
+    return list.slice(page * perPage, (page + 1) * perPage).map((user) => ({
+      ...this.publicUser(user),
+      create_at: user.create_at ?? 0,
+      update_at: user.update_at ?? user.create_at ?? 0,
+      ...(byActivity ? { last_activity_at: user.last_activity_at } : {}),
     }));
   }
 
   /** @inheritdoc */
   async addTeamMember(teamId: string, userId: string): Promise<void> {
     this.count('addTeamMember');
-    const t = this.teams.get(teamId);
-    if (!t) throw new MattermostError(404, 'app.team.get.find.app_error', 'team not found');
-    t.members.add(userId);
+    const team = this.teams.get(teamId);
+    if (!team) throw new MattermostError(404, 'app.team.get.find.app_error', 'team not found');
+    team.members.add(userId);
   }
 
   /** @inheritdoc */
   async getChannelByName(teamId: string, name: string): Promise<MmChannel | null> {
     this.count('getChannelByName');
-    const c = [...this.channels.values()].find((x) => x.team_id === teamId && x.name === name);
-    return c ? this.publicChannel(c) : null;
+    const channel = [...this.channels.values()].find((candidate) => candidate.team_id === teamId && candidate.name === name);
+    return channel ? this.publicChannel(channel) : null;
   }
 
-  private publicChannel(c: MmChannel): MmChannel {
-    return { id: c.id, name: c.name, team_id: c.team_id, type: c.type, delete_at: c.delete_at };
+  private publicChannel(channel: MmChannel): MmChannel {
+    return { id: channel.id, name: channel.name, team_id: channel.team_id, type: channel.type, delete_at: channel.delete_at };
   }
 
   /** @inheritdoc */
   async createChannel(input: NewMmChannel): Promise<MmChannel> {
     this.count('createChannel');
-    if ([...this.channels.values()].some((x) => x.team_id === input.team_id && x.name === input.name)) {
+    if ([...this.channels.values()].some((existing) => existing.team_id === input.team_id && existing.name === input.name)) {
       throw new MattermostError(400, 'store.sql_channel.save_channel.exists.app_error', 'A channel with that name already exists on the same team.');
     }
-    const c = { id: newId(), name: input.name, team_id: input.team_id, type: input.type, delete_at: 0, members: new Set([this.admin.id]) };
-    this.channels.set(c.id, c);
-    return this.publicChannel(c);
+    const channel = { id: newId(), name: input.name, team_id: input.team_id, type: input.type, delete_at: 0, members: new Set([this.admin.id]) };
+    this.channels.set(channel.id, channel);
+    return this.publicChannel(channel);
   }
 
   /** @inheritdoc */
   async restoreChannel(channelId: string): Promise<void> {
     this.count('restoreChannel');
-    const c = this.channels.get(channelId);
-    if (c) c.delete_at = 0;
+    const channel = this.channels.get(channelId);
+    if (channel) channel.delete_at = 0;
   }
 
   /** @inheritdoc */
   async addChannelMembers(channelId: string, userIds: string[]): Promise<void> {
     this.count('addChannelMembers');
-    const c = this.channels.get(channelId);
-    if (!c) throw new MattermostError(404, 'app.channel.get.existing.app_error', 'channel not found');
-    for (const id of userIds) c.members.add(id);
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new MattermostError(404, 'app.channel.get.existing.app_error', 'channel not found');
+    for (const id of userIds) channel.members.add(id);
   }
 
   /** @inheritdoc */
@@ -219,16 +219,16 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async createUserAccessToken(userId: string, description: string): Promise<MmUserAccessToken & { token: string }> {
     this.count('createUserAccessToken');
-    const t = { id: newId(), user_id: userId, description, is_active: true, token: newId() };
-    this.tokens.set(t.id, t);
-    return { ...t };
+    const issued = { id: newId(), user_id: userId, description, is_active: true, token: newId() };
+    this.tokens.set(issued.id, issued);
+    return { ...issued };
   }
 
   /** @inheritdoc */
   async getUserAccessTokens(userId: string, page: number, perPage: number): Promise<MmUserAccessToken[]> {
     this.count('getUserAccessTokens');
     return [...this.tokens.values()]
-      .filter((t) => t.user_id === userId)
+      .filter((issued) => issued.user_id === userId)
       .slice(page * perPage, (page + 1) * perPage)
       .map(({ token: _secret, ...rest }) => rest);
   }

@@ -33,21 +33,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   /** @inheritdoc */
   async hit(key: string, windowMs: number, now: number): Promise<RateLimitHit> {
-    let w = this.windows.get(key);
-    if (!w || w.resetAt <= now) {
-      if (w) this.windows.delete(key);
-      w = { count: 0, resetAt: now + windowMs };
+    let current = this.windows.get(key);
+    if (!current || current.resetAt <= now) {
+      if (current) this.windows.delete(key);
+      current = { count: 0, resetAt: now + windowMs };
       this.evict(now);
-      this.windows.set(key, w);
+      this.windows.set(key, current);
     }
-    w.count += 1;
-    return { ...w };
+    current.count += 1;
+    return { ...current };
   }
 
   private evict(now: number): void {
     if (this.windows.size < this.maxKeys) return;
-    for (const [k, w] of this.windows) {
-      if (w.resetAt <= now || this.windows.size >= this.maxKeys) this.windows.delete(k);
+    for (const [key, entry] of this.windows) {
+      if (entry.resetAt <= now || this.windows.size >= this.maxKeys) this.windows.delete(key);
       else break;
     }
   }
@@ -75,10 +75,10 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const windowMs = options.windowMs ?? 60_000;
   const now = options.now ?? Date.now;
   return async (c, next) => {
-    const t = now();
-    const { count, resetAt } = await options.store.hit(options.key(c), windowMs, t);
+    const at = now();
+    const { count, resetAt } = await options.store.hit(options.key(c), windowMs, at);
     if (count > options.limit) {
-      const retryAfter = Math.max(1, Math.ceil((resetAt - t) / 1000));
+      const retryAfter = Math.max(1, Math.ceil((resetAt - at) / 1000));
       throw new HttpError(429, 'rate_limited', `Too many requests: at most ${options.limit} per ${Math.round(windowMs / 1000)} s from one address. Retry after ${retryAfter} s.`, {
         headers: { 'Retry-After': String(retryAfter) },
       });

@@ -193,7 +193,8 @@ describe('POST /v1/session — bad requests', () => {
     const { companion, mm } = testCompanion();
     const res = await postSession(companion, { body: { name: 'x'.repeat(5000) } });
     assert.equal(res.status, 413);
-    assert.equal((await res.json()).error.code, 'body_too_large');
+    assert.deepEqual(await res.json(), { error: { code: 'body_too_large', message: 'The request body must be at most 4096 bytes.', requestId: res.headers.get('X-Request-Id') } });
+    assert.equal(res.headers.get('Access-Control-Allow-Origin'), TEST.origin, 'the page can read the error');
     assert.equal(mm.calls.get('createUser'), undefined);
   });
 

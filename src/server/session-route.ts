@@ -7,7 +7,7 @@ import type { CredentialIssuer } from './credentials.js';
 import { HttpError } from './errors.js';
 import { IdentityError, verifyIdentity } from './identity.js';
 import type { Logger } from './logger.js';
-import { MattermostError, type MattermostAdmin } from './mattermost-admin.js';
+import type { MattermostAdmin } from './mattermost-admin.js';
 import {
   clearVisitorCookie,
   newVisitorId,
@@ -80,35 +80,22 @@ async function readSessionBody(c: Context): Promise<z.infer<typeof sessionReques
   }
   const parsed = sessionRequestSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} (only "identity" and "name" are accepted)`;
-      const field = i.path.join('.');
-      const got = (json as Record<string, unknown>)[String(i.path[0])];
-      return `"${field}" ${i.message.replace(/^Invalid input: /, '')} (received ${describe(got)})`;
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(', ')} (only "identity" and "name" are accepted)`;
+      const field = issue.path.join('.');
+      const got = (json as Record<string, unknown>)[String(issue.path[0])];
+      return `"${field}" ${issue.message.replace(/^Invalid input: /, '')} (received ${describe(got)})`;
     });
     throw new HttpError(400, 'invalid_body', `Invalid session request: ${problems.join('; ')}.`);
   }
   return parsed.data;
 }
 
-/** Maps a Mattermost failure to an HTTP error; Mattermost's own text goes to `detail` only. */
-export function fromMattermost(err: unknown): unknown {
-  if (!(err instanceof MattermostError)) return err;
-  if (err.mmId?.includes('user_limit')) {
-    return new HttpError(503, 'capacity_reached', 'The chat service has no room for new visitors right now. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '300' } });
-  }
-  // Unreachable, or a proxy in front of it answering for a Mattermost that is (re)starting.
-  if (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504) {
-    return new HttpError(503, 'mattermost_unavailable', 'The chat server is unreachable. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '10' } });
-  }
-  return new HttpError(502, 'mattermost_error', 'The chat server refused the request.', { detail: err.message, cause: err });
-}
-
 function bearer(c: Context): string {
-  const h = c.req.header('Authorization') ?? '';
-  const m = /^Bearer\s+([A-Za-z0-9]{10,64})\s*$/i.exec(h);
-  if (!m) throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <visitor token>".');
-  return m[1]!;
+  const authorization = c.req.header('Authorization') ?? '';
+  const match = /^Bearer\s+([A-Za-z0-9]{10,64})\s*$/i.exec(authorization);
+  if (!match) throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <visitor token>".');
+  return match[1]!;
 }
 
 /**
@@ -126,12 +113,8 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
 
   route.post(
     '/',
-    bodyLimit({
-      maxSize: MAX_SESSION_BODY_BYTES,
-      onError: () => {
-        throw new HttpError(413, 'body_too_large', `The request body must be at most ${MAX_SESSION_BODY_BYTES} bytes.`);
-      },
-    }),
+    // Past the limit it throws Hono's HTTPException(413); the error handler answers body_too_large.
+    bodyLimit({ maxSize: MAX_SESSION_BODY_BYTES }),
     async (c) => {
       const body = await readSessionBody(c);
       let profile: VisitorProfile;
@@ -154,22 +137,18 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
         profile = { key: `anon:${id}`, name: body.name, identified: false };
       }
 
-      try {
-        const visitor = await deps.provisioner.provision(profile);
-        const credential = await deps.credentials.mint(visitor.userId);
-        const response: SessionResponse = {
-          serverUrl: deps.publicUrl,
-          token: credential.token,
-          expiresAt: credential.expiresAt,
-          userId: visitor.userId,
-          channelId: visitor.channelId,
-        };
-        c.header('Cache-Control', 'no-store');
-        if (visitor.created) deps.logger.info({ msg: 'visitor conversation created', userId: visitor.userId, channelId: visitor.channelId, identified: profile.identified });
-        return c.json(response, 200);
-      } catch (err) {
-        throw fromMattermost(err);
-      }
+      const visitor = await deps.provisioner.provision(profile);
+      const credential = await deps.credentials.mint(visitor.userId);
+      const response: SessionResponse = {
+        serverUrl: deps.publicUrl,
+        token: credential.token,
+        expiresAt: credential.expiresAt,
+        userId: visitor.userId,
+        channelId: visitor.channelId,
+      };
+      c.header('Cache-Control', 'no-store');
+      if (visitor.created) deps.logger.info({ msg: 'visitor conversation created', userId: visitor.userId, channelId: visitor.channelId, identified: profile.identified });
+      return c.json(response, 200);
     },
   );
 
@@ -177,15 +156,11 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
     const token = bearer(c);
     c.header('Set-Cookie', clearVisitorCookie(deps.production), { append: true });
     c.header('Cache-Control', 'no-store');
-    try {
-      const user = await deps.admin.getUserForToken(token);
-      // Only visitor accounts are touched: a staff token sent here revokes nothing.
-      if (user && isVisitorAccount(user)) {
-        const revoked = await deps.credentials.revokeAll(user.id);
-        deps.logger.info({ msg: 'visitor logged out', userId: user.id, revoked });
-      }
-    } catch (err) {
-      throw fromMattermost(err);
+    const user = await deps.admin.getUserForToken(token);
+    // Only visitor accounts are touched: a staff token sent here revokes nothing.
+    if (user && isVisitorAccount(user)) {
+      const revoked = await deps.credentials.revokeAll(user.id);
+      deps.logger.info({ msg: 'visitor logged out', userId: user.id, revoked });
     }
     return c.body(null, 204);
   });

@@ -29,11 +29,11 @@ export async function verifyVisitorCookie(value: string | undefined, secret: str
   const dot = value.indexOf('.');
   if (dot < 0) return undefined;
   const id = value.slice(0, dot);
-  const sig = value.slice(dot + 1);
+  const signature = value.slice(dot + 1);
   if (!ID_PATTERN.test(id)) return undefined;
   let given: Uint8Array;
   try {
-    given = base64UrlDecode(sig);
+    given = base64UrlDecode(signature);
   } catch {
     return undefined;
   }

@@ -66,8 +66,8 @@ function randomPassword(): string {
 }
 
 /** Whether an account is one the companion made for a visitor (never staff, never an admin). */
-export function isVisitorAccount(u: Pick<MmUser, 'username' | 'roles'>): boolean {
-  return u.username.startsWith(VISITOR_PREFIX) && !u.roles.includes('system_admin');
+export function isVisitorAccount(account: Pick<MmUser, 'username' | 'roles'>): boolean {
+  return account.username.startsWith(VISITOR_PREFIX) && !account.roles.includes('system_admin');
 }
 
 /**
@@ -93,12 +93,12 @@ export class VisitorProvisioner {
 
   /** Finds or creates everything the visitor needs. */
   provision(profile: VisitorProfile): Promise<ProvisionedVisitor> {
-    let p = this.inFlight.get(profile.key);
-    if (!p) {
-      p = this.provisionOnce(profile).finally(() => this.inFlight.delete(profile.key));
-      this.inFlight.set(profile.key, p);
+    let pending = this.inFlight.get(profile.key);
+    if (!pending) {
+      pending = this.provisionOnce(profile).finally(() => this.inFlight.delete(profile.key));
+      this.inFlight.set(profile.key, pending);
     }
-    return p;
+    return pending;
   }
 
   private async provisionOnce(profile: VisitorProfile): Promise<ProvisionedVisitor> {
@@ -106,14 +106,14 @@ export class VisitorProvisioner {
     const user = await this.ensureUser(handle, profile);
     // Independent steps run side by side: every Mattermost round trip here is time the visitor
     // waits before the chat opens.
-    const [team, ch] = await Promise.allSettled([this.admin.addTeamMember(this.options.teamId, user.id), this.ensureChannel(handle, profile)]);
-    if (ch.status === 'rejected') throw ch.reason;
-    const { channel, created } = ch.value;
-    if (team.status === 'rejected') {
+    const [teamJoin, channelLookup] = await Promise.allSettled([this.admin.addTeamMember(this.options.teamId, user.id), this.ensureChannel(handle, profile)]);
+    if (channelLookup.status === 'rejected') throw channelLookup.reason;
+    const { channel, created } = channelLookup.value;
+    if (teamJoin.status === 'rejected') {
       // The channel is new now but this request fails: tell the team anyway, since the retry
       // will find the channel and not announce it again.
       if (created) await this.postNotice(handle, profile);
-      throw team.reason;
+      throw teamJoin.reason;
     }
     await Promise.all([
       // Idempotent: repairs a half-finished earlier attempt, and brings back an agent who left.
@@ -190,9 +190,9 @@ export class VisitorProvisioner {
   }
 
   private getTeamName(): Promise<string> {
-    this.teamName ??= this.admin.getTeam(this.options.teamId).then((t) => {
-      if (!t) throw new Error(`team ${this.options.teamId} not found`);
-      return t.name;
+    this.teamName ??= this.admin.getTeam(this.options.teamId).then((team) => {
+      if (!team) throw new Error(`team ${this.options.teamId} not found`);
+      return team.name;
     });
     this.teamName.catch(() => {
       this.teamName = undefined;

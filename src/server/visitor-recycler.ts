@@ -25,31 +25,31 @@ export interface RecycleOptions {
  *
  * @returns how many visitors were deactivated.
  */
-export async function recycleIdleVisitors(admin: MattermostAdmin, o: RecycleOptions): Promise<number> {
-  const perPage = o.perPage ?? 200;
-  const all = async (byActivity: boolean) => {
-    const out = [];
+export async function recycleIdleVisitors(admin: MattermostAdmin, options: RecycleOptions): Promise<number> {
+  const perPage = options.perPage ?? 200;
+  const listAll = async (byActivity: boolean) => {
+    const members = [];
     for (let page = 0; ; page++) {
-      const users = await admin.listTeamUsers(o.teamId, page, perPage, byActivity);
-      out.push(...users);
-      if (users.length < perPage) return out;
+      const users = await admin.listTeamUsers(options.teamId, page, perPage, byActivity);
+      members.push(...users);
+      if (users.length < perPage) return members;
     }
   };
   // Mattermost keeps the last activity in its status table, listed only when sorting by it.
-  const lastActive = new Map((await all(true)).map((u) => [u.id, u.last_activity_at ?? 0]));
+  const lastActive = new Map((await listAll(true)).map((user) => [user.id, user.last_activity_at ?? 0]));
   // Collect first, deactivate after: deactivating while paging would shift the pages.
-  const idle = (await all(false)).filter(
+  const idle = (await listAll(false)).filter(
     // update_at moves when the account is reactivated: a visitor who just came back is not idle.
-    (u) => isVisitorAccount(u) && o.now - Math.max(lastActive.get(u.id) ?? 0, u.create_at, u.update_at) >= o.idleMs,
+    (user) => isVisitorAccount(user) && options.now - Math.max(lastActive.get(user.id) ?? 0, user.create_at, user.update_at) >= options.idleMs,
   );
-  let done = 0;
-  for (const u of idle) {
+  let deactivated = 0;
+  for (const user of idle) {
     try {
-      await admin.setUserActive(u.id, false);
-      done++;
+      await admin.setUserActive(user.id, false);
+      deactivated++;
     } catch (err) {
-      o.logger.warn({ msg: 'could not deactivate an idle visitor', userId: u.id, error: err instanceof Error ? err.message : String(err) });
+      options.logger.warn({ msg: 'could not deactivate an idle visitor', userId: user.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  return done;
+  return deactivated;
 }
