@@ -74,7 +74,9 @@ export default [
       resolve({ browser: true, exportConditions: ['browser', 'production'] }),
       commonjs(),
       ts(),
-      terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } }),
+      // reconnecting-websocket's `_debug` calls log nothing unless its `debug` option is set (never
+      // here): dropped from the CDN build.
+      terser({ ecma: 2020, module: true, compress: { passes: 2, pure_funcs: ['_this._debug', 'this._debug'] }, format: { comments: false } }),
       classicLoader(),
       sri('dist/cdn'),
     ],

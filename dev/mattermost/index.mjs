@@ -5,7 +5,8 @@ import { ensureBuilt } from './build.mjs';
 import { HarnessError, loadConfig } from './config.mjs';
 import { pin } from './pin.mjs';
 import { ensurePostgres, stopPostgres } from './postgres.mjs';
-import { ensureServer, ping, stopServer } from './server.mjs';
+import { ensureServer, ping, serverPid, stopServer } from './server.mjs';
+import { isAlive, sleep } from './system.mjs';
 
 export { HarnessError, loadConfig };
 
@@ -46,6 +47,20 @@ export async function up({ log = console.error } = {}) {
   process.env.PORTHOLE_MM_READY = '1';
   const { restartNeeded: _, ...details } = info;
   return { ...details, file: cfg.outFile, log: cfg.external ? null : cfg.mmLog, startedServer };
+}
+
+/**
+ * Kills the server with SIGKILL, as a crash would (the fault tests' "kill -9"), and waits until it
+ * is gone; the database keeps running. `up()` starts it again. Returns whether one was running.
+ */
+export async function kill() {
+  const cfg = loadConfig();
+  if (cfg.external) throw new HarnessError('kill works only on the harness\'s own server, not on PORTHOLE_MM_URL');
+  const pid = serverPid(cfg);
+  if (!pid) return false;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+  return true;
 }
 
 /** Stops the server and the database; leaves no process behind. */

@@ -1,5 +1,7 @@
 // The demo's agent page: a person answers visitors as one of the support agents, through
-// @mattermost/client — the same thing the team's ordinary Mattermost apps do.
+// @mattermost/client — the same thing the team's ordinary Mattermost apps do. In gateway mode
+// (the default) a conversation is a thread in the support channel, started by the companion's
+// bot; in direct mode it is a private channel per visitor.
 import C4 from '@mattermost/client/lib/client4';
 import WSC from '@mattermost/client/lib/websocket';
 
@@ -14,8 +16,10 @@ client.setUrl(config.mattermostUrl);
 client.setIncludeCookies(false);
 const $ = (id) => document.getElementById(id);
 let me = null;
+/** The open conversation: `{ id, channelId, rootId? }` (rootId in gateway mode). */
 let current = null;
 const users = new Map();
+const gateway = config.mode !== 'direct';
 
 $('username').value = config.agent.username;
 $('login').addEventListener('submit', async (e) => {
@@ -34,24 +38,42 @@ $('login').addEventListener('submit', async (e) => {
   connect();
 });
 
-async function refreshChannels() {
-  const channels = (await client.getMyChannels(config.teamId))
+/**
+ * The conversations, newest first: `{ id, conversation, channelId, rootId?, title }`, where
+ * `conversation` is the id the visitor's session carries (`channelId` of the session response).
+ */
+async function conversations() {
+  if (gateway) {
+    // Root posts of the companion's bot in the support channel, one per visitor.
+    const { order, posts } = await client.getPosts(config.supportChannelId, 0, 200);
+    return order
+      .map((id) => posts[id])
+      .filter((p) => !p.root_id && p.props?.porthole_conversation)
+      .sort((a, b) => b.last_reply_at - a.last_reply_at || b.create_at - a.create_at)
+      .map((p) => ({ id: p.id, conversation: p.props.porthole_conversation, channelId: p.channel_id, rootId: p.id, title: p.message.split('\n')[0].replace(/[*_\\]/g, '') }));
+  }
+  return (await client.getMyChannels(config.teamId))
     .filter((c) => c.type === 'P' && c.id !== config.inboxChannelId)
-    .sort((a, b) => b.last_post_at - a.last_post_at);
+    .sort((a, b) => b.last_post_at - a.last_post_at)
+    .map((c) => ({ id: c.id, conversation: c.id, channelId: c.id, title: c.display_name || c.name }));
+}
+
+async function refreshChannels() {
   const list = $('channels');
+  const all = await conversations();
   list.replaceChildren(
-    ...channels.map((c) => {
+    ...all.map((c) => {
       const li = document.createElement('li');
       const b = document.createElement('button');
-      b.textContent = c.display_name || c.name;
-      b.dataset.channelId = c.id;
+      b.textContent = c.title;
+      b.dataset.conversation = c.conversation;
       b.setAttribute('aria-current', String(c.id === current?.id));
       b.addEventListener('click', () => openChannel(c));
       li.append(b);
       return li;
     }),
   );
-  if (!channels.length) list.textContent = 'No conversations yet — open the shop page and write something.';
+  if (!all.length) list.textContent = 'No conversations yet — open the shop page and write something.';
 }
 
 async function name(userId) {
@@ -64,20 +86,27 @@ async function name(userId) {
 
 async function openChannel(c) {
   current = c;
-  $('conversation-title').textContent = c.display_name || c.name;
+  $('conversation-title').textContent = c.title;
   $('reply').hidden = false;
-  const { order, posts } = await client.getPosts(c.id, 0, 60);
+  const { order, posts } = c.rootId ? await client.getPostThread(c.rootId, true, false, false) : await client.getPosts(c.id, 0, 60);
   $('posts').replaceChildren();
-  for (const id of [...order].reverse()) await addPost(posts[id]);
+  const list = order.map((id) => posts[id]).sort((a, b) => a.create_at - b.create_at);
+  for (const p of list) await addPost(p);
   await refreshChannels();
 }
 
+/** Whether a live post belongs to the open conversation. */
+const inCurrent = (p) => (current?.rootId ? p.id === current.rootId || p.root_id === current.rootId : p.channel_id === current?.id);
+
 async function addPost(p) {
   if (p.type) return; // system messages
+  if (document.querySelector(`#posts li[data-post-id="${p.id}"]`)) return;
   const li = document.createElement('li');
   li.className = p.user_id === me.id ? 'mine' : '';
+  li.dataset.postId = p.id;
   const who = document.createElement('strong');
-  who.textContent = `${await name(p.user_id)}: `;
+  // Gateway mode: the bot posts for the visitor, under the visitor's name (override_username).
+  who.textContent = `${p.props?.override_username ?? (await name(p.user_id))}: `;
   const text = document.createElement('span');
   text.textContent = p.message;
   li.append(who, text);
@@ -90,7 +119,7 @@ $('reply').addEventListener('submit', async (e) => {
   const message = $('message').value.trim();
   if (!message || !current) return;
   $('message').value = '';
-  await client.createPost({ channel_id: current.id, message });
+  await client.createPost({ channel_id: current.channelId, message, ...(current.rootId ? { root_id: current.rootId } : {}) });
 });
 $('message').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) {
@@ -104,7 +133,7 @@ function connect() {
   ws.addMessageListener(async (msg) => {
     if (msg.event !== 'posted') return;
     const post = JSON.parse(msg.data.post);
-    if (post.channel_id === current?.id) await addPost(post);
+    if (inCurrent(post)) await addPost(post);
     else await refreshChannels();
   });
   ws.initialize(config.mattermostUrl.replace(/^http/, 'ws') + '/api/v4/websocket', client.getToken());

@@ -11,13 +11,16 @@ import { companionEnv, portholeVariables } from '../../dev/companion-env.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css', '.map': 'application/json' };
 
-/** Demo-only secrets, generated once and kept in .porthole/ so visitor cookies survive restarts. */
+/** Demo-only secrets, generated once and kept in .porthole/ so visitor cookies and tokens survive restarts. */
 function demoSecrets() {
   const file = path.join(root, '.porthole', 'demo-secrets.json');
+  const make = () => crypto.randomBytes(32).toString('base64url');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (s.token) return s;
+    throw new Error('an older file without the token secret');
   } catch {
-    const s = { cookie: crypto.randomBytes(32).toString('base64url'), identity: crypto.randomBytes(32).toString('base64url') };
+    const s = { cookie: make(), identity: make(), token: make() };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(s), { mode: 0o600 });
     return s;
@@ -25,9 +28,9 @@ function demoSecrets() {
 }
 
 /**
- * Starts the demo on `port` against the Mattermost described by `mm` (.porthole/mattermost.json).
- * Every `PORTHOLE_*` variable of `env` wins over the demo's defaults (e.g.
- * `PORTHOLE_RATE_LIMIT_PER_MINUTE=1000 npm start` for a load test against the demo).
+ * Starts the demo on `port` against the Mattermost described by `mm` (.porthole/mattermost.json),
+ * in gateway mode unless `PORTHOLE_MODE=direct`. Every `PORTHOLE_*` variable of `env` wins over
+ * the demo's defaults (e.g. `PORTHOLE_RATE_LIMIT_PER_MINUTE=1000 npm start` for a load test).
  */
 export async function startDemo(mm, { port = 8080, env = process.env } = {}) {
   const { createCompanion, loadConfig } = await import(path.join(root, 'dist/server/index.js'));
@@ -39,17 +42,32 @@ export async function startDemo(mm, { port = 8080, env = process.env } = {}) {
       PORTHOLE_COOKIE_SECRET: secrets.cookie,
       PORTHOLE_IDENTITY_SECRET: secrets.identity,
       PORTHOLE_RATE_LIMIT_PER_MINUTE: '30',
+      PORTHOLE_TOKEN_SECRET: secrets.token,
+      PORTHOLE_DATA_DIR: path.join(root, '.porthole', 'demo-data'),
       ...portholeVariables(env),
     }),
   );
   const companion = createCompanion(config);
+  await companion.start();
   const api = getRequestListener(companion.fetch);
-  const demoConfig = JSON.stringify({ mattermostUrl: mm.url, teamId: mm.teamId, inboxChannelId: mm.inboxChannelId, agent: { username: mm.agents[0].username } });
+  const demoConfig = JSON.stringify({
+    mode: config.mode,
+    mattermostUrl: mm.url,
+    teamId: mm.teamId,
+    inboxChannelId: mm.inboxChannelId,
+    supportChannelId: config.supportChannelId ?? mm.inboxChannelId,
+    agent: { username: mm.agents[0].username },
+  });
   const routes = [
     ['/cdn/', path.join(root, 'dist/cdn')],
     ['/demo/', path.join(root, 'dist/demo')],
     ['/', path.join(root, 'examples/demo')],
   ];
+  // The demo runs under a strict CSP, as a careful site would. In gateway mode the shop page may
+  // connect to nothing but its own origin (the companion): the browser itself refuses any
+  // attempt to reach Mattermost. The agent desk is a Mattermost client and talks to it.
+  const mattermostOrigins = `${mm.url} ${mm.url.replace(/^http/, 'ws')}`;
+  const connectSrc = (pathname) => (config.mode === 'gateway' && !pathname.includes('agent') ? "'self'" : `'self' ${mattermostOrigins}`);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname.startsWith('/v1/') || url.pathname === '/healthz' || url.pathname === '/readyz') return api(req, res);
@@ -60,18 +78,26 @@ export async function startDemo(mm, { port = 8080, env = process.env } = {}) {
       if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) continue;
       res.writeHead(200, {
         'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        // The demo runs under a strict CSP, as a careful site would.
-        'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${mm.url} ${mm.url.replace(/^http/, 'ws')}; img-src 'self' data:; style-src 'self'`,
+        'Content-Security-Policy': `default-src 'self'; connect-src ${connectSrc(url.pathname)}; img-src 'self' data:; style-src 'self'`,
       });
       return fs.createReadStream(file).pipe(res);
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
   });
+  // Gateway mode's live socket (/v1/live); anything else asking to upgrade is refused.
+  server.on('upgrade', (req, socket, head) => companion.upgrade(req, socket, head) || socket.destroy());
   await new Promise((resolve, reject) => {
     server.once('error', (e) =>
       reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} is already taken; stop what uses it (another npm start?)`) : e),
     );
     server.listen(port, resolve);
   });
-  return { url: origin, close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))) };
+  return {
+    url: origin,
+    mode: config.mode,
+    close: async () => {
+      await companion.stop();
+      await new Promise((r) => (server.closeAllConnections(), server.close(r)));
+    },
+  };
 }

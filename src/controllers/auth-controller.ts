@@ -182,7 +182,9 @@ export class AuthController implements ReactiveController {
           method: 'POST',
           credentials: 'include',
           headers: { 'Content-Type': 'application/json' },
-          body: '{}',
+          // The page the visitor opened the chat on, for the team (gateway mode's thread announces
+          // it). Origin and path only: a query or fragment may hold the host's own secrets.
+          body: JSON.stringify({ page: location.origin + location.pathname }),
           // A companion that never answers must not leave the panel loading for ever.
           signal: AbortSignal.any([signal, AbortSignal.timeout(this.#options.timeoutMs ?? 10_000)]),
         });

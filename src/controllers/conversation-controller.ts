@@ -230,7 +230,7 @@ export class ConversationController implements ReactiveController {
     if (!this.#transport || this.#unlisten) return;
     this.#unlisten = this.#transport.subscribe((e) => {
       if (e.type === 'typing') this.#setTyping(true);
-      else if (e.type === 'status') return;
+      else if (e.type === 'status' || e.type === 'refused') return;
       else if (this.#loaded) this.merge([e.message], e.type === 'posted');
       else this.#early.push({ message: e.message, live: e.type === 'posted' });
     });

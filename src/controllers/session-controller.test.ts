@@ -26,6 +26,13 @@ function setup(options: Partial<SessionOptions> = {}, server = new MemoryTranspo
   return { host, clock, session, server, builds, errors, states, codes: () => errors.map((e) => e.code) };
 }
 
+/** A setup whose host hands out a new token each time (tok-1, tok-2, …); `sessions()` counts them. */
+function renewing(server = new MemoryTransport()) {
+  let count = 0;
+  const ctx = setup({ getToken: () => () => (count++, testSession({ token: `tok-${count}` })) }, server);
+  return { ...ctx, sessions: () => count };
+}
+
 /** A host getToken() whose answers the test gives, one pending promise per call. */
 function pendingToken() {
   const answers: Array<(s: Session) => void> = [];
@@ -131,15 +138,13 @@ describe('SessionController', () => {
   });
 
   it(`renews the session when Mattermost refuses the token, but not twice within ${RENEWAL_WINDOW_MS} ms`, async () => {
-    const server = new MemoryTransport();
-    let sessions = 0;
-    const { session, clock, codes } = setup({ getToken: () => () => (sessions++, testSession({ token: `tok-${sessions}` })) }, server);
+    const { session, server, clock, codes, sessions } = renewing();
     session.start();
     await settle();
     server.failNext('send', 'auth');
     session.outbox.enqueue('after a new token');
     await clock.tick(5000);
-    expect(sessions).to.equal(2);
+    expect(sessions()).to.equal(2);
     expect(server.calls.filter((c) => c === 'setToken')).to.have.length(1);
     expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['after a new token']);
     expect(codes()).to.deep.equal(['auth_failed']);
@@ -149,7 +154,7 @@ describe('SessionController', () => {
     server.failNext('send', 'auth');
     session.outbox.enqueue('refused again');
     await settle();
-    expect(sessions).to.equal(2);
+    expect(sessions()).to.equal(2);
     expect(codes()).to.deep.equal(['auth_failed', 'auth_failed']);
     expect(session.health.open).to.equal(true);
 
@@ -159,7 +164,65 @@ describe('SessionController', () => {
     server.failNext('send', 'auth');
     session.outbox.enqueue('much later');
     await settle();
-    expect(sessions).to.equal(3);
+    expect(sessions()).to.equal(3);
+  });
+
+  it('renews at once when the live connection refuses the token, in the same window as a refused call', async () => {
+    const { session, server, clock, codes, errors, states, sessions } = renewing();
+    session.start();
+    await settle();
+    server.refuse('token_revoked'); // the visitor is only reading
+    await settle();
+    expect(sessions(), 'a new session without waiting for the visitor to act').to.equal(2);
+    expect(server.calls.filter((c) => c === 'setToken')).to.have.length(1);
+    expect(codes()).to.deep.equal(['auth_failed']);
+    expect(errors[0].message).to.contain('token_revoked');
+    expect(states).to.deep.equal(['connecting', 'online', 'reconnecting', 'online']);
+    expect(
+      server.calls.filter((c) => c.startsWith('since:')),
+      'what the socket missed is fetched',
+    ).to.have.length(1);
+    server.agentPost('still there?');
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['still there?']);
+    expect(session.health.open).to.equal(false);
+
+    // A refused call a few seconds later is the second refusal within the window.
+    await clock.tick(5000);
+    server.failNext('send', 'auth');
+    session.outbox.enqueue('refused again');
+    await settle();
+    expect(sessions()).to.equal(2);
+    expect(codes()).to.deep.equal(['auth_failed', 'auth_failed']);
+    expect(session.health.open).to.equal(true);
+  });
+
+  it('past the window a live refusal renews again; a second one within it opens the breaker', async () => {
+    const { session, server, clock, sessions } = renewing();
+    session.start();
+    await settle();
+    server.refuse();
+    await settle();
+    await clock.tick(RENEWAL_WINDOW_MS);
+    server.refuse();
+    await settle();
+    expect(sessions()).to.equal(3);
+    expect(session.health.open).to.equal(false);
+    await clock.tick(1000);
+    server.refuse();
+    await settle();
+    expect(sessions()).to.equal(3);
+    expect(session.health.open).to.equal(true);
+  });
+
+  it('stops listening for refusals once the transport is let go', async () => {
+    const server = new MemoryTransport();
+    const { session, codes } = setup({}, server);
+    session.start();
+    await settle();
+    await session.logout();
+    server.refuse();
+    await settle();
+    expect(codes()).to.deep.equal([]);
   });
 
   it('a refreshed session for another visitor gets a transport of its own', async () => {

@@ -19,8 +19,8 @@ import { HealthController } from './health-controller.js';
 import { OutboxController } from './outbox-controller.js';
 
 /**
- * When Mattermost refuses the visitor's token, the session controller asks for a new session
- * once. A second refusal within this many milliseconds means fresh tokens are refused as well
+ * When the server refuses the visitor's token (a REST call's TransportError `auth`, or the live
+ * connection's `refused` event), the session controller asks for a new session once. A second refusal within this many milliseconds means fresh tokens are refused as well
  * (the account was deactivated, the companion mints for another server…): it stops renewing and
  * opens the breaker, so the visitor sees the fallback instead of an endless loop of sign-ins.
  */
@@ -55,8 +55,9 @@ export interface SessionOptions {
 /**
  * The visitor's session from start to logout: gets it (auth), chooses and builds its transport
  * (by the session's `mode`, through the transport factory), hands that transport to the
- * connection, conversation and outbox controllers it creates, renews the session when
- * Mattermost refuses the token, and turns failures into state (the health controller's breaker)
+ * connection, conversation and outbox controllers it creates, renews the session when the
+ * server refuses the token (a REST call answering 401, or the live connection saying `refused`,
+ * at once, so a visitor who only reads gets live messages again), and turns failures into state (the health controller's breaker)
  * and error reports. Never renders: the host reads `conversation`, `outbox`, `health`,
  * `connection` and `refused`, and re-renders when they ask it to.
  *
@@ -85,6 +86,8 @@ export class SessionController implements ReactiveController {
   /** The session the transport was built for. */
   #session?: Session;
   #transport?: Transport;
+  /** Stops listening to the transport for `refused`. */
+  #unlisten?: () => void;
   /** The run in flight: getting a session, building its transport, loading the conversation. */
   #run?: AbortController;
   #started = false;
@@ -92,7 +95,7 @@ export class SessionController implements ReactiveController {
   #online = false;
   /** The companion or the host refused who the visitor is (not an outage). */
   #refused = false;
-  /** When Mattermost last refused the token and a new session was asked for. */
+  /** When the server last refused the token and a new session was asked for. */
   #renewedAt = -Infinity;
 
   constructor(host: ReactiveControllerHost, options: SessionOptions) {
@@ -210,6 +213,12 @@ export class SessionController implements ReactiveController {
   }
 
   #attach(transport: Transport | undefined, session: Session | undefined): void {
+    this.#unlisten?.();
+    // The live connection refused the token: renew now, as a refused REST call would, rather
+    // than at the visitor's next action.
+    this.#unlisten = transport?.subscribe((e) => {
+      if (e.type === 'refused') this.#failed(new TransportError('auth', `the live connection refused the token (${e.reason})`, 401));
+    });
     this.#transport = transport;
     this.#session = session;
     this.#online = false;
@@ -250,7 +259,7 @@ export class SessionController implements ReactiveController {
     // Work cancelled on purpose (logout, disconnect, a newer run) is not a failure.
     if (isAbortError(e)) return;
     if (e instanceof TransportError && e.kind === 'auth') {
-      // Mattermost no longer takes the token (revoked, expired early, the visitor logged out in
+      // The server no longer takes the token (revoked, expired early, the visitor logged out in
       // another tab): get a new session and carry on. Twice within the window means something is wrong.
       this.#report('auth_failed', e.message);
       const now = this.#clock.now();

@@ -143,6 +143,19 @@ describe('<porthole-panel>', () => {
     expect($(el, '[part="load-older"]')).to.equal(null);
   });
 
+  it('keeps each message in its own element when older messages are inserted above (no re-render of the list)', async () => {
+    const history = Array.from({ length: 35 }, (_, i) => ({ text: `m${i}` }));
+    const { el } = await openPanel(new MemoryTransport({ history }));
+    const before = new Map(messages(el).map((m) => [m.dataset.postId, m]));
+    $(el, '[part="load-older"]')!.click();
+    await settle();
+    await el.updateComplete;
+    for (const [postId, element] of before) {
+      expect(element.isConnected, `the element of ${postId} is still in the list`).to.equal(true);
+      expect(element.dataset.postId).to.equal(postId);
+    }
+  });
+
   it('resyncs after the socket drops and comes back, without duplicates', async () => {
     const { el, server, events } = await openPanel(new MemoryTransport({ history: [{ text: 'first' }] }));
     server.drop();

@@ -1,5 +1,6 @@
 import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
 import type { AuthController, GetToken } from '../controllers/auth-controller.js';
 import { systemClock, type Clock } from '../controllers/clock.js';
 import type { ConnectionController } from '../controllers/connection-controller.js';
@@ -253,7 +254,12 @@ export class PortholePanelElement extends LitElement {
           : !conversation.loaded && !this.health.open
             ? html`<p class="empty" role="status">${labels.loading}</p>`
             : html`<p class="empty">${labels.empty}</p>`}
-        ${conversation.messages.map((m) =>
+        ${repeat(
+          conversation.messages,
+          // Keyed by post id: a page of older messages is inserted above the others instead of
+          // re-using every element for a different post (which re-rendered the whole list).
+          (m) => m.id,
+          (m) =>
           // A new message re-renders only itself: the others are skipped while their message
           // object (replaced on edit), author name and strings are the same.
           guard([m, conversation.names[m.userId], labels], () =>

@@ -1,21 +1,23 @@
-// Assembles the companion: middleware chain, routes and the single error handler.
-import { Hono, type Context } from 'hono';
-import type { CompanionConfig } from './config.js';
-import { cors } from './cors.js';
+// Assembles the companion in the configured mode: gateway (gateway/gateway-companion.ts) or
+// direct (below): the shared shell (shell.ts), the mode's routes and the health routes.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Context, Hono } from 'hono';
+import type { CompanionConfig } from './companion-config.js';
+import type { DirectConfig } from './config.js';
 import { CredentialIssuer } from './credentials.js';
-import { createErrorHandler, HttpError } from './errors.js';
+import type { GatewayDeps } from './gateway/gateway.js';
+import { createGatewayCompanion } from './gateway/gateway-companion.js';
 import { healthRoutes } from './health-route.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
 import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './rate-limit.js';
 import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
+import { createShell, type CompanionEnv } from './shell.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
 import { VisitorProvisioner } from './visitor-provisioner.js';
 
-/** Hono environment of the companion app (request-scoped variables). */
-export interface CompanionEnv {
-  Variables: { requestId: string };
-}
+export type { CompanionEnv } from './shell.js';
 
 /** Optional collaborators of {@link createCompanion}; defaults suit production. */
 export interface CompanionOptions {
@@ -33,25 +35,40 @@ export interface CompanionOptions {
    * @hono/node-server). Edge runtimes pass their own (e.g. from `CF-Connecting-IP`).
    */
   clientIp?: (c: Context) => string | undefined;
+  /** Gateway mode only: its store, Mattermost client and timings (tests); defaults suit production. */
+  gateway?: GatewayDeps;
 }
 
-/** A running companion: a web-standard fetch handler plus the Hono app behind it. */
+/** A companion: a web-standard fetch handler plus the Hono app behind it, in either mode. */
 export interface Companion {
+  /** The mode it serves visitors in. */
+  readonly mode: CompanionConfig['mode'];
   /** Handles one request. `env` carries runtime bindings (Node: `{ incoming, outgoing }`). */
   fetch(request: Request, env?: unknown): Promise<Response>;
   /** The Hono app, to mount under another Hono app or to call `app.request()` in tests. */
   app: Hono<CompanionEnv>;
-  /** Revokes every expired visitor credential; returns how many. The CLI runs it every minute. */
+  /**
+   * Gets ready to serve. Gateway mode opens its store, ensures its bot and connects the bot's
+   * socket to Mattermost (until then its visitor routes answer 503 `gateway_starting`); direct
+   * mode has nothing to start. Call it once before serving.
+   */
+  start(): Promise<void>;
+  /** Closes live sockets (gateway: close code 1012, so widgets reconnect), the bot's socket and the store. */
+  stop(): Promise<void>;
+  /**
+   * Node's http server `upgrade` event: takes gateway mode's `/v1/live` WebSocket and returns true;
+   * returns false for anything else (direct mode has no socket of its own), so the caller destroys it.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Revokes every expired visitor credential (direct mode); returns how many. The CLI runs it every minute. */
   sweepExpiredCredentials(): Promise<number>;
   /**
-   * Deactivates visitors idle for `PORTHOLE_IDLE_VISITOR_DAYS` (they are reactivated when they
-   * return), keeping an unlicensed server under its 250 active users; returns how many. The CLI
-   * runs it at start and every hour. `at` overrides the current time (ms).
+   * Deactivates visitors idle for `PORTHOLE_IDLE_VISITOR_DAYS` (direct mode; they are reactivated
+   * when they return), keeping an unlicensed server under its 250 active users; returns how many.
+   * The CLI runs it at start and every hour. `at` overrides the current time (ms).
    */
   recycleIdleVisitors(at?: number): Promise<number>;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /** The default client-IP lookup (see {@link CompanionOptions.clientIp}). */
 export function defaultClientIp(c: Context, trustProxy: boolean): string | undefined {
@@ -64,18 +81,26 @@ export function defaultClientIp(c: Context, trustProxy: boolean): string | undef
 }
 
 /**
- * Creates the companion endpoint from a validated configuration.
+ * Creates the companion endpoint from a validated configuration, in its mode.
  *
- * Routes: `POST /v1/session`, `DELETE /v1/session`, `GET /healthz`, `GET /readyz`.
+ * Gateway mode (default): `POST/DELETE /v1/session`, `GET/POST /v1/messages`, `POST /v1/typing`,
+ * `GET /v1/agents`, the `/v1/live` WebSocket (through {@link Companion.upgrade}), `GET /healthz`,
+ * `GET /readyz`. Direct mode: `POST/DELETE /v1/session`, `GET /healthz`, `GET /readyz`.
  *
  * @example
  * ```ts
  * import { createCompanion, loadConfig } from 'porthole-chat/server';
  * const companion = createCompanion(loadConfig(process.env));
+ * await companion.start();
  * const res = await companion.fetch(new Request('http://x/healthz'));
  * ```
  */
 export function createCompanion(config: CompanionConfig, options: CompanionOptions = {}): Companion {
+  return config.mode === 'gateway' ? createGatewayCompanion(config, options) : createDirectCompanion(config, options);
+}
+
+/** Direct mode: the session route mints a Mattermost user, channel and access token per visitor. */
+function createDirectCompanion(config: DirectConfig, options: CompanionOptions): Companion {
   const logger = options.logger ?? createJsonLogger();
   const now = options.now ?? Date.now;
   const admin = options.admin ?? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token });
@@ -89,35 +114,14 @@ export function createCompanion(config: CompanionConfig, options: CompanionOptio
   );
   const credentials = new CredentialIssuer(admin, { ttlSeconds: config.sessionTtlSeconds, maxPerVisitor: config.maxCredentialsPerVisitor, now }, logger);
 
-  const app = new Hono<CompanionEnv>();
-  app.onError(createErrorHandler({ production: config.production, logger, maxBodyBytes: MAX_SESSION_BODY_BYTES }));
-  app.notFound(() => {
-    throw new HttpError(404, 'not_found', 'No such route. The companion serves POST/DELETE /v1/session, GET /healthz and GET /readyz.');
+  const app = createShell({
+    production: config.production,
+    logger,
+    allowedOrigins: config.allowedOrigins,
+    corsMethods: ['POST', 'DELETE', 'OPTIONS'],
+    routes: 'POST/DELETE /v1/session, GET /healthz and GET /readyz',
+    maxBodyBytes: MAX_SESSION_BODY_BYTES,
   });
-
-  // Request id and one structured access-log line per request (never headers, bodies or query).
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    const incoming = c.req.header('X-Request-Id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.set('requestId', requestId);
-    try {
-      await next();
-    } finally {
-      c.header('X-Request-Id', requestId);
-      c.header('X-Content-Type-Options', 'nosniff');
-      logger.info({
-        msg: 'request',
-        method: c.req.method,
-        path: new URL(c.req.url).pathname,
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        requestId,
-      });
-    }
-  });
-
-  app.use('*', cors({ allowedOrigins: config.allowedOrigins }));
 
   const windowMs = 60_000;
   app.on(['POST', 'DELETE'], '/v1/session', rateLimit({ limit: config.rateLimitPerMinute, windowMs, store, now, key: (c) => `session:${c.req.method}:${ipOf(c)}` }));
@@ -138,8 +142,12 @@ export function createCompanion(config: CompanionConfig, options: CompanionOptio
   app.route('/', healthRoutes({ admin, teamId: config.teamId, production: config.production }));
 
   return {
+    mode: 'direct',
     app,
     fetch: async (request, env) => app.fetch(request, env),
+    start: async () => {},
+    stop: async () => {},
+    upgrade: () => false,
     sweepExpiredCredentials: () => credentials.sweepExpired(),
     recycleIdleVisitors: async (at) =>
       config.idleVisitorDays === 0

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // porthole-server: runs the companion from environment variables, or checks Mattermost (`doctor`).
 import { createCompanion } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { formatDoctor, runDoctor } from './doctor.js';
+import { loadConfig } from './companion-config.js';
+import { ConfigError } from './config.js';
+import { formatDoctor, runDoctor, type DoctorCheck } from './doctor.js';
+import { runGatewayDoctor } from './gateway/gateway-doctor.js';
 import { createJsonLogger } from './logger.js';
 import { HttpMattermostAdmin } from './mattermost-admin.js';
 import { serve } from './node.js';
@@ -42,17 +44,19 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     throw err;
   }
 
-  const admin = new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token });
+  const admin = config.mode === 'direct' ? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token }) : undefined;
   if (command === 'doctor') {
-    const checks = await runDoctor(admin, config);
+    const checks: DoctorCheck[] = admin && config.mode === 'direct' ? await runDoctor(admin, config) : config.mode === 'gateway' ? await runGatewayDoctor(config) : [];
+    process.stdout.write(`mode: ${config.mode}\n`);
     for (const line of formatDoctor(checks)) process.stdout.write(`${line}\n`);
     return checks.every((check) => check.ok) ? 0 : 1;
   }
 
   const logger = createJsonLogger();
   const companion = createCompanion(config, { admin, logger });
+  await companion.start();
   const running = await serve(companion, { port: config.port, host: config.host });
-  logger.info({ msg: 'porthole-server listening', url: running.url, production: config.production, mattermost: config.mattermostUrl, origins: config.allowedOrigins.length });
+  logger.info({ msg: 'porthole-server listening', mode: config.mode, url: running.url, production: config.production, mattermost: config.mattermostUrl, origins: config.allowedOrigins.length });
 
   // Housekeeping that only Mattermost holds the state for: run now, then on a timer; a failure
   // is logged and retried at the next tick.
@@ -67,7 +71,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     timer.unref();
     return timer;
   };
-  const timers = [
+  const timers = config.mode === 'gateway' ? [] : [
     every(SWEEP_INTERVAL_MS, 'credential sweep', () => companion.sweepExpiredCredentials(), 'expired credentials revoked'),
     every(RECYCLE_INTERVAL_MS, 'idle visitor recycling', () => companion.recycleIdleVisitors(), 'idle visitors deactivated'),
   ];
@@ -76,7 +80,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const stop = (signal: string) => {
       logger.info({ msg: 'shutting down', signal });
       timers.forEach(clearInterval);
-      running.close().then(resolve, resolve);
+      // Live sockets are told to reconnect (1012) before the server stops accepting.
+      companion
+        .stop()
+        .catch((err: unknown) => logger.warn({ msg: 'stop failed', error: err instanceof Error ? err.message : String(err) }))
+        .then(() => running.close())
+        .then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadDirectConfig as loadConfig } from './config.js';
 
 const valid = {
   PORTHOLE_MM_URL: 'http://mattermost:8065/',

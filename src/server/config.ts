@@ -1,9 +1,12 @@
-// The companion's configuration: read from environment variables and validated with zod once,
-// at start. A bad value is reported as one line per problem, and secret values are never echoed.
+// Direct mode's configuration: read from environment variables and validated with zod once, at
+// start. A bad value is reported as one line per problem, and secret values are never echoed.
+// (`loadConfig` in companion-config.ts picks the mode; gateway mode's settings are in gateway/.)
 import { z } from 'zod';
 
-/** The companion's validated settings (see docs/companion.md for the environment variables). */
-export interface CompanionConfig {
+/** Direct mode's validated settings (see docs/companion.md for the environment variables). */
+export interface DirectConfig {
+  /** Visitors become Mattermost users (`PORTHOLE_MODE=direct`). */
+  mode: 'direct';
   /** Mattermost base URL as the companion reaches it (no trailing slash). */
   mattermostUrl: string;
   /** Mattermost base URL returned to browsers (`serverUrl`); defaults to {@link mattermostUrl}. */
@@ -108,7 +111,15 @@ const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** The HTTP server's own settings, the same in both modes. */
+export const serverVariables = {
+  PORTHOLE_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(5),
+  PORTHOLE_PORT: int(1, 65_535).default(8787),
+  PORTHOLE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+};
+
 const schema = z.object({
+  ...serverVariables,
   PORTHOLE_MM_URL: httpUrl,
   PORTHOLE_MM_PUBLIC_URL: httpUrl.optional(),
   PORTHOLE_MM_TOKEN: secret(26),
@@ -118,9 +129,6 @@ const schema = z.object({
   PORTHOLE_ALLOWED_ORIGINS: list(origin, 'origin'),
   PORTHOLE_COOKIE_SECRET: secret(32),
   PORTHOLE_IDENTITY_SECRET: secret(32).optional(),
-  PORTHOLE_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(5),
-  PORTHOLE_PORT: int(1, 65_535).default(8787),
-  PORTHOLE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   PORTHOLE_SESSION_TTL_SECONDS: int(60, 30 * 24 * 3600).default(3600),
   PORTHOLE_TRUST_PROXY: bool.default(false),
   PORTHOLE_MAX_CREDENTIALS_PER_VISITOR: int(1, 20).default(3),
@@ -138,7 +146,32 @@ function received(name: string, value: string | undefined): string {
 }
 
 /**
- * Reads and validates the companion's settings from environment variables.
+ * Parses the variables of `shape` from `env` (empty ones count as unset, unknown ones are
+ * ignored). Returns the values, or the problems: one line per variable, saying what is wrong and
+ * what was received (secrets by length only).
+ */
+export function readVariables<S extends z.ZodRawShape>(
+  shape: S,
+  env: Record<string, string | undefined>,
+): { ok: true; vars: z.infer<z.ZodObject<S>> } | { ok: false; problems: string[] } {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+  }
+  const parsed = z.object(shape).safeParse(cleaned);
+  if (parsed.success) return { ok: true, vars: parsed.data };
+  const problems: string[] = [];
+  for (const issue of parsed.error.issues) {
+    const name = String(issue.path[0] ?? '');
+    const line = `${name}: ${issue.message} (${received(name, env[name])})`;
+    if (!problems.includes(line)) problems.push(line);
+  }
+  return { ok: false, problems };
+}
+
+/**
+ * Reads and validates direct mode's settings from environment variables.
  *
  * Empty variables count as unset. Unknown variables are ignored.
  *
@@ -147,29 +180,15 @@ function received(name: string, value: string | undefined): string {
  *   (secrets are described by length only).
  * @example
  * ```ts
- * const config = loadConfig(process.env);
+ * const config = loadDirectConfig(process.env);
  * ```
  */
-export function loadConfig(env: Record<string, string | undefined>): CompanionConfig {
-  const cleaned: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
-  }
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const seen = new Set<string>();
-    const problems: string[] = [];
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? '');
-      const line = `${name}: ${issue.message} (${received(name, env[name])})`;
-      if (!seen.has(line)) problems.push(line);
-      seen.add(line);
-    }
-    throw new ConfigError(problems);
-  }
-  const vars = parsed.data;
+export function loadDirectConfig(env: Record<string, string | undefined>): DirectConfig {
+  const read = readVariables(schema.shape, env);
+  if (!read.ok) throw new ConfigError(read.problems);
+  const vars = read.vars;
   return {
+    mode: 'direct',
     mattermostUrl: vars.PORTHOLE_MM_URL,
     publicUrl: vars.PORTHOLE_MM_PUBLIC_URL ?? vars.PORTHOLE_MM_URL,
     token: vars.PORTHOLE_MM_TOKEN,

@@ -1,7 +1,7 @@
 // `porthole-server doctor`: checks that Mattermost is hardened and configured the way Porthole
 // needs — both what its configuration says and what the running server actually applies.
 import { z } from 'zod';
-import type { CompanionConfig } from './config.js';
+import type { DirectConfig } from './config.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
 import { HttpOriginProber, PREFLIGHT_REQUEST_HEADERS, type CorsPreflightAnswer, type OriginProber, type WebSocketUpgradeAnswer } from './origin-prober.js';
 
@@ -136,7 +136,7 @@ export async function liveOriginChecks(prober: OriginProber, origins: readonly s
  */
 export async function runDoctor(
   admin: MattermostAdmin,
-  config: Pick<CompanionConfig, 'teamId' | 'allowedOrigins' | 'mattermostUrl'>,
+  config: Pick<DirectConfig, 'teamId' | 'allowedOrigins' | 'mattermostUrl'>,
   options: DoctorOptions = {},
 ): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];

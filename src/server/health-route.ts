@@ -4,7 +4,7 @@ import type { MattermostAdmin } from './mattermost-admin.js';
 
 /** One readiness check. */
 export interface ReadinessCheck {
-  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom';
+  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom' | 'gateway' | 'bot_socket';
   ok: boolean;
   /** Safe, short explanation (no Mattermost text in production). */
   message: string;
@@ -82,15 +82,19 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
   }
 }
 
-/** `GET /healthz` → 200 `{ status: "ok" }`; `GET /readyz` → 200 or 503 with a {@link ReadinessReport}. */
-export function healthRoutes(options: HealthRouteOptions): Hono {
+/**
+ * `GET /healthz` → 200 `{ status: "ok" }`; `GET /readyz` → 200 or 503 with a {@link ReadinessReport}:
+ * direct mode's checks ({@link checkReadiness}) for options, or the report `readiness` returns.
+ */
+export function healthRoutes(options: HealthRouteOptions | (() => Promise<ReadinessReport>)): Hono {
+  const readiness = typeof options === 'function' ? options : () => checkReadiness(options);
   const route = new Hono();
   route.get('/healthz', (c) => {
     c.header('Cache-Control', 'no-store');
     return c.json({ status: 'ok' });
   });
   route.get('/readyz', async (c) => {
-    const report = await checkReadiness(options);
+    const report = await readiness();
     c.header('Cache-Control', 'no-store');
     return c.json(report, report.status === 'ready' ? 200 : 503);
   });

@@ -1,13 +1,26 @@
 // porthole-chat/server: the companion endpoint. Re-exports only.
 /**
- * The companion: the session endpoint that turns a site visitor into a Mattermost user, a
- * conversation channel and a short-lived token, plus its health routes, CORS, rate limiting and
- * adapters for Node, Next.js route handlers and any `fetch(Request)` server.
+ * The companion, in gateway mode (default: visitors talk only to it, and it acts in Mattermost
+ * through one bot) or direct mode (each visitor becomes a Mattermost user with a channel and a
+ * short-lived token), plus its health routes, CORS, rate limiting and adapters for Node, Next.js
+ * route handlers and any `fetch(Request)` server.
  *
  * @module porthole-chat/server
  */
 export { createCompanion, defaultClientIp, type Companion, type CompanionEnv, type CompanionOptions } from './app.js';
-export { loadConfig, ConfigError, SECRET_VARIABLES, type CompanionConfig } from './config.js';
+export { loadConfig, type CompanionConfig, type GatewayCompanionConfig } from './companion-config.js';
+export { loadDirectConfig, ConfigError, SECRET_VARIABLES, type DirectConfig } from './config.js';
+export { runGatewayDoctor } from './gateway/gateway-doctor.js';
+export { gatewayReadiness } from './gateway/gateway-companion.js';
+// Gateway mode's parts (not gateway/index.js: that one also loads the SQLite store's native addon,
+// which createGateway loads only when it opens its default store).
+export { createGateway, type Gateway, type GatewayDeps, type GatewayStatus } from './gateway/gateway.js';
+export { loadGatewayConfig, GATEWAY_SECRET_VARIABLES, type GatewayConfig } from './gateway/config.js';
+export { MemoryGatewayStore } from './gateway/memory-store.js';
+export type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './gateway/store.js';
+export type { BotSocketState } from './gateway/bot-socket.js';
+export { MattermostRestClient, type BotProvisioningApi, type GatewayMattermost, type MattermostRestClientOptions, type NewMmPost, type ThreadPage, type ThreadQuery } from './gateway/mattermost-api.js';
+export * from '../protocol/gateway.js';
 export { cors, type CorsOptions } from './cors.js';
 export { CredentialIssuer, CREDENTIAL_MARKER, credentialDescription, credentialExpiry, type VisitorCredential } from './credentials.js';
 export { runDoctor, formatDoctor, liveOriginChecks, type DoctorCheck, type DoctorOptions } from './doctor.js';

@@ -36,12 +36,13 @@ export interface RunningServer {
 }
 
 /**
- * Serves the companion on Node's http server.
+ * Serves the companion on Node's http server, WebSocket upgrades (gateway mode's `/v1/live`)
+ * included. Call `companion.start()` first, and `companion.stop()` before `close()`.
  *
  * @param options.port - port (0 = any free port).
  * @param options.host - interface, e.g. `127.0.0.1` or `0.0.0.0`.
  */
-export function serve(companion: Pick<Companion, 'fetch'>, options: { port: number; host: string }): Promise<RunningServer> {
+export function serve(companion: Pick<Companion, 'fetch'> & Partial<Pick<Companion, 'upgrade'>>, options: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = honoServe(
       { fetch: (request, env) => companion.fetch(request, env), port: options.port, hostname: options.host },
@@ -58,6 +59,10 @@ export function serve(companion: Pick<Companion, 'fetch'>, options: { port: numb
         });
       },
     );
+    // Gateway mode's /v1/live WebSocket; any other upgrade is refused.
+    server.on('upgrade', (req, socket, head) => {
+      if (!companion.upgrade?.(req, socket, head)) socket.destroy();
+    });
     server.once('error', reject);
   });
 }

@@ -21,11 +21,19 @@ import { isVisitorAccount, type VisitorProfile, type VisitorProvisioner } from '
 /** Largest accepted request body, in bytes. */
 export const MAX_SESSION_BODY_BYTES = 4096;
 
+/** `page` of a session request: the http(s) URL the widget was opened on, at most 2,048 characters. */
+export const sessionPageSchema = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an http(s) URL');
+
 /** The JSON body of `POST /v1/session` (every field optional; an empty body is fine). */
 export const sessionRequestSchema = z
   .object({
     identity: z.string().min(1, 'must be a non-empty JWT string').max(MAX_SESSION_BODY_BYTES).optional(),
     name: z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
+    /** The page the widget was opened on (the widget sends it in both modes; gateway mode shows it to the team, direct mode does not use it). */
+    page: sessionPageSchema.optional(),
   })
   .strict();
 
@@ -73,15 +81,15 @@ async function readSessionBody(c: Context): Promise<z.infer<typeof sessionReques
   try {
     json = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON. Expected {"identity"?: string, "name"?: string} or an empty body.');
+    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON. Expected {"identity"?: string, "name"?: string, "page"?: http(s) URL} or an empty body.');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new HttpError(400, 'invalid_body', `Expected a JSON object {"identity"?: string, "name"?: string}; received ${describe(json)}.`);
+    throw new HttpError(400, 'invalid_body', `Expected a JSON object {"identity"?: string, "name"?: string, "page"?: http(s) URL}; received ${describe(json)}.`);
   }
   const parsed = sessionRequestSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(', ')} (only "identity" and "name" are accepted)`;
+      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(', ')} (only "identity", "name" and "page" are accepted)`;
       const field = issue.path.join('.');
       const got = (json as Record<string, unknown>)[String(issue.path[0])];
       return `"${field}" ${issue.message.replace(/^Invalid input: /, '')} (received ${describe(got)})`;

@@ -1,6 +1,6 @@
 // Fixtures shared by the companion's unit tests (not part of the public API).
 import { createCompanion, type Companion, type CompanionOptions } from './app.js';
-import type { CompanionConfig } from './config.js';
+import type { DirectConfig } from './config.js';
 import type { LogEntry, Logger } from './logger.js';
 import { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
 
@@ -16,8 +16,9 @@ export const TEST = {
 } as const;
 
 /** A valid configuration for unit tests; override any field. */
-export function testConfig(overrides: Partial<CompanionConfig> = {}): CompanionConfig {
+export function testConfig(overrides: Partial<DirectConfig> = {}): DirectConfig {
   return {
+    mode: 'direct',
     mattermostUrl: 'http://mm.internal:8065',
     publicUrl: 'https://chat.example.com',
     token: TEST.mmToken,
@@ -47,7 +48,7 @@ export function captureLogger(): Logger & { entries: LogEntry[]; text(): string 
 }
 
 /** A companion over a fresh in-memory Mattermost, with a captured log and a settable clock. */
-export function testCompanion(overrides: Partial<CompanionConfig> = {}, options: CompanionOptions = {}) {
+export function testCompanion(overrides: Partial<DirectConfig> = {}, options: CompanionOptions = {}) {
   const mm = new MemoryMattermostAdmin({ teamId: TEST.teamId, teamName: 'support', agentIds: [...TEST.agentIds], inboxChannelId: TEST.inboxId });
   const log = captureLogger();
   const clock = { now: 1_800_000_000_000 };

@@ -212,6 +212,33 @@ describe('MattermostTransport', () => {
     expect(first.messages.map((m) => m.id)).to.deep.equal(['a']);
   });
 
+  it('walks past a full page of system posts instead of asking for the same page for ever', async () => {
+    // 3 old messages, then 4 header changes (system posts), then the cursor: Mattermost-like paging.
+    const at = (id: string, ms: number, type?: string) => post({ id, create_at: ms, update_at: ms, ...(type ? { type } : {}) });
+    const all = [at('m1', 1), at('m2', 2), at('m3', 3), ...[4, 5, 6, 7].map((ms) => at(`s${ms}`, ms, 'system_header_change')), at('cur', 8)];
+    const list = (ps: ReturnType<typeof post>[]) => ({ order: ps.map((p) => p.id).reverse(), posts: Object.fromEntries(ps.map((p) => [p.id, p])) });
+    const befores: string[] = [];
+    const orig = window.fetch;
+    restore = () => (window.fetch = orig);
+    window.fetch = async (input: RequestInfo | URL) => {
+      const q = new URL(String(input)).searchParams;
+      const ms = (id: string | null) => all.find((p) => p.id === id)!.create_at;
+      const per = Number(q.get('per_page'));
+      let ps = all;
+      if (q.get('before')) {
+        befores.push(q.get('before')!);
+        ps = all.filter((p) => p.create_at < ms(q.get('before'))).slice(-per);
+      } else if (q.get('after')) ps = all.filter((p) => p.create_at > ms(q.get('after'))).slice(0, per);
+      else if (q.get('since')) ps = all.filter((p) => p.update_at > Number(q.get('since')));
+      return new Response(JSON.stringify(list(ps)), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    };
+    t = new MattermostTransport(testSession());
+    const page = await t.before({ id: 'cur', createAt: 8 }, 2);
+    expect(page.messages.map((m) => m.id)).to.deep.equal(['m2', 'm3']);
+    expect(page.hasMore).to.equal(true);
+    expect(new Set(befores).size).to.equal(befores.length, 'never the same page twice');
+  });
+
   it("gives each request its caller's signal, and an abort rejects with an AbortError", async () => {
     const requests: Array<{ url: string; signal?: AbortSignal | null }> = [];
     const orig = window.fetch;

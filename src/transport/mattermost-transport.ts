@@ -1,19 +1,21 @@
 import C4 from '@mattermost/client/lib/client4';
-import ReconnectingWebSocket from 'reconnecting-websocket';
+import { LiveSocket } from './live-socket.js';
 import {
   TransportError,
   type ChatMessage,
   type ChatPage,
-  type ConnectionState,
   type Session,
   type Transport,
   type TransportEvent,
 } from './transport.js';
-import { safeJson, toMessage, toMessages, toPage, wsFrame } from './wire.js';
+import { oldestPostId, safeJson, toMessage, toMessages, toPage, wsFrame } from './wire.js';
 
 // @mattermost/client is CommonJS with `exports.default`; depending on the bundler's interop the
 // default import is the class or the module object.
 const Client4 = ((C4 as unknown as { default?: typeof C4 }).default ?? C4) as typeof C4;
+
+/** How many pages of system posts only `before()` walks past in one call before answering empty. */
+const MAX_EMPTY_PAGES = 10;
 
 /** Options mainly for tests. */
 export interface MattermostTransportOptions {
@@ -40,24 +42,20 @@ type Client = InstanceType<typeof Client4>;
 
 /**
  * The production transport: Mattermost's REST API through Client4 with the visitor's token,
- * and one WebSocket to `/api/v4/websocket` through reconnecting-websocket. The token never
+ * and one WebSocket to `/api/v4/websocket` kept up by {@link LiveSocket}. The token never
  * goes into a URL: the socket authenticates with an `authentication_challenge` after it opens
- * (browsers cannot set headers on a WebSocket).
+ * (browsers cannot set headers on a WebSocket). Mattermost answers a refused token there by
+ * dropping the connection, with no close code and no `FAIL` reply — the same as a lost network —
+ * so this transport never says `refused`: a refused REST call (401) renews the session.
  */
 export class MattermostTransport implements Transport {
   #client = new Client4();
   #session: Session;
-  #ws?: ReconnectingWebSocket;
+  /** The live socket (reconnects, probes, status): see live-socket.ts. */
+  #live?: LiveSocket;
   #seq = 0;
   #listeners = new Set<(e: TransportEvent) => void>();
-  #closes = 0;
-  #state?: ConnectionState;
-  #ping?: ReturnType<typeof setInterval>;
-  #awaitingPong = false;
   #options: MattermostTransportOptions;
-  #probe?: ReturnType<typeof setTimeout>;
-  /** Probe interval now: doubles (up to 10 s) after each restart the socket did not survive. */
-  #probeEvery = 0;
   /** The signal for the request Client4 is building right now (see `#request`). */
   #signal?: AbortSignal;
 
@@ -114,7 +112,17 @@ export class MattermostTransport implements Transport {
 
   async before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number, signal?: AbortSignal): Promise<ChatPage> {
     const channel = this.#session.channelId;
-    const page = toPage(await this.#request((c) => c.getPostsBefore(channel, oldest.id, 0, perPage, false), signal), channel, perPage);
+    // A full page of system posts only (joins, header changes…) shows nothing and says there is
+    // more: go on from its oldest post, or "load older" would ask for the same page for ever.
+    let cursor = oldest.id;
+    let page: ChatPage;
+    for (let pages = 0; ; pages++) {
+      const raw = await this.#request((c) => c.getPostsBefore(channel, cursor, 0, perPage, false), signal);
+      page = toPage(raw, channel, perPage);
+      const next = oldestPostId(raw);
+      if (page.messages.length || !page.hasMore || !next || next === cursor || pages >= MAX_EMPTY_PAGES) break;
+      cursor = next;
+    }
     // Mattermost pages with `CreateAt < (the cursor's CreateAt)`: posts created in the same
     // millisecond as the cursor that the previous page cut off are never returned. Everything
     // after the newest post of this page is the cursor, those siblings and what is already
@@ -172,132 +180,45 @@ export class MattermostTransport implements Transport {
   }
 
   connect(): void {
-    if (this.#ws) return;
-    const url = this.#session.serverUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + '/api/v4/websocket';
-    const ws = (this.#ws = new ReconnectingWebSocket(url, [], {
+    if (this.#live) return;
+    const base = this.#session.serverUrl.replace(/\/+$/, '');
+    const live = (this.#live = new LiveSocket({
+      url: base.replace(/^http/, 'ws') + '/api/v4/websocket',
+      // Unauthenticated and cheap: tells when the server is back while the socket is down.
+      probeUrl: `${base}/api/v4/system/ping`,
       WebSocket: this.#options.WebSocket,
-      // Jittered so that visitors do not all come back at once after an outage; capped at 10 s
-      // so a returning server is noticed soon (the resync then fetches what was missed).
-      minReconnectionDelay: 500 + Math.random() * 1000,
-      reconnectionDelayGrowFactor: 1.5,
-      maxReconnectionDelay: 10000,
-      connectionTimeout: 8000,
+      pingInterval: this.#options.pingInterval ?? 30000,
+      probeInterval: this.#options.probeInterval,
+      onOpen: () => {
+        this.#seq = 0;
+        this.#send('authentication_challenge', { token: this.#session.token });
+      },
+      onFrame: (data) => this.#frame(data),
+      onStatus: (status) => this.#emit({ type: 'status', status }),
+      ping: () => this.#send('ping', {}),
     }));
-    if (!this.#state) this.#status('connecting'); // a restart keeps reporting what it was
-    ws.addEventListener('open', () => {
-      this.#seq = 0;
-      this.#send('authentication_challenge', { token: this.#session.token });
-    });
-    ws.addEventListener('message', (e) => this.#frame(e.data));
-    ws.addEventListener('close', () => {
-      if (this.#ws !== ws) return; // closed on purpose (disconnect, restart)
-      // Three closes without a successful hello in between: call it offline (the socket keeps
-      // retrying in the background; the health controller shows the fallback meanwhile).
-      this.#status(++this.#closes >= 3 ? 'offline' : 'reconnecting');
-      this.#startProbe();
-    });
-    // The network came back, or the visitor returned to the tab: try now, not at the next backoff step.
-    addEventListener('online', this.#wake);
-    document.addEventListener('visibilitychange', this.#wake);
-    const every = this.#options.pingInterval ?? 30000;
-    this.#ping = setInterval(() => {
-      if (this.#state !== 'online') return;
-      if (this.#awaitingPong) return ws.reconnect();
-      this.#awaitingPong = true;
-      this.#send('ping', {});
-    }, every);
-  }
-
-  #wake = (): void => {
-    // Closed and waiting out a backoff step (reconnecting-websocket's `reconnect()` cannot cut a
-    // wait short): start over with a fresh socket, which connects at once.
-    if (document.visibilityState !== 'visible' || !this.#ws || this.#ws.readyState < 2) return;
-    this.#restart();
-  };
-
-  /**
-   * A fresh socket now, keeping the reported state: during an outage the visitor sees one
-   * "reconnecting"/"offline", not a flicker of "connecting" at every attempt.
-   */
-  #restart(): void {
-    const state = this.#state;
-    this.disconnect();
-    this.#state = state;
-    this.connect();
-  }
-
-  /**
-   * While the socket is down, a cheap unauthenticated `GET /api/v4/system/ping` (a simple request:
-   * no preflight, no token) every second or so tells when the server is back, so the socket
-   * reconnects — and the conversation resyncs — within about a second instead of at the next
-   * step of the socket's exponential backoff. Jittered, and slower each time a restart fails.
-   */
-  #startProbe(): void {
-    if (this.#probe !== undefined || !this.#ws) return;
-    const base = this.#options.probeInterval ?? 1000;
-    this.#probeEvery ||= base;
-    const tick = (): void => {
-      const mine = setTimeout(async () => {
-        const ok = await fetch(`${this.#session.serverUrl.replace(/\/+$/, '')}/api/v4/system/ping`, {
-          credentials: 'omit',
-          signal: AbortSignal.timeout(3000),
-        }).then((r) => r.ok, () => false);
-        if (this.#probe !== mine) return; // stopped, or replaced by a newer probe, meanwhile
-        this.#probe = undefined;
-        if (!ok) return tick();
-        if (this.#ws?.readyState === 1) return;
-        this.#probeEvery = Math.min(this.#probeEvery * 2, 10000);
-        this.#restart();
-      }, this.#probeEvery * (0.5 + Math.random()));
-      this.#probe = mine;
-    };
-    tick();
-  }
-
-  #stopProbe(): void {
-    clearTimeout(this.#probe);
-    this.#probe = undefined;
+    live.open();
   }
 
   disconnect(): void {
-    this.#stopProbe();
-    removeEventListener('online', this.#wake);
-    document.removeEventListener('visibilitychange', this.#wake);
-    clearInterval(this.#ping);
-    // Forget the socket before closing it: its close event must not start a probe or a status.
-    const ws = this.#ws;
-    this.#ws = undefined;
-    ws?.close();
-    this.#state = undefined;
+    this.#live?.close();
+    this.#live = undefined;
   }
 
   #send(action: string, data: Record<string, unknown>): void {
-    if (this.#ws?.readyState === 1) this.#ws.send(JSON.stringify({ seq: ++this.#seq, action, data }));
+    this.#live?.send(JSON.stringify({ seq: ++this.#seq, action, data }));
   }
 
   #emit(event: TransportEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
 
-  #status(status: ConnectionState): void {
-    if (status === this.#state) return;
-    this.#state = status;
-    this.#emit({ type: 'status', status });
-  }
-
   #frame(text: unknown): void {
     const frame = wsFrame.safeParse(typeof text === 'string' ? safeJson(text) : undefined);
     if (!frame.success) return;
     const { event, data, broadcast, seq_reply } = frame.data;
-    if (seq_reply !== undefined) this.#awaitingPong = false;
-    if (event === 'hello') {
-      this.#closes = 0;
-      this.#stopProbe();
-      this.#probeEvery = 0;
-      this.#awaitingPong = false;
-      this.#status('online');
-      return;
-    }
+    if (seq_reply !== undefined) this.#live?.pong();
+    if (event === 'hello') return this.#live?.ready();
     if (!event || !data || broadcast?.channel_id !== this.#session.channelId) return;
     if (event === 'typing') {
       if (typeof data.user_id === 'string' && data.user_id !== this.#session.userId)

@@ -55,6 +55,8 @@ export class MemoryTransport implements Transport {
   #serverTime = 0;
   #names: Record<string, string>;
   #dedupeWindow: number;
+  /** The socket refused the token: it stays down until `setToken()`. */
+  #refused = false;
   #firstSeen = new Map<string, { post: ChatMessage; at: number }>();
 
   constructor(options: MemoryTransportOptions = {}) {
@@ -97,9 +99,19 @@ export class MemoryTransport implements Transport {
     this.#status(offline ? 'offline' : 'reconnecting');
   }
 
+  /**
+   * The server refuses the token on the socket (gateway mode's close 4401): `reconnecting` and a
+   * `refused` event; the socket comes back `online` with the next `setToken()`.
+   */
+  refuse(reason = 'token_invalid'): void {
+    this.#refused = true;
+    this.#status('reconnecting');
+    for (const listener of this.#listeners) listener({ type: 'refused', reason });
+  }
+
   /** The socket comes back (`online`). */
   restore(): void {
-    this.down = false;
+    this.down = this.#refused = false;
     this.#status('online');
   }
 
@@ -136,6 +148,9 @@ export class MemoryTransport implements Transport {
 
   setToken(): void {
     this.calls.push('setToken');
+    if (!this.#refused) return;
+    this.#refused = false;
+    this.#status('online');
   }
 
   async latest(perPage: number, signal?: AbortSignal): Promise<ChatPage> {

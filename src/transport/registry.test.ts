@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { testSession } from '../testing/helpers.js';
+import { GatewayTransport } from './gateway-transport.js';
 import { MattermostTransport } from './mattermost-transport.js';
 import { MemoryTransport } from './memory-transport.js';
 import { defaultTransports, transportByMode } from './registry.js';
@@ -24,6 +25,12 @@ describe('transportByMode', () => {
   it('by default loads the Mattermost transport for direct mode on first use', async () => {
     const transport = await transportByMode(defaultTransports)(testSession());
     expect(transport).to.be.instanceOf(MattermostTransport);
+    transport.disconnect();
+  });
+
+  it('by default loads the gateway transport for gateway mode on first use', async () => {
+    const transport = await transportByMode(defaultTransports)(testSession({ mode: 'gateway' }));
+    expect(transport).to.be.instanceOf(GatewayTransport);
     transport.disconnect();
   });
 });

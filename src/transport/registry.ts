@@ -6,10 +6,11 @@ export type TransportRegistry = Readonly<Partial<Record<SessionMode, TransportFa
 /**
  * The production transports. Each is loaded on first use by a dynamic `import()`, which the
  * build splits into a chunk of its own: a conversation downloads only its mode's transport (a
- * gateway conversation never pays for @mattermost/client). Gateway mode plugs in here.
+ * gateway conversation never pays for @mattermost/client; test/package/size.test.ts checks it).
  */
 export const defaultTransports: TransportRegistry = {
   direct: async (session) => new (await import('./mattermost-transport.js')).MattermostTransport(session),
+  gateway: async (session) => new (await import('./gateway-transport.js')).GatewayTransport(session),
 };
 
 /**

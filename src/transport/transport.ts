@@ -37,7 +37,13 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
 export type TransportEvent =
   | { type: 'posted' | 'edited' | 'deleted'; message: ChatMessage }
   | { type: 'typing'; userId: string }
-  | { type: 'status'; status: ConnectionState };
+  | { type: 'status'; status: ConnectionState }
+  /**
+   * The server refused the token on the live connection (`reason`: what it said). Nothing arrives
+   * live until a new one is handed over with `setToken()`: the session controller renews the
+   * session, as for a TransportError `auth`.
+   */
+  | { type: 'refused'; reason: string };
 
 /**
  * How the widget reaches the conversation: `direct` talks to Mattermost with the visitor's own

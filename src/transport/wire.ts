@@ -67,6 +67,13 @@ export function toPage(raw: unknown, channelId: string, perPage: number): ChatPa
   return { messages: toMessages(raw, channelId), hasMore: (order?.length ?? 0) >= perPage };
 }
 
+/** The id of the oldest post of a raw post list (Mattermost orders them newest first), if any. */
+export function oldestPostId(raw: unknown): string | undefined {
+  const order = (raw as { order?: unknown[] } | undefined)?.order;
+  const last = Array.isArray(order) ? order.at(-1) : undefined;
+  return typeof last === 'string' ? last : undefined;
+}
+
 export function safeJson(s: string): unknown {
   try {
     return JSON.parse(s);

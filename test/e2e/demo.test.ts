@@ -1,6 +1,7 @@
-// `npm start`'s demo, end to end: a visitor writes on the shop page, an agent answers from the
-// agent desk (through @mattermost/client), and the visitor sees the answer — under the demo's
-// strict Content-Security-Policy, against the real Mattermost.
+// `npm start`'s demo, end to end, in its default gateway mode: a visitor writes on the shop page,
+// an agent answers from the agent desk (through @mattermost/client, in the conversation's thread),
+// and the visitor sees the answer — under the demo's strict Content-Security-Policy, which lets
+// the shop page connect to nothing but its own origin, against the real Mattermost.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -10,7 +11,7 @@ import { launchChromium } from './support/browser.ts';
 
 // 8000 is an origin the harness allows in Mattermost; the demo itself uses 8080 (`npm start`).
 const PORT = 8000;
-let demo: { url: string; close: () => Promise<void> };
+let demo: { url: string; mode: string; close: () => Promise<void> };
 let browser: Browser;
 const created = { users: new Set<string>(), channels: new Set<string>() };
 
@@ -37,6 +38,8 @@ test('a visitor asks on the shop page and an agent answers from the agent desk',
       created.channels.add(s.channelId);
     }
   });
+  const contacted = new Set<string>();
+  shop.on('request', (r) => contacted.add(new URL(r.url()).origin));
   await shop.goto(`${demo.url}/`);
   await shop.locator('[part~="launcher"]').click();
   const question = `Do you ship lanterns to Norway? ${Date.now()}`;
@@ -51,7 +54,7 @@ test('a visitor asks on the shop page and an agent answers from the agent desk',
   await desk.fill('#password', mm.agents[0].password);
   await desk.click('#login button');
   const channelId = [...created.channels].at(-1);
-  await desk.locator(`#channels button[data-channel-id="${channelId}"]`).click();
+  await desk.locator(`#channels button[data-conversation="${channelId}"]`).click();
   await desk.locator('#posts li', { hasText: question }).waitFor({ timeout: 10000 });
   const answer = `Yes, in 3 to 5 days. ${Date.now()}`;
   await desk.fill('#message', answer);
@@ -59,4 +62,6 @@ test('a visitor asks on the shop page and an agent answers from the agent desk',
 
   await shop.locator('[part~="message"][data-from="agent"]', { hasText: answer }).waitFor({ timeout: 15000 });
   assert.deepEqual(errors, []);
+  assert.equal(demo.mode, 'gateway', 'the demo runs in gateway mode by default');
+  assert.deepEqual([...contacted], [demo.url], 'the shop page talked to its own origin only, never to Mattermost');
 });

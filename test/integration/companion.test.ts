@@ -9,7 +9,7 @@ import {
   serve,
   signIdentity,
   silentLogger,
-  type CompanionConfig,
+  type DirectConfig,
   type RunningServer,
   type SessionResponse,
 } from '../../src/server/index';
@@ -26,7 +26,7 @@ const createdChannels = new Set<string>();
 const startedAt = Date.now();
 
 /** The unit tests' configuration, pointed at the real server. */
-function config(overrides: Partial<CompanionConfig> = {}): CompanionConfig {
+function config(overrides: Partial<DirectConfig> = {}): DirectConfig {
   return testConfig({
     mattermostUrl: mm.url,
     // What browsers get; distinct from the internal URL to prove it is the one returned.
@@ -44,7 +44,7 @@ function config(overrides: Partial<CompanionConfig> = {}): CompanionConfig {
   });
 }
 
-async function start(overrides: Partial<CompanionConfig> = {}, now?: () => number): Promise<string> {
+async function start(overrides: Partial<DirectConfig> = {}, now?: () => number): Promise<string> {
   const companion = createCompanion(config(overrides), { logger: silentLogger, now });
   const running = await serve(companion, { port: 0, host: '127.0.0.1' });
   servers.push(running);

@@ -1,21 +1,40 @@
-// The CDN build's import graph: which files a page loads at once and which on demand.
+// The CDN build's import graph: which files a page loads at once and which on demand, per
+// session mode (each mode's transport is a chunk of its own, loaded by the panel's `import()`).
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SessionMode } from '../../src/transport/transport.ts';
 
 export const CDN = path.resolve('dist/cdn');
 export const LOADER = 'porthole-chat.js';
+
+/**
+ * Each mode's transport chunk, by the name rollup gives it (`chunks/<module>-<hash>.js`, see
+ * src/transport/registry.ts): a conversation loads its own mode's chunk and never another's.
+ */
+export const TRANSPORT_CHUNKS: Readonly<Record<SessionMode, string>> = { direct: 'mattermost-transport', gateway: 'gateway-transport' };
+
+/** The mode whose transport `file` is, if it is one. */
+function transportMode(file: string): SessionMode | undefined {
+  const name = path.basename(file).replace(/-[\w-]{8}\.js$/, '');
+  return (Object.keys(TRANSPORT_CHUNKS) as SessionMode[]).find((mode) => TRANSPORT_CHUNKS[mode] === name);
+}
 
 /** Chunks a file imports, split into static (loaded with it) and dynamic (loaded on demand). */
 function imports(file: string) {
   const code = fs.readFileSync(path.join(CDN, file), 'utf8');
   const rel = (s: string) => path.relative(CDN, path.resolve(path.dirname(path.join(CDN, file)), s));
-  const statics = [...code.matchAll(/(?:import|export)[^'"()]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => rel(m[1] ?? m[2]));
+  const statics = [...code.matchAll(/(?:import|export)[^'"()]*?from\s*["'](\.{1,2}\/[^"']+)["']|import\s*["'](\.{1,2}\/[^"']+)["']/g)].map(
+    (m) => rel(m[1] ?? m[2]),
+  );
   const dynamics = [...code.matchAll(/import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)].map((m) => rel(m[1]));
   return { statics, dynamics };
 }
 
-/** Every file reachable from `start`, following static imports only or dynamic ones too. */
-export function closure(start: string[], follow: 'static' | 'all'): string[] {
+/**
+ * Every file reachable from `start`, following static imports only or dynamic ones too; with
+ * `mode`, a dynamic import of another mode's transport chunk is not followed.
+ */
+export function closure(start: string[], follow: 'static' | 'all', mode?: SessionMode): string[] {
   const seen = new Set<string>();
   const todo = [...start];
   while (todo.length) {
@@ -23,12 +42,19 @@ export function closure(start: string[], follow: 'static' | 'all'): string[] {
     if (seen.has(f)) continue;
     seen.add(f);
     const { statics, dynamics } = imports(f);
-    todo.push(...statics, ...(follow === 'all' ? dynamics : []));
+    const lazy = follow === 'all' ? dynamics.filter((d) => !mode || (transportMode(d) ?? mode) === mode) : [];
+    todo.push(...statics, ...lazy);
   }
   return [...seen];
 }
 
 /** What a page loads before the visitor acts. */
 export const launcherFiles = () => closure([LOADER], 'static');
-/** Everything up to a working conversation. */
-export const conversationFiles = () => closure([LOADER], 'all');
+/**
+ * Everything up to a working conversation in `mode` (default gateway, the default mode): the
+ * launcher, the panel, that mode's transport and what they import.
+ */
+export const conversationFiles = (mode: SessionMode = 'gateway') => closure([LOADER], 'all', mode);
+/** The transport chunks the build holds, by mode (to tell a missing chunk from a renamed one). */
+export const transportChunks = (): Partial<Record<SessionMode, string>> =>
+  Object.fromEntries(closure([LOADER], 'all').flatMap((f) => (transportMode(f) ? [[transportMode(f)!, f]] : [])));

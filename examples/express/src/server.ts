@@ -1,4 +1,5 @@
-// An Express app that serves a page with the widget and mounts the Porthole companion at /porthole.
+// An Express app that serves a page with the widget and mounts the Porthole companion at /porthole,
+// in gateway mode (the default) or direct mode (PORTHOLE_MODE=direct).
 import express from 'express';
 import { ConfigError, createCompanion, loadConfig, toNodeListener, type CompanionConfig } from 'porthole-chat/server';
 
@@ -14,10 +15,13 @@ function config(): CompanionConfig {
 }
 
 const companion = createCompanion(config());
+// Gateway mode opens its store, ensures its bot and connects to Mattermost; direct mode has nothing to start.
+await companion.start();
 const app = express();
 
 // Before any body parser: the companion reads (and size-limits) the raw body itself. Express strips
-// the mount path, so the companion sees /v1/session, /healthz and /readyz.
+// the mount path, so the companion sees /v1/session, /v1/messages…, /healthz and /readyz — and in
+// gateway mode it cannot tell the widget its public URL: set PORTHOLE_PUBLIC_URL=<site>/porthole.
 app.use('/porthole', toNodeListener(companion));
 
 // The rest of your app, with its own parsers and routes.
@@ -32,12 +36,12 @@ app.get('/', (_req, res) => {
 </html>`);
 });
 
-// Revoke expired visitor credentials every minute (porthole-server does the same).
+// Direct mode: revoke expired visitor credentials every minute (porthole-server does the same; a no-op in gateway mode).
 const sweep = setInterval(() => {
   companion.sweepExpiredCredentials().catch((err: unknown) => console.warn('porthole sweep failed:', err instanceof Error ? err.message : err));
 }, 60_000);
 sweep.unref();
-// Deactivate visitors idle for PORTHOLE_IDLE_VISITOR_DAYS every hour (porthole-server does the same).
+// Direct mode: deactivate visitors idle for PORTHOLE_IDLE_VISITOR_DAYS every hour (a no-op in gateway mode).
 const recycle = setInterval(() => {
   companion.recycleIdleVisitors().catch((err: unknown) => console.warn('porthole recycling failed:', err instanceof Error ? err.message : err));
 }, 3_600_000);
@@ -45,4 +49,6 @@ recycle.unref();
 
 const port = Number(process.env.PORT ?? 3000);
 const server = app.listen(port, () => console.log(`http://localhost:${port}`));
-process.once('SIGTERM', () => server.close());
+// Gateway mode's live socket (/porthole/v1/live): Express does not route WebSocket upgrades.
+server.on('upgrade', (req, socket, head) => companion.upgrade(req, socket, head) || socket.destroy());
+process.once('SIGTERM', () => void companion.stop().finally(() => server.close()));

@@ -1,5 +1,7 @@
-// What an end-to-end test runs against: the real Mattermost (through a TCP proxy the test can
-// cut), the companion from src/server, and a page serving the CDN build — plus Debian's Chromium.
+// What an end-to-end test runs against: the real Mattermost, the companion from src/server in
+// either mode, a TCP proxy the test can cut between the browser and the server the widget talks
+// to (Mattermost in direct mode, the companion in gateway mode), and a page serving the CDN
+// build — plus Debian's Chromium.
 import { getRequestListener } from '@hono/node-server';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -7,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { companionEnv } from '../../../dev/companion-env.mjs';
-import { createCompanion, loadConfig, silentLogger } from '../../../src/server/index.ts';
+import { createCompanion, loadConfig, silentLogger, type Companion } from '../../../src/server/index.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../../support/mattermost.ts';
 import { launchChromium } from './browser.ts';
 import { serveStatic } from './static-server.ts';
@@ -21,32 +23,64 @@ export const TOKEN_URL = `http://localhost:${COMPANION_PORT}/v1/session`;
 /** Pages a test writes at run time, served under /gen/. */
 export const GENERATED_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-e2e-'));
 
-/** The companion on its own port, which a test can stop (to simulate an outage) and start again. */
+export type Mode = 'direct' | 'gateway';
+
+/**
+ * The companion on its own port, which a test can stop (an outage, or the first half of a
+ * restart) and start again. Each start is a new companion from the same configuration — in
+ * gateway mode over the same store on disk — as a restarted process would be.
+ */
 class CompanionServer {
   #server: http.Server | undefined;
-  constructor(private readonly listener: http.RequestListener) {}
-  start(): Promise<void> {
-    this.#server = http.createServer(this.listener);
-    return new Promise((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(COMPANION_PORT, () => resolve());
+  #companion: Companion | undefined;
+  constructor(private readonly make: () => Companion) {}
+  async start(): Promise<void> {
+    const companion = (this.#companion = this.make());
+    await companion.start();
+    const server = (this.#server = http.createServer(getRequestListener(companion.fetch) as http.RequestListener));
+    server.on('upgrade', (req, socket, head) => companion.upgrade(req, socket, head) || socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(COMPANION_PORT, () => resolve());
     });
   }
-  stop(): Promise<void> {
-    const s = this.#server;
-    this.#server = undefined;
-    if (!s) return Promise.resolve();
-    return new Promise((r) => (s.closeAllConnections(), s.close(() => r())));
+  async stop(): Promise<void> {
+    const server = this.#server;
+    const companion = this.#companion;
+    this.#server = this.#companion = undefined;
+    await companion?.stop();
+    if (server) await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
   }
 }
 
+/** A visitor's conversation as a test sees it: the session's ids (opaque in gateway mode). */
+export interface SessionIds {
+  userId: string;
+  channelId: string;
+}
+
+/** A post of the conversation as Mattermost holds it. */
+export interface HeldPost {
+  id: string;
+  message: string;
+  user_id: string;
+  props?: any;
+}
+
 export interface Stack {
+  mode: Mode;
   mm: MattermostInfo;
   browser: Browser;
   proxy: TcpProxy;
   companion: CompanionServer;
   /** A fresh visitor: a new browser context (no cookies, no storage) with the test page open. */
   visitor(): Promise<Visitor>;
+  /** The visitor's messages and the agents' answers, oldest first, as Mattermost holds them (no system posts, no root announcement). */
+  posts(session: SessionIds): Promise<HeldPost[]>;
+  /** Whether a post is one the visitor wrote (direct: by the visitor's user; gateway: by the bot for this visitor). */
+  isVisitors(post: HeldPost, session: SessionIds): boolean;
+  /** An agent answers in the conversation with @mattermost/client, as from any Mattermost app. */
+  answer(session: SessionIds, text: string, agentIndex?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,21 +93,49 @@ export interface Visitor {
   requests: string[];
 }
 
-export async function startStack(): Promise<Stack> {
+const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
+
+/** The companion's environment for `mode`: the widget reaches its server through the proxy. */
+function e2eEnv(mm: MattermostInfo, mode: Mode, dataDir: string) {
+  const common = {
+    PORTHOLE_MODE: mode,
+    PORTHOLE_ALLOWED_ORIGINS: `http://localhost:${PAGE_PORT}`,
+    PORTHOLE_COOKIE_SECRET: 'e2e-cookie-secret-e2e-cookie-secret-0123',
+    PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
+  };
+  return mode === 'direct'
+    ? companionEnv(mm, { ...common, PORTHOLE_MM_PUBLIC_URL: PROXY_URL })
+    : companionEnv(mm, {
+        ...common,
+        PORTHOLE_PUBLIC_URL: PROXY_URL,
+        PORTHOLE_TOKEN_SECRET: 'e2e-token-secret-e2e-token-secret-0123456',
+        PORTHOLE_DATA_DIR: dataDir,
+        PORTHOLE_MESSAGES_PER_MINUTE: '1000',
+        PORTHOLE_ADDRESS_SENDS_PER_MINUTE: '100000',
+      });
+}
+
+/** The root post of a gateway conversation in the support channel (Mattermost's view), if its first message was sent. */
+export async function gatewayRoot(mm: MattermostInfo, conversationId: string): Promise<string | undefined> {
+  const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?per_page=200`);
+  const root = Object.values<any>(list.posts).find((p) => !p.root_id && p.props?.porthole_conversation === conversationId);
+  return root?.id;
+}
+
+export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
   const mm = await mattermost();
-  const proxy = new TcpProxy(PROXY_PORT, { host: '127.0.0.1', port: Number(new URL(mm.url).port) });
-  await proxy.listen();
-  const config = loadConfig(
-    companionEnv(mm, {
-      PORTHOLE_MM_PUBLIC_URL: `http://127.0.0.1:${PROXY_PORT}`,
-      PORTHOLE_ALLOWED_ORIGINS: `http://localhost:${PAGE_PORT}`,
-      PORTHOLE_COOKIE_SECRET: 'e2e-cookie-secret-e2e-cookie-secret-0123',
-      PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
-    }),
-  );
-  const app = createCompanion(config, { logger: silentLogger });
-  const companion = new CompanionServer(getRequestListener(app.fetch) as http.RequestListener);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-e2e-data-'));
+  const config = loadConfig(e2eEnv(mm, mode, dataDir));
+  const companion = new CompanionServer(() => createCompanion(config, { logger: silentLogger }));
   await companion.start();
+  const upstream = mode === 'direct' ? Number(new URL(mm.url).port) : COMPANION_PORT;
+  const proxy = new TcpProxy(PROXY_PORT, { host: '127.0.0.1', port: upstream });
+  await proxy.listen();
+  const rootOf = async (session: SessionIds) => {
+    const root = await gatewayRoot(mm, session.channelId);
+    if (!root) throw new Error(`no thread in the support channel for conversation ${session.channelId} yet`);
+    return root;
+  };
   const pages = await serveStatic(PAGE_PORT, {
     '/cdn/': path.resolve('dist/cdn'),
     '/gen/': GENERATED_DIR,
@@ -83,10 +145,28 @@ export async function startStack(): Promise<Stack> {
   const contexts: Visitor[] = [];
 
   return {
+    mode,
     mm,
     browser,
     proxy,
     companion,
+    async posts(session) {
+      if (mode === 'direct') return channelPosts(session.channelId);
+      const root = await gatewayRoot(mm, session.channelId);
+      if (!root) return [];
+      const thread = await adminApi('GET', `/posts/${root}/thread`);
+      return Object.values<any>(thread.posts)
+        .filter((p) => p.id !== root && !p.type && !p.delete_at)
+        .sort((a, b) => a.create_at - b.create_at);
+    },
+    isVisitors(post, session) {
+      return mode === 'direct' ? post.user_id === session.userId : post.props?.porthole_visitor === session.userId && post.props?.from_webhook === 'true';
+    },
+    async answer(session, text, agentIndex = 0) {
+      const agent = await agentClient(mm, agentIndex);
+      if (mode === 'direct') await agent.createPost({ channel_id: session.channelId, message: text } as any);
+      else await agent.createPost({ channel_id: mm.inboxChannelId, root_id: await rootOf(session), message: text } as any);
+    },
     async visitor() {
       const context = await browser.newContext();
       const page = await context.newPage();
@@ -110,6 +190,8 @@ export async function startStack(): Promise<Stack> {
       await companion.stop();
       await proxy.close();
       fs.rmSync(GENERATED_DIR, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (mode === 'gateway') return; // no user or channel per visitor: the threads stay in the support channel
       // Every visitor and conversation a test created is permanently deleted, so runs leave nothing
       // behind and never approach the unlicensed server's user limit.
       const sessions = contexts.flatMap((v) => v.sessions);

@@ -1,18 +1,35 @@
-// End to end: Debian's Chromium, the CDN build, the companion and the real Mattermost.
+// End to end: Debian's Chromium, the CDN build, the companion and the real Mattermost — the same
+// suite in both modes (widget.gateway.test.ts, widget.direct.test.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launcherFiles } from '../package/bundle-graph.ts';
-import { agentClient, channelPosts, eventually, GENERATED_DIR, PAGE_URL, startStack, type Stack, type Visitor } from './support/stack.ts';
+import { eventually, GENERATED_DIR, PAGE_URL, startStack, type Mode, type SessionIds, type Stack, type Visitor } from './support/stack.ts';
 
+/** Registers the suite for `mode`. */
+export function widgetSuite(mode: Mode) {
 let stack: Stack;
 before(async () => {
-  stack = await startStack();
+  stack = await startStack(mode);
 });
 after(async () => {
   await stack?.close();
 });
+
+/** The conversation's posts in Mattermost with exactly this text. */
+const held = async (session: SessionIds, text: string) => (await stack.posts(session)).filter((p) => p.message === text);
+
+/**
+ * The visitor writes first and waits until it is sent: in gateway mode a conversation exists in
+ * Mattermost only from its first message (there is nothing for an agent to answer before).
+ */
+async function firstMessage(v: Visitor) {
+  const text = unique('Hello, a question');
+  await type(v, text);
+  await eventually('the first message to be sent', async () => (await message(v, text).getAttribute('data-state')) === 'sent', 15000);
+  return text;
+}
 
 const T = { timeout: 90_000 };
 const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
@@ -51,24 +68,24 @@ test('before the visitor acts there is no request, cookie or storage write', T, 
 
 test('a message the visitor sends lands in the Mattermost channel once', T, async () => {
   const v = await stack.visitor();
-  const { channelId } = await openChat(v);
+  const session = await openChat(v);
   const text = unique('Hello from the shop');
   await type(v, text);
   await eventually('the message to be marked sent', async () => (await message(v, text).getAttribute('data-state')) === 'sent');
   const posts = await eventually('the post in Mattermost', async () => {
-    const p = (await channelPosts(channelId)).filter((p) => p.message === text);
+    const p = await held(session, text);
     return p.length ? p : undefined;
   });
   await new Promise((r) => setTimeout(r, 1000));
-  assert.equal((await channelPosts(channelId)).filter((p) => p.message === text).length, 1);
-  assert.equal(posts[0].user_id, v.sessions[0].userId);
+  assert.equal((await held(session, text)).length, 1);
+  assert.ok(stack.isVisitors(posts[0], session), 'posted as (or, in gateway mode, for) the visitor');
   assert.equal(await v.page.locator('[part~="input"]').inputValue(), '', 'the composer is cleared');
 });
 
 test('an agent posting with @mattermost/client shows up in the widget', T, async () => {
   const v = await stack.visitor();
-  const { channelId } = await openChat(v);
-  const agent = await agentClient(stack.mm);
+  const session = await openChat(v);
+  await firstMessage(v);
   const text = unique('Hi, this is Ada from support');
   const received = v.page.evaluate(
     () =>
@@ -76,7 +93,7 @@ test('an agent posting with @mattermost/client shows up in the widget', T, async
         document.querySelector('porthole-chat')!.addEventListener('porthole-message', (e: any) => resolve(e.detail), { once: true }),
       ),
   );
-  await agent.createPost({ channel_id: channelId, message: text } as any);
+  await stack.answer(session, text);
   await message(v, text).waitFor({ timeout: 10000 });
   assert.equal(await message(v, text).getAttribute('data-from'), 'agent');
   assert.ok(JSON.stringify(await received).includes(text), 'porthole-message carries the message');
@@ -84,15 +101,15 @@ test('an agent posting with @mattermost/client shows up in the widget', T, async
 
 test('after the connection is cut and restored, missed and pending messages arrive once', T, async () => {
   const v = await stack.visitor();
-  const { channelId } = await openChat(v);
-  const agent = await agentClient(stack.mm);
+  const session = await openChat(v);
+  await firstMessage(v);
   stack.proxy.cut();
   try {
     await eventually('the widget to notice the outage', () =>
       v.page.evaluate(() => (document.querySelector('porthole-chat') as any)?.connectionState !== 'online'),
     );
     const missed = [unique('Missed one'), unique('Missed two'), unique('Missed three')];
-    for (const m of missed) await agent.createPost({ channel_id: channelId, message: m } as any);
+    for (const m of missed) await stack.answer(session, m);
     const pending = [unique('Pending one'), unique('Pending two')];
     for (const p of pending) await type(v, p);
     for (const p of pending) assert.notEqual(await message(v, p).getAttribute('data-state'), 'sent');
@@ -102,7 +119,7 @@ test('after the connection is cut and restored, missed and pending messages arri
       await eventually(`"${p}" to be sent`, async () => (await message(v, p).getAttribute('data-state')) === 'sent', 20000);
     }
     await new Promise((r) => setTimeout(r, 1500));
-    const posts = await channelPosts(channelId);
+    const posts = await stack.posts(session);
     for (const p of pending) assert.equal(posts.filter((x) => x.message === p).length, 1, `"${p}" is in Mattermost once`);
     for (const m of [...missed, ...pending]) assert.equal(await message(v, m).count(), 1, `"${m}" is shown once`);
   } finally {
@@ -112,7 +129,7 @@ test('after the connection is cut and restored, missed and pending messages arri
 
 test('a reload keeps the history and the pending outbox', T, async () => {
   const v = await stack.visitor();
-  const { channelId } = await openChat(v);
+  const session = await openChat(v);
   const first = unique('Sent before the reload');
   await type(v, first);
   await eventually('the first message to be sent', async () => (await message(v, first).getAttribute('data-state')) === 'sent');
@@ -129,7 +146,7 @@ test('a reload keeps the history and the pending outbox', T, async () => {
   await message(v, first).waitFor({ timeout: 15000 });
   await eventually('the pending message to be sent after the reload', async () => (await message(v, pending).getAttribute('data-state')) === 'sent', 20000);
   await new Promise((r) => setTimeout(r, 1500));
-  const posts = await channelPosts(channelId);
+  const posts = await stack.posts(session);
   assert.equal(posts.filter((p) => p.message === pending).length, 1);
   assert.equal(posts.filter((p) => p.message === first).length, 1);
   assert.equal(await message(v, pending).count(), 1);
@@ -199,10 +216,10 @@ const importMap = `<script type="importmap">${JSON.stringify({ imports: {}, inte
 test('a classic <script> tag with SRI loads the widget', T, async () => {
   const v = await stack.visitor();
   await pageWith(v, 'classic', `${importMap}<script src="/cdn/porthole-chat.classic.js" integrity="${sri['porthole-chat.classic.js']}" crossorigin="anonymous"></script>`);
-  const { channelId } = await openChat(v);
+  const session = await openChat(v);
   const text = unique('Sent through the classic tag');
   await type(v, text);
-  await eventually('the message in Mattermost', async () => (await channelPosts(channelId)).some((p) => p.message === text));
+  await eventually('the message in Mattermost', async () => (await held(session, text)).length > 0);
 });
 
 test('the module snippet with SRI loads the widget, and a wrong hash blocks it', T, async () => {
@@ -227,3 +244,4 @@ test('the module snippet with SRI loads the widget, and a wrong hash blocks it',
   await x.page.locator('[part~="launcher"]').click();
   assert.equal((await error).code, 'load_failed');
 });
+}

@@ -1,0 +1,123 @@
+// The wire protocol of gateway mode, shared by the companion and the widget's gateway transport
+// (src/protocol/ is the one folder both may import; test/package/boundaries.test.ts checks it):
+// the message shape of the visitor API, every frame of the `/v1/live` WebSocket, and its close
+// codes. Browser-safe: it imports only `zod/mini` (≈4 KB in the widget; classic zod is ≈20 KB).
+import * as z from 'zod/mini';
+
+/** Largest frame the companion accepts on `/v1/live`, in bytes; a bigger one closes with 1009. */
+export const LIVE_MAX_FRAME_BYTES = 4096;
+
+/** How long a new `/v1/live` socket may take to send its `auth` frame, in ms (then 4408). */
+export const LIVE_AUTH_TIMEOUT_MS = 10_000;
+
+/** Frames a socket may send per minute (pings and re-auths included); past it, 4429. */
+export const LIVE_MAX_FRAMES_PER_MINUTE = 120;
+
+/** Longest message text Mattermost stores, in Unicode code points (`model.PostMessageMaxRunesV2`). */
+export const MAX_MESSAGE_RUNES = 16_383;
+
+/**
+ * Close codes of `/v1/live`. Codes 4xxx mirror the HTTP status they correspond to. A bad frame
+ * closes only the socket that sent it.
+ */
+export const LiveCloseCode = {
+  /** The visitor logged out or the client closed normally. */
+  normal: 1000,
+  /** A frame was larger than {@link LIVE_MAX_FRAME_BYTES}. */
+  tooBig: 1009,
+  /** An unexpected failure in the companion; reconnect with backoff. */
+  internalError: 1011,
+  /** The companion is restarting or shutting down; reconnect with backoff. */
+  restarting: 1012,
+  /** A frame was not JSON, not text, or not a valid frame (see the close reason). */
+  invalidFrame: 4400,
+  /**
+   * The token was refused (malformed, forged, expired, revoked) or expired on an open socket; the
+   * close reason is the error code (`token_expired`, …). Get a new session, then reconnect.
+   */
+  unauthorized: 4401,
+  /** A re-authentication carried a token for another conversation. */
+  wrongConversation: 4403,
+  /** No `auth` frame within {@link LIVE_AUTH_TIMEOUT_MS}. */
+  authTimeout: 4408,
+  /** More than {@link LIVE_MAX_FRAMES_PER_MINUTE} frames in a minute. */
+  tooManyFrames: 4429,
+} as const;
+
+/** One message of the conversation, oldest first in lists (same fields as the widget's ChatMessage). */
+export const wireMessageSchema = z.object({
+  /** Mattermost post id. */
+  id: z.string(),
+  /** The client id the widget gave the message when sending it (visitor messages only). */
+  clientId: z.optional(z.string()),
+  /** The visitor's opaque id for their own messages; the agent's Mattermost user id otherwise. */
+  userId: z.string(),
+  /** Text as written (empty once deleted). */
+  text: z.string(),
+  /** Creation time, ms since the epoch (Mattermost's clock). */
+  createAt: z.number(),
+  /** Last change (edit or delete), ms since the epoch. */
+  updateAt: z.number(),
+  deleted: z.boolean(),
+  edited: z.boolean(),
+});
+
+/** A message as sent by the visitor API and `/v1/live`. */
+export type WireMessage = z.infer<typeof wireMessageSchema>;
+
+// ---- frames the widget sends ----
+
+/** First frame of every socket, and later to present a refreshed token (same conversation). */
+export const authFrameSchema = z.object({ type: z.literal('auth'), token: z.string().check(z.minLength(1), z.maxLength(LIVE_MAX_FRAME_BYTES)) });
+/** Keep-alive; answered with `pong`. */
+export const pingFrameSchema = z.object({ type: z.literal('ping') });
+/** Every frame the widget may send. */
+export const clientFrameSchema = z.discriminatedUnion('type', [authFrameSchema, pingFrameSchema]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+// ---- frames the companion sends ----
+
+/** The socket is authenticated (also the answer to a re-authentication). */
+export const readyFrameSchema = z.object({
+  type: z.literal('ready'),
+  /** The visitor's opaque id (as in the session response). */
+  userId: z.string(),
+  /** When the presented token expires (ms); re-authenticate before. */
+  expiresAt: z.number(),
+});
+export const pongFrameSchema = z.object({ type: z.literal('pong') });
+/** A message was posted, edited or deleted in the conversation. */
+export const messageFrameSchema = z.object({ type: z.enum(['posted', 'edited', 'deleted']), message: wireMessageSchema });
+/** Someone else (an agent) is typing in the conversation. */
+export const typingFrameSchema = z.object({ type: z.literal('typing'), userId: z.string() });
+/** Every frame the companion may send. */
+export const serverFrameSchema = z.union([readyFrameSchema, pongFrameSchema, messageFrameSchema, typingFrameSchema]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+
+// ---- REST responses of the visitor API ----
+
+/** `POST /v1/session` in gateway mode. */
+export const gatewaySessionSchema = z.object({
+  mode: z.literal('gateway'),
+  /** The companion's base URL: REST at `<serverUrl>/v1/…`, the socket at `<serverUrl>/v1/live`. */
+  serverUrl: z.string(),
+  /** The Porthole token: send as `Authorization: Bearer …` and in the socket's `auth` frame. */
+  token: z.string(),
+  expiresAt: z.number(),
+  /** The visitor's opaque id, stable for the visitor: their own messages carry it. */
+  userId: z.string(),
+  /** The conversation's opaque id, stable for the visitor. */
+  channelId: z.string(),
+});
+export type GatewaySession = z.infer<typeof gatewaySessionSchema>;
+
+/** `GET /v1/messages`: oldest first; `hasMore` says older (or, with `since`, more recent) pages exist. */
+export const messagesResponseSchema = z.object({ messages: z.array(wireMessageSchema), hasMore: z.boolean() });
+export type MessagesResponse = z.infer<typeof messagesResponseSchema>;
+
+/** `POST /v1/messages`. */
+export const sendResponseSchema = z.object({ message: wireMessageSchema });
+
+/** `GET /v1/agents`: the agents who posted in this conversation. */
+export const agentsResponseSchema = z.object({ agents: z.array(z.object({ userId: z.string(), name: z.string() })) });
+export type AgentsResponse = z.infer<typeof agentsResponseSchema>;

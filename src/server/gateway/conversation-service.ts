@@ -1,0 +1,325 @@
+// A conversation is a thread in the support channel: this service creates it at the first
+// message, posts the visitor's messages as the bot, and reads the thread back as messages.
+// Nothing here takes a conversation id from the visitor: callers pass the token's claims.
+import { HttpError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { MattermostError } from '../mattermost-admin.js';
+import type { BotAccount } from './bot-account.js';
+import type { WireMessage } from '../../protocol/gateway.js';
+import type { GatewayMattermost, MmPost } from './mattermost-api.js';
+import { displayName } from './mattermost-api.js';
+import { announcement, CLIENT_ID_PROP, defuseMentions, fallbackVisitorName, toWireMessage, visitorDisplayName, type ThreadParties } from './messages.js';
+import { pendingPostId } from './porthole-token.js';
+import type { ConversationRecord, GatewayStore } from './store.js';
+
+/** The visitor a request acts for, from a verified Porthole token. */
+export interface VisitorContext {
+  conversationId: string;
+  userId: string;
+  name?: string;
+  /** Only from a verified identity. */
+  email?: string;
+  page?: string;
+  identified: boolean;
+}
+
+/** A page of messages, oldest first. */
+export interface MessagePage {
+  messages: WireMessage[];
+  hasMore: boolean;
+}
+
+/** What {@link ConversationService} needs. */
+export interface ConversationServiceOptions {
+  api: GatewayMattermost;
+  store: GatewayStore;
+  /** The bot, once the gateway has started (throws 503 before). */
+  bot: () => BotAccount;
+  /** Keys the `pending_post_id`s. Secret. */
+  tokenSecret: string;
+  /** `override_icon_url` of visitor messages. */
+  visitorIconUrl?: string;
+  logger: Logger;
+  now: () => number;
+  /** This instance's name in store locks. */
+  instanceId: string;
+  /** Waits between retries (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Mattermost's answer while an identical `pending_post_id` is still being saved (app/post.go deduplicateCreatePost). */
+const PENDING = 'api.post.deduplicate_create_post.pending';
+/** Mattermost's answer when the root of a reply does not exist or was deleted (app/post.go CreatePost). */
+const ROOT_GONE = /^api\.post\.create_post\.(root_id|channel_root_id)\.app_error$/;
+/** Mattermost de-duplicates by `pending_post_id` for 30 s; past that, look in the thread. */
+const PENDING_WINDOW_MS = 25_000;
+const SINCE_PAGE = 200;
+const SINCE_MAX_PAGES = 5;
+const TYPING_EVERY_MS = 2000;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Conversations of gateway mode, one thread each in the support channel.
+ *
+ * - The first message creates the bot's root post announcing the visitor; concurrent first
+ *   messages (tabs, instances) create one, through an in-process promise and a store lock.
+ * - Each message is a bot reply with `from_webhook`, `override_username`, the client id and a
+ *   keyed `pending_post_id`; a repeat of a client id returns the first post, also after a restart
+ *   or past Mattermost's 30 s de-duplication window (the store, then the thread, is checked).
+ * - Reads use the thread API (collapsed threads: replies only) and the store's deletion records.
+ */
+export class ConversationService {
+  private readonly o: ConversationServiceOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly creating = new Map<string, Promise<ConversationRecord>>();
+  private readonly sending = new Map<string, Promise<{ message: WireMessage; created: boolean }>>();
+  private readonly lastTyping = new Map<string, number>();
+
+  constructor(options: ConversationServiceOptions) {
+    this.o = options;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  private parties(visitor: VisitorContext): ThreadParties {
+    return { botUserId: this.o.bot().userId, visitorUserId: visitor.userId };
+  }
+
+  private toMessages(posts: MmPost[], visitor: VisitorContext): WireMessage[] {
+    const parties = this.parties(visitor);
+    const out: WireMessage[] = [];
+    for (const post of posts) {
+      const m = toWireMessage(post, parties);
+      if (m) out.push(m);
+    }
+    return out.sort((a, b) => a.createAt - b.createAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** The visitor's conversation, if they have written. */
+  conversation(visitor: VisitorContext): Promise<ConversationRecord | undefined> {
+    return this.o.store.getConversation(visitor.conversationId);
+  }
+
+  /**
+   * Sends a visitor message. Returns the message and whether this call created it (`false` for a
+   * repeat of the same client id).
+   */
+  send(visitor: VisitorContext, input: { clientId: string; text: string }): Promise<{ message: WireMessage; created: boolean }> {
+    const key = `${visitor.conversationId}\0${input.clientId}`;
+    let running = this.sending.get(key);
+    if (!running) {
+      running = this.sendOnce(visitor, input).finally(() => this.sending.delete(key));
+      this.sending.set(key, running);
+    }
+    return running;
+  }
+
+  private async sendOnce(visitor: VisitorContext, input: { clientId: string; text: string }): Promise<{ message: WireMessage; created: boolean }> {
+    const { store } = this.o;
+    const known = await store.getClientPost(visitor.conversationId, input.clientId);
+    if (known?.postId) return { message: await this.knownMessage(visitor, known.postId, input.clientId, known.at), created: false };
+
+    let conversation = await this.ensureConversation(visitor);
+    if (known && this.o.now() - known.at > PENDING_WINDOW_MS) {
+      // An earlier attempt may have reached Mattermost and died before the store heard of it.
+      const found = await this.findByClientId(conversation.rootPostId, input.clientId);
+      if (found) {
+        await store.setClientPost(visitor.conversationId, input.clientId, found.id, this.o.now());
+        return { message: toWireMessage(found, this.parties(visitor))!, created: false };
+      }
+    }
+    await store.markClientPostPending(visitor.conversationId, input.clientId, this.o.now());
+    let post: MmPost;
+    try {
+      post = await this.createReply(conversation, visitor, input);
+    } catch (e) {
+      if (!(e instanceof MattermostError && ROOT_GONE.test(e.mmId ?? ''))) throw e;
+      // The root was deleted in Mattermost (and with it the thread): start a new thread.
+      conversation = await this.ensureConversation(visitor, conversation.rootPostId);
+      post = await this.createReply(conversation, visitor, input);
+    }
+    await store.setClientPost(visitor.conversationId, input.clientId, post.id, this.o.now());
+    return { message: toWireMessage(post, this.parties(visitor))!, created: true };
+  }
+
+  private async knownMessage(visitor: VisitorContext, postId: string, clientId: string, at: number): Promise<WireMessage> {
+    const post = await this.o.api.getPost(postId);
+    const message = post && toWireMessage(post, this.parties(visitor));
+    // Deleted since (an agent removed it): say so rather than posting it again.
+    return message ?? { id: postId, clientId, userId: visitor.userId, text: '', createAt: at, updateAt: at, deleted: true, edited: false };
+  }
+
+  private async createReply(conversation: ConversationRecord, visitor: VisitorContext, input: { clientId: string; text: string }): Promise<MmPost> {
+    const name = visitor.name ?? conversation.name;
+    const props: Record<string, unknown> = {
+      from_webhook: 'true',
+      override_username: visitorDisplayName(name),
+      [CLIENT_ID_PROP]: input.clientId,
+      porthole_visitor: visitor.userId,
+    };
+    if (this.o.visitorIconUrl) props.override_icon_url = this.o.visitorIconUrl;
+    const request = {
+      channel_id: conversation.channelId,
+      root_id: conversation.rootPostId,
+      message: defuseMentions(input.text),
+      props,
+      pending_post_id: await pendingPostId(this.o.tokenSecret, visitor.conversationId, input.clientId),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.o.api.createPost(request);
+      } catch (e) {
+        // Another request (tab, instance) is saving the same pending_post_id: Mattermost answers
+        // the repeat with the first post once that one is saved.
+        if (e instanceof MattermostError && e.mmId === PENDING && attempt < 20) {
+          await this.sleep(250);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Looks for a visitor message by client id among the thread's newest replies. */
+  private async findByClientId(rootPostId: string, clientId: string): Promise<MmPost | undefined> {
+    let cursor: { fromCreateAt: number; fromPost: string } | undefined;
+    for (let page = 0; page < 5; page++) {
+      const thread = await this.o.api.getThread(rootPostId, { perPage: 200, direction: 'up', ...cursor });
+      if (!thread) return undefined;
+      const found = thread.replies.find((p) => p.user_id === this.o.bot().userId && p.props[CLIENT_ID_PROP] === clientId);
+      if (found) return found;
+      const last = thread.replies.at(-1);
+      if (!thread.hasNext || !last) return undefined;
+      cursor = { fromCreateAt: last.create_at, fromPost: last.id };
+    }
+    return undefined;
+  }
+
+  /**
+   * The visitor's conversation, created on first use. `replacingRoot` asks for a new thread
+   * because that root is gone.
+   */
+  private ensureConversation(visitor: VisitorContext, replacingRoot?: string): Promise<ConversationRecord> {
+    const key = `${visitor.conversationId}\0${replacingRoot ?? ''}`;
+    let running = this.creating.get(key);
+    if (!running) {
+      running = this.createConversation(visitor, replacingRoot).finally(() => this.creating.delete(key));
+      this.creating.set(key, running);
+    }
+    return running;
+  }
+
+  private async createConversation(visitor: VisitorContext, replacingRoot: string | undefined): Promise<ConversationRecord> {
+    const { store, now } = this.o;
+    const current = (c: ConversationRecord | undefined) => (c && c.rootPostId !== replacingRoot ? c : undefined);
+    const existing = current(await store.getConversation(visitor.conversationId));
+    if (existing) return existing;
+
+    // One creator across instances: the others wait for its record.
+    const lock = `conversation:${visitor.conversationId}`;
+    const deadline = now() + 15_000;
+    while (!(await store.acquireLock(lock, this.o.instanceId, 30_000, now()))) {
+      await this.sleep(100);
+      const made = current(await store.getConversation(visitor.conversationId));
+      if (made) return made;
+      if (now() > deadline) throw new HttpError(503, 'conversation_busy', 'The conversation is being created by another request. Try again in a moment.', { headers: { 'Retry-After': '2' } });
+    }
+    try {
+      const made = current(await store.getConversation(visitor.conversationId));
+      if (made) return made;
+      const bot = this.o.bot();
+      const name = visitor.name ?? fallbackVisitorName(visitor.userId);
+      const root = await this.o.api.createPost({
+        channel_id: bot.channelId,
+        message: announcement({ name, email: visitor.email, page: visitor.page, identified: visitor.identified }),
+        props: { porthole_conversation: visitor.conversationId, porthole_visitor: visitor.userId },
+        pending_post_id: await pendingPostId(this.o.tokenSecret, visitor.conversationId, `root:${replacingRoot ?? ''}`),
+      });
+      const record: ConversationRecord = { conversationId: visitor.conversationId, visitorUserId: visitor.userId, rootPostId: root.id, channelId: bot.channelId, createdAt: root.create_at, name };
+      const stored = replacingRoot ? await store.replaceConversationRoot(record, replacingRoot) : await store.insertConversation(record);
+      this.o.logger.info({ msg: 'gateway conversation created', conversationId: visitor.conversationId, rootPostId: stored.rootPostId, identified: visitor.identified, replacedRoot: replacingRoot !== undefined });
+      return stored;
+    } finally {
+      await store.releaseLock(lock, this.o.instanceId);
+    }
+  }
+
+  /** The newest `perPage` messages. No Mattermost call before the first message. */
+  async latest(visitor: VisitorContext, perPage: number): Promise<MessagePage> {
+    const conversation = await this.conversation(visitor);
+    if (!conversation) return { messages: [], hasMore: false };
+    const thread = await this.o.api.getThread(conversation.rootPostId, { perPage, direction: 'up' });
+    if (!thread) return { messages: [], hasMore: false };
+    return { messages: this.toMessages(thread.replies, visitor), hasMore: thread.hasNext };
+  }
+
+  /** `perPage` messages before the message `postId` (which must belong to this conversation). */
+  async before(visitor: VisitorContext, postId: string, perPage: number): Promise<MessagePage> {
+    const conversation = await this.conversation(visitor);
+    const cursor = conversation && (await this.o.api.getPost(postId));
+    if (!conversation || !cursor || cursor.root_id !== conversation.rootPostId) {
+      throw new HttpError(400, 'invalid_cursor', `"before" must be the id of a message of this conversation (received ${JSON.stringify(postId.slice(0, 40))}).`);
+    }
+    const thread = await this.o.api.getThread(conversation.rootPostId, { perPage, direction: 'up', fromCreateAt: cursor.create_at, fromPost: cursor.id });
+    if (!thread) return { messages: [], hasMore: false };
+    return { messages: this.toMessages(thread.replies, visitor), hasMore: thread.hasNext };
+  }
+
+  /**
+   * Every message created, edited or deleted after `since` (ms), oldest first; at most 1,000
+   * (then `hasMore`: ask again from the last `updateAt`).
+   */
+  async since(visitor: VisitorContext, since: number): Promise<MessagePage> {
+    const conversation = await this.conversation(visitor);
+    if (!conversation) return { messages: [], hasMore: false };
+    const byId = new Map<string, MmPost>();
+    let cursor = Math.max(1, since);
+    let hasMore = false;
+    for (let page = 0; page < SINCE_MAX_PAGES; page++) {
+      const thread = await this.o.api.getThread(conversation.rootPostId, { perPage: SINCE_PAGE, direction: 'down', fromUpdateAt: cursor, updatesOnly: true });
+      if (!thread) break;
+      for (const post of thread.replies) byId.set(post.id, post);
+      hasMore = thread.hasNext;
+      if (!hasMore) break;
+      // fromPost cannot page by update time (api4 getPostThread refuses it without fromCreateAt):
+      // step to the last update time minus one and drop what is seen twice.
+      const last = Math.max(...thread.replies.map((p) => p.update_at));
+      cursor = last - 1 > cursor ? last - 1 : last;
+    }
+    const messages = this.toMessages([...byId.values()], visitor);
+    const seen = new Set(messages.map((m) => m.id));
+    for (const d of await this.o.store.deletionsSince(conversation.rootPostId, since)) {
+      if (!seen.has(d.postId)) messages.push({ id: d.postId, userId: d.userId, text: '', createAt: d.createAt, updateAt: d.deletedAt, deleted: true, edited: false });
+    }
+    messages.sort((a, b) => a.createAt - b.createAt || (a.id < b.id ? -1 : 1));
+    return { messages, hasMore };
+  }
+
+  /**
+   * Shows the bot typing in the visitor's thread (Mattermost clients show the bot's name there).
+   * Best effort: nothing before the first message, at most one Mattermost call per 2 s.
+   */
+  async typing(visitor: VisitorContext): Promise<void> {
+    const conversation = await this.conversation(visitor);
+    if (!conversation) return;
+    const t = this.o.now();
+    if (t - (this.lastTyping.get(visitor.conversationId) ?? 0) < TYPING_EVERY_MS) return;
+    this.lastTyping.set(visitor.conversationId, t);
+    if (this.lastTyping.size > 50_000) this.lastTyping.clear();
+    try {
+      await this.o.api.publishTyping(this.o.bot().userId, conversation.channelId, conversation.rootPostId);
+    } catch (e) {
+      this.o.logger.warn({ msg: 'gateway typing relay failed', conversationId: visitor.conversationId, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** The agents who posted in the conversation, with their display names. */
+  async agents(visitor: VisitorContext): Promise<{ userId: string; name: string }[]> {
+    const conversation = await this.conversation(visitor);
+    if (!conversation) return [];
+    const thread = await this.o.api.getThread(conversation.rootPostId, { perPage: 1, direction: 'up', extended: true });
+    const botId = this.o.bot().userId;
+    const participants = (thread?.root?.participants ?? []).filter((u) => u.id !== botId);
+    return participants.map((u) => ({ userId: u.id, name: displayName(u) }));
+  }
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { silentLogger } from '../logger.js';
+import { LiveHub, type LiveHubOptions } from './live-hub.js';
+import { LIVE_MAX_FRAME_BYTES, LiveCloseCode } from '../../protocol/gateway.js';
+import { PortholeTokenError } from './porthole-token.js';
+import type { AuthenticatedVisitor } from './visitor-auth.js';
+
+const ORIGIN = 'https://shop.example.com';
+const visitor = (conversationId: string, expiresIn = 60_000): AuthenticatedVisitor => ({ conversationId, userId: `u-${conversationId}`, identified: false, issuedAt: Date.now(), expiresAt: Date.now() + expiresIn });
+let revoked: Record<string, number> = {};
+
+const tokens: Record<string, () => AuthenticatedVisitor> = {
+  'token-a': () => visitor('a'),
+  'token-a2': () => visitor('a'),
+  'token-b': () => visitor('b'),
+  'token-short': () => visitor('a', 150),
+};
+
+let server: http.Server;
+let url: string;
+let hub: LiveHub;
+function makeHub(options: Partial<LiveHubOptions> = {}): LiveHub {
+  const h = new LiveHub({
+    allowedOrigins: [ORIGIN],
+    authenticate: async (token) => {
+      const make = tokens[token];
+      if (!make) throw new PortholeTokenError('token_malformed', 'not a token');
+      return make();
+    },
+    revokedBefore: async (id) => revoked[id],
+    logger: silentLogger,
+    now: Date.now,
+    authTimeoutMs: 200,
+    revocationCheckMs: 50,
+    ...options,
+  });
+  h.open();
+  return h;
+}
+
+before(async () => {
+  server = http.createServer((_, res) => res.end('not here'));
+  server.on('upgrade', (req, socket, head) => {
+    if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterEach(async () => {
+  await hub.close();
+  revoked = {};
+});
+
+interface Conn {
+  ws: WebSocket;
+  frames: unknown[];
+  closed: Promise<{ code: number; reason: string }>;
+  next(): Promise<unknown>;
+}
+
+function connect(path = '/v1/live', origin: string | undefined = ORIGIN): Promise<Conn> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url}${path}`, { headers: origin ? { Origin: origin } : {} });
+    const frames: unknown[] = [];
+    const waiters: ((f: unknown) => void)[] = [];
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString());
+      const w = waiters.shift();
+      if (w) w(f);
+      else frames.push(f);
+    });
+    const closed = new Promise<{ code: number; reason: string }>((done) => ws.on('close', (code, reason) => done({ code, reason: reason.toString() })));
+    ws.on('open', () => resolve({ ws, frames, closed, next: () => (frames.length ? Promise.resolve(frames.shift()) : new Promise((r) => waiters.push(r))) }));
+    ws.on('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.on('error', reject);
+  });
+}
+
+async function ready(token = 'token-a'): Promise<Conn> {
+  const c = await connect();
+  c.ws.send(JSON.stringify({ type: 'auth', token }));
+  assert.equal(((await c.next()) as { type: string }).type, 'ready');
+  return c;
+}
+
+describe('LiveHub (/v1/live)', () => {
+  it('authenticates with the first frame, answers pings and delivers its conversation only', async () => {
+    hub = makeHub();
+    const a = await ready('token-a');
+    const b = await ready('token-b');
+    a.ws.send(JSON.stringify({ type: 'ping' }));
+    assert.deepEqual(await a.next(), { type: 'pong' });
+    const message = { id: 'p', userId: 'x', text: 'hi', createAt: 1, updateAt: 1, deleted: false, edited: false };
+    assert.equal(hub.publish('a', { type: 'posted', message }), 1);
+    assert.deepEqual(await a.next(), { type: 'posted', message });
+    hub.publish('b', { type: 'typing', userId: 'agent' });
+    assert.deepEqual(await b.next(), { type: 'typing', userId: 'agent' });
+    assert.equal(a.frames.length, 0, 'a never sees b’s events');
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('closes with the documented codes, and only the socket at fault', async () => {
+    hub = makeHub();
+    const bystander = await ready('token-a');
+    const cases: [string | Buffer, number, RegExp][] = [
+      ['not json', LiveCloseCode.invalidFrame, /not JSON/],
+      [JSON.stringify({ type: 'hello' }), LiveCloseCode.invalidFrame, /invalid frame/],
+      [JSON.stringify({ type: 'ping' }), LiveCloseCode.invalidFrame, /first frame must be/],
+      [JSON.stringify({ type: 'auth', token: 'forged' }), LiveCloseCode.unauthorized, /^token_malformed$/],
+      [Buffer.from([1, 2, 3]), LiveCloseCode.invalidFrame, /binary/],
+      ['x'.repeat(LIVE_MAX_FRAME_BYTES + 1), LiveCloseCode.tooBig, /./],
+    ];
+    for (const [frame, code, reason] of cases) {
+      const c = await connect();
+      c.ws.send(frame);
+      const closed = await c.closed;
+      assert.equal(closed.code, code, String(frame).slice(0, 30));
+      if (code !== LiveCloseCode.tooBig) assert.match(closed.reason, reason);
+    }
+    const silent = await connect();
+    assert.deepEqual(await silent.closed, { code: LiveCloseCode.authTimeout, reason: 'auth_timeout' });
+    bystander.ws.send(JSON.stringify({ type: 'ping' }));
+    assert.deepEqual(await bystander.next(), { type: 'pong' }, 'the other socket is unaffected');
+    bystander.ws.close();
+  });
+
+  it('re-authenticates the same conversation, refuses another one, and closes when the token expires', async () => {
+    hub = makeHub();
+    const a = await ready('token-a');
+    a.ws.send(JSON.stringify({ type: 'auth', token: 'token-a2' }));
+    assert.equal(((await a.next()) as { type: string }).type, 'ready');
+    a.ws.send(JSON.stringify({ type: 'auth', token: 'token-b' }));
+    assert.deepEqual(await a.closed, { code: LiveCloseCode.wrongConversation, reason: 'wrong_conversation' });
+    const short = await ready('token-short');
+    assert.deepEqual(await short.closed, { code: LiveCloseCode.unauthorized, reason: 'token_expired' });
+  });
+
+  it('closes revoked sockets, closes a conversation on logout, and everything with 1012 on close', async () => {
+    hub = makeHub();
+    const a = await ready('token-a');
+    revoked.a = Date.now() + 1;
+    assert.deepEqual(await a.closed, { code: LiveCloseCode.unauthorized, reason: 'token_revoked' });
+    const b = await ready('token-b');
+    hub.closeConversation('b');
+    assert.equal((await b.closed).code, LiveCloseCode.normal);
+    const c = await ready('token-b');
+    const unauthenticated = await connect();
+    await hub.close();
+    assert.equal((await c.closed).code, LiveCloseCode.restarting);
+    assert.equal((await unauthenticated.closed).code, LiveCloseCode.restarting);
+    await assert.rejects(connect(), { status: 503 });
+  });
+
+  it('refuses other origins (403) and leaves other paths to the caller', async () => {
+    hub = makeHub();
+    await assert.rejects(connect('/v1/live', 'https://evil.example'), { status: 403 });
+    const noOrigin = await connect('/v1/live', undefined);
+    noOrigin.ws.close();
+    const mounted = await connect('/porthole/v1/live?x=1');
+    mounted.ws.close();
+    await assert.rejects(connect('/v1/other'));
+  });
+
+  it('limits new sockets per address', async () => {
+    const { MemoryRateLimitStore } = await import('../rate-limit.js');
+    hub = makeHub({ rateLimitStore: new MemoryRateLimitStore(), connectsPerMinute: 2 });
+    const one = await connect();
+    const two = await connect();
+    await assert.rejects(connect(), { status: 429 });
+    one.ws.close();
+    two.ws.close();
+  });
+});

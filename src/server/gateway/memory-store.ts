@@ -1,0 +1,103 @@
+// The gateway's state in process memory: for unit tests and single-process experiments. Lost on
+// restart, so production uses the SQLite store (or Redis when scaled out).
+import type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
+
+/**
+ * A {@link GatewayStore} in `Map`s. Same contract as the SQLite store (one shared contract test).
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway(config, { store: new MemoryGatewayStore() });
+ * ```
+ */
+export class MemoryGatewayStore implements GatewayStore {
+  private readonly conversations = new Map<string, ConversationRecord>();
+  private readonly byRoot = new Map<string, string>();
+  private readonly clientPosts = new Map<string, ClientPostRecord>();
+  private readonly revocations = new Map<string, number>();
+  private readonly deletions = new Map<string, Map<string, DeletionRecord>>();
+  private readonly secrets = new Map<string, string>();
+  private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
+
+  async getConversation(conversationId: string): Promise<ConversationRecord | undefined> {
+    const found = this.conversations.get(conversationId);
+    return found && { ...found };
+  }
+
+  async findConversationByRoot(rootPostId: string): Promise<ConversationRecord | undefined> {
+    const id = this.byRoot.get(rootPostId);
+    return id === undefined ? undefined : this.getConversation(id);
+  }
+
+  async insertConversation(record: ConversationRecord): Promise<ConversationRecord> {
+    const existing = this.conversations.get(record.conversationId);
+    if (existing) return { ...existing };
+    this.conversations.set(record.conversationId, { ...record });
+    this.byRoot.set(record.rootPostId, record.conversationId);
+    return { ...record };
+  }
+
+  async replaceConversationRoot(record: ConversationRecord, previousRootPostId: string): Promise<ConversationRecord> {
+    const existing = this.conversations.get(record.conversationId);
+    if (!existing || existing.rootPostId !== previousRootPostId) return existing ? { ...existing } : this.insertConversation(record);
+    this.byRoot.delete(previousRootPostId);
+    this.conversations.set(record.conversationId, { ...record });
+    this.byRoot.set(record.rootPostId, record.conversationId);
+    return { ...record };
+  }
+
+  async getClientPost(conversationId: string, clientId: string): Promise<ClientPostRecord | undefined> {
+    const found = this.clientPosts.get(`${conversationId}\0${clientId}`);
+    return found && { ...found };
+  }
+
+  async markClientPostPending(conversationId: string, clientId: string, at: number): Promise<void> {
+    const key = `${conversationId}\0${clientId}`;
+    if (!this.clientPosts.has(key)) this.clientPosts.set(key, { postId: undefined, at });
+  }
+
+  async setClientPost(conversationId: string, clientId: string, postId: string, at: number): Promise<void> {
+    const key = `${conversationId}\0${clientId}`;
+    this.clientPosts.set(key, { postId, at: this.clientPosts.get(key)?.at ?? at });
+  }
+
+  async getRevokedBefore(conversationId: string): Promise<number | undefined> {
+    return this.revocations.get(conversationId);
+  }
+
+  async revokeTokens(conversationId: string, at: number): Promise<void> {
+    this.revocations.set(conversationId, Math.max(at, this.revocations.get(conversationId) ?? 0));
+  }
+
+  async recordDeletion(rootPostId: string, deletion: DeletionRecord): Promise<void> {
+    let thread = this.deletions.get(rootPostId);
+    if (!thread) this.deletions.set(rootPostId, (thread = new Map()));
+    if (!thread.has(deletion.postId)) thread.set(deletion.postId, { ...deletion });
+  }
+
+  async deletionsSince(rootPostId: string, since: number): Promise<DeletionRecord[]> {
+    const out = [...(this.deletions.get(rootPostId)?.values() ?? [])].filter((d) => d.deletedAt > since).map((d) => ({ ...d }));
+    return out.sort((a, b) => a.deletedAt - b.deletedAt || (a.postId < b.postId ? -1 : 1));
+  }
+
+  async getSecret(name: string): Promise<string | undefined> {
+    return this.secrets.get(name);
+  }
+
+  async setSecret(name: string, value: string): Promise<void> {
+    this.secrets.set(name, value);
+  }
+
+  async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const held = this.locks.get(name);
+    if (held && held.owner !== owner && held.expiresAt > now) return false;
+    this.locks.set(name, { owner, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    if (this.locks.get(name)?.owner === owner) this.locks.delete(name);
+  }
+
+  async close(): Promise<void> {}
+}

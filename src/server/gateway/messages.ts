@@ -1,0 +1,98 @@
+// Pure translations between Mattermost posts and the visitor's messages: which posts of a thread
+// are messages, whose they are, and the text the bot writes (announcement, visitor names).
+import type { WireMessage } from '../../protocol/gateway.js';
+import type { MmPost } from './mattermost-api.js';
+
+/** Who is who in one conversation's thread. */
+export interface ThreadParties {
+  /** The bot: its replies in the thread are the visitor's messages. */
+  botUserId: string;
+  /** The visitor's opaque id, the author id of their messages. */
+  visitorUserId: string;
+}
+
+/** Post prop carrying the widget's client id of a visitor message. */
+export const CLIENT_ID_PROP = 'porthole_client_id';
+
+// U+2060 WORD JOINER after an "@" that starts a word: Mattermost's mention parser splits words
+// there, so a visitor's "@channel" or "@someone" notifies nobody, while clients still show
+// "@channel". An "@" inside a word (ada@example.com) mentions nobody and stays as it is.
+const MENTION = /(?<![\p{L}\p{N}])@(?=[\p{L}\p{N}_.-])/gu;
+const DEFUSED = /@\u2060/g;
+
+/** Visitor text as the bot posts it: @-mentions defused (they would notify with the bot's rights). */
+export function defuseMentions(text: string): string {
+  return text.replace(MENTION, '@\u2060');
+}
+
+/** Escapes Markdown and defuses mentions in a short untrusted string (a name) for the bot's own posts. */
+export function escapeMarkdown(text: string): string {
+  return defuseMentions(text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>~:]/g, '\\$&'));
+}
+
+/**
+ * The message a post of a conversation's thread stands for, or `undefined` for the root
+ * announcement, system posts and posts of other threads.
+ */
+export function toWireMessage(post: MmPost, parties: ThreadParties): WireMessage | undefined {
+  if (!post.root_id || post.type.startsWith('system_')) return undefined;
+  const fromVisitor = post.user_id === parties.botUserId;
+  const clientId = post.props[CLIENT_ID_PROP];
+  const deleted = post.delete_at > 0;
+  const message: WireMessage = {
+    id: post.id,
+    userId: fromVisitor ? parties.visitorUserId : post.user_id,
+    text: deleted ? '' : fromVisitor ? post.message.replace(DEFUSED, '@') : post.message,
+    createAt: post.create_at,
+    updateAt: Math.max(post.update_at, post.delete_at),
+    deleted,
+    edited: post.edit_at > 0,
+  };
+  if (fromVisitor && typeof clientId === 'string') message.clientId = clientId;
+  return message;
+}
+
+/** The name shown on a visitor's messages in Mattermost (`override_username`): visibly a visitor. */
+export function visitorDisplayName(name: string): string {
+  return `${name} (visitor)`;
+}
+
+/** A name for a visitor who gave none: stable per visitor. */
+export function fallbackVisitorName(visitorUserId: string): string {
+  return `Visitor ${visitorUserId.slice(0, 4).toUpperCase()}`;
+}
+
+/** Who the root post announces. */
+export interface AnnouncedVisitor {
+  name: string;
+  /** Only from a verified identity. */
+  email?: string;
+  page?: string;
+  identified: boolean;
+}
+
+/** A page URL made safe to put in a Markdown link, or `undefined` when it is not http(s). */
+function safePageUrl(page: string | undefined): string | undefined {
+  if (!page) return undefined;
+  try {
+    const url = new URL(page);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/[()<>@\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of the bot's root post announcing a new conversation. */
+export function announcement(visitor: AnnouncedVisitor): string {
+  const who = [`**${escapeMarkdown(visitor.name)}**`];
+  if (visitor.email) who.push(`${escapeMarkdown(visitor.email)} (verified)`);
+  else who.push(visitor.identified ? 'signed in' : 'anonymous');
+  const lines = [`:speech_balloon: New conversation from ${who.join(' · ')}`];
+  const page = safePageUrl(visitor.page);
+  if (page) lines.push(`Page: ${page}`);
+  lines.push('Reply in this thread to answer.');
+  return lines.join('\n');
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { silentLogger } from '../logger.js';
+import type { ServerFrame } from '../../protocol/gateway.js';
+import { MemoryGatewayStore } from './memory-store.js';
+import { Relay } from './relay.js';
+import { MemoryMattermost } from './test-support.js';
+
+async function setup() {
+  const mm = new MemoryMattermost();
+  const admin = mm.clientFor(mm.adminToken);
+  const botUserId = await admin.createBot({ username: 'porthole-bot', display_name: 'Porthole', description: '' });
+  await admin.addChannelMember(mm.channelId, botUserId);
+  const { token } = await admin.createUserAccessToken(botUserId, 't');
+  const api = mm.clientFor(token);
+  const store = new MemoryGatewayStore();
+  const root = await api.createPost({ channel_id: mm.channelId, message: 'New conversation', props: {} });
+  await store.insertConversation({ conversationId: 'conv', visitorUserId: 'visitor', rootPostId: root.id, channelId: mm.channelId, createdAt: root.create_at, name: 'Ada' });
+  const other = await api.createPost({ channel_id: mm.channelId, message: 'Not ours', props: {} });
+  const frames: [string, ServerFrame][] = [];
+  const hub = { publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), 1) };
+  const bot = { userId: botUserId, username: 'porthole-bot', token, channelId: mm.channelId, teamId: mm.teamId };
+  const relay = new Relay({ api, store, hub, bot: () => bot, logger: silentLogger, retryMs: 20 });
+  const agent = mm.addAgent('agent-ada');
+  return { mm, api, store, root, other, frames, relay, agent, botUserId };
+}
+
+const kinds = (frames: [string, ServerFrame][]) => frames.map(([id, f]) => `${id}:${f.type}:${'message' in f ? f.message.text : 'userId' in f ? f.userId : ''}`);
+
+describe('Relay', () => {
+  it('routes thread events to the conversation once, records deletions and ignores the bot’s typing', async () => {
+    const t = await setup();
+    const unsubscribe = t.mm.subscribe(t.relay.handle);
+    const reply = t.mm.reply(t.agent, t.root.id, 'Hello');
+    t.mm.reply(t.agent, t.other.id, 'elsewhere');
+    t.mm.edit(reply.id, 'Hello!');
+    t.mm.agentTyping(t.agent, t.root.id);
+    t.mm.agentTyping(t.botUserId, t.root.id);
+    t.mm.remove(reply.id);
+    await t.relay.idle();
+    assert.deepEqual(kinds(t.frames), ['conv:posted:Hello', 'conv:edited:Hello!', `conv:typing:${t.agent}`, 'conv:deleted:']);
+    assert.deepEqual((await t.store.deletionsSince(t.root.id, 0)).map((d) => [d.postId, d.userId]), [[reply.id, t.agent]]);
+    // The same event twice (two sockets, a replay) is delivered once.
+    const again = t.mm.reply(t.agent, t.root.id, 'Twice');
+    const post = JSON.stringify(t.mm.posts.get(again.id));
+    t.relay.handle({ event: 'posted', data: { post }, broadcast: { channel_id: t.mm.channelId } });
+    await t.relay.idle();
+    assert.equal(kinds(t.frames).filter((k) => k.endsWith('Twice')).length, 1);
+    // Malformed payloads are dropped without breaking the relay.
+    t.relay.handle({ event: 'posted', data: { post: '{"id":1}' }, broadcast: {} });
+    t.relay.handle({ event: 'posted', data: { post: 'not json' }, broadcast: {} });
+    t.mm.reply(t.agent, t.root.id, 'Still working');
+    await t.relay.idle();
+    assert.equal(kinds(t.frames).at(-1), 'conv:posted:Still working');
+    unsubscribe();
+  });
+
+  it('backfills after a reconnect what the socket missed, once, on Mattermost’s clock', async () => {
+    const t = await setup();
+    t.relay.connected({ reconnect: false });
+    await t.relay.idle();
+    assert.equal(t.relay.cursor, t.other.create_at, 'the cursor starts at the newest post');
+    let unsubscribe = t.mm.subscribe(t.relay.handle);
+    const seen = t.mm.reply(t.agent, t.root.id, 'before the drop');
+    await t.relay.idle();
+    unsubscribe();
+    // The socket is down: these are missed.
+    const missed = t.mm.reply(t.agent, t.root.id, 'while down');
+    t.mm.edit(seen.id, 'before the drop (edited)');
+    t.mm.down = true;
+    t.relay.connected({ reconnect: true });
+    await t.relay.idle();
+    assert.equal(t.frames.length, 1, 'the backfill waits while Mattermost is unreachable');
+    t.mm.down = false;
+    await new Promise((r) => setTimeout(r, 60));
+    await t.relay.idle();
+    unsubscribe = t.mm.subscribe(t.relay.handle);
+    t.relay.connected({ reconnect: true });
+    await t.relay.idle();
+    assert.deepEqual(kinds(t.frames), ['conv:posted:before the drop', 'conv:posted:while down', 'conv:edited:before the drop (edited)']);
+    assert.equal(t.frames[1]![1].type === 'posted' && t.frames[1]![1].message.id, missed.id);
+    unsubscribe();
+    t.relay.stop();
+  });
+});

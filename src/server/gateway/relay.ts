@@ -1,0 +1,175 @@
+// From the bot's socket to the visitors' sockets: each posted / edited / deleted / typing event of
+// a conversation's thread goes to that conversation's live sockets, once. After every reconnect it
+// backfills over REST what the socket missed (Mattermost replays only its last 128 events, and
+// not at all to a socket authenticated by challenge).
+import type { Logger } from '../logger.js';
+import type { BotAccount } from './bot-account.js';
+import type { MattermostEvent } from './bot-socket.js';
+import type { ServerFrame } from '../../protocol/gateway.js';
+import { mmPostSchema, type GatewayMattermost, type MmPost } from './mattermost-api.js';
+import { toWireMessage } from './messages.js';
+import type { GatewayStore } from './store.js';
+
+/** Where the relay delivers (the LiveHub). */
+export interface RelayTarget {
+  publish(conversationId: string, frame: ServerFrame): number;
+}
+
+/** What {@link Relay} needs. */
+export interface RelayOptions {
+  api: GatewayMattermost;
+  store: GatewayStore;
+  hub: RelayTarget;
+  bot: () => BotAccount;
+  logger: Logger;
+  /** Delay between failed backfill attempts. Default: 2 s. */
+  retryMs?: number;
+  /** Clock in ms (stands in for a deletion's time, which post_deleted events do not carry). */
+  now?: () => number;
+}
+
+const POST_EVENTS: Record<string, 'posted' | 'edited' | 'deleted'> = { posted: 'posted', post_edited: 'edited', post_deleted: 'deleted' };
+/** Post ids whose delivered version is remembered, to deliver each version once. */
+const SEEN_LIMIT = 20_000;
+
+const version = (post: MmPost) => Math.max(post.create_at, post.update_at, post.delete_at);
+
+/**
+ * Routes the bot socket's events to the visitors' sockets.
+ *
+ * Each post version is delivered once: live events and backfilled posts go through the same
+ * "seen" check (post id → newest version delivered). The backfill cursor is on Mattermost's clock:
+ * the newest post time seen, or at the first connection the support channel's newest post.
+ */
+export class Relay {
+  private readonly o: RelayOptions;
+  private readonly seen = new Map<string, number>();
+  private cursorValue: number | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private backfillTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(options: RelayOptions) {
+    this.o = options;
+  }
+
+  /** The backfill cursor: the newest post time seen (ms, Mattermost's clock). */
+  get cursor(): number | undefined {
+    return this.cursorValue;
+  }
+
+  /** Waits until every queued event and backfill has been handled (tests). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((e) => this.o.logger.error({ msg: 'gateway relay failed', error: e instanceof Error ? e.message : String(e) }));
+  }
+
+  /** Takes one event from the bot socket. */
+  handle = (event: MattermostEvent): void => {
+    if (this.stopped) return;
+    const kind = POST_EVENTS[event.event];
+    if (kind) {
+      const raw = event.data.post;
+      let post: MmPost;
+      try {
+        post = mmPostSchema.parse(typeof raw === 'string' ? JSON.parse(raw) : raw);
+      } catch {
+        this.o.logger.warn({ msg: 'gateway relay: a post event from Mattermost has an unexpected shape', event: event.event });
+        return;
+      }
+      this.enqueue(async () => void (await this.deliver(post, kind)));
+    } else if (event.event === 'typing') {
+      const userId = event.data.user_id;
+      const parentId = event.data.parent_id;
+      if (typeof userId !== 'string' || typeof parentId !== 'string' || !parentId) return;
+      if (event.broadcast.channel_id !== this.o.bot().channelId || userId === this.o.bot().userId) return;
+      this.enqueue(async () => {
+        const conversation = await this.o.store.findConversationByRoot(parentId);
+        if (conversation) this.o.hub.publish(conversation.conversationId, { type: 'typing', userId });
+      });
+    }
+  };
+
+  /** Called by the bot socket after each authentication: sets the cursor, or backfills. */
+  connected = ({ reconnect }: { reconnect: boolean }): void => {
+    if (this.stopped) return;
+    this.enqueue(() => (reconnect || this.cursorValue !== undefined ? this.backfill() : this.initCursor()));
+  };
+
+  private async initCursor(): Promise<void> {
+    try {
+      const newest = await this.o.api.getNewestChannelPost(this.o.bot().channelId);
+      this.cursorValue = Math.max(this.cursorValue ?? 0, newest ? version(newest) : 0);
+    } catch (e) {
+      // Without a cursor the next reconnect backfills from the first event seen, or from 0.
+      this.o.logger.warn({ msg: 'gateway relay: could not read the support channel for a cursor', error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private async backfill(): Promise<void> {
+    if (this.backfillTimer) clearTimeout(this.backfillTimer);
+    this.backfillTimer = undefined;
+    const since = Math.max(0, (this.cursorValue ?? 0) - 1);
+    let posts: MmPost[];
+    try {
+      posts = await this.o.api.getChannelPostsSince(this.o.bot().channelId, since);
+    } catch (e) {
+      this.o.logger.warn({ msg: 'gateway relay: backfill failed; retrying', error: e instanceof Error ? e.message : String(e) });
+      if (!this.stopped) {
+        this.backfillTimer = setTimeout(() => this.enqueue(() => this.backfill()), this.o.retryMs ?? 2000);
+        this.backfillTimer.unref?.();
+      }
+      return;
+    }
+    // In the order things happened, as the socket would have told them.
+    posts.sort((a, b) => version(a) - version(b) || a.create_at - b.create_at);
+    let delivered = 0;
+    for (const post of posts) {
+      const kind = post.delete_at > 0 ? 'deleted' : this.seen.has(post.id) || post.create_at <= since ? 'edited' : 'posted';
+      if (await this.deliver(post, kind)) delivered++;
+    }
+    this.o.logger.info({ msg: 'gateway relay backfilled', since, posts: posts.length, delivered });
+  }
+
+  /** Delivers a post version to its conversation once; true when it was new. */
+  private async deliver(post: MmPost, kind: 'posted' | 'edited' | 'deleted'): Promise<boolean> {
+    const bot = this.o.bot();
+    if (post.channel_id !== bot.channelId) return false;
+    if (kind === 'deleted' && post.delete_at === 0) {
+      // post_deleted carries the post as it was before the deletion (app/post.go DeletePost fetches
+      // it, then CleanUpAfterPostDeletion publishes that copy): stamp the deletion ourselves.
+      post = { ...post, delete_at: Math.max(post.update_at + 1, (this.o.now ?? Date.now)()) };
+    } else {
+      this.cursorValue = Math.max(this.cursorValue ?? 0, version(post));
+    }
+    const seen = this.seen.get(post.id);
+    if (seen !== undefined && seen >= version(post)) return false;
+    // A deletion is final: no later copy of the post (a backfill's) is delivered again.
+    this.remember(post.id, post.delete_at > 0 ? Infinity : version(post));
+    if (!post.root_id) return false;
+    const conversation = await this.o.store.findConversationByRoot(post.root_id);
+    if (!conversation) return false;
+    const message = toWireMessage(post, { botUserId: bot.userId, visitorUserId: conversation.visitorUserId });
+    if (!message) return false;
+    if (kind === 'deleted' || message.deleted) {
+      await this.o.store.recordDeletion(conversation.rootPostId, { postId: post.id, userId: message.userId, createAt: message.createAt, deletedAt: message.updateAt });
+    }
+    this.o.hub.publish(conversation.conversationId, { type: message.deleted ? 'deleted' : kind === 'deleted' ? 'edited' : kind, message });
+    return true;
+  }
+
+  private remember(postId: string, v: number): void {
+    this.seen.delete(postId);
+    this.seen.set(postId, v);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!);
+  }
+
+  /** Stops retrying backfills; queued work finishes. */
+  stop(): void {
+    this.stopped = true;
+    if (this.backfillTimer) clearTimeout(this.backfillTimer);
+  }
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SQLITE_FILE, SqliteGatewayStore, StoreOpenError } from './sqlite-store.js';
+import { describeGatewayStoreContract } from './store-contract.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-store-'));
+  dirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describeGatewayStoreContract('SqliteGatewayStore', async () => SqliteGatewayStore.open(path.join(tempDir(), 'data')));
+
+describe('SqliteGatewayStore on disk', () => {
+  it('keeps its state across a reopen (a companion restart), in a private file', async () => {
+    const dir = path.join(tempDir(), 'nested', 'data');
+    const first = SqliteGatewayStore.open(dir);
+    await first.insertConversation({ conversationId: 'a', visitorUserId: 'u', rootPostId: 'r', channelId: 'c', createdAt: 1, name: 'Ada' });
+    await first.setClientPost('a', 'k', 'p', 2);
+    await first.setSecret('bot-token', 'secret');
+    await first.close();
+
+    const second = SqliteGatewayStore.open(dir);
+    assert.equal((await second.findConversationByRoot('r'))?.name, 'Ada');
+    assert.equal((await second.getClientPost('a', 'k'))?.postId, 'p');
+    assert.equal(await second.getSecret('bot-token'), 'secret');
+    await second.close();
+    assert.equal(fs.statSync(path.join(dir, SQLITE_FILE)).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+  });
+
+  it('says which path it could not open', () => {
+    const file = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(file, 'not a directory');
+    assert.throws(() => SqliteGatewayStore.open(path.join(file, 'data')), (err: unknown) => err instanceof StoreOpenError && err.message.includes(file) && /PORTHOLE_DATA_DIR/.test(err.message));
+  });
+});

@@ -1,0 +1,212 @@
+// The gateway's embedded store: one SQLite file under PORTHOLE_DATA_DIR (better-sqlite3 12; v13
+// needs Node 22). Synchronous underneath, async outside, so a Redis store fits the same interface.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
+
+/** File name of the database inside the data directory. */
+export const SQLITE_FILE = 'porthole-gateway.sqlite';
+
+const SCHEMA_VERSION = 1;
+
+/** The schema (version 1). Times are ms since the epoch. */
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS conversations (
+  conversation_id TEXT PRIMARY KEY,
+  visitor_user_id TEXT NOT NULL,
+  root_post_id    TEXT NOT NULL UNIQUE,
+  channel_id      TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  name            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS client_posts (
+  conversation_id TEXT NOT NULL,
+  client_id       TEXT NOT NULL,
+  post_id         TEXT,
+  at              INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS revocations (
+  conversation_id TEXT PRIMARY KEY,
+  revoked_before  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deletions (
+  root_post_id TEXT NOT NULL,
+  post_id      TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  create_at    INTEGER NOT NULL,
+  deleted_at   INTEGER NOT NULL,
+  PRIMARY KEY (root_post_id, post_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS secrets (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS locks (
+  name       TEXT PRIMARY KEY,
+  owner      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+interface ConversationRow {
+  conversation_id: string;
+  visitor_user_id: string;
+  root_post_id: string;
+  channel_id: string;
+  created_at: number;
+  name: string;
+}
+
+const toRecord = (row: ConversationRow | undefined): ConversationRecord | undefined =>
+  row && { conversationId: row.conversation_id, visitorUserId: row.visitor_user_id, rootPostId: row.root_post_id, channelId: row.channel_id, createdAt: row.created_at, name: row.name };
+
+/** Why the store could not open; says which path and what to do. */
+export class StoreOpenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreOpenError';
+  }
+}
+
+/**
+ * A {@link GatewayStore} in a SQLite file (`<dataDir>/porthole-gateway.sqlite`, WAL journal, the
+ * directory created 0700 and the file 0600: it holds the bot's token). Several processes on one
+ * host may share the file; instances on several hosts need the Redis store.
+ *
+ * @example
+ * ```ts
+ * const store = SqliteGatewayStore.open('./porthole-data');
+ * ```
+ */
+export class SqliteGatewayStore implements GatewayStore {
+  private readonly db: Database.Database;
+  private readonly q: ReturnType<typeof prepare>;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.q = prepare(db);
+  }
+
+  /**
+   * Opens (and creates or migrates) the store in `dataDir`; `':memory:'` gives a private in-memory
+   * database (tests).
+   *
+   * @throws {StoreOpenError} when the directory or file cannot be created or read.
+   */
+  static open(dataDir: string): SqliteGatewayStore {
+    let file = ':memory:';
+    try {
+      if (dataDir !== ':memory:') {
+        fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+        file = path.join(dataDir, SQLITE_FILE);
+      }
+      const db = new Database(file, { timeout: 5000 });
+      if (file !== ':memory:') fs.chmodSync(file, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        db.close();
+        throw new StoreOpenError(`The store ${file} was written by a newer Porthole (schema ${version}; this one knows ${SCHEMA_VERSION}). Upgrade Porthole or use another PORTHOLE_DATA_DIR.`);
+      }
+      db.exec(SQLITE_SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return new SqliteGatewayStore(db);
+    } catch (err) {
+      if (err instanceof StoreOpenError) throw err;
+      throw new StoreOpenError(`Cannot open the gateway store at ${file === ':memory:' ? dataDir : file} (PORTHOLE_DATA_DIR): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async getConversation(conversationId: string): Promise<ConversationRecord | undefined> {
+    return toRecord(this.q.getConversation.get(conversationId) as ConversationRow | undefined);
+  }
+
+  async findConversationByRoot(rootPostId: string): Promise<ConversationRecord | undefined> {
+    return toRecord(this.q.byRoot.get(rootPostId) as ConversationRow | undefined);
+  }
+
+  async insertConversation(record: ConversationRecord): Promise<ConversationRecord> {
+    this.q.insertConversation.run(record.conversationId, record.visitorUserId, record.rootPostId, record.channelId, record.createdAt, record.name);
+    return (await this.getConversation(record.conversationId))!;
+  }
+
+  async replaceConversationRoot(record: ConversationRecord, previousRootPostId: string): Promise<ConversationRecord> {
+    const changed = this.q.replaceRoot.run(record.rootPostId, record.channelId, record.createdAt, record.name, record.conversationId, previousRootPostId);
+    if (changed.changes === 0) return (await this.getConversation(record.conversationId)) ?? this.insertConversation(record);
+    return (await this.getConversation(record.conversationId))!;
+  }
+
+  async getClientPost(conversationId: string, clientId: string): Promise<ClientPostRecord | undefined> {
+    const row = this.q.getClientPost.get(conversationId, clientId) as { post_id: string | null; at: number } | undefined;
+    return row && { postId: row.post_id ?? undefined, at: row.at };
+  }
+
+  async markClientPostPending(conversationId: string, clientId: string, at: number): Promise<void> {
+    this.q.markPending.run(conversationId, clientId, at);
+  }
+
+  async setClientPost(conversationId: string, clientId: string, postId: string, at: number): Promise<void> {
+    this.q.setClientPost.run(conversationId, clientId, postId, at);
+  }
+
+  async getRevokedBefore(conversationId: string): Promise<number | undefined> {
+    const row = this.q.getRevoked.get(conversationId) as { revoked_before: number } | undefined;
+    return row?.revoked_before;
+  }
+
+  async revokeTokens(conversationId: string, at: number): Promise<void> {
+    this.q.revoke.run(conversationId, at);
+  }
+
+  async recordDeletion(rootPostId: string, deletion: DeletionRecord): Promise<void> {
+    this.q.recordDeletion.run(rootPostId, deletion.postId, deletion.userId, deletion.createAt, deletion.deletedAt);
+  }
+
+  async deletionsSince(rootPostId: string, since: number): Promise<DeletionRecord[]> {
+    const rows = this.q.deletionsSince.all(rootPostId, since) as { post_id: string; user_id: string; create_at: number; deleted_at: number }[];
+    return rows.map((r) => ({ postId: r.post_id, userId: r.user_id, createAt: r.create_at, deletedAt: r.deleted_at }));
+  }
+
+  async getSecret(name: string): Promise<string | undefined> {
+    return (this.q.getSecret.get(name) as { value: string } | undefined)?.value;
+  }
+
+  async setSecret(name: string, value: string): Promise<void> {
+    this.q.setSecret.run(name, value);
+  }
+
+  async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.q.acquireLock.run(name, owner, now + ttlMs, owner, now).changes > 0;
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    this.q.releaseLock.run(name, owner);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    getConversation: db.prepare('SELECT * FROM conversations WHERE conversation_id = ?'),
+    byRoot: db.prepare('SELECT * FROM conversations WHERE root_post_id = ?'),
+    insertConversation: db.prepare('INSERT INTO conversations (conversation_id, visitor_user_id, root_post_id, channel_id, created_at, name) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING'),
+    replaceRoot: db.prepare('UPDATE conversations SET root_post_id = ?, channel_id = ?, created_at = ?, name = ? WHERE conversation_id = ? AND root_post_id = ?'),
+    getClientPost: db.prepare('SELECT post_id, at FROM client_posts WHERE conversation_id = ? AND client_id = ?'),
+    markPending: db.prepare('INSERT INTO client_posts (conversation_id, client_id, post_id, at) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING'),
+    setClientPost: db.prepare('INSERT INTO client_posts (conversation_id, client_id, post_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET post_id = excluded.post_id'),
+    getRevoked: db.prepare('SELECT revoked_before FROM revocations WHERE conversation_id = ?'),
+    revoke: db.prepare('INSERT INTO revocations (conversation_id, revoked_before) VALUES (?, ?) ON CONFLICT DO UPDATE SET revoked_before = max(revoked_before, excluded.revoked_before)'),
+    recordDeletion: db.prepare('INSERT INTO deletions (root_post_id, post_id, user_id, create_at, deleted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    deletionsSince: db.prepare('SELECT post_id, user_id, create_at, deleted_at FROM deletions WHERE root_post_id = ? AND deleted_at > ? ORDER BY deleted_at, post_id'),
+    getSecret: db.prepare('SELECT value FROM secrets WHERE name = ?'),
+    setSecret: db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
+    acquireLock: db.prepare('INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.owner = ? OR locks.expires_at <= ?'),
+    releaseLock: db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
+  };
+}

@@ -1,0 +1,91 @@
+// What gateway mode must remember. Messages live only in Mattermost; this is the map from
+// conversations to their threads plus the little state that makes sends idempotent, logout real
+// and restarts cheap. Every method is async so a Redis store can implement the same interface.
+
+/** A conversation: one thread in the support channel. */
+export interface ConversationRecord {
+  /** Opaque id derived from the visitor key (see `visitorIds`). */
+  conversationId: string;
+  /** The visitor's opaque id (see `visitorIds`): the author id of their messages. */
+  visitorUserId: string;
+  /** The bot's root post announcing the visitor. */
+  rootPostId: string;
+  /** The support channel the thread is in. */
+  channelId: string;
+  /** When the conversation was created (ms). */
+  createdAt: number;
+  /** The visitor's display name when it was created (the fallback of later messages). */
+  name: string;
+}
+
+/** What the store knows about one client id of a conversation. */
+export interface ClientPostRecord {
+  /** The Mattermost post, or `undefined` while a send is in flight (or crashed mid-way). */
+  postId: string | undefined;
+  /** When the send was first attempted (ms). */
+  at: number;
+}
+
+/** A deleted post of a conversation, kept so a resync can report it (Mattermost's thread API omits deleted posts). */
+export interface DeletionRecord {
+  postId: string;
+  /** The message's author as the visitor API shows it (the visitor's opaque id or an agent's id). */
+  userId: string;
+  createAt: number;
+  deletedAt: number;
+}
+
+/**
+ * The gateway's state. Implementations: {@link MemoryGatewayStore} (tests, one process),
+ * `SqliteGatewayStore` (the default, a file under PORTHOLE_DATA_DIR), Redis later. Conflicting
+ * writes are decided by the store (first writer wins), so several instances can share one.
+ */
+export interface GatewayStore {
+  /** The conversation of `conversationId`, if its first message was sent. */
+  getConversation(conversationId: string): Promise<ConversationRecord | undefined>;
+  /** Reverse lookup for Mattermost events: the conversation whose thread `rootPostId` starts. */
+  findConversationByRoot(rootPostId: string): Promise<ConversationRecord | undefined>;
+  /**
+   * Saves a new conversation unless one exists for its id; returns the one that is stored
+   * (the existing one when another writer won).
+   */
+  insertConversation(record: ConversationRecord): Promise<ConversationRecord>;
+  /**
+   * Moves a conversation to a new thread (its root was deleted in Mattermost) if it still has
+   * `previousRootPostId`; returns the stored record either way.
+   */
+  replaceConversationRoot(record: ConversationRecord, previousRootPostId: string): Promise<ConversationRecord>;
+
+  /** What is known about a client id of a conversation. */
+  getClientPost(conversationId: string, clientId: string): Promise<ClientPostRecord | undefined>;
+  /** Records that a send of `clientId` is being attempted (keeps an existing record). */
+  markClientPostPending(conversationId: string, clientId: string, at: number): Promise<void>;
+  /** Records the post a client id produced. */
+  setClientPost(conversationId: string, clientId: string, postId: string, at: number): Promise<void>;
+
+  /** Tokens of the conversation issued at or before this time (ms) are revoked. */
+  getRevokedBefore(conversationId: string): Promise<number | undefined>;
+  /** Revokes the conversation's tokens issued at or before `at` (never moves the time back). */
+  revokeTokens(conversationId: string, at: number): Promise<void>;
+
+  /** Remembers a deleted post of a conversation's thread (idempotent: the first record stays). */
+  recordDeletion(rootPostId: string, deletion: DeletionRecord): Promise<void>;
+  /** Deletions in a thread after `since` (ms), oldest first. */
+  deletionsSince(rootPostId: string, since: number): Promise<DeletionRecord[]>;
+
+  /** A named secret, e.g. the bot's access token. */
+  getSecret(name: string): Promise<string | undefined>;
+  /** Stores a named secret. */
+  setSecret(name: string, value: string): Promise<void>;
+
+  /**
+   * Takes the named lock for `ttlMs` if it is free or expired (or already `owner`'s); true when
+   * taken. Used so concurrent first messages create one thread.
+   */
+  acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Releases the lock if `owner` holds it. */
+  releaseLock(name: string, owner: string): Promise<void>;
+
+  /** Releases resources (the database file). */
+  close(): Promise<void>;
+}

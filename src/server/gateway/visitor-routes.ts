@@ -1,0 +1,247 @@
+// The visitor API of gateway mode. No route takes a conversation id: the Porthole token in
+// `Authorization: Bearer` says which conversation a request acts on.
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { sessionPageSchema } from '../session-route.js';
+import { HttpError } from '../errors.js';
+import { IdentityError, verifyIdentity } from '../identity.js';
+import type { Logger } from '../logger.js';
+import type { RateLimitStore } from '../rate-limit.js';
+import { clearVisitorCookie, newVisitorId, serializeVisitorCookie, signVisitorId, verifyVisitorCookie, VISITOR_COOKIE } from '../visitor-cookie.js';
+import type { GatewayConfig } from './config.js';
+import type { ConversationService } from './conversation-service.js';
+import { MAX_MESSAGE_RUNES, type AgentsResponse, type GatewaySession, type MessagesResponse } from '../../protocol/gateway.js';
+import { PortholeTokenError, signPortholeToken, verifyPortholeToken, visitorIds } from './porthole-token.js';
+import { readJsonBody } from './request-body.js';
+import type { GatewayStore } from './store.js';
+import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.js';
+
+/** Largest `POST /v1/session` body, in bytes. */
+export const MAX_GATEWAY_SESSION_BODY_BYTES = 4096;
+/** Largest `POST /v1/messages` body, in bytes: 16,383 code points of up to 4 bytes, JSON-escaped. */
+export const MAX_MESSAGE_BODY_BYTES = 128 * 1024;
+/** Default and largest page of `GET /v1/messages`. */
+export const DEFAULT_PAGE = 60;
+export const MAX_PAGE = 200;
+
+const visibleName = z
+  .string()
+  .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+  .pipe(z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'));
+
+/** `POST /v1/session` body. */
+export const gatewaySessionRequestSchema = z
+  .object({
+    identity: z.string().min(1, 'must be a non-empty JWT string').max(MAX_GATEWAY_SESSION_BODY_BYTES).optional(),
+    name: visibleName.optional(),
+    page: sessionPageSchema.optional(),
+  })
+  .strict();
+
+/** `POST /v1/messages` body. */
+export const sendRequestSchema = z
+  .object({
+    clientId: z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID (crypto.randomUUID())'),
+    text: z.string().refine((v) => v.trim() !== '', 'must not be empty'),
+  })
+  .strict();
+
+const pageQuery = z.object({
+  per_page: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_PAGE, `must be at most ${MAX_PAGE}`))
+    .optional(),
+  before: z.string().regex(/^[a-z0-9]{26}$/, 'must be a message id').optional(),
+  since: z.string().regex(/^\d{1,16}$/, 'must be a time in ms since the epoch').transform(Number).optional(),
+});
+
+/** What {@link visitorRoutes} needs. */
+export interface VisitorRoutesDeps {
+  config: Pick<
+    GatewayConfig,
+    'tokenSecret' | 'tokenTtlSeconds' | 'cookieSecret' | 'identitySecret' | 'production' | 'publicUrl' | 'trustProxy' | 'messagesPerMinute' | 'typingPerMinute' | 'addressSendsPerMinute'
+  >;
+  conversations: ConversationService;
+  store: GatewayStore;
+  rateLimitStore: RateLimitStore;
+  /** The client address of a request (for per-address limits). */
+  clientIp: (c: Context) => string;
+  /** Called after a logout, to close the conversation's live sockets. */
+  onLogout?: (conversationId: string) => void;
+  logger: Logger;
+  now: () => number;
+}
+
+function bearerToken(c: Context): string {
+  const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(c.req.header('Authorization') ?? '');
+  if (!match) throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <Porthole token>" (from POST /v1/session).', { headers: { 'WWW-Authenticate': 'Bearer' } });
+  return match[1]!;
+}
+
+function tokenRefused(e: PortholeTokenError): HttpError {
+  return new HttpError(401, e.code, e.message, { headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` } });
+}
+
+/** The companion's public base URL: PORTHOLE_PUBLIC_URL, else the request's URL without `/v1/session`. */
+function publicBaseUrl(c: Context, configured: string | undefined, trustProxy: boolean): string {
+  if (configured) return configured;
+  const url = new URL(c.req.url);
+  if (trustProxy) {
+    const proto = c.req.header('X-Forwarded-Proto')?.split(',')[0]?.trim().toLowerCase();
+    const host = c.req.header('X-Forwarded-Host')?.split(',')[0]?.trim();
+    if (proto === 'http' || proto === 'https') url.protocol = `${proto}:`;
+    if (host && /^[A-Za-z0-9.:[\]-]+$/.test(host)) url.host = host;
+  }
+  return `${url.origin}${url.pathname.replace(/\/v1\/session\/?$/, '')}`.replace(/\/+$/, '');
+}
+
+/**
+ * The visitor API (mount at the companion's root):
+ *
+ * - `POST /v1/session` `{identity?, name?, page?}` → {@link GatewaySession}. No Mattermost call and
+ *   no store write: a conversation appears only with its first message.
+ * - `DELETE /v1/session` → 204; revokes every token of the conversation issued until now.
+ * - `GET /v1/messages?per_page=` newest page; `&before=<id>` older; `?since=<ms>` changes.
+ * - `POST /v1/messages` `{clientId, text}` → 201 (200 for a repeat of the client id) `{message}`.
+ * - `POST /v1/typing` → 204. `GET /v1/agents` → `{agents: [{userId, name}]}`.
+ *
+ * Sends are limited per conversation and per address (429 `rate_limited` + `Retry-After`).
+ */
+export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
+  const { config, conversations, now } = deps;
+  const route = new Hono();
+  const authOptions = { tokenSecret: config.tokenSecret, store: deps.store, now };
+
+  const visitorOf = async (c: Context): Promise<AuthenticatedVisitor> => {
+    try {
+      return await authenticateVisitor(bearerToken(c), authOptions);
+    } catch (e) {
+      if (e instanceof PortholeTokenError) throw tokenRefused(e);
+      throw e;
+    }
+  };
+
+  const limit = async (key: string, max: number, what: string) => {
+    const t = now();
+    const hit = await deps.rateLimitStore.hit(key, 60_000, t);
+    if (hit.count > max) {
+      const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
+      throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, { headers: { 'Retry-After': String(retryAfter) } });
+    }
+  };
+  const limitSend = async (c: Context, visitor: AuthenticatedVisitor, kind: 'message' | 'typing') => {
+    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'messages and typing notices from this address');
+    if (kind === 'message') await limit(`gateway:messages:${visitor.conversationId}`, config.messagesPerMinute, 'messages in this conversation');
+    else await limit(`gateway:typing:${visitor.conversationId}`, config.typingPerMinute, 'typing notices in this conversation');
+  };
+
+  route.use('/v1/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+
+  route.post('/v1/session', bodyLimit({ maxSize: MAX_GATEWAY_SESSION_BODY_BYTES }), async (c) => {
+    const body = await readJsonBody(c, gatewaySessionRequestSchema, '{"identity"?: string, "name"?: string, "page"?: http(s) URL} or an empty body', { allowEmpty: true });
+    let key: string;
+    let name = body.name;
+    let email: string | undefined;
+    if (body.identity !== undefined) {
+      if (!config.identitySecret) {
+        throw new HttpError(401, 'identity_not_accepted', 'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.');
+      }
+      try {
+        const claims = await verifyIdentity(body.identity, config.identitySecret, now());
+        key = `id:${claims.sub}`;
+        name = claims.name ?? name;
+        email = claims.email;
+      } catch (err) {
+        if (err instanceof IdentityError) throw new HttpError(401, 'invalid_identity', err.message);
+        throw err;
+      }
+    } else {
+      const id = (await verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), config.cookieSecret)) ?? newVisitorId();
+      c.header('Set-Cookie', serializeVisitorCookie(await signVisitorId(id, config.cookieSecret), config.production), { append: true });
+      key = `anon:${id}`;
+    }
+    const ids = await visitorIds(key);
+    const iat = now();
+    const exp = iat + config.tokenTtlSeconds * 1000;
+    const token = await signPortholeToken({ cid: ids.conversationId, uid: ids.userId, name, email, page: body.page, idf: body.identity !== undefined, iat, exp }, config.tokenSecret);
+    const response: GatewaySession = {
+      mode: 'gateway',
+      serverUrl: publicBaseUrl(c, config.publicUrl, config.trustProxy),
+      token,
+      expiresAt: exp,
+      userId: ids.userId,
+      channelId: ids.conversationId,
+    };
+    return c.json(response, 200);
+  });
+
+  route.delete('/v1/session', async (c) => {
+    c.header('Set-Cookie', clearVisitorCookie(config.production), { append: true });
+    let conversationId: string;
+    try {
+      // An expired but authentic token may still log out.
+      conversationId = (await verifyPortholeToken(bearerToken(c), config.tokenSecret, now(), { ignoreExpiry: true })).cid;
+    } catch (e) {
+      if (e instanceof PortholeTokenError) throw tokenRefused(e);
+      throw e;
+    }
+    await deps.store.revokeTokens(conversationId, now());
+    deps.onLogout?.(conversationId);
+    deps.logger.info({ msg: 'gateway visitor logged out', conversationId });
+    return c.body(null, 204);
+  });
+
+  route.get('/v1/messages', async (c) => {
+    const visitor = await visitorOf(c);
+    const parsed = pageQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `"${i.path.join('.')}" ${i.message}`);
+      throw new HttpError(400, 'invalid_query', `Invalid query: ${problems.join('; ')}. Expected ?per_page=1…${MAX_PAGE} with either before=<message id> or since=<ms>.`);
+    }
+    const q = parsed.data;
+    if (q.before !== undefined && q.since !== undefined) throw new HttpError(400, 'invalid_query', 'Use either "before" (older pages) or "since" (changes), not both.');
+    const perPage = q.per_page ?? DEFAULT_PAGE;
+    let page: MessagesResponse;
+    if (q.since !== undefined) page = await conversations.since(visitor, q.since);
+    else if (q.before !== undefined) page = await conversations.before(visitor, q.before, perPage);
+    else page = await conversations.latest(visitor, perPage);
+    return c.json(page, 200);
+  });
+
+  route.post('/v1/messages', bodyLimit({ maxSize: MAX_MESSAGE_BODY_BYTES }), async (c) => {
+    const visitor = await visitorOf(c);
+    const body = await readJsonBody(c, sendRequestSchema, '{"clientId": UUID, "text": string}');
+    let runes = 0;
+    for (const _ of body.text) runes++;
+    if (runes > MAX_MESSAGE_RUNES) {
+      throw new HttpError(413, 'message_too_long', `The message is ${runes} characters long; Mattermost stores at most ${MAX_MESSAGE_RUNES}. Split it into several messages.`);
+    }
+    await limitSend(c, visitor, 'message');
+    const { message, created } = await conversations.send(visitor, body);
+    return c.json({ message }, created ? 201 : 200);
+  });
+
+  route.post('/v1/typing', async (c) => {
+    const visitor = await visitorOf(c);
+    await limitSend(c, visitor, 'typing');
+    await conversations.typing(visitor);
+    return c.body(null, 204);
+  });
+
+  route.get('/v1/agents', async (c) => {
+    const visitor = await visitorOf(c);
+    const response: AgentsResponse = { agents: await conversations.agents(visitor) };
+    return c.json(response, 200);
+  });
+
+  return route;
+}
