@@ -22,6 +22,12 @@ import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.j
 export const MAX_GATEWAY_SESSION_BODY_BYTES = 4096;
 /** Largest `POST /v1/messages` body, in bytes: 16,383 code points of up to 4 bytes, JSON-escaped. */
 export const MAX_MESSAGE_BODY_BYTES = 128 * 1024;
+/**
+ * `GET /v1/messages` and `GET /v1/agents` per conversation and minute. A widget asks a handful of
+ * times a minute at most (history, "load older", a resync after each reconnect or tab return).
+ */
+export const READS_PER_MINUTE = 120;
+
 /** Default and largest page of `GET /v1/messages`. */
 export const DEFAULT_PAGE = 60;
 export const MAX_PAGE = 200;
@@ -141,6 +147,9 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     else await limit(`gateway:typing:${visitor.conversationId}`, config.typingPerMinute, 'typing notices in this conversation');
   };
 
+  /** Reads go to Mattermost with the bot's token: limited per conversation too, so one visitor cannot load the server through the companion. */
+  const limitRead = (visitor: AuthenticatedVisitor) => limit(`gateway:reads:${visitor.conversationId}`, READS_PER_MINUTE, 'reads of this conversation');
+
   route.use('/v1/*', async (c, next) => {
     await next();
     c.header('Cache-Control', 'no-store');
@@ -210,6 +219,7 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     const q = parsed.data;
     if (q.before !== undefined && q.since !== undefined) throw new HttpError(400, 'invalid_query', 'Use either "before" (older pages) or "since" (changes), not both.');
     const perPage = q.per_page ?? DEFAULT_PAGE;
+    await limitRead(visitor);
     let page: MessagesResponse;
     if (q.since !== undefined) page = await conversations.since(visitor, q.since);
     else if (q.before !== undefined) page = await conversations.before(visitor, q.before, perPage);
@@ -239,6 +249,7 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
 
   route.get('/v1/agents', async (c) => {
     const visitor = await visitorOf(c);
+    await limitRead(visitor);
     const response: AgentsResponse = { agents: await conversations.agents(visitor) };
     return c.json(response, 200);
   });
