@@ -15,6 +15,7 @@ try {
   const agent = mm.agents[0];
   console.log(`
 Mattermost ${mm.version}  ${mm.url}  (details: ${mm.file})
+companion in ${demo.mode} mode (PORTHOLE_MODE=direct npm start for direct mode)
 
   shop page with the widget   ${demo.url}/
   agent desk                  ${demo.url}/agent.html

@@ -13,13 +13,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
-/** Variables `porthole-server` cannot start without (docs/companion.md). */
+/** Variables `porthole-server` cannot start without in its default gateway mode (docs/companion.md). */
 const REQUIRED_VARIABLES = [
   'PORTHOLE_MM_URL',
-  'PORTHOLE_MM_TOKEN',
-  'PORTHOLE_TEAM_ID',
-  'PORTHOLE_AGENT_IDS',
-  'PORTHOLE_INBOX_CHANNEL_ID',
+  'PORTHOLE_MM_TOKEN', // or PORTHOLE_BOT_TOKEN
+  'PORTHOLE_SUPPORT_CHANNEL_ID', // or PORTHOLE_INBOX_CHANNEL_ID
+  'PORTHOLE_TOKEN_SECRET',
   'PORTHOLE_ALLOWED_ORIGINS',
   'PORTHOLE_COOKIE_SECRET',
 ];
@@ -293,6 +292,7 @@ test('an installed copy resolves every exports entry and runs the companion', ()
     }));
     const { createCompanion, loadConfig, MemoryMattermostAdmin, silentLogger } = await import('${pkg.name}/server');
     const config = loadConfig({
+      PORTHOLE_MODE: 'direct',
       PORTHOLE_MM_URL: 'http://mm.invalid', PORTHOLE_MM_TOKEN: 'x'.repeat(26), PORTHOLE_TEAM_ID: 'a'.repeat(26),
       PORTHOLE_AGENT_IDS: 'b'.repeat(26), PORTHOLE_INBOX_CHANNEL_ID: 'c'.repeat(26),
       PORTHOLE_ALLOWED_ORIGINS: 'https://shop.example.com', PORTHOLE_COOKIE_SECRET: 's'.repeat(32),
@@ -300,11 +300,18 @@ test('an installed copy resolves every exports entry and runs the companion', ()
     const companion = createCompanion(config, { admin: new MemoryMattermostAdmin({ teamId: 'a'.repeat(26) }), logger: silentLogger });
     const res = await companion.fetch(new Request('http://companion.test/healthz'));
     console.log(res.status, JSON.stringify(await res.json()));
+    // Gateway mode (the default) from the installed copy too; nothing is opened before start().
+    const gateway = createCompanion(loadConfig({
+      PORTHOLE_MM_URL: 'http://mm.invalid', PORTHOLE_MM_TOKEN: 'x'.repeat(26), PORTHOLE_INBOX_CHANNEL_ID: 'c'.repeat(26),
+      PORTHOLE_ALLOWED_ORIGINS: 'https://shop.example.com', PORTHOLE_COOKIE_SECRET: 's'.repeat(32), PORTHOLE_TOKEN_SECRET: 't'.repeat(32),
+    }), { logger: silentLogger });
+    const session = await gateway.fetch(new Request('http://companion.test/v1/session', { method: 'POST' }));
+    console.log(gateway.mode, session.status, (await session.json()).mode);
   `;
   const r = run(process.execPath, ['--input-type=module', '-e', script], { cwd: scratch });
   assert.equal(r.code, 0, `the installed copy failed:\n${r.stderr}`);
   assert.equal(r.stderr, '', `the installed copy printed to stderr:\n${r.stderr}`);
-  const [resolved, health] = r.stdout.trim().split('\n');
+  const [resolved, health, gateway] = r.stdout.trim().split('\n');
   assert.deepEqual(JSON.parse(resolved), {
     root: 'dist/index.js',
     element: 'dist/exports.js',
@@ -313,6 +320,7 @@ test('an installed copy resolves every exports entry and runs the companion', ()
     pkg: 'package.json',
   });
   assert.equal(health, '200 {"status":"ok"}');
+  assert.equal(gateway, 'gateway 200 gateway', 'a gateway session from the installed copy');
 });
 
 test('porthole-server with an empty environment exits 1 with one line per missing variable and no stack trace', () => {

@@ -123,6 +123,7 @@ export async function gatewayRoot(mm: MattermostInfo, conversationId: string): P
 }
 
 export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
+  const startedAt = Date.now();
   const mm = await mattermost();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-e2e-data-'));
   const config = loadConfig(e2eEnv(mm, mode, dataDir));
@@ -152,11 +153,15 @@ export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
     companion,
     async posts(session) {
       if (mode === 'direct') return channelPosts(session.channelId);
-      const root = await gatewayRoot(mm, session.channelId);
-      if (!root) return [];
-      const thread = await adminApi('GET', `/posts/${root}/thread`);
-      return Object.values<any>(thread.posts)
-        .filter((p) => p.id !== root && !p.type && !p.delete_at)
+      // Everything the support channel got since the stack started, so a second root or a copy of
+      // a message in another thread cannot hide: exactly one root per conversation.
+      const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?since=${startedAt - 1000}`);
+      const all = Object.values<any>(list.posts).filter((p) => !p.type && !p.delete_at);
+      const roots = all.filter((p) => !p.root_id && p.props?.porthole_conversation === session.channelId);
+      if (roots.length > 1) throw new Error(`conversation ${session.channelId} has ${roots.length} threads in the support channel, expected one`);
+      const root = roots[0]?.id;
+      return all
+        .filter((p) => (root && p.root_id === root) || (p.id !== root && p.props?.porthole_visitor === session.userId))
         .sort((a, b) => a.create_at - b.create_at);
     },
     isVisitors(post, session) {
