@@ -1,8 +1,11 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import * as z from 'zod/mini';
 import type { PortholeErrorCode } from '../events/porthole-events.js';
-import type { Session } from '../transport/transport.js';
+import { parseRetryAfter, type Session } from '../transport/transport.js';
 import { backoff, sleep, systemClock, type Clock } from './clock.js';
+
+// Shared with the transports, which read the same header; re-exported for existing importers.
+export { parseRetryAfter };
 
 /** A host-supplied function returning the companion's session response (signed-in users). */
 export type GetToken = () => unknown;
@@ -29,13 +32,6 @@ export class AuthError extends Error {
     super(message);
     this.name = 'AuthError';
   }
-}
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(v: string | null, now: number): number | undefined {
-  if (!v) return undefined;
-  const ms = /^\d+$/.test(v.trim()) ? Number(v) * 1000 : Date.parse(v) - now;
-  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
 export interface AuthOptions {

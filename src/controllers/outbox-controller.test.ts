@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { FakeClock, settle } from '../testing/fake-clock.js';
 import { MemoryStorage, TestHost } from '../testing/helpers.js';
 import { MemoryTransport } from '../transport/memory-transport.js';
-import type { ChatMessage } from '../transport/transport.js';
+import type { ChatMessage, TransportError } from '../transport/transport.js';
 import { OutboxController } from './outbox-controller.js';
 
 function setup(storage = new MemoryStorage(), server = new MemoryTransport({ dedupeWindow: 0 }), clock = new FakeClock()) {
@@ -194,6 +194,55 @@ describe('OutboxController', () => {
     await settle();
     expect(outbox.items).to.deep.equal([]);
     expect(sent).to.deep.equal([]);
+  });
+
+  it('keeps a rate-limited message sending and sends nothing before its Retry-After, whatever flushes meanwhile', async () => {
+    const errors: unknown[] = [];
+    const host = new TestHost();
+    const clock = new FakeClock();
+    const server = new MemoryTransport({ dedupeWindow: 0 });
+    const outbox = new OutboxController(host, { clock, storage: new MemoryStorage(), onError: (e) => errors.push(e) });
+    host.connect();
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'rate_limited', false, 20_000);
+    outbox.enqueue('the 21st this minute');
+    await settle();
+    expect(outbox.items.map((i) => i.state)).to.deep.equal(['sending']);
+    expect((errors[0] as TransportError).kind).to.equal('rate_limited');
+    const sends = () => server.calls.filter((c) => c.startsWith('send:'));
+    await clock.tick(5000); // far past the usual 0.5–1 s backoff
+    outbox.enqueue('and the 22nd'); // a new message, the socket back, a probe: all flush
+    outbox.flush();
+    outbox.paused = true;
+    outbox.paused = false;
+    await clock.tick(14_000);
+    expect(sends(), 'nothing before Retry-After').to.have.length(1);
+    expect(outbox.items.map((i) => i.state)).to.deep.equal(['sending', 'sending']);
+    await clock.tick(1000);
+    await settle();
+    expect(server.visitorPosts.map((p) => p.text), 'in order, once the wait is over').to.deep.equal(['the 21st this minute', 'and the 22nd']);
+    expect(outbox.items).to.have.length(0);
+    expect(errors).to.have.length(1);
+  });
+
+  it('waits at least the usual backoff when a rate limit names a shorter (or no) Retry-After', async () => {
+    const { outbox, server, clock } = setup();
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'rate_limited', false, 0);
+    server.failNext('send', 'rate_limited');
+    outbox.enqueue('x');
+    await settle();
+    // Tries so far 1: backoff(1) = 1000 ms × (0.5 + 0.5 / 2) with the fake clock's random 0.5.
+    expect(clock.delays.at(-1)).to.equal(750);
+    await clock.tick(749);
+    outbox.flush();
+    await settle();
+    expect(server.calls.filter((c) => c.startsWith('send:'))).to.have.length(1);
+    await clock.tick(1);
+    expect(server.calls.filter((c) => c.startsWith('send:'))).to.have.length(2);
+    expect(clock.delays.at(-1)).to.equal(1500);
+    await clock.tick(1500);
+    expect(server.visitorPosts).to.have.length(1);
   });
 
   it('keeps a message queued, not failed, when Mattermost refuses the token', async () => {

@@ -9,7 +9,10 @@ export interface OutboxItem {
   clientId: string;
   text: string;
   createdAt: number;
-  /** `sending` is retried by itself (network trouble); `failed` (refused) waits for the visitor's retry. */
+  /**
+   * `sending` is retried by itself (network trouble, a rate limit, a refused token); `failed`
+   * (refused) waits for the visitor's retry.
+   */
   state: 'sending' | 'failed';
   /** When the first send was attempted (client clock). */
   triedAt?: number;
@@ -31,7 +34,7 @@ export interface OutboxOptions {
   storage?: Storage | null;
   /** The server confirmed a message. */
   onSent?: (m: ChatMessage) => void;
-  /** A send failed: the item stays queued (retryable errors) or becomes `failed`. */
+  /** A send failed: the item stays queued (retryable errors, `rate_limited` included) or becomes `failed`. */
   onError?: (e: unknown, item: OutboxItem) => void;
 }
 
@@ -46,8 +49,10 @@ const RECENT = 100;
  * only once `persist` is set (after the visitor opened the chat) — so a reload or a crash loses
  * nothing. Resends are idempotent: within Mattermost's ~30 s `pending_post_id` window the
  * server de-duplicates; after it, the channel's recent posts are checked for the client id
- * first. Attaching another transport, `clear()` and the host going away abort the send in
- * flight (its result no longer counts). Never renders.
+ * first. A rate-limited try (TransportError `rate_limited`) keeps the message `sending`, and
+ * nothing is sent until the server's `Retry-After` (at least the usual backoff) has passed.
+ * Attaching another transport, `clear()` and the host going away abort the send in flight (its
+ * result no longer counts). Never renders.
  *
  * @example
  * const outbox = new OutboxController(this, { onSent: (m) => conversation.merge([m], false) });
@@ -65,6 +70,12 @@ export class OutboxController implements ReactiveController {
   #sending?: AbortController;
   #tries = new Map<string, number>();
   #timer?: unknown;
+  /**
+   * Client-clock time before which nothing is sent: the server rate-limited the last try
+   * (`rate_limited`). Every `flush()` (a new message, the socket back, a probe) waits for it too,
+   * or each of them would be one more refused try.
+   */
+  #notBefore = -Infinity;
   #persist = false;
   #paused = false;
 
@@ -116,6 +127,7 @@ export class OutboxController implements ReactiveController {
       // queue (the host signed someone else in) stays under that visitor's key, unsent here.
       const mine = this.#user === undefined ? this.#items : [];
       this.#user = userId;
+      this.#notBefore = -Infinity; // another conversation: another limit
       const have = new Set(mine.map((i) => i.clientId));
       const saved = this.#load().filter((i) => !have.has(i.clientId));
       this.#items = [...saved, ...mine];
@@ -145,12 +157,17 @@ export class OutboxController implements ReactiveController {
   /**
    * Sends the queue one message at a time, oldest first, so Mattermost stores them in the order
    * they were written (parallel posts may land in any order). Failed items wait for `retry`.
+   * After a rate-limited try nothing goes before the server's `Retry-After` has passed.
    */
   flush(): void {
     this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (!this.#transport || this.#paused || this.#sending) return;
     const next = this.#items.find((i) => i.state === 'sending');
-    if (next) void this.#send(next, this.#transport);
+    if (!next) return;
+    const wait = this.#notBefore - this.#clock.now();
+    if (wait > 0) this.#timer = this.#clock.setTimeout(() => this.flush(), wait);
+    else void this.#send(next, this.#transport);
   }
 
   /** Forgets the queue and its stored copy (logout). */
@@ -162,6 +179,7 @@ export class OutboxController implements ReactiveController {
     }
     this.#items = [];
     this.#user = undefined;
+    this.#notBefore = -Infinity;
     this.#abortSend();
     this.#host.requestUpdate();
   }
@@ -202,8 +220,15 @@ export class OutboxController implements ReactiveController {
         refused = true;
       }
       else {
+        // Rate limited: the server said when (`retryAfter`); wait that long, and at least the
+        // usual backoff, before this item (and so the queue behind it) goes again.
+        let wait = backoff(this.#clock, tries);
+        if (e instanceof TransportError && e.kind === 'rate_limited') {
+          wait = Math.max(wait, e.retryAfter ?? 0);
+          this.#notBefore = this.#clock.now() + wait;
+        }
         this.#clock.clearTimeout(this.#timer);
-        this.#timer = this.#clock.setTimeout(() => this.flush(), backoff(this.#clock, tries));
+        this.#timer = this.#clock.setTimeout(() => this.flush(), wait);
       }
       this.#options.onError?.(e, item);
     } finally {

@@ -214,6 +214,59 @@ describe('SessionController', () => {
     expect(session.health.open).to.equal(true);
   });
 
+  it('a rate-limited send is reported as rate_limited and is no health failure: no fallback, no resync loop', async () => {
+    const server = new MemoryTransport();
+    const { session, clock, codes, errors, states } = setup({}, server);
+    session.start();
+    await settle();
+    for (let i = 0; i < 5; i++) server.failNext('send', 'rate_limited', false, 30_000);
+    session.outbox.enqueue('the 21st this minute');
+    await settle();
+    await clock.tick(4 * 30_000 + 1000);
+    expect(codes()).to.deep.equal(['rate_limited', 'rate_limited', 'rate_limited', 'rate_limited', 'rate_limited']);
+    expect(errors[0].message).to.contain('rate_limited');
+    expect(session.health.open, 'the breaker stays closed').to.equal(false);
+    expect(states).to.deep.equal(['connecting', 'online']);
+    expect(server.calls.filter((c) => c.startsWith('send:')), 'one try per Retry-After').to.have.length(5);
+    // (Each resend, past the 25 s de-duplication window, first looks for the message with `latest`.)
+    expect(server.calls.filter((c) => c.startsWith('since:')), 'no probe resyncs').to.deep.equal([]);
+    expect(session.outbox.items.map((i) => i.state)).to.deep.equal(['sending']);
+    await clock.tick(30_000);
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['the 21st this minute']);
+    expect(session.outbox.items).to.have.length(0);
+  });
+
+  it('a post made between the first history read and the socket going online is fetched at once', async () => {
+    const server = new MemoryTransport({ autoOnline: false, history: [{ text: 'hello' }] });
+    const { session, codes } = setup({}, server);
+    session.start();
+    await settle();
+    expect(session.conversation.loaded).to.equal(true);
+    server.agentPost('posted before the socket registered'); // not delivered: the socket is not online yet
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello']);
+    server.restore(); // the first `online` of this transport
+    await settle();
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello', 'posted before the socket registered']);
+    expect(server.calls.filter((c) => c.startsWith('since:'))).to.have.length(1);
+    expect(codes()).to.deep.equal([]);
+  });
+
+  it('the first online shares a resync already in flight rather than starting a second', async () => {
+    const server = new MemoryTransport({ autoOnline: false, history: [{ text: 'hello' }] });
+    const { session } = setup({}, server);
+    session.start();
+    await settle();
+    const release = server.hold();
+    const running = session.conversation.resync(); // a tab return, say
+    server.agentPost('in between');
+    server.restore();
+    release();
+    await running;
+    await settle();
+    expect(server.calls.filter((c) => c.startsWith('since:'))).to.have.length(1);
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello', 'in between']);
+  });
+
   it('stops listening for refusals once the transport is let go', async () => {
     const server = new MemoryTransport();
     const { session, codes } = setup({}, server);

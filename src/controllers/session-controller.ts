@@ -48,7 +48,7 @@ export interface SessionOptions {
   onSent?: (m: ChatMessage) => void;
   /** The live connection's state changed; also `offline` when the breaker opens. */
   onStateChange?: (state: ConnectionState) => void;
-  /** Auth, the network, a send or loading failed. */
+  /** Auth, the network, a send or loading failed, or the server rate-limited a call (`rate_limited`). */
   onError?: (code: PortholeErrorCode, message: string) => void;
 }
 
@@ -58,7 +58,8 @@ export interface SessionOptions {
  * connection, conversation and outbox controllers it creates, renews the session when the
  * server refuses the token (a REST call answering 401, or the live connection saying `refused`,
  * at once, so a visitor who only reads gets live messages again), and turns failures into state (the health controller's breaker)
- * and error reports. Never renders: the host reads `conversation`, `outbox`, `health`,
+ * and error reports (a rate-limited send is reported but is no health failure: the outbox waits for
+ * the server's `Retry-After`). Never renders: the host reads `conversation`, `outbox`, `health`,
  * `connection` and `refused`, and re-renders when they ask it to.
  *
  * Each run (the first start, a health probe, a renewal, a return of the host) gets its own
@@ -246,8 +247,10 @@ export class SessionController implements ReactiveController {
   #connectionChanged(state: ConnectionState): void {
     this.#options.onStateChange?.(state);
     if (state === 'online') {
-      // Every reconnect: fetch what the socket missed.
-      if (this.#online) this.conversation.resync().catch((e) => this.#failed(e));
+      // Every reconnect: fetch what the socket missed. The first `online` too when the history is
+      // already shown: a post made between the REST read and the socket's registration is on
+      // neither. (resync() shares a run already in flight.)
+      if (this.#online || this.conversation.loaded) this.conversation.resync().catch((e) => this.#failed(e));
       this.#online = true;
       this.health.success();
       this.outbox.flush();
@@ -271,6 +274,14 @@ export class SessionController implements ReactiveController {
       this.#refused = e.code === 'auth_rejected';
       this.#report(e.code, e.message);
       return this.health.failure(true);
+    }
+    if (e instanceof TransportError && e.kind === 'rate_limited') {
+      // The server pacing this visitor, not an outage. A send waits in the outbox for its
+      // Retry-After and is no health failure (no fallback for a visitor who typed fast); a
+      // limited read still counts, as the breaker's probe is what tries it again.
+      this.#report('rate_limited', e.message);
+      if (code !== 'send_failed') this.health.failure();
+      return;
     }
     const retryable = isRetryable(e);
     this.#report(retryable ? 'network' : (code ?? 'request_rejected'), e instanceof Error ? e.message : String(e));

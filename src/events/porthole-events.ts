@@ -14,6 +14,13 @@ export type PortholeErrorCode =
   | 'no_config'
   | 'network'
   | 'send_failed'
+  /**
+   * The server is pacing this visitor (HTTP 429: in gateway mode, the companion's per-conversation
+   * or per-address limit, e.g. more than 20 messages a minute). Not an outage: a message stays
+   * queued ("Sending…") and goes again after the server's `Retry-After`; no fallback is shown.
+   * Reported once per limited try; typing notices that are limited are dropped silently.
+   */
+  | 'rate_limited'
   | 'request_rejected'
   | 'load_failed';
 

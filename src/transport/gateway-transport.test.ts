@@ -4,7 +4,7 @@ import { FakeClock, settle } from '../testing/fake-clock.js';
 import { fakePageTimers } from '../testing/fake-page-timers.js';
 import { testSession } from '../testing/helpers.js';
 import { GatewayTransport, type GatewayTransportOptions } from './gateway-transport.js';
-import type { TransportEvent } from './transport.js';
+import { isRetryable, type TransportError, type TransportEvent } from './transport.js';
 
 /** A WebSocket that opens on the next turn (unless told not to) and lets the test play the companion. */
 class FakeSocket {
@@ -535,7 +535,7 @@ describe('GatewayTransport', () => {
       expect(net.calls[0].url).to.equal('https://companion.example/v1/agents');
     });
 
-    it('classifies failures: network, 401 auth, 429/5xx unavailable, other 4xx rejected, a bad body invalid', async () => {
+    it('classifies failures: network, 401 auth, 429 rate_limited, 5xx unavailable, other 4xx rejected, a bad body invalid', async () => {
       make();
       const kindOf = async (answer: Answer) => {
         net.on(/\/v1\/messages/, answer);
@@ -546,7 +546,7 @@ describe('GatewayTransport', () => {
         json({ error: { code, message: `${code} says the companion`, requestId: 'req-9' } }, status);
       expect(await kindOf(new TypeError('Failed to fetch'))).to.deep.equal(['network', undefined]);
       expect(await kindOf(error(401, 'token_expired'))).to.deep.equal(['auth', 401]);
-      expect(await kindOf(error(429, 'rate_limited'))).to.deep.equal(['unavailable', 429]);
+      expect(await kindOf(error(429, 'rate_limited'))).to.deep.equal(['rate_limited', 429]);
       expect(await kindOf(error(500, 'internal_error'))).to.deep.equal(['unavailable', 500]);
       expect(await kindOf(new Response('Bad gateway', { status: 502 }))).to.deep.equal(['unavailable', 502]);
       expect(await kindOf(error(400, 'invalid_cursor'))).to.deep.equal(['rejected', 400]);
@@ -561,6 +561,29 @@ describe('GatewayTransport', () => {
       expect(e.message).to.contain('POST /v1/messages').and.contain('429').and.contain('rate_limited').and.contain('req-9');
       net.on(/\/v1\/agents/, json({ agents: [{ userId: 1 }] }));
       expect((await t.names(['a']).catch((err) => err)).kind).to.equal('invalid');
+    });
+
+    it('a 429 is rate_limited, still retryable, and carries Retry-After (seconds or an HTTP date) as retryAfter ms', async () => {
+      make();
+      const limited = (retryAfter?: string) =>
+        new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many messages in this conversation', requestId: 'r' } }), {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }) },
+        });
+      const sendError = async (answer: Response) => {
+        net.on(/\/v1\/messages$/, answer);
+        return (await t.send({ clientId: 'c', text: 'the 21st' }).catch((e) => e)) as TransportError;
+      };
+      const seconds = await sendError(limited('17'));
+      expect([seconds.kind, seconds.status, seconds.retryAfter]).to.deep.equal(['rate_limited', 429, 17_000]);
+      expect(isRetryable(seconds)).to.equal(true);
+      expect(seconds.message).to.contain('POST /v1/messages').and.contain('429').and.contain('rate_limited');
+      const date = await sendError(limited(new Date(Date.now() + 60_000).toUTCString()));
+      expect(date.retryAfter).to.be.within(58_000, 60_000);
+      expect((await sendError(limited())).retryAfter, 'no header: the caller backs off as usual').to.equal(undefined);
+      expect((await sendError(limited('soon'))).retryAfter).to.equal(undefined);
+      const notLimited = await sendError(json({ error: { code: 'mattermost_unavailable', message: 'down' } }, 503));
+      expect([notLimited.kind, notLimited.retryAfter]).to.deep.equal(['unavailable', undefined]);
     });
 
     it("gives each request its caller's signal; an abort rejects with an AbortError and discards a late answer", async () => {

@@ -7,7 +7,7 @@ import {
   type WireMessage,
 } from '../protocol/gateway.js';
 import { LiveSocket, type LiveSocketTimers } from './live-socket.js';
-import { TransportError, type ChatMessage, type ChatPage, type Session, type Transport, type TransportEvent } from './transport.js';
+import { parseRetryAfter, TransportError, type ChatMessage, type ChatPage, type Session, type Transport, type TransportEvent } from './transport.js';
 
 /** Options mainly for tests. */
 export interface GatewayTransportOptions {
@@ -174,8 +174,9 @@ export class GatewayTransport implements Transport {
   /**
    * One visitor API call: the token as a bearer (never in the URL), no cookies, the caller's
    * signal. Rejects with the signal's reason once it aborts (even when the answer already
-   * arrived), otherwise with a TransportError classified by the status, or `invalid` when the
-   * body does not match `schema`.
+   * arrived), otherwise with a TransportError classified by the status (401 `auth`, 429
+   * `rate_limited` with the `Retry-After` wait, 5xx `unavailable`, other 4xx `rejected`), or
+   * `invalid` when the body does not match `schema`.
    */
   async #request<T>(path: string, schema: Schema<T> | undefined, signal?: AbortSignal, init: RequestInit = {}): Promise<T> {
     signal?.throwIfAborted();
@@ -202,10 +203,13 @@ export class GatewayTransport implements Transport {
     if (!response.ok) {
       const error = (body as { error?: { code?: unknown; message?: unknown; requestId?: unknown } } | undefined)?.error;
       const detail = typeof error?.message === 'string' ? `${error.code}: ${error.message}` : 'no error body';
+      // 429: the companion's per-conversation or per-address limit, not an outage; its
+      // `Retry-After` (seconds) says when the same call may go again.
       throw new TransportError(
-        status === 401 ? 'auth' : status === 429 || status >= 500 ? 'unavailable' : 'rejected',
+        status === 401 ? 'auth' : status === 429 ? 'rate_limited' : status >= 500 ? 'unavailable' : 'rejected',
         `${what} answered ${status} (${detail}${typeof error?.requestId === 'string' ? `; request ${error.requestId}` : ''})`,
         status,
+        status === 429 ? parseRetryAfter(response.headers.get('Retry-After'), Date.now()) : undefined,
       );
     }
     if (!schema) return undefined as T;

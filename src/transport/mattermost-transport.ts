@@ -27,7 +27,11 @@ export interface MattermostTransportOptions {
   probeInterval?: number;
 }
 
-/** A failed Client4 call as a TransportError, classified by its HTTP status (none: the network). */
+/**
+ * A failed Client4 call as a TransportError, classified by its HTTP status (none: the network).
+ * Mattermost's 429 stays `unavailable`, not `rate_limited`: Client4's ClientError carries the status
+ * but not the response headers, so its `Retry-After` (and `X-RateLimit-Reset`) cannot be read here.
+ */
 function classify(e: unknown): TransportError {
   const status = (e as { status_code?: number } | null)?.status_code;
   const message = (e as Error | null)?.message ?? String(e);

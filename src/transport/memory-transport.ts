@@ -24,6 +24,12 @@ export interface MemoryTransportOptions {
    * many ms return the first post). 0 turns it off to prove the widget does not rely on it.
    */
   dedupeWindow?: number;
+  /**
+   * When false, `connect()` leaves the socket `connecting` until `restore()`: the time between the
+   * first history read and the socket's registration, when posts reach neither (default true:
+   * `online` on the next microtask).
+   */
+  autoOnline?: boolean;
 }
 
 /**
@@ -47,7 +53,8 @@ export class MemoryTransport implements Transport {
   down = false;
   readonly userId: string;
   #listeners = new Set<(e: TransportEvent) => void>();
-  #failures: Array<{ op: Op; kind: TransportErrorKind; commit: boolean }> = [];
+  #failures: Array<{ op: Op; kind: TransportErrorKind; commit: boolean; retryAfter?: number }> = [];
+  #autoOnline: boolean;
   #hold?: Promise<void>;
   /** Posts created so far: the next post id. */
   #postCount = 0;
@@ -63,6 +70,7 @@ export class MemoryTransport implements Transport {
     this.userId = options.userId ?? 'visitor';
     this.#names = { agent: 'Alex', ...options.names };
     this.#dedupeWindow = options.dedupeWindow ?? 30000;
+    this.#autoOnline = options.autoOnline ?? true;
     for (const past of options.history ?? []) this.#add(past.text, past.userId ?? 'agent', past.clientId);
   }
 
@@ -115,9 +123,12 @@ export class MemoryTransport implements Transport {
     this.#status('online');
   }
 
-  /** The next call of `op` fails with `kind`; with `commit` the post is stored anyway (lost ack). */
-  failNext(op: Op, kind: TransportErrorKind = 'network', commit = false): void {
-    this.#failures.push({ op, kind, commit });
+  /**
+   * The next call of `op` fails with `kind`; with `commit` the post is stored anyway (lost ack).
+   * `retryAfter` (ms) is the error's, as a `rate_limited` answer's `Retry-After` would give it.
+   */
+  failNext(op: Op, kind: TransportErrorKind = 'network', commit = false, retryAfter?: number): void {
+    this.#failures.push({ op, kind, commit, retryAfter });
   }
 
   /** Calls wait until the returned function is called (to observe in-flight states); an abort still ends them. */
@@ -139,7 +150,7 @@ export class MemoryTransport implements Transport {
 
   connect(): void {
     this.#status('connecting');
-    queueMicrotask(() => this.#status(this.down ? 'offline' : 'online'));
+    if (this.#autoOnline) queueMicrotask(() => this.#status(this.down ? 'offline' : 'online'));
   }
 
   disconnect(): void {
@@ -182,7 +193,7 @@ export class MemoryTransport implements Transport {
       this.#firstSeen.set(clientId, { post: message, at: Date.now() });
       this.#live({ type: 'posted', message });
     }
-    if (lostAck) throw new TransportError(lostAck.kind, `simulated ${lostAck.kind} failure after commit`);
+    if (lostAck) throw new TransportError(lostAck.kind, `simulated ${lostAck.kind} failure after commit`, undefined, lostAck.retryAfter);
     return message;
   }
 
@@ -219,7 +230,7 @@ export class MemoryTransport implements Transport {
    * Rejects with the signal's reason once `signal` aborts. A `commitable` call (send) that is to
    * fail after committing returns the failure for the caller to throw once the post is stored.
    */
-  async #call(name: string, signal?: AbortSignal, commitable = false): Promise<{ kind: TransportErrorKind } | undefined> {
+  async #call(name: string, signal?: AbortSignal, commitable = false): Promise<{ kind: TransportErrorKind; retryAfter?: number } | undefined> {
     this.calls.push(name);
     await abortable(this.#hold ?? Promise.resolve(), signal);
     await Promise.resolve();
@@ -230,7 +241,7 @@ export class MemoryTransport implements Transport {
     if (index < 0) return undefined;
     const [failure] = this.#failures.splice(index, 1);
     if (commitable && failure.commit) return failure;
-    throw new TransportError(failure.kind, `simulated ${failure.kind} failure`);
+    throw new TransportError(failure.kind, `simulated ${failure.kind} failure`, undefined, failure.retryAfter);
   }
 
   #live(event: TransportEvent): void {

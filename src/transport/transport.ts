@@ -63,8 +63,12 @@ export interface Session {
   channelId: string;
 }
 
-/** Why a transport call failed. `network` and `unavailable` are worth retrying. */
-export type TransportErrorKind = 'network' | 'unavailable' | 'auth' | 'rejected' | 'invalid';
+/**
+ * Why a transport call failed. `network`, `unavailable` and `rate_limited` are worth retrying;
+ * `rate_limited` (HTTP 429) is the server pacing this visitor, not an outage: try again after
+ * the error's `retryAfter`, and do not count it against the service's health.
+ */
+export type TransportErrorKind = 'network' | 'unavailable' | 'rate_limited' | 'auth' | 'rejected' | 'invalid';
 
 /** A failed transport call, classified. */
 export class TransportError extends Error {
@@ -72,6 +76,8 @@ export class TransportError extends Error {
     readonly kind: TransportErrorKind,
     message: string,
     readonly status?: number,
+    /** How long the server asked to wait before trying again, ms (its `Retry-After`), if it said. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'TransportError';
@@ -80,7 +86,17 @@ export class TransportError extends Error {
 
 /** True when trying the same call later may succeed. */
 export const isRetryable = (e: unknown): boolean =>
-  !(e instanceof TransportError) || e.kind === 'network' || e.kind === 'unavailable';
+  !(e instanceof TransportError) || e.kind === 'network' || e.kind === 'unavailable' || e.kind === 'rate_limited';
+
+/**
+ * A `Retry-After` header as milliseconds from `now`: delta-seconds (what the companion sends)
+ * or an HTTP date; undefined when absent or unreadable, 0 for a date in the past.
+ */
+export function parseRetryAfter(v: string | null | undefined, now: number): number | undefined {
+  if (!v) return undefined;
+  const ms = /^\d+$/.test(v.trim()) ? Number(v) * 1000 : Date.parse(v) - now;
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+}
 
 /**
  * A chat backend bound to one session (one visitor, one conversation channel). Every method
