@@ -7,7 +7,7 @@ import { formatDoctor, runDoctor, type DoctorCheck } from './doctor.js';
 import { runGatewayDoctor } from './gateway/gateway-doctor.js';
 import { createJsonLogger } from './logger.js';
 import { HttpMattermostAdmin } from './mattermost-admin.js';
-import { serve } from './node.js';
+import { serve, shutdown } from './node.js';
 
 const USAGE = `Usage: porthole-server [serve|doctor]
 
@@ -80,12 +80,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const stop = (signal: string) => {
       logger.info({ msg: 'shutting down', signal });
       timers.forEach(clearInterval);
-      // Live sockets are told to reconnect (1012) before the server stops accepting.
-      companion
-        .stop()
-        .catch((err: unknown) => logger.warn({ msg: 'stop failed', error: err instanceof Error ? err.message : String(err) }))
-        .then(() => running.close())
-        .then(resolve, resolve);
+      // No new connection first (none would find the store), then the companion (live sockets
+      // told to reconnect with 1012), then the server once its requests are done.
+      shutdown(companion, running, { onError: (err) => logger.warn({ msg: 'stop failed', error: err instanceof Error ? err.message : String(err) }) }).then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toRouteHandlers } from './next.js';
-import { serve } from './node.js';
+import http from 'node:http';
+import { serve, shutdown } from './node.js';
 import { TEST, testCompanion } from './test-support.js';
 
 describe('adapters', () => {
@@ -17,6 +18,36 @@ describe('adapters', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it('shutdown() stops accepting connections before it stops the companion, then waits for the server', async () => {
+    let stopped = false;
+    let release!: () => void;
+    const stopping = new Promise<void>((resolve) => (release = resolve));
+    let stopCalled!: () => void;
+    const stopStarted = new Promise<void>((resolve) => (stopCalled = resolve));
+    const companion = {
+      // After stop() the store is closed: a request would fail.
+      fetch: async () => new Response(stopped ? 'store closed' : 'ok', { status: stopped ? 500 : 200 }),
+      stop: async () => {
+        stopped = true;
+        stopCalled();
+        await stopping;
+      },
+    };
+    const running = await serve(companion, { port: 0, host: '127.0.0.1' });
+    const done = shutdown(companion, running, { graceMs: 1000 });
+    await stopStarted;
+    const status = await new Promise<number | string>((resolve) => {
+      http.get(`${running.url}/healthz`, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    assert.equal(status, 'ECONNREFUSED', 'a request while the companion stops is refused, not answered 500');
+    release();
+    await done;
+    assert.equal(running.server.listening, false);
   });
 
   it('toRouteHandlers strips the base path (Next.js route handlers)', async () => {

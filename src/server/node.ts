@@ -36,8 +36,28 @@ export interface RunningServer {
 }
 
 /**
+ * Stops a served companion in the order that leaves no request without its store: stop accepting
+ * connections, then `companion.stop()` (live sockets 1012, the bot's socket, the store), then wait
+ * for the server to close (in-flight requests, `graceMs` at most, then every connection is cut).
+ */
+export async function shutdown(companion: Pick<Companion, 'stop'>, running: RunningServer, options: { graceMs?: number; onError?: (err: unknown) => void } = {}): Promise<void> {
+  const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
+  try {
+    await companion.stop();
+  } catch (err) {
+    options.onError?.(err);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 10_000)));
+  await Promise.race([closed, grace]);
+  clearTimeout(timer);
+  running.server.closeAllConnections();
+  await closed;
+}
+
+/**
  * Serves the companion on Node's http server, WebSocket upgrades (gateway mode's `/v1/live`)
- * included. Call `companion.start()` first, and `companion.stop()` before `close()`.
+ * included. Call `companion.start()` first; stop with {@link shutdown}.
  *
  * @param options.port - port (0 = any free port).
  * @param options.host - interface, e.g. `127.0.0.1` or `0.0.0.0`.
@@ -61,6 +81,9 @@ export function serve(companion: Pick<Companion, 'fetch'> & Partial<Pick<Compani
     );
     // Gateway mode's /v1/live WebSocket; any other upgrade is refused.
     server.on('upgrade', (req, socket, head) => {
+      // Node hands an upgraded socket over without the server's `error` listener; a reset must
+      // not become an uncaught exception.
+      socket.on('error', () => socket.destroy());
       if (!companion.upgrade?.(req, socket, head)) socket.destroy();
     });
     server.once('error', reject);

@@ -51,11 +51,20 @@ export interface ConversationServiceOptions {
 const PENDING = 'api.post.deduplicate_create_post.pending';
 /** Mattermost's answer when the root of a reply does not exist or was deleted (app/post.go CreatePost). */
 const ROOT_GONE = /^api\.post\.create_post\.(root_id|channel_root_id)\.app_error$/;
-/** Mattermost de-duplicates by `pending_post_id` for 30 s; past that, look in the thread. */
-const PENDING_WINDOW_MS = 25_000;
+/** Mattermost answers that refuse the message itself (not the bot, not the service). */
+const REFUSING_STATUSES = new Set([400, 413, 422]);
 const SINCE_PAGE = 200;
 const SINCE_MAX_PAGES = 5;
 const TYPING_EVERY_MS = 2000;
+
+/**
+ * A Mattermost refusal of the message as a 422 for the visitor: a 5xx would have the widget retry
+ * the same message for ever. Its configuration errors (401, 403, 404, 429) stay server errors.
+ */
+function refusal(e: unknown): unknown {
+  if (!(e instanceof MattermostError) || !REFUSING_STATUSES.has(e.status)) return e;
+  return new HttpError(422, 'message_refused', `The chat server refused this message (Mattermost answered ${e.status} ${e.mmId ?? 'without an error id'}). Sending it again will not help; change it or write another one.`, { detail: e.message, cause: e });
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -66,7 +75,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  *   messages (tabs, instances) create one, through an in-process promise and a store lock.
  * - Each message is a bot reply with `from_webhook`, `override_username`, the client id and a
  *   keyed `pending_post_id`; a repeat of a client id returns the first post, also after a restart
- *   or past Mattermost's 30 s de-duplication window (the store, then the thread, is checked).
+ *   or past Mattermost's 30 s de-duplication window (the store, then the thread, is checked: the
+ *   thread whenever an earlier attempt is pending, since a Mattermost restart empties its cache).
  * - Reads use the thread API (collapsed threads: replies only) and the store's deletion records.
  */
 export class ConversationService {
@@ -120,8 +130,10 @@ export class ConversationService {
     if (known?.postId) return { message: await this.knownMessage(visitor, known.postId, input.clientId, known.at), created: false };
 
     let conversation = await this.ensureConversation(visitor);
-    if (known && this.o.now() - known.at > PENDING_WINDOW_MS) {
+    if (known) {
       // An earlier attempt may have reached Mattermost and died before the store heard of it.
+      // Look in the thread whatever its age: Mattermost's pending_post_id cache is empty after
+      // a Mattermost restart, so it cannot be trusted even within its 30 s.
       const found = await this.findByClientId(conversation.rootPostId, input.clientId);
       if (found) {
         await store.setClientPost(visitor.conversationId, input.clientId, found.id, this.o.now());
@@ -133,10 +145,12 @@ export class ConversationService {
     try {
       post = await this.createReply(conversation, visitor, input);
     } catch (e) {
-      if (!(e instanceof MattermostError && ROOT_GONE.test(e.mmId ?? ''))) throw e;
+      if (!(e instanceof MattermostError && ROOT_GONE.test(e.mmId ?? ''))) throw refusal(e);
       // The root was deleted in Mattermost (and with it the thread): start a new thread.
       conversation = await this.ensureConversation(visitor, conversation.rootPostId);
-      post = await this.createReply(conversation, visitor, input);
+      post = await this.createReply(conversation, visitor, input).catch((err: unknown) => {
+        throw refusal(err);
+      });
     }
     await store.setClientPost(visitor.conversationId, input.clientId, post.id, this.o.now());
     return { message: toWireMessage(post, this.parties(visitor))!, created: true };

@@ -63,7 +63,10 @@ export async function runGatewayDoctor(
   checks.push({ ok: found.status === 200 && support.success, name: 'support channel', detail: support.success ? `${support.data.name} (${support.data.id})` : `channel ${config.supportChannelId} not found or not readable (${found.status || 'unreachable'})` });
 
   if (!config.adminToken) {
-    checks.push({ ok: found.status === 200, name: 'bot in the support channel', detail: found.status === 200 ? 'yes' : 'add the bot to the support channel (with a bot token alone the companion cannot)' });
+    // Not GET /channels/{id}: any team member may read a public channel without being in it.
+    const membership = await get(`/channels/${config.supportChannelId}/members/me`, token).catch(() => ({ status: 0, body: null }));
+    const member = membership.status === 200;
+    checks.push({ ok: member, name: 'bot in the support channel', detail: member ? 'yes' : `add the bot to the support channel (with a bot token alone the companion cannot; GET /channels/${config.supportChannelId}/members/me answered ${membership.status || 'unreachable'})` });
     checks.push({ ok: true, name: 'server configuration', detail: 'not readable with a bot token: make sure EnablePostUsernameOverride and EnablePostIconOverride are on' });
     return checks;
   }

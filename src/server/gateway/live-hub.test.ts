@@ -176,4 +176,34 @@ describe('LiveHub (/v1/live)', () => {
     one.ws.close();
     two.ws.close();
   });
+
+  it('survives a client that resets the connection while its upgrade is refused', async () => {
+    const { Duplex } = await import('node:stream');
+    const { MemoryRateLimitStore } = await import('../rate-limit.js');
+    const uncaught: Error[] = [];
+    const onUncaught = (e: Error) => uncaught.push(e);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      hub = makeHub({ rateLimitStore: new MemoryRateLimitStore(), connectsPerMinute: 0 });
+      const cases: Array<[string | undefined, LiveHub]> = [['https://evil.example', hub], [ORIGIN, hub], [ORIGIN, makeHub()]];
+      await cases[2]![1].close(); // a closing hub answers 503
+      const sockets = cases.map(([origin, h]) => {
+        // A socket whose peer has already reset: every write fails with ECONNRESET.
+        const socket = new Duplex({
+          read() {},
+          write(_chunk, _encoding, callback) {
+            callback(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          },
+        });
+        const req = { url: '/v1/live', headers: origin === undefined ? {} : { origin }, socket: { remoteAddress: '127.0.0.1' } } as unknown as http.IncomingMessage;
+        assert.equal(h.handleUpgrade(req, socket, Buffer.alloc(0)), true);
+        return socket;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(uncaught, []);
+      for (const socket of sockets) assert.equal(socket.destroyed, true);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+    }
+  });
 });

@@ -49,7 +49,9 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  if (socket.destroyed || !socket.writable) return void socket.destroy();
+  // Destroyed once written: the client is not waiting for anything else.
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /**
@@ -100,6 +102,9 @@ export class LiveHub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (!/\/v1\/live\/?$/.test(path)) return false;
+    // Node removes the HTTP server's `error` listener from an upgraded socket: without one, a
+    // client that resets the connection while we answer (ECONNRESET) would crash the process.
+    socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowed.has(origin)) {
       rejectUpgrade(socket, 403, 'Forbidden', 'origin_not_allowed', `This origin is not allowed to use the chat service (received Origin ${JSON.stringify(origin.slice(0, 200))}).`);
@@ -262,6 +267,11 @@ export class LiveHub {
   /** Closes every socket of a conversation (logout: 1000). */
   closeConversation(conversationId: string, code: number = LiveCloseCode.normal, reason = 'logged_out'): void {
     for (const client of [...(this.byConversation.get(conversationId) ?? [])]) this.drop(client, code, reason);
+  }
+
+  /** Closes every socket with 1012 (reconnect), still accepting new ones: their widgets resync. */
+  reconnectAll(reason = 'resync'): void {
+    for (const client of [...this.clients]) this.drop(client, LiveCloseCode.restarting, reason);
   }
 
   /** Closes every socket (1012: reconnect later) and refuses new ones. */

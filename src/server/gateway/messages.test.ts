@@ -11,6 +11,13 @@ describe('messages', () => {
     assert.equal(defuseMentions('@channel hi @all, a.@here x-@ada ada@example.com @'), '@\u2060channel hi @\u2060all, a.@\u2060here x-@\u2060ada ada@example.com @');
   });
 
+  it('defuses an "@" after a letter Go does not know yet (its tables are older than JavaScript\'s)', () => {
+    // U+2EBF0 (Unicode 15.1) and U+10D50 (Unicode 16.0) are letters for JavaScript, separators for go1.26.
+    assert.equal(defuseMentions('\u{2EBF0}@channel \u{10D50}@all é@here ada@example.com A9@x'), '\u{2EBF0}@\u2060channel \u{10D50}@\u2060all é@\u2060here ada@example.com A9@x');
+    assert.equal(escapeMarkdown('Ada\u{2EBF0}@channel'), 'Ada\u{2EBF0}@\u2060channel');
+    assert.equal(escapeMarkdown('ada@example.com'), 'ada@example\\.com');
+  });
+
   it('maps thread posts: visitor posts to the visitor id with their client id, agents to their ids', () => {
     assert.deepEqual(toWireMessage(post({ user_id: 'bot', message: 'hey @\u2060channel', props: { porthole_client_id: 'k' } }), parties), {
       id: 'p', clientId: 'k', userId: 'visitor', text: 'hey @channel', createAt: 10, updateAt: 10, deleted: false, edited: false,

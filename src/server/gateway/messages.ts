@@ -16,8 +16,11 @@ export const CLIENT_ID_PROP = 'porthole_client_id';
 
 // U+2060 WORD JOINER after an "@" that starts a word: Mattermost's mention parser splits words
 // there, so a visitor's "@channel" or "@someone" notifies nobody, while clients still show
-// "@channel". An "@" inside a word (ada@example.com) mentions nobody and stays as it is.
-const MENTION = /(?<![\p{L}\p{N}])@(?=[\p{L}\p{N}_.-])/gu;
+// "@channel". An "@" after an ASCII letter or digit (ada@example.com) mentions nobody and stays
+// as it is. Only ASCII counts as "inside a word": Mattermost's parser asks Go's unicode tables
+// (Unicode 15.0 for go1.26), JavaScript's are newer, so a letter added since (U+2EBF0, U+10D50)
+// is a letter here but a separator there; defusing after any non-ASCII character is the safe side.
+const MENTION = /(?<![A-Za-z0-9])@(?=[\p{L}\p{N}_.-])/gu;
 const DEFUSED = /@\u2060/g;
 
 /** Visitor text as the bot posts it: @-mentions defused (they would notify with the bot's rights). */

@@ -18,11 +18,12 @@ async function setup() {
   await store.insertConversation({ conversationId: 'conv', visitorUserId: 'visitor', rootPostId: root.id, channelId: mm.channelId, createdAt: root.create_at, name: 'Ada' });
   const other = await api.createPost({ channel_id: mm.channelId, message: 'Not ours', props: {} });
   const frames: [string, ServerFrame][] = [];
-  const hub = { publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), 1) };
+  const resyncs: string[] = [];
+  const hub = { publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), 1), reconnectAll: (reason: string) => void resyncs.push(reason) };
   const bot = { userId: botUserId, username: 'porthole-bot', token, channelId: mm.channelId, teamId: mm.teamId };
   const relay = new Relay({ api, store, hub, bot: () => bot, logger: silentLogger, retryMs: 20 });
   const agent = mm.addAgent('agent-ada');
-  return { mm, api, store, root, other, frames, relay, agent, botUserId };
+  return { mm, api, store, root, other, frames, resyncs, relay, agent, botUserId };
 }
 
 const kinds = (frames: [string, ServerFrame][]) => frames.map(([id, f]) => `${id}:${f.type}:${'message' in f ? f.message.text : 'userId' in f ? f.userId : ''}`);
@@ -80,6 +81,36 @@ describe('Relay', () => {
     assert.deepEqual(kinds(t.frames), ['conv:posted:before the drop', 'conv:posted:while down', 'conv:edited:before the drop (edited)']);
     assert.equal(t.frames[1]![1].type === 'posted' && t.frames[1]![1].message.id, missed.id);
     unsubscribe();
+    t.relay.stop();
+  });
+
+  it('backfills from a minute before the cursor, delivering nothing twice', async () => {
+    const t = await setup();
+    t.relay.connected({ reconnect: false });
+    await t.relay.idle();
+    const unsubscribe = t.mm.subscribe(t.relay.handle);
+    t.mm.reply(t.agent, t.root.id, 'seen');
+    await t.relay.idle();
+    unsubscribe();
+    // Saved by another server at an instant before the cursor, missed by this socket.
+    const late = t.mm.reply(t.agent, t.root.id, 'late');
+    const post = t.mm.posts.get(late.id)!;
+    post.create_at = post.update_at = t.relay.cursor! - 5_000;
+    t.relay.connected({ reconnect: true });
+    await t.relay.idle();
+    assert.deepEqual(kinds(t.frames), ['conv:posted:seen', 'conv:edited:late']);
+    assert.deepEqual(t.resyncs, []);
+    t.relay.stop();
+  });
+
+  it('tells the live sockets to resync when a backfill hits Mattermost\'s 1,000-post cap', async () => {
+    const t = await setup();
+    t.relay.connected({ reconnect: false });
+    await t.relay.idle();
+    for (let i = 0; i < 1000; i++) t.mm.reply(t.agent, t.root.id, `missed ${i}`);
+    t.relay.connected({ reconnect: true });
+    await t.relay.idle();
+    assert.deepEqual(t.resyncs, ['resync']);
     t.relay.stop();
   });
 });

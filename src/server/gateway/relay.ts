@@ -13,6 +13,8 @@ import type { GatewayStore } from './store.js';
 /** Where the relay delivers (the LiveHub). */
 export interface RelayTarget {
   publish(conversationId: string, frame: ServerFrame): number;
+  /** Closes every socket with 1012 so its widget reconnects and resyncs through the REST API. */
+  reconnectAll(reason: string): void;
 }
 
 /** What {@link Relay} needs. */
@@ -28,6 +30,10 @@ export interface RelayOptions {
   now?: () => number;
 }
 
+/** `GET /channels/{id}/posts?since=` answers at most this many posts, in no useful order. */
+export const BACKFILL_CAP = 1000;
+/** How far before the cursor a backfill starts: repeats are dropped by the seen map. */
+export const BACKFILL_LOOKBACK_MS = 60_000;
 const POST_EVENTS: Record<string, 'posted' | 'edited' | 'deleted'> = { posted: 'posted', post_edited: 'edited', post_deleted: 'deleted' };
 /** Post ids whose delivered version is remembered, to deliver each version once. */
 const SEEN_LIMIT = 20_000;
@@ -112,7 +118,10 @@ export class Relay {
   private async backfill(): Promise<void> {
     if (this.backfillTimer) clearTimeout(this.backfillTimer);
     this.backfillTimer = undefined;
-    const since = Math.max(0, (this.cursorValue ?? 0) - 1);
+    const cursor = this.cursorValue ?? 0;
+    // From well before the cursor: posts saved in the same instants as the cursor's, or shortly
+    // before it by another server of a cluster, are caught too; what was delivered is not again.
+    const since = Math.max(0, cursor - BACKFILL_LOOKBACK_MS);
     let posts: MmPost[];
     try {
       posts = await this.o.api.getChannelPostsSince(this.o.bot().channelId, since);
@@ -128,10 +137,16 @@ export class Relay {
     posts.sort((a, b) => version(a) - version(b) || a.create_at - b.create_at);
     let delivered = 0;
     for (const post of posts) {
-      const kind = post.delete_at > 0 ? 'deleted' : this.seen.has(post.id) || post.create_at <= since ? 'edited' : 'posted';
+      const kind = post.delete_at > 0 ? 'deleted' : this.seen.has(post.id) || post.create_at < cursor ? 'edited' : 'posted';
       if (await this.deliver(post, kind)) delivered++;
     }
     this.o.logger.info({ msg: 'gateway relay backfilled', since, posts: posts.length, delivered });
+    if (posts.length >= BACKFILL_CAP) {
+      // Mattermost stopped at its cap: some changes are missing, and which ones is unknowable.
+      // The widgets reconnect and read their conversations again through the REST API.
+      this.o.logger.warn({ msg: 'gateway relay: backfill hit Mattermost\'s cap; live sockets told to resync', posts: posts.length });
+      this.o.hub.reconnectAll('resync');
+    }
   }
 
   /** Delivers a post version to its conversation once; true when it was new. */

@@ -70,6 +70,10 @@ export class MemoryMattermost {
   /** Set to make every call fail as if Mattermost were down. */
   down = false;
   botCreationEnabled = true;
+  /** Set to save the next created post but fail the call, as if Mattermost died before answering. */
+  loseNextAck = false;
+  /** Set to refuse the next created post with this error. */
+  refuseNextPost: MattermostError | undefined;
   private readonly pending = new Map<string, string>();
   private readonly listeners = new Set<(e: MattermostEvent) => void>();
   private time = 1_700_000_000_000;
@@ -85,6 +89,11 @@ export class MemoryMattermost {
     this.tokens.set(this.adminToken, this.admin.id);
     this.teams.set(this.teamId, new Set([this.admin.id]));
     this.channels.set(this.channelId, { id: this.channelId, team_id: this.teamId, name: 'support', display_name: 'Support', type: 'O', delete_at: 0, members: new Set([this.admin.id]) });
+  }
+
+  /** A Mattermost restart: its `pending_post_id` de-duplication cache is empty. */
+  restart(): void {
+    this.pending.clear();
   }
 
   /** Mattermost's clock: strictly increasing ms. */
@@ -196,6 +205,9 @@ export class MemoryMattermost {
       async createPost(post) {
         const userId = call('createPost');
         if (!mm.channels.get(post.channel_id)?.members.has(userId)) throw new MattermostError(403, 'api.context.permissions.app_error', 'createPost → 403');
+        const refused = mm.refuseNextPost;
+        mm.refuseNextPost = undefined;
+        if (refused) throw refused;
         if ([...post.message].length > MAX_MESSAGE_RUNES) throw new MattermostError(400, 'model.post.is_valid.message_length.app_error', 'createPost → 400');
         if (post.root_id && !visiblePost(post.root_id)) throw new MattermostError(400, 'api.post.create_post.root_id.app_error', 'createPost → 400');
         if (post.pending_post_id) {
@@ -204,6 +216,10 @@ export class MemoryMattermost {
         }
         const saved = mm.save(post, userId);
         if (post.pending_post_id) mm.pending.set(post.pending_post_id, saved.id);
+        if (mm.loseNextAck) {
+          mm.loseNextAck = false;
+          throw new MattermostError(0, undefined, 'createPost: connection reset before the answer');
+        }
         return saved;
       },
       async getPost(postId) {
@@ -234,7 +250,9 @@ export class MemoryMattermost {
       },
       async getChannelPostsSince(channelId, since) {
         call('getChannelPostsSince');
-        return [...mm.posts.values()].filter((p) => p.channel_id === channelId && p.update_at > since).map((p) => ({ ...p }));
+        // Like Mattermost: at most 1,000 posts, not in time order (here: newest created first).
+        const changed = [...mm.posts.values()].filter((p) => p.channel_id === channelId && p.update_at > since);
+        return changed.sort((a, b) => b.create_at - a.create_at).slice(0, 1000).map((p) => ({ ...p }));
       },
       async getNewestChannelPost(channelId) {
         call('getNewestChannelPost');

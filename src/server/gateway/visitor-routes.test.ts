@@ -6,6 +6,7 @@ import { createJsonLogger } from '../logger.js';
 import { MAX_MESSAGE_RUNES, messagesResponseSchema, gatewaySessionSchema } from '../../protocol/gateway.js';
 import { Hono } from 'hono';
 import { createErrorHandler } from '../errors.js';
+import { MattermostError } from '../mattermost-admin.js';
 import { silentLogger } from '../logger.js';
 import { createGateway } from './gateway.js';
 import { READS_PER_MINUTE } from './visitor-routes.js';
@@ -108,6 +109,17 @@ describe('POST /v1/messages', () => {
     assert.equal(stored?.visitorUserId, s.userId);
   });
 
+  it('announces the visitor\'s page only when it is on an allowed origin', async () => {
+    const t = await start();
+    const foreign = await t.session({ page: 'https://evil.example/login?next=shop' });
+    assert.equal((await send(t, foreign.token, 'hi')).status, 201);
+    const lookalike = await t.session({ page: 'https://shop.example.com.evil.example/' });
+    assert.equal((await send(t, lookalike.token, 'hi')).status, 201);
+    const roots = botPosts(t).filter((p) => !p.root_id);
+    assert.equal(roots.length, 2);
+    for (const root of roots) assert.doesNotMatch(root.message, /Page|evil/);
+  });
+
   it('is idempotent by client id, also after a restart and past the 30 s window', async () => {
     let now = Date.now();
     const mm = new MemoryMattermost();
@@ -144,6 +156,21 @@ describe('POST /v1/messages', () => {
     assert.equal(botPosts(t).filter((p) => p.props.porthole_client_id === clientId).length, 1);
   });
 
+  it('finds a send whose answer was lost in the thread, also within 30 s of a Mattermost restart', async () => {
+    const t = await start();
+    const s = await t.session();
+    await send(t, s.token, 'first');
+    const clientId = randomUUID();
+    t.mm.loseNextAck = true;
+    const lost = await send(t, s.token, 'once', clientId);
+    assert.ok(lost.status >= 500, `the lost answer is a failure (got ${lost.status})`);
+    t.mm.restart();
+    const retry = await send(t, s.token, 'once', clientId);
+    assert.equal(retry.status, 200);
+    assert.equal(botPosts(t).filter((p) => p.props.porthole_client_id === clientId).length, 1);
+    assert.equal(retry.json.message.id, botPosts(t).find((p) => p.props.porthole_client_id === clientId)!.id);
+  });
+
   it('creates one root for concurrent first messages', async () => {
     const t = await start();
     const s = await t.session();
@@ -178,6 +205,25 @@ describe('POST /v1/messages', () => {
     assert.equal((await send(t, s.token, '  ')).json.error.code, 'invalid_body');
     assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: 'nope', text: 'x' } })).json.error.code, 'invalid_body');
     assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: randomUUID(), text: 'x', channelId: 'other' } })).json.error.code, 'invalid_body');
+  });
+
+  it('counts the invisible character each @-word gains, and refuses what Mattermost refuses with 422', async () => {
+    const t = await start();
+    const s = await t.session();
+    const calls = t.mm.calls.length;
+    // Within the limit as typed, over it once each "@x" gains U+2060.
+    const mentions = '@x '.repeat(Math.ceil(MAX_MESSAGE_RUNES / 3)).slice(0, MAX_MESSAGE_RUNES);
+    const long = await send(t, s.token, mentions);
+    assert.equal(long.status, 413);
+    assert.equal(long.json.error.code, 'message_too_long');
+    assert.match(long.json.error.message, /@-words/);
+    assert.equal(t.mm.calls.length, calls, 'refused before Mattermost');
+    // Mattermost refusing the message itself is the visitor's 4xx (the widget marks it failed), not a 502.
+    assert.equal((await send(t, s.token, 'first')).status, 201);
+    t.mm.refuseNextPost = new MattermostError(400, 'model.post.is_valid.props.app_error', 'createPost → 400');
+    const refused = await send(t, s.token, 'hello');
+    assert.equal(refused.status, 422);
+    assert.equal(refused.json.error.code, 'message_refused');
   });
 
   it('limits sends per conversation and per address with 429 + Retry-After', async () => {

@@ -12,6 +12,7 @@ import type { RateLimitStore } from '../rate-limit.js';
 import { clearVisitorCookie, newVisitorId, serializeVisitorCookie, signVisitorId, verifyVisitorCookie, VISITOR_COOKIE } from '../visitor-cookie.js';
 import type { GatewayConfig } from './config.js';
 import type { ConversationService } from './conversation-service.js';
+import { defuseMentions } from './messages.js';
 import { MAX_MESSAGE_RUNES, type AgentsResponse, type GatewaySession, type MessagesResponse } from '../../protocol/gateway.js';
 import { PortholeTokenError, signPortholeToken, verifyPortholeToken, visitorIds } from './porthole-token.js';
 import { readJsonBody } from './request-body.js';
@@ -27,6 +28,19 @@ export const MAX_MESSAGE_BODY_BYTES = 128 * 1024;
  * times a minute at most (history, "load older", a resync after each reconnect or tab return).
  */
 export const READS_PER_MINUTE = 120;
+
+/**
+ * The visitor's page URL if it is on one of the site's origins, else `undefined`: the bot posts it
+ * in its own (trusted) root post, which must not carry a link of the visitor's choosing.
+ */
+function onAllowedOrigin(page: string | undefined, allowedOrigins: readonly string[]): string | undefined {
+  if (page === undefined) return undefined;
+  try {
+    return allowedOrigins.includes(new URL(page).origin) ? page : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Default and largest page of `GET /v1/messages`. */
 export const DEFAULT_PAGE = 60;
@@ -71,7 +85,7 @@ const pageQuery = z.object({
 export interface VisitorRoutesDeps {
   config: Pick<
     GatewayConfig,
-    'tokenSecret' | 'tokenTtlSeconds' | 'cookieSecret' | 'identitySecret' | 'production' | 'publicUrl' | 'trustProxy' | 'messagesPerMinute' | 'typingPerMinute' | 'addressSendsPerMinute'
+    'tokenSecret' | 'tokenTtlSeconds' | 'cookieSecret' | 'identitySecret' | 'production' | 'publicUrl' | 'trustProxy' | 'allowedOrigins' | 'messagesPerMinute' | 'typingPerMinute' | 'addressSendsPerMinute'
   >;
   conversations: ConversationService;
   store: GatewayStore;
@@ -181,7 +195,8 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     const ids = await visitorIds(key);
     const iat = now();
     const exp = iat + config.tokenTtlSeconds * 1000;
-    const token = await signPortholeToken({ cid: ids.conversationId, uid: ids.userId, name, email, page: body.page, idf: body.identity !== undefined, iat, exp }, config.tokenSecret);
+    const page = onAllowedOrigin(body.page, config.allowedOrigins);
+    const token = await signPortholeToken({ cid: ids.conversationId, uid: ids.userId, name, email, page, idf: body.identity !== undefined, iat, exp }, config.tokenSecret);
     const response: GatewaySession = {
       mode: 'gateway',
       serverUrl: publicBaseUrl(c, config.publicUrl, config.trustProxy),
@@ -230,10 +245,12 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
   route.post('/v1/messages', bodyLimit({ maxSize: MAX_MESSAGE_BODY_BYTES }), async (c) => {
     const visitor = await visitorOf(c);
     const body = await readJsonBody(c, sendRequestSchema, '{"clientId": UUID, "text": string}');
-    let runes = 0;
-    for (const _ of body.text) runes++;
+    // Counted as posted: every @-word gains an invisible character (defuseMentions).
+    const runes = [...defuseMentions(body.text)].length;
     if (runes > MAX_MESSAGE_RUNES) {
-      throw new HttpError(413, 'message_too_long', `The message is ${runes} characters long; Mattermost stores at most ${MAX_MESSAGE_RUNES}. Split it into several messages.`);
+      const typed = [...body.text].length;
+      const extra = runes > typed ? ` (${typed} typed, plus one for each of its ${runes - typed} @-words)` : '';
+      throw new HttpError(413, 'message_too_long', `The message is ${runes} characters long${extra}; Mattermost stores at most ${MAX_MESSAGE_RUNES}. Split it into several messages.`);
     }
     await limitSend(c, visitor, 'message');
     const { message, created } = await conversations.send(visitor, body);
