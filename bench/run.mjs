@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: measures Porthole the way users feel it, each figure beside a reference
-// measured in the same run on the same machine, and writes docs/benchmarks.md.
+// measured in the same run on the same machine — in gateway mode (the default) and in direct mode
+// where the mode matters — and writes docs/benchmarks.md.
 //
 //   node bench/run.mjs                 full run (minutes); writes docs/benchmarks.md
 //   node bench/run.mjs --smoke         quick pass of every benchmark with tiny counts (< 60 s);
@@ -25,11 +26,11 @@ process.chdir(root);
 export const BENCHES = [
   { id: 'weight', title: '1. Weight', file: 'bench/weight.ts', mm: false, limit: { smoke: 50, full: 600 } },
   { id: 'lighthouse', title: '2. Host-page impact (Lighthouse)', file: 'bench/lighthouse.ts', mm: false, limit: { smoke: 50, full: 900 } },
-  { id: 'open-ready', title: '3. Open → ready', file: 'bench/open-ready.ts', mm: true, limit: { smoke: 40, full: 900 } },
-  { id: 'delivery', title: '4. Delivery latency', file: 'bench/delivery.ts', mm: true, limit: { smoke: 40, full: 900 } },
-  { id: 'resync', title: '5. Resync after an outage', file: 'bench/resync.ts', mm: true, limit: { smoke: 40, full: 900 } },
-  { id: 'render', title: '6. Rendering a long conversation', file: 'bench/render.ts', mm: true, limit: { smoke: 40, full: 1200 } },
-  { id: 'companion', title: '7. Companion', file: 'bench/companion.ts', mm: true, limit: { smoke: 40, full: 900 } },
+  { id: 'open-ready', title: '3. Open → ready', file: 'bench/open-ready.ts', mm: true, limit: { smoke: 50, full: 900 } },
+  { id: 'delivery', title: '4. Delivery latency', file: 'bench/delivery.ts', mm: true, limit: { smoke: 50, full: 900 } },
+  { id: 'resync', title: '5. Resync after an outage', file: 'bench/resync.ts', mm: true, limit: { smoke: 50, full: 900 } },
+  { id: 'render', title: '6. Rendering a long conversation', file: 'bench/render.ts', mm: true, limit: { smoke: 60, full: 1800 } },
+  { id: 'companion', title: '7. Companion', file: 'bench/companion.ts', mm: true, limit: { smoke: 50, full: 900 } },
 ];
 const DOC = path.join(root, 'docs/benchmarks.md');
 const SMOKE_BUDGET_S = 60;
@@ -52,7 +53,9 @@ function parseArgs(argv) {
   if (opts.only) {
     const unknown = opts.only.filter((n) => !BENCHES.some((b) => b.id === n));
     if (unknown.length || !opts.only.length) {
-      console.error(`bench: --only expects names among ${BENCHES.map((b) => b.id).join(', ')}; received ${JSON.stringify(opts.only.join(','))}`);
+      console.error(
+        `bench: --only expects names among ${BENCHES.map((b) => b.id).join(', ')}; received ${JSON.stringify(opts.only.join(','))}`,
+      );
       process.exit(2);
     }
   }
@@ -66,11 +69,21 @@ function runOne(bench, smoke) {
   const limitS = smoke ? bench.limit.smoke : bench.limit.full;
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings=ExperimentalWarning', '--import', 'tsx', 'bench/support/child.mjs', bench.file], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, BENCH_OUT: out, BENCH_SMOKE: smoke ? '1' : '0', PUPPETEER_SKIP_DOWNLOAD: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--experimental-websocket', '--no-warnings=ExperimentalWarning', '--import', 'tsx', 'bench/support/child.mjs', bench.file],
+      {
+        cwd: root,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          BENCH_OUT: out,
+          BENCH_SMOKE: smoke ? '1' : '0',
+          PUPPETEER_SKIP_DOWNLOAD: '1',
+          PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+        },
+      },
+    );
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -119,7 +132,10 @@ function machine() {
     cpu: `${cpus[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus.length} cores`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     os: `${distro}, Linux ${os.release()}`,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' / '),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / '),
   };
 }
 
@@ -140,7 +156,23 @@ function versions(extra) {
     postgresql: postgres,
     'porthole-chat': own.version,
     ...Object.fromEntries(
-      ['lit', '@mattermost/client', 'reconnecting-websocket', 'zod', 'hono', '@hono/node-server', 'playwright-core', 'lighthouse', 'autocannon', 'rollup', 'terser', '@rollup/plugin-terser', '@rollup/plugin-commonjs', '@rollup/plugin-node-resolve', 'tsx'].map((n) => [n, pkgVersion(n)]),
+      [
+        'lit',
+        '@mattermost/client',
+        'reconnecting-websocket',
+        'zod',
+        'hono',
+        '@hono/node-server',
+        'playwright-core',
+        'lighthouse',
+        'autocannon',
+        'rollup',
+        'terser',
+        '@rollup/plugin-terser',
+        '@rollup/plugin-commonjs',
+        '@rollup/plugin-node-resolve',
+        'tsx',
+      ].map((n) => [n, pkgVersion(n)]),
     ),
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'mattermost')),
   };
@@ -160,7 +192,10 @@ function printResult(r) {
   }
 }
 
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 function renderDoc({ results, meta }) {
   const lines = [
@@ -169,16 +204,19 @@ function renderDoc({ results, meta }) {
     '<!-- Generated by `npm run bench` (bench/run.mjs). Edit bench/, not this file: the next full run rewrites it. -->',
     '',
     'Porthole measured the way visitors and site owners feel it, each figure beside a reference measured in the same run on the same machine.',
+    'Where the mode matters (benchmarks 1 and 3–7), each figure is given for gateway mode (the default: the browser talks only to the companion, which posts through one bot; a conversation is a thread in a support channel) and for direct mode (each visitor a Mattermost user; the browser talks to Mattermost), both measured in the same run, gateway first.',
     'Targets are goals, not gates: a figure that misses says so here, and its section says what limits it.',
     'Figures are medians with their spread (p25–p75, or min–max for fewer than 4 samples) over repeated runs.',
     'Benchmarks never fail CI on a figure; `npm test` runs `node bench/run.mjs --smoke` (every benchmark once, tiny counts, nothing written) so they do not rot.',
     '',
     `- **Date**: ${meta.date}`,
     `- **Machine**: ${meta.machine.cpu}, ${meta.machine.memory}; ${meta.machine.os}; load average at start ${meta.machine.load} (1/5/15 min — other work on the machine shows here)`,
-    `- **Versions**: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    '- **Run it**: `npm run bench` (full, writes this file; about 12 minutes), `npm run bench -- --only <name>[,<name>…]` (the others keep their last figures), `npm run bench -- --smoke`.',
+    `- **Versions**: ${Object.entries(meta.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    '- **Run it**: `npm run bench` (full, writes this file; about 25 minutes), `npm run bench -- --only <name>[,<name>…]` (the others keep their last figures), `npm run bench -- --smoke`.',
     '',
-    '**Set-up.** Benchmarks 3–7 use the real Mattermost of the test harness (`npm run mattermost:up`; the runner starts it when it is down and stops it again afterwards unless `PORTHOLE_KEEP_MM=1`). The browser benchmarks need the CDN build (`npm run build`) and serve the test page on localhost:8080 — an origin Mattermost\'s `AllowCorsFrom` lists; `npm start`\'s demo uses the same port, so stop it first or set `BENCH_PAGE_PORT=8000` — with the companion on localhost:8781 and a TCP proxy in front of Mattermost on 127.0.0.1:18066; the companion benchmark uses 127.0.0.1:8782 and 8783. Every Mattermost user a benchmark creates is permanently deleted at its end. Peers for benchmark 1 are installed into `bench/.peers/` (gitignored), never into the project. Nothing downloads a browser: Chromium is Debian\'s `/usr/bin/chromium` (`CHROME_PATH`).',
+    "**Set-up.** Benchmarks 3–7 use the real Mattermost of the test harness (`npm run mattermost:up`; the runner starts it when it is down and stops it again afterwards unless `PORTHOLE_KEEP_MM=1`). The browser benchmarks need the CDN build (`npm run build`) and serve the test page on localhost:8080 — an origin Mattermost's `AllowCorsFrom` lists; `npm start`'s demo uses the same port, so stop it first or set `BENCH_PAGE_PORT=8000` — with the companion on localhost:8781 (the page's `token-url`) and a TCP proxy on 127.0.0.1:18066 in front of the server the widget talks to: the companion in gateway mode, Mattermost in direct mode. The companion benchmark uses 127.0.0.1:8782 and 8783. In gateway mode the benchmarks use a support channel and a bot of their own (`porthole-bench` in the harness's team, with its agents, and `porthole-bench-bot`; both kept between runs, the bot's tokens revoked after each), so that their thousands of posts stay out of the inbox the demo and the end-to-end suite use; the threads they create stay in that channel. Every Mattermost user and channel a direct-mode benchmark creates is permanently deleted at its end. Rate limits are raised to their maxima and the rest lifted (`bench/support/lifted-rate-limits.ts`): all requests come from one address. Peers for benchmark 1 are installed into `bench/.peers/` (gitignored), never into the project. Nothing downloads a browser: Chromium is Debian's `/usr/bin/chromium` (`CHROME_PATH`).",
     '',
     '## Summary',
     '',
@@ -195,7 +233,10 @@ function renderDoc({ results, meta }) {
       continue;
     }
     if (!r.rows?.length) lines.push(`| ${cell(r.title)} | — | skipped: ${cell(r.skipped)} | — | — | — |`);
-    for (const row of r.rows ?? []) lines.push(`| ${cell(r.title)} | ${cell(row.figure)} | ${cell(row.porthole)} | ${cell(row.reference)} | ${cell(row.target)} | ${row.verdict === 'missed' ? '**missed**' : cell(row.verdict)} |`);
+    for (const row of r.rows ?? [])
+      lines.push(
+        `| ${cell(r.title)} | ${cell(row.figure)} | ${cell(row.porthole)} | ${cell(row.reference)} | ${cell(row.target)} | ${row.verdict === 'missed' ? '**missed**' : cell(row.verdict)} |`,
+      );
   }
   for (const r of results) {
     lines.push('', `## ${r.title ?? r.id}`, '');
@@ -203,7 +244,11 @@ function renderDoc({ results, meta }) {
       lines.push(`Not measured yet: \`npm run bench -- --only ${r.id}\` (or a full \`npm run bench\`) fills this in.`, '');
       continue;
     }
-    if (r.carried) lines.push(`_Not re-run in the last run: these figures are from ${r.measuredAt?.slice(0, 16).replace('T', ' ')} UTC, with the versions of that run._`, '');
+    if (r.carried)
+      lines.push(
+        `_Not re-run in the last run: these figures are from ${r.measuredAt?.slice(0, 16).replace('T', ' ')} UTC, with the versions of that run._`,
+        '',
+      );
     if (r.crashed) lines.push(`Crashed in this run: ${r.crashed}`, '');
     if (r.skipped) lines.push(`Skipped in this run: ${r.skipped}.`, '');
     if (r.method) lines.push('**How it is measured.**', '', r.method, '');
@@ -229,15 +274,28 @@ function previousResults() {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   // It may be the first command on a new machine: packages, Chromium, and the build it measures.
-  ensureTools();
-  if (!fs.existsSync(path.join(root, 'dist/cdn/porthole-chat.js')) && spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0) {
+  // Not in a checkout whose node_modules links to another's (a clone to measure another commit):
+  // `npm ci` there would empty the other checkout's packages through the link.
+  if (fs.lstatSync(path.join(root, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink()) {
+    console.error('bench: node_modules is a link to another checkout; not installing packages here');
+  } else ensureTools();
+  if (
+    !fs.existsSync(path.join(root, 'dist/cdn/porthole-chat.js')) &&
+    spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status !== 0
+  ) {
     console.error('bench: `npm run build` failed');
     process.exit(1);
   }
   const selected = BENCHES.filter((b) => !opts.only || opts.only.includes(b.id));
   const started = performance.now();
-  const meta = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', machine: machine(), mode: opts.smoke ? 'smoke' : 'full' };
-  console.log(`Porthole benchmarks — ${opts.smoke ? 'smoke (tiny counts, nothing written)' : 'full run'}: ${selected.map((b) => b.id).join(', ')}`);
+  const meta = {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    machine: machine(),
+    mode: opts.smoke ? 'smoke' : 'full',
+  };
+  console.log(
+    `Porthole benchmarks — ${opts.smoke ? 'smoke (tiny counts, nothing written)' : 'full run'}: ${selected.map((b) => b.id).join(', ')}`,
+  );
 
   // The real Mattermost: started (or reused) once here, so every benchmark finds it up.
   let mmVersion;
@@ -272,11 +330,17 @@ async function main() {
   const total = Math.round((performance.now() - started) / 100) / 10;
   const crashed = results.filter((r) => r.crashed);
 
-  console.log(`\nversions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `\nversions: ${Object.entries(meta.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   console.log(`machine: ${meta.machine.cpu}, ${meta.machine.memory}, ${meta.machine.os}, load ${meta.machine.load}`);
   if (opts.smoke) {
     const skipped = results.filter((r) => r.skipped).length;
-    console.log(`\nsmoke: ${results.length} benchmarks — ${results.length - crashed.length - skipped} measured, ${skipped} skipped, ${crashed.length} crashed — in ${total} s${total > SMOKE_BUDGET_S ? ` (over the ${SMOKE_BUDGET_S} s smoke budget)` : ''}`);
+    console.log(
+      `\nsmoke: ${results.length} benchmarks — ${results.length - crashed.length - skipped} measured, ${skipped} skipped, ${crashed.length} crashed — in ${total} s${total > SMOKE_BUDGET_S ? ` (over the ${SMOKE_BUDGET_S} s smoke budget)` : ''}`,
+    );
   } else {
     // Keep the last figures of benchmarks not selected this time, marked with their date.
     const previous = previousResults();

@@ -15,10 +15,12 @@ import { minify } from 'terser';
 import { CDN, conversationFiles, launcherFiles, LOADER } from '../test/package/bundle-graph.ts';
 import { bytes, verdict } from './support/stats.ts';
 import type { BenchContext, BenchResult, Row } from './support/types.ts';
+import { MODES, type Mode } from './support/companion-env.ts';
 
 const BENCH = path.resolve('bench');
 const PEERS_DIR = path.join(BENCH, '.peers');
-const TARGET = { launcher: 2048, conversation: 40960 };
+/** Brotli budgets: the launcher, and up to a working conversation in each mode (gateway loads no @mattermost/client). */
+const TARGET = { launcher: 2048, conversation: { gateway: 26 * 1024, direct: 40 * 1024 } as Record<Mode, number> };
 
 /** Peers, pinned: the versions TOOLCHAIN.md measured. React comes from their peer ranges. */
 const PEERS: Record<string, string> = {
@@ -48,7 +50,8 @@ function size(code: string | Buffer): Size {
 }
 
 /** Sum of per-file sizes: each file is fetched and compressed on its own. */
-const sum = (sizes: Size[]): Size => sizes.reduce((a, s) => ({ min: a.min + s.min, gzip: a.gzip + s.gzip, brotli: a.brotli + s.brotli }), { min: 0, gzip: 0, brotli: 0 });
+const sum = (sizes: Size[]): Size =>
+  sizes.reduce((a, s) => ({ min: a.min + s.min, gzip: a.gzip + s.gzip, brotli: a.brotli + s.brotli }), { min: 0, gzip: 0, brotli: 0 });
 
 interface Piece {
   /** Stable key for the summary: rocketchat, papercups, papercups+react, rcw, rcw+react, intercom, crisp, talkjs. */
@@ -63,21 +66,41 @@ interface Piece {
 
 // ── Porthole ──────────────────────────────────────────────────────────────────────────────
 
-function porthole(): { piece?: Piece; files: { file: string; size: Size; launcher: boolean }[]; missing?: string } {
-  if (!fs.existsSync(path.join(CDN, LOADER))) return { files: [], missing: 'dist/cdn missing (run `npm run build`)' };
+interface Own {
+  /** Per mode: the launcher, then everything up to a working conversation in that mode. */
+  piece: Record<Mode, Piece>;
+  /** Every file of either mode's conversation: its size, whether the launcher loads it, and which modes load it. */
+  files: { file: string; size: Size; launcher: boolean; modes: Mode[] }[];
+}
+
+function porthole(): { own?: Own; missing?: string } {
+  if (!fs.existsSync(path.join(CDN, LOADER))) return { missing: 'dist/cdn missing (run `npm run build`)' };
   const launcher = launcherFiles();
-  const all = conversationFiles();
-  const files = all.map((file) => ({ file, size: size(fs.readFileSync(path.join(CDN, file))), launcher: launcher.includes(file) }));
-  return {
-    files,
-    piece: {
-      key: 'porthole',
-      name: `Porthole ${readVersion(path.resolve('package.json'))} (CDN build)`,
-      before: sum(files.filter((f) => f.launcher).map((f) => f.size)),
-      chat: sum(files.map((f) => f.size)),
-      note: `loader + its static imports (${launcher.length} file${launcher.length === 1 ? '' : 's'}); then every chunk reachable through \`import()\` (${all.length} files in all)`,
-    },
-  };
+  const byMode = Object.fromEntries(MODES.map((m) => [m, conversationFiles(m)])) as Record<Mode, string[]>;
+  const names = [...new Set(MODES.flatMap((m) => byMode[m]))];
+  const files = names.map((file) => ({
+    file,
+    size: size(fs.readFileSync(path.join(CDN, file))),
+    launcher: launcher.includes(file),
+    modes: MODES.filter((m) => byMode[m].includes(file)),
+  }));
+  const version = readVersion(path.resolve('package.json'));
+  const piece = Object.fromEntries(
+    MODES.map((mode) => {
+      const mine = files.filter((f) => f.modes.includes(mode));
+      return [
+        mode,
+        {
+          key: `porthole-${mode}`,
+          name: `Porthole ${version} (CDN build), ${mode} mode`,
+          before: sum(files.filter((f) => f.launcher).map((f) => f.size)),
+          chat: sum(mine.map((f) => f.size)),
+          note: `loader + its static imports (${launcher.length} file${launcher.length === 1 ? '' : 's'}); then every chunk reachable through \`import()\` except the other mode's transport (${mine.length} files in all)`,
+        },
+      ];
+    }),
+  ) as Record<Mode, Piece>;
+  return { own: { piece, files } };
 }
 
 // ── peers from npm ────────────────────────────────────────────────────────────────────────
@@ -99,10 +122,20 @@ function installPeers(log: (...a: string[]) => void): string | undefined {
   log(`installing ${Object.keys(PEERS).join(', ')} into bench/.peers`);
   const r = spawnSync(
     'npm',
-    ['install', '--prefix', PEERS_DIR, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...Object.entries(PEERS).map(([n, v]) => `${n}@${v}`)],
+    [
+      'install',
+      '--prefix',
+      PEERS_DIR,
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--loglevel=error',
+      ...Object.entries(PEERS).map(([n, v]) => `${n}@${v}`),
+    ],
     { encoding: 'utf8', timeout: 240_000, env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } },
   );
-  if (r.status !== 0) return `npm install of the peers failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`;
+  if (r.status !== 0)
+    return `npm install of the peers failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`;
   return peersInstalled() ? undefined : 'the peers did not install at the pinned versions';
 }
 
@@ -183,7 +216,9 @@ async function measurePeers(log: (...a: string[]) => void, quick = false): Promi
     const html = fs.readFileSync(path.join(build, 'index.html'), 'utf8');
     const initial = [...html.matchAll(/<script[^>]+src="(?:livechat\/)?([^"]+)"/g)].map((m) => m[1]);
     const app = sum(initial.map((f) => size(fs.readFileSync(path.join(build, f)))));
-    const lazy = fs.readdirSync(build).filter((f) => f.endsWith('.js') && !initial.includes(f) && f !== 'rocketchat-livechat.min.js' && /chunk/.test(f));
+    const lazy = fs
+      .readdirSync(build)
+      .filter((f) => f.endsWith('.js') && !initial.includes(f) && f !== 'rocketchat-livechat.min.js' && /chunk/.test(f));
     const lazySize = sum(lazy.map((f) => size(fs.readFileSync(path.join(build, f)))));
     pieces.push({
       key: 'rocketchat',
@@ -205,13 +240,25 @@ render(React.createElement(ChatWidget, { accountId: '00000000-0000-4000-8000-000
 `;
     const without = await bundle('papercups', entry, ['react', 'react-dom']);
     const v = installedVersion('@papercups-io/chat-widget');
-    pieces.push({ key: 'papercups', name: `Papercups chat-widget ${v} (without React)`, before: without.before, chat: without.all, note: 'React component; the chat UI is an iframe served by Papercups (not counted)' });
+    pieces.push({
+      key: 'papercups',
+      name: `Papercups chat-widget ${v} (without React)`,
+      before: without.before,
+      chat: without.all,
+      note: 'React component; the chat UI is an iframe served by Papercups (not counted)',
+    });
     if (quick) {
       log('smoke: bundled only Papercups without React (no cache of the other peers)');
       return pieces;
     }
     const withReact = await bundle('papercups-react', entry, []);
-    pieces.push({ key: 'papercups+react', name: `Papercups chat-widget ${v} + React ${react}`, before: withReact.before, chat: withReact.all, note: 'as above, with react and react-dom bundled' });
+    pieces.push({
+      key: 'papercups+react',
+      name: `Papercups chat-widget ${v} + React ${react}`,
+      before: withReact.before,
+      chat: withReact.all,
+      note: 'as above, with react and react-dom bundled',
+    });
   }
 
   // react-chat-widget: a React component, plus its stylesheet that the page must also load.
@@ -227,8 +274,20 @@ render(React.createElement(Widget, { title: 'Welcome', subtitle: 'Ask us anythin
     const without = await bundle('react-chat-widget', entry, ['react', 'react-dom']);
     const withReact = await bundle('react-chat-widget-react', entry, []);
     const v = installedVersion('react-chat-widget');
-    pieces.push({ key: 'rcw', name: `react-chat-widget ${v} (without React)`, before: sum([without.before, css]), chat: sum([without.all, css]), note: `JS + its lib/styles.css (${bytes(css.brotli)} brotli); a UI only — no backend connection` });
-    pieces.push({ key: 'rcw+react', name: `react-chat-widget ${v} + React ${react}`, before: sum([withReact.before, css]), chat: sum([withReact.all, css]), note: 'as above, with react and react-dom bundled' });
+    pieces.push({
+      key: 'rcw',
+      name: `react-chat-widget ${v} (without React)`,
+      before: sum([without.before, css]),
+      chat: sum([without.all, css]),
+      note: `JS + its lib/styles.css (${bytes(css.brotli)} brotli); a UI only — no backend connection`,
+    });
+    pieces.push({
+      key: 'rcw+react',
+      name: `react-chat-widget ${v} + React ${react}`,
+      before: sum([withReact.before, css]),
+      chat: sum([withReact.all, css]),
+      note: 'as above, with react and react-dom bundled',
+    });
   }
   log(`peers bundled: ${pieces.length} rows`);
   return pieces;
@@ -242,7 +301,12 @@ async function snippets(): Promise<Piece[]> {
   for (const [file, label] of Object.entries(names)) {
     const src = fs.readFileSync(path.join(BENCH, 'snippets', `${file}.js`), 'utf8');
     const min = (await minify(src, { ...TERSER, module: false })).code ?? src;
-    out.push({ key: file, name: `${label} (inline loader snippet)`, before: size(min), note: 'loader only: fetches its runtime from the vendor CDN at run time (not counted)' });
+    out.push({
+      key: file,
+      name: `${label} (inline loader snippet)`,
+      before: size(min),
+      note: 'loader only: fetches its runtime from the vendor CDN at run time (not counted)',
+    });
   }
   return out;
 }
@@ -253,7 +317,8 @@ function cacheKey(): string {
   const h = crypto.createHash('sha256');
   h.update(fs.readFileSync(new URL(import.meta.url)));
   for (const p of [...Object.keys(PEERS), 'react', 'react-dom']) h.update(`${p}@${installedVersion(p)}`);
-  for (const p of ['rollup', 'terser', '@rollup/plugin-commonjs', '@rollup/plugin-node-resolve', '@rollup/plugin-terser']) h.update(`${p}@${readVersion(path.resolve('node_modules', p, 'package.json'))}`);
+  for (const p of ['rollup', 'terser', '@rollup/plugin-commonjs', '@rollup/plugin-node-resolve', '@rollup/plugin-terser'])
+    h.update(`${p}@${readVersion(path.resolve('node_modules', p, 'package.json'))}`);
   return h.digest('hex');
 }
 
@@ -262,7 +327,6 @@ function cacheKey(): string {
 const fmt = (s?: Size) => (s ? `${bytes(s.min)} / ${bytes(s.gzip)} / ${bytes(s.brotli)}` : '—');
 
 export default async function weight({ smoke, log }: BenchContext): Promise<BenchResult> {
-  const own = porthole();
   let peers: Piece[] = [];
   let peersNote = '';
   const cacheFile = path.join(PEERS_DIR, 'weight-cache.json');
@@ -292,7 +356,8 @@ export default async function weight({ smoke, log }: BenchContext): Promise<Benc
     const s = all.get(key)?.[which];
     return s ? bytes(s.brotli) : undefined;
   };
-  const withReact = (key: string, which: 'before' | 'chat') => (b(`${key}+react`, which) ? ` (${b(`${key}+react`, which)} with React)` : '');
+  const withReact = (key: string, which: 'before' | 'chat') =>
+    b(`${key}+react`, which) ? ` (${b(`${key}+react`, which)} with React)` : '';
   const refBefore = [
     b('rocketchat', 'before') && `Rocket.Chat Livechat loader ${b('rocketchat', 'before')}`,
     b('papercups', 'before') && `Papercups ${b('papercups', 'before')}${withReact('papercups', 'before')}`,
@@ -306,42 +371,76 @@ export default async function weight({ smoke, log }: BenchContext): Promise<Benc
     'Intercom, Crisp, TalkJS: runtime from their CDNs, not measurable offline',
   ].filter(Boolean);
 
+  const { own, missing } = porthole();
+  const launcher = own?.piece.gateway.before;
+  const chat = (mode: Mode) => own?.piece[mode].chat;
   const rows: Row[] = [
     {
-      figure: 'Launcher: bytes before the visitor acts (brotli q11)',
-      porthole: own.piece ? bytes(own.piece.before!.brotli) : `skipped: ${own.missing}`,
+      figure: 'Launcher: bytes before the visitor acts (brotli q11; the same in both modes)',
+      porthole: launcher ? bytes(launcher.brotli) : `skipped: ${missing}`,
       reference: refBefore.join(' · '),
       target: `≤ ${bytes(TARGET.launcher)}`,
-      verdict: verdict(own.piece ? own.piece.before!.brotli <= TARGET.launcher : undefined),
+      verdict: verdict(launcher ? launcher.brotli <= TARGET.launcher : undefined),
     },
-    {
-      figure: 'Working conversation: bytes up to a live chat (brotli q11)',
-      porthole: own.piece ? bytes(own.piece.chat!.brotli) : `skipped: ${own.missing}`,
+    ...MODES.map((mode) => ({
+      figure: `${mode === 'gateway' ? 'Gateway' : 'Direct'}: bytes up to a working conversation (brotli q11)`,
+      porthole: chat(mode)
+        ? `${bytes(chat(mode)!.brotli)}${mode === 'gateway' && chat('direct') ? ` (direct mode: ${bytes(chat('direct')!.brotli)})` : ''}`
+        : `skipped: ${missing}`,
       reference: refChat.join(' · '),
-      target: `≤ ${bytes(TARGET.conversation)}`,
-      verdict: verdict(own.piece ? own.piece.chat!.brotli <= TARGET.conversation : undefined),
-    },
+      target: `≤ ${bytes(TARGET.conversation[mode])}`,
+      verdict: verdict(chat(mode) ? chat(mode)!.brotli <= TARGET.conversation[mode] : undefined),
+    })),
   ];
 
   const table = [
     '| what | before the visitor acts (min / gzip -9 / brotli q11) | up to a working conversation (min / gzip / brotli) | what is counted |',
     '|---|---|---|---|',
-    ...(own.piece ? [own.piece] : []).concat(peers, snips).map((p) => `| ${p.name} | ${fmt(p.before)} | ${fmt(p.chat)} | ${p.note} |`),
+    ...(own ? MODES.map((m) => own.piece[m]) : [])
+      .concat(peers, snips)
+      .map((p) => `| ${p.name} | ${fmt(p.before)} | ${fmt(p.chat)} | ${p.note} |`),
   ];
-  const files = own.files.length
-    ? ['', 'Porthole, file by file:', '', '| file | loaded | min / gzip / brotli |', '|---|---|---|', ...own.files.map((f) => `| \`${f.file}\` | ${f.launcher ? 'at once' : 'on demand'} | ${fmt(f.size)} |`)]
+  const loaded = (f: Own['files'][number]) =>
+    f.launcher ? 'at once' : `on demand${f.modes.length < MODES.length ? ` (${f.modes.join(', ')} mode only)` : ''}`;
+  const files = own
+    ? [
+        '',
+        'Porthole, file by file:',
+        '',
+        '| file | loaded | min / gzip / brotli |',
+        '|---|---|---|',
+        ...own.files.map((f) => `| \`${f.file}\` | ${loaded(f)} | ${fmt(f.size)} |`),
+      ]
     : [];
 
   const limits: string[] = [];
-  if (own.piece && own.piece.before!.brotli > TARGET.launcher) limits.push(`The launcher is ${bytes(own.piece.before!.brotli - TARGET.launcher)} over its budget: everything the loader imports statically is paid by every page view.`);
-  if (own.piece && own.piece.chat!.brotli > TARGET.conversation) limits.push(`The conversation is ${bytes(own.piece.chat!.brotli - TARGET.conversation)} over its budget. The dependency floor (Lit, Client4 via its deep import, reconnecting-websocket, zod/mini) is ~24.5 KB brotli (TOOLCHAIN.md), leaving ~16 KB for Porthole's own code.`);
+  if (launcher && launcher.brotli > TARGET.launcher)
+    limits.push(
+      `The launcher is ${bytes(launcher.brotli - TARGET.launcher)} over its budget: everything the loader imports statically is paid by every page view.`,
+    );
+  const g = chat('gateway');
+  if (g && g.brotli > TARGET.conversation.gateway) {
+    const transport = own!.files.filter((f) => f.modes.length === 1 && f.modes[0] === 'gateway').reduce((a, f) => a + f.size.brotli, 0);
+    limits.push(
+      `Gateway: the conversation is ${bytes(g.brotli - TARGET.conversation.gateway)} over its ${bytes(TARGET.conversation.gateway)} budget. Its own transport chunks (${bytes(transport)} brotli) are a small part: the rest is the launcher and the panel with what both modes share (Lit, the controllers, rendering, zod/mini), which direct mode pays too.`,
+    );
+  }
+  const d = chat('direct');
+  if (d && d.brotli > TARGET.conversation.direct)
+    limits.push(
+      `Direct: the conversation is ${bytes(d.brotli - TARGET.conversation.direct)} over its budget. The dependency floor (Lit, Client4 via its deep import, reconnecting-websocket, zod/mini) is ~24.5 KB brotli (TOOLCHAIN.md), leaving ~16 KB for Porthole's own code.`,
+    );
 
   return {
     title: '1. Weight',
     rows,
     method: [
-      'Porthole: the CDN build in `dist/cdn` (rollup + node-resolve + commonjs + terser, `rollup.config.mjs`). The import graph is followed from the loader `porthole-chat.js`: static `import`s are loaded at once (the launcher), `import("./…")` on demand (the panel, up to a working conversation). Sizes are per file and summed, as a browser fetches them: minified bytes, gzip level 9 and brotli quality 11.',
-      `Peers: the published npm packages (${Object.entries(PEERS).map(([n, v]) => `\`${n}@${v}\``).join(', ')}, React from their peer ranges) installed with \`npm install --prefix bench/.peers\` (never into the project) and bundled the same way — an entry that renders the widget, rollup with node-resolve (browser), commonjs, \`process.env.NODE_ENV = "production"\`, terser with Porthole's options, compressed the same way. Rocket.Chat Livechat is published prebuilt (webpack, minified), so its files are measured as shipped. Intercom, Crisp and TalkJS: their documented inline loader snippets (\`bench/snippets/\`), minified; those fetch their real runtime from their CDNs when the page runs, which is not counted.`,
+      "Porthole: the CDN build in `dist/cdn` (rollup + node-resolve + commonjs + terser, `rollup.config.mjs`). The import graph is followed from the loader `porthole-chat.js` (`test/package/bundle-graph.ts`): static `import`s are loaded at once (the launcher), `import(\"./…\")` on demand (the panel, up to a working conversation). The session answer picks the transport, and each mode's transport is a chunk of its own: a gateway conversation loads the gateway transport (the companion's API and `/v1/live`, no @mattermost/client), a direct one the Mattermost transport, never both — so each mode is counted with its own transport and without the other's (`conversationFiles(mode)`). Sizes are per file and summed, as a browser fetches them: minified bytes, gzip level 9 and brotli quality 11. Targets: gateway ≤ 26 KiB (26,624 B), direct ≤ 40 KiB (40,960 B).",
+      `Peers: the published npm packages (${Object.entries(PEERS)
+        .map(([n, v]) => `\`${n}@${v}\``)
+        .join(
+          ', ',
+        )}, React from their peer ranges) installed with \`npm install --prefix bench/.peers\` (never into the project) and bundled the same way — an entry that renders the widget, rollup with node-resolve (browser), commonjs, \`process.env.NODE_ENV = "production"\`, terser with Porthole's options, compressed the same way. Rocket.Chat Livechat is published prebuilt (webpack, minified), so its files are measured as shipped. Intercom, Crisp and TalkJS: their documented inline loader snippets (\`bench/snippets/\`), minified; those fetch their real runtime from their CDNs when the page runs, which is not counted.`,
       'Sizes do not vary between runs, so there is no spread: one measurement is the figure.',
     ].join('\n\n'),
     details: [...table, ...files, ...(peersNote ? ['', `Note: ${peersNote}.`] : [])].join('\n'),

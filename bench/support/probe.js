@@ -5,8 +5,8 @@
 //   wrapped; the mode is kept) and watched with a MutationObserver, so the moment a
 //   `[part~="message"][data-post-id]` element enters the DOM is recorded exactly (the observer
 //   runs in the same task as the render), wherever the widget nests it.
-// - Clicks on the launcher, `porthole-state-change` events and `porthole-message` events are
-//   time-stamped on the page's clock (performance.now()).
+// - Clicks on the launcher, `porthole-state-change`, `porthole-message` and `porthole-error`
+//   events are time-stamped on the page's clock (performance.now()).
 // - waitFor(check) resolves with the first time `check` holds, tested after every DOM
 //   mutation, state change and animation frame.
 // - A frame recorder (requestAnimationFrame intervals and long animation frames).
@@ -21,6 +21,7 @@
   const states = [];
   const clicks = [];
   const messages = [];
+  const errors = [];
   const waiters = new Set();
 
   const record = (el) => {
@@ -81,6 +82,7 @@
   );
   addEventListener('porthole-state-change', (e) => (states.push({ t: now(), state: e.detail && e.detail.state }), waiters.size && check()), true);
   addEventListener('porthole-message', (e) => messages.push({ t: now(), id: e.detail && e.detail.id }), true);
+  addEventListener('porthole-error', (e) => errors.push({ t: now(), code: e.detail && e.detail.code, message: e.detail && e.detail.message }), true);
 
   const frames = { on: false, stamps: [], loaf: [], observer: null };
 
@@ -90,6 +92,7 @@
     states,
     clicks,
     messages,
+    errors,
     all,
     visible,
     chat,

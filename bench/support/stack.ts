@@ -5,23 +5,33 @@
 //                                     AllowCorsFrom lists; `npm start`'s demo uses it too: stop it first,
 //                                     or set BENCH_PAGE_PORT=8000, the other listed port the e2e suite
 //                                     (8090) does not use)
-//   companion http://localhost:8781/  createCompanion from src/server, rate limit raised for benchmarks
-//   proxy     127.0.0.1:18066         TCP proxy in front of Mattermost (the browser's only way to it)
+//   companion http://localhost:8781/  createCompanion from src/server in either mode, rate limits lifted
+//                                     (support/companion-env.ts, support/lifted-rate-limits.ts)
+//   proxy     127.0.0.1:18066         TCP proxy in front of the server the widget talks to: Mattermost
+//                                     in direct mode, the companion in gateway mode (the companion's
+//                                     PORTHOLE_MM_PUBLIC_URL / PORTHOLE_PUBLIC_URL point at it), so a
+//                                     benchmark can cut the widget's network
 //
-// Every Mattermost user a benchmark creates is permanently deleted by close().
+// The page's token-url is the companion itself (bench/pages/host.html), in both modes.
+// Every Mattermost user and channel a direct-mode benchmark creates is permanently deleted by
+// close(); gateway mode creates neither (its threads stay in the benchmarks' support channel).
 import { getRequestListener } from '@hono/node-server';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { companionEnv } from '../../dev/companion-env.mjs';
 import { createCompanion, loadConfig, silentLogger } from '../../src/server/index.ts';
 import { launchChromium } from '../../test/e2e/support/browser.ts';
 import { agentClient } from '../../test/e2e/support/stack.ts';
 import { serveStatic } from '../../test/e2e/support/static-server.ts';
 import { TcpProxy } from '../../test/e2e/support/tcp-proxy.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../../test/support/mattermost.ts';
+import { benchBotClients, benchCompanionEnv, benchDataDir, benchSupportChannel, type Mode } from './companion-env.ts';
+import { LiftedRateLimitStore } from './lifted-rate-limits.ts';
+
+export { MODES, type Mode } from './companion-env.ts';
 
 export const PAGE_PORT = Number(process.env.BENCH_PAGE_PORT || 8080);
 export const COMPANION_PORT = 8781;
@@ -32,23 +42,14 @@ export const BARE_PAGE_URL = `${PAGE_ORIGIN}/host-bare.html`;
 export const TOKEN_URL = `http://localhost:${COMPANION_PORT}/v1/session`;
 export const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
 
-/** What every benchmark's companion adds to the harness's settings. */
-export function benchCompanionEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PORTHOLE_ALLOWED_ORIGINS: PAGE_ORIGIN,
-    PORTHOLE_COOKIE_SECRET: 'bench-cookie-secret-bench-cookie-secret-0123',
-    // Benchmarks open many sessions from one IP; the default (5 a minute) would refuse them.
-    PORTHOLE_RATE_LIMIT_PER_MINUTE: '100000',
-    ...extra,
-  };
-}
-
 /** The CDN build the pages load: dist/cdn, or BENCH_CDN_DIR (e.g. a copy, to measure while dist is being rebuilt). */
 export const CDN_DIR = path.resolve(process.env.BENCH_CDN_DIR || 'dist/cdn');
 
 /** Why the browser benchmarks cannot run, or undefined when the CDN build is there. */
 export function cdnMissing(): string | undefined {
-  return fs.existsSync(path.join(CDN_DIR, 'porthole-chat.js')) ? undefined : `${path.relative(process.cwd(), CDN_DIR)} missing (run \`npm run build\`)`;
+  return fs.existsSync(path.join(CDN_DIR, 'porthole-chat.js'))
+    ? undefined
+    : `${path.relative(process.cwd(), CDN_DIR)} missing (run \`npm run build\`)`;
 }
 
 /** Fails with a clear message when `port` is already taken. */
@@ -79,18 +80,72 @@ export async function servePages() {
   );
 }
 
-/** A companion on its own port; `stop()` frees it again. */
-export async function startCompanion(mm: MattermostInfo, publicUrl = PROXY_URL) {
+/**
+ * The companion in `mode` on its own port, started (gateway: store opened in a fresh directory,
+ * the benchmarks' bot ensured, its socket to Mattermost connected) and with `/v1/live` upgrades
+ * taken; `stop()` stops it, frees the port and (gateway) removes the store and revokes the bot
+ * token it minted. The widget reaches the server it talks to at `publicUrl` (the proxy).
+ */
+export async function startCompanion(mm: MattermostInfo, mode: Mode, publicUrl = PROXY_URL) {
   await ensurePortFree(COMPANION_PORT, 'the companion');
-  const config = loadConfig(companionEnv(mm, benchCompanionEnv({ PORTHOLE_MM_PUBLIC_URL: publicUrl })));
-  const app = createCompanion(config, { logger: silentLogger });
-  const server = http.createServer(getRequestListener(app.fetch) as http.RequestListener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(COMPANION_PORT, () => resolve());
+  const data = mode === 'gateway' ? benchDataDir() : undefined;
+  const supportChannelId = mode === 'gateway' ? await benchSupportChannel(mm) : undefined;
+  const config = loadConfig(benchCompanionEnv(mm, mode, { origin: PAGE_ORIGIN, publicUrl, dataDir: data?.dir, supportChannelId }));
+  const bot = benchBotClients(config.mattermostUrl);
+  const companion = createCompanion(config, {
+    logger: silentLogger,
+    rateLimitStore: new LiftedRateLimitStore(),
+    gateway: { mattermost: bot.mattermost },
   });
+  const server = http.createServer(getRequestListener(companion.fetch) as http.RequestListener);
+  server.on('upgrade', (req, socket, head) => companion.upgrade(req, socket, head) || socket.destroy());
+  const stop = async () => {
+    await companion.stop().catch(() => {});
+    await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+    data?.remove();
+    if (config.mode === 'gateway') await bot.revoke(config.adminToken);
+  };
+  try {
+    await companion.start();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(COMPANION_PORT, () => resolve());
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { supportChannelId, stop };
+}
+
+/** A session as the companion answered it (`POST /v1/session`), to the page or to Node. */
+export interface Session {
+  mode: Mode;
+  /** Direct: the visitor's Mattermost user; gateway: an opaque visitor id. */
+  userId: string;
+  /** Direct: the visitor's Mattermost channel; gateway: the opaque conversation id. */
+  channelId: string;
+  token: string;
+  /** Direct: Mattermost (through the proxy); gateway: the companion (through the proxy). */
+  serverUrl: string;
+}
+
+/** Where an agent posts to reach a visitor: direct — the visitor's channel; gateway — its thread in the support channel. */
+export interface Conversation {
+  channel_id: string;
+  root_id?: string;
+  /** Gateway: the visitor's first message, which created the thread — the conversation's oldest message. */
+  firstMessageId?: string;
+}
+
+function sessionOf(body: any): Session | undefined {
+  if (!body?.userId || !body?.token) return undefined;
   return {
-    stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    mode: body.mode === 'gateway' ? 'gateway' : 'direct',
+    userId: body.userId,
+    channelId: body.channelId,
+    token: body.token,
+    serverUrl: body.serverUrl,
   };
 }
 
@@ -98,51 +153,94 @@ export interface Visitor {
   context: BrowserContext;
   page: Page;
   /** Session responses the page received from the companion. */
-  sessions: { userId: string; channelId: string; token: string }[];
+  sessions: Session[];
   errors: string[];
 }
 
 export interface BenchStack {
+  mode: Mode;
   mm: MattermostInfo;
   browser: Browser;
   proxy: TcpProxy;
+  /** Gateway: the channel whose threads are the conversations. */
+  supportChannelId?: string;
   /** A new visitor: fresh browser context (no cookies, cache or storage), the probe installed. */
   visitor(): Promise<Visitor>;
-  /** Registers a Mattermost user for deletion at close(). */
-  track(userId: string): void;
+  /**
+   * Mints a session for a new anonymous visitor from Node (as the page would, with its Origin),
+   * with the cookie to give a browser context so it comes back as that returning visitor.
+   */
+  mintVisitor(): Promise<Session & { cookie: { name: string; value: string } }>;
+  /**
+   * Where an agent posts to reach this visitor. Gateway: a conversation exists in Mattermost only
+   * after the visitor's first message, so the first call sends one (`POST /v1/messages` with the
+   * session's token, as the widget would) and finds its thread.
+   */
+  conversation(session: Session): Promise<Conversation>;
+  /** Registers a session's Mattermost user and channel (direct mode) for deletion at close(). */
+  track(session: Pick<Session, 'mode' | 'userId' | 'channelId'>): void;
   close(): Promise<void>;
 }
 
 const PROBE = path.resolve('bench/support/probe.js');
 
-/** Starts the page server, the companion, the proxy and Chromium. Call close() in all cases. */
-export async function startStack(): Promise<BenchStack> {
+/** Sends the visitor's first message (gateway), which creates the conversation's thread; returns the thread. */
+async function firstMessage(session: Session, supportChannelId: string): Promise<Conversation> {
+  const res = await fetch(`${session.serverUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { Origin: PAGE_ORIGIN, Authorization: `Bearer ${session.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ clientId: randomUUID(), text: 'Hello! I have a question about my order.' }),
+  });
+  if (!res.ok) throw new Error(`POST ${session.serverUrl}/v1/messages → ${res.status} ${await res.text()}`);
+  const { message } = (await res.json()) as { message: { id: string } };
+  const post = await adminApi<{ root_id: string; channel_id: string }>('GET', `/posts/${message.id}`);
+  if (!post.root_id || post.channel_id !== supportChannelId)
+    throw new Error(
+      `the first message ${message.id} is not a reply in the support channel ${supportChannelId} (channel ${post.channel_id}, root ${JSON.stringify(post.root_id)})`,
+    );
+  return { channel_id: supportChannelId, root_id: post.root_id, firstMessageId: message.id };
+}
+
+/** Starts the page server, the companion in `mode`, the proxy and Chromium. Call close() in all cases. */
+export async function startStack(mode: Mode): Promise<BenchStack> {
   const mm = await mattermost();
   const closers: (() => Promise<unknown>)[] = [];
   const users = new Set<string>();
+  const channels = new Set<string>();
   const contexts: Visitor[] = [];
+  const conversations = new Map<string, Promise<Conversation>>();
+  const track = (s: Pick<Session, 'mode' | 'userId' | 'channelId'>) => {
+    if (s.mode !== 'direct') return;
+    users.add(s.userId);
+    if (s.channelId) channels.add(s.channelId);
+  };
   const close = async () => {
     for (const v of contexts) await v.context.close().catch(() => {});
     for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+    for (const id of channels) await adminApi('DELETE', `/channels/${id}?permanent=true`).catch(() => {});
     for (const id of users) await adminApi('DELETE', `/users/${id}?permanent=true`).catch(() => {});
     users.clear();
+    channels.clear();
   };
   try {
-    await ensurePortFree(PROXY_PORT, 'the TCP proxy in front of Mattermost');
-    const proxy = new TcpProxy(PROXY_PORT, { host: '127.0.0.1', port: Number(new URL(mm.url).port) });
+    await ensurePortFree(PROXY_PORT, `the TCP proxy in front of ${mode === 'direct' ? 'Mattermost' : 'the companion'}`);
+    const upstream = mode === 'direct' ? Number(new URL(mm.url).port) : COMPANION_PORT;
+    const proxy = new TcpProxy(PROXY_PORT, { host: '127.0.0.1', port: upstream });
     await proxy.listen();
     closers.push(() => proxy.close());
-    const companion = await startCompanion(mm);
+    const companion = await startCompanion(mm, mode);
     closers.push(() => companion.stop());
     const pages = await servePages();
     closers.push(() => pages.close());
     const browser = await launchChromium();
     closers.push(() => browser.close());
     return {
+      mode,
       mm,
       browser,
       proxy,
-      track: (id) => users.add(id),
+      supportChannelId: companion.supportChannelId,
+      track,
       async visitor() {
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
         await context.addInitScript({ path: PROBE });
@@ -151,15 +249,39 @@ export async function startStack(): Promise<BenchStack> {
         page.on('pageerror', (e) => v.errors.push(String(e)));
         page.on('response', async (r) => {
           if (r.url() === TOKEN_URL && r.request().method() === 'POST' && r.ok()) {
-            const body = await r.json().catch(() => null);
-            if (body?.userId) {
-              users.add(body.userId);
-              v.sessions.push({ userId: body.userId, channelId: body.channelId, token: body.token });
+            const s = sessionOf(await r.json().catch(() => null));
+            if (s) {
+              track(s);
+              v.sessions.push(s);
             }
           }
         });
         contexts.push(v);
         return v;
+      },
+      async mintVisitor() {
+        const res = await fetch(TOKEN_URL, { method: 'POST', headers: { Origin: PAGE_ORIGIN } });
+        if (!res.ok) throw new Error(`POST ${TOKEN_URL} → ${res.status} ${await res.text()}`);
+        const s = sessionOf(await res.json());
+        if (!s) throw new Error(`POST ${TOKEN_URL} answered no session`);
+        track(s);
+        const set = res.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0]!)
+          .find((c) => c.startsWith('porthole_vid='));
+        if (!set) throw new Error(`POST ${TOKEN_URL} set no porthole_vid cookie`);
+        const i = set.indexOf('=');
+        return { ...s, cookie: { name: set.slice(0, i), value: set.slice(i + 1) } };
+      },
+      conversation(session) {
+        if (session.mode === 'direct') return Promise.resolve({ channel_id: session.channelId });
+        let c = conversations.get(session.channelId);
+        if (!c) {
+          c = firstMessage(session, companion.supportChannelId!);
+          c.catch(() => conversations.delete(session.channelId));
+          conversations.set(session.channelId, c);
+        }
+        return c;
       },
       close,
     };
@@ -172,27 +294,22 @@ export async function startStack(): Promise<BenchStack> {
 /** An agent's @mattermost/client (the agents' own client), as the e2e suite uses. */
 export { agentClient };
 
-/**
- * Mints a session for a new anonymous visitor from Node (as the page would, with its Origin),
- * returning the cookie to give a browser context so it comes back as that returning visitor.
- */
-export async function mintVisitor(): Promise<{ userId: string; channelId: string; cookie: { name: string; value: string } }> {
-  const res = await fetch(TOKEN_URL, { method: 'POST', headers: { Origin: PAGE_ORIGIN } });
-  if (!res.ok) throw new Error(`POST ${TOKEN_URL} → ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { userId: string; channelId: string };
-  const set = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('porthole_vid='));
-  if (!set) throw new Error(`POST ${TOKEN_URL} set no porthole_vid cookie`);
-  const i = set.indexOf('=');
-  return { userId: body.userId, channelId: body.channelId, cookie: { name: set.slice(0, i), value: set.slice(i + 1) } };
-}
-
 /** Adds the visitor cookie to a context, as the companion set it (host-only, HttpOnly, Lax). */
 export async function addVisitorCookie(context: BrowserContext, cookie: { name: string; value: string }) {
   await context.addCookies([{ ...cookie, domain: 'localhost', path: '/', httpOnly: true, sameSite: 'Lax' }]);
 }
 
-/** Posts `n` messages in a channel as an agent, `concurrency` at a time; returns them in index order. */
-export async function seedPosts(mm: MattermostInfo, channelId: string, n: number, label: string, concurrency = 4): Promise<{ id: string; createAt: number }[]> {
+/**
+ * Posts `n` messages in a conversation as an agent (direct: in the visitor's channel; gateway: in
+ * its thread), `concurrency` at a time; returns them in index order.
+ */
+export async function seedPosts(
+  mm: MattermostInfo,
+  where: Conversation,
+  n: number,
+  label: string,
+  concurrency = 4,
+): Promise<{ id: string; createAt: number }[]> {
   const agent = await agentClient(mm);
   const posts: { id: string; createAt: number }[] = new Array(n);
   let next = 0;
@@ -200,13 +317,23 @@ export async function seedPosts(mm: MattermostInfo, channelId: string, n: number
     Array.from({ length: concurrency }, async () => {
       while (next < n) {
         const i = next++;
-        const post = (await agent.createPost({ channel_id: channelId, message: `${label} ${i + 1} of ${n}: ${LOREM[i % LOREM.length]}` } as never)) as { id: string; create_at: number };
+        const post = (await agent.createPost(postIn(where, `${label} ${i + 1} of ${n}: ${LOREM[i % LOREM.length]}`) as never)) as {
+          id: string;
+          create_at: number;
+        };
         posts[i] = { id: post.id, createAt: post.create_at };
       }
     }),
   );
   return posts;
 }
+
+/** What an agent posts to reach the visitor of `where`, as `createPost` takes it. */
+export const postIn = (where: Conversation, message: string) => ({
+  channel_id: where.channel_id,
+  ...(where.root_id ? { root_id: where.root_id } : {}),
+  message,
+});
 
 const LOREM = [
   'Hi! Thanks for reaching out, how can we help?',
@@ -241,7 +368,11 @@ export async function clockOffset(page: Page, samples = 15): Promise<number> {
 export async function openChat(v: Visitor, timeout = 20_000) {
   await v.page.locator('[part~="launcher"]').click();
   await v.page.locator('[part~="input"]').waitFor({ state: 'visible', timeout });
-  await v.page.waitForFunction(() => (document.querySelector('porthole-chat') as { connectionState?: string } | null)?.connectionState === 'online', null, { timeout });
+  await v.page.waitForFunction(
+    () => (document.querySelector('porthole-chat') as { connectionState?: string } | null)?.connectionState === 'online',
+    null,
+    { timeout },
+  );
   const deadline = Date.now() + timeout;
   while (!v.sessions.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   if (!v.sessions.length) throw new Error('no session response from the companion was seen');
@@ -251,15 +382,23 @@ export async function openChat(v: Visitor, timeout = 20_000) {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The set-up of the live benchmarks: the stack, a new visitor with the widget open and online on
- * the test page, and an agent signed in with @mattermost/client. `defer` closes the stack.
+ * The set-up of the live benchmarks: the stack in `mode`, a new visitor with the widget open and
+ * online on the test page, its conversation (gateway: the visitor's first message sent, so the
+ * thread exists) and an agent signed in with @mattermost/client. `defer` closes the stack too;
+ * close it yourself before starting another mode's stack (same ports).
  */
-export async function openConversation(defer: (fn: () => unknown) => void) {
-  const stack = await startStack();
+export async function openConversation(defer: (fn: () => unknown) => void, mode: Mode) {
+  const stack = await startStack(mode);
   defer(() => stack.close());
   const v = await stack.visitor();
   await v.page.goto(PAGE_URL, { waitUntil: 'load' });
-  const { channelId } = await openChat(v);
+  const session = await openChat(v);
+  const conversation = await stack.conversation(session);
+  if (conversation.firstMessageId)
+    await v.page.evaluate(
+      (id) => (window as any).__pb.waitFor(() => (window as any).__pb.seen.has(id), 15_000),
+      conversation.firstMessageId,
+    );
   const agent = await agentClient(stack.mm);
-  return { stack, v, channelId, agent };
+  return { stack, v, session, conversation, agent };
 }
