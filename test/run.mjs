@@ -36,6 +36,7 @@ ensureTools();
 // 2. Build (the size budget and the end-to-end suites test what ships).
 if (!step('build', () => sh('npm', ['run', 'build', '--silent']) === 0)) finish();
 step('typecheck', () => sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) === 0);
+step('format (prettier --check)', () => sh('npx', ['prettier', '--check', '--log-level', 'warn', '.']) === 0);
 
 // 3. The real Mattermost (global setup: start or reuse).
 const harness = await import('../dev/mattermost/index.mjs');
