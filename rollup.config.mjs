@@ -76,7 +76,12 @@ export default [
       ts(),
       // reconnecting-websocket's `_debug` calls log nothing unless its `debug` option is set (never
       // here): dropped from the CDN build.
-      terser({ ecma: 2020, module: true, compress: { passes: 2, pure_funcs: ['_this._debug', 'this._debug'] }, format: { comments: false } }),
+      terser({
+        ecma: 2020,
+        module: true,
+        compress: { passes: 2, pure_funcs: ['_this._debug', 'this._debug'] },
+        format: { comments: false },
+      }),
       classicLoader(),
       sri('dist/cdn'),
     ],
@@ -103,7 +108,11 @@ export default [
         name: 'esm-marker',
         generateBundle() {
           const sideEffects = pkg.sideEffects.filter((p) => p.startsWith('./dist/')).map((p) => `./${p.slice('./dist/'.length)}`);
-          this.emitFile({ type: 'asset', fileName: 'package.json', source: `${JSON.stringify({ type: 'module', sideEffects }, null, 2)}\n` });
+          this.emitFile({
+            type: 'asset',
+            fileName: 'package.json',
+            source: `${JSON.stringify({ type: 'module', sideEffects }, null, 2)}\n`,
+          });
         },
       },
     ],

@@ -70,7 +70,7 @@ function lighthouse(url: string, timeoutMs: number): Promise<Run> {
 export default async function host({ smoke, log, defer }: BenchContext): Promise<BenchResult> {
   const method = [
     `Lighthouse 12 (\`lighthouse@12.2.3\`, its CLI, \`CHROME_PATH=${CHROME}\`, \`--chrome-flags="--headless=new --no-sandbox …"\`, performance category only, default mobile configuration with simulated throttling) loads \`bench/pages/host.html\` — a small shop page — and \`bench/pages/host-bare.html\`, the same page without the widget's \`<script type="module">\` and \`<porthole-chat>\`. Both are served from localhost:8080 with the CDN build under \`/cdn/\`. The widget is measured as a site owner ships it: nothing is preloaded, so the page pays for the launcher only.`,
-    'Runs alternate between the two pages (with, without, without, with, …) so that drift in the machine\'s load falls on both. Each run starts its own Chromium with a fresh profile.',
+    "Runs alternate between the two pages (with, without, without, with, …) so that drift in the machine's load falls on both. Each run starts its own Chromium with a fresh profile.",
     'Targets: TBT with the widget no more than 10 ms above the page without it (medians); CLS unchanged (equal medians, to 3 decimals).',
   ].join('\n\n');
   const missing = cdnMissing();
@@ -101,13 +101,25 @@ export default async function host({ smoke, log, defer }: BenchContext): Promise
   const clsSame = clsWith.toFixed(3) === clsWithout.toFixed(3);
 
   const limits: string[] = [];
-  if (tbtDelta > 10) limits.push(`TBT rises by ${num(tbtDelta)} ms with the widget: Lighthouse counts the main-thread time above 50 ms per task, under a 4× CPU slowdown, of parsing and running the loader and defining the launcher before the page is interactive.`);
-  if (!clsSame) limits.push(`CLS moves from ${num(clsWithout, 3)} to ${num(clsWith, 3)}: something the widget renders shifts the page's layout (the launcher must be fixed-position and sized before it paints).`);
+  if (tbtDelta > 10)
+    limits.push(
+      `TBT rises by ${num(tbtDelta)} ms with the widget: Lighthouse counts the main-thread time above 50 ms per task, under a 4× CPU slowdown, of parsing and running the loader and defining the launcher before the page is interactive.`,
+    );
+  if (!clsSame)
+    limits.push(
+      `CLS moves from ${num(clsWithout, 3)} to ${num(clsWith, 3)}: something the widget renders shifts the page's layout (the launcher must be fixed-position and sized before it paints).`,
+    );
 
   return {
     title: '2. Host-page impact (Lighthouse)',
     rows: [
-      { figure: 'Lighthouse performance score', porthole: medianSpread(pick('with', 'score'), ''), reference: `without the widget ${medianSpread(pick('without', 'score'), '')}`, target: 'unchanged (informative)', verdict: '—' },
+      {
+        figure: 'Lighthouse performance score',
+        porthole: medianSpread(pick('with', 'score'), ''),
+        reference: `without the widget ${medianSpread(pick('without', 'score'), '')}`,
+        target: 'unchanged (informative)',
+        verdict: '—',
+      },
       {
         figure: 'Total Blocking Time',
         porthole: `${medianSpread(pick('with', 'tbt'))}; Δ ${num(tbtDelta)} ms`,

@@ -56,7 +56,10 @@ export function ensureTools() {
     }
     console.log("setup: installing Chromium from Debian's packages…");
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     if (r.status !== 0) {
       run('apt-get', ['update'], env);
       run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], env);

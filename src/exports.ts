@@ -14,6 +14,15 @@ export type {
   PortholeEventName,
   PortholeStateChangeDetail,
 } from './events/porthole-events.js';
-export type { ChatMessage, ChatPage, ConnectionState, Session, SessionMode, Transport, TransportEvent, TransportFactory } from './transport/transport.js';
+export type {
+  ChatMessage,
+  ChatPage,
+  ConnectionState,
+  Session,
+  SessionMode,
+  Transport,
+  TransportEvent,
+  TransportFactory,
+} from './transport/transport.js';
 export type { GetToken } from './controllers/auth-controller.js';
 export type { Locale } from './i18n/locales.js';

@@ -135,7 +135,9 @@ function checkCoverage(name, file) {
     return;
   }
   const { lines, branches } = total;
-  console.log(`coverage of the ${name}: lines ${lines.pct} % (${lines.covered}/${lines.total}), branches ${branches.pct} % (${branches.covered}/${branches.total})`);
+  console.log(
+    `coverage of the ${name}: lines ${lines.pct} % (${lines.covered}/${lines.total}), branches ${branches.pct} % (${branches.covered}/${branches.total})`,
+  );
   if (lines.pct < COVERAGE_MIN_LINES) problems.push(`coverage of the ${name}: ${lines.pct} % of lines, below ${COVERAGE_MIN_LINES} %`);
 }
 

@@ -80,9 +80,17 @@
     },
     true,
   );
-  addEventListener('porthole-state-change', (e) => (states.push({ t: now(), state: e.detail && e.detail.state }), waiters.size && check()), true);
+  addEventListener(
+    'porthole-state-change',
+    (e) => (states.push({ t: now(), state: e.detail && e.detail.state }), waiters.size && check()),
+    true,
+  );
   addEventListener('porthole-message', (e) => messages.push({ t: now(), id: e.detail && e.detail.id }), true);
-  addEventListener('porthole-error', (e) => errors.push({ t: now(), code: e.detail && e.detail.code, message: e.detail && e.detail.message }), true);
+  addEventListener(
+    'porthole-error',
+    (e) => errors.push({ t: now(), code: e.detail && e.detail.code, message: e.detail && e.detail.message }),
+    true,
+  );
 
   const frames = { on: false, stamps: [], loaf: [], observer: null };
 

@@ -42,7 +42,11 @@ export function portholeSettings(origins = DEV_ORIGINS) {
  * the server restarts. (The WebSocket's origin check, `App.OriginChecker`, reads the config on
  * every upgrade.)
  */
-export const RESTART_SETTINGS = ['ServiceSettings.AllowCorsFrom', 'ServiceSettings.CorsExposedHeaders', 'ServiceSettings.CorsAllowCredentials'];
+export const RESTART_SETTINGS = [
+  'ServiceSettings.AllowCorsFrom',
+  'ServiceSettings.CorsExposedHeaders',
+  'ServiceSettings.CorsAllowCredentials',
+];
 
 /**
  * The settings as Mattermost's `MM_<SECTION>_<KEY>` environment variables, which the harness's
@@ -82,7 +86,9 @@ function readJson(file) {
  */
 async function applySettings(conn, want) {
   const current = await call(conn, 'GET', '/config');
-  const allowed = new Set(`${current.ServiceSettings?.AllowCorsFrom ?? ''} ${want.ServiceSettings.AllowCorsFrom}`.split(/\s+/).filter(Boolean));
+  const allowed = new Set(
+    `${current.ServiceSettings?.AllowCorsFrom ?? ''} ${want.ServiceSettings.AllowCorsFrom}`.split(/\s+/).filter(Boolean),
+  );
   want = { ...want, ServiceSettings: { ...want.ServiceSettings, AllowCorsFrom: [...allowed].join(' ') } };
   const patch = {};
   const changed = [];
@@ -151,7 +157,8 @@ export async function bootstrap(cfg) {
   const conn = { url, token };
   const me = await request(conn, 'GET', '/users/me');
   if (me.status !== 200) throw new HarnessError(`the admin token is refused by ${url} (${me.status}: ${me.body?.message})`);
-  if (!me.body.roles.includes('system_admin')) throw new HarnessError(`the admin token belongs to ${me.body.username}, who is not a system admin`);
+  if (!me.body.roles.includes('system_admin'))
+    throw new HarnessError(`the admin token belongs to ${me.body.username}, who is not a system admin`);
 
   changed.push(...(await applySettings(conn, portholeSettings())));
 

@@ -10,7 +10,9 @@ const goEnv = { GONOSUMDB: 'github.com/mattermost/mattermost', GOFLAGS: '-mod=mo
 
 /** True when a build of the pinned commit is cached, with its runtime files. */
 export function isBuilt(cfg) {
-  return fs.existsSync(cfg.binary) && fs.existsSync(path.join(cfg.moduleDir, 'i18n')) && fs.existsSync(path.join(cfg.moduleDir, 'templates'));
+  return (
+    fs.existsSync(cfg.binary) && fs.existsSync(path.join(cfg.moduleDir, 'i18n')) && fs.existsSync(path.join(cfg.moduleDir, 'templates'))
+  );
 }
 
 /** Downloads and builds the pinned server unless a build of that commit is cached. */

@@ -23,9 +23,7 @@ const schema = z.object({
 export function loadConfig(env = process.env) {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `${i.path.join('.')}: ${i.message} (received ${JSON.stringify(env[i.path[0]])})`,
-    );
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (received ${JSON.stringify(env[i.path[0]])})`);
     throw new HarnessError(lines.join('\n'));
   }
   const c = parsed.data;
@@ -36,8 +34,7 @@ export function loadConfig(env = process.env) {
   const cacheDir = c.PORTHOLE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'porthole');
   // PostgreSQL refuses to run as root, so as root it runs as the `postgres` user, which cannot
   // enter /root: keep the state where that user can reach it.
-  const stateDir =
-    c.PORTHOLE_STATE_DIR ?? (isRoot ? '/var/lib/porthole' : path.join(os.homedir(), '.local', 'state', 'porthole'));
+  const stateDir = c.PORTHOLE_STATE_DIR ?? (isRoot ? '/var/lib/porthole' : path.join(os.homedir(), '.local', 'state', 'porthole'));
   const buildDir = path.join(cacheDir, 'mattermost', pin.commit);
   return {
     isRoot,

@@ -30,7 +30,9 @@ export async function up({ log = console.error } = {}) {
   let info = await bootstrap(cfg);
   if (info.restartNeeded.length) {
     if (cfg.external) {
-      log(`harness: ${info.restartNeeded.join(', ')} changed on ${cfg.external.url}; Mattermost applies them only after a restart — restart it before running the suites`);
+      log(
+        `harness: ${info.restartNeeded.join(', ')} changed on ${cfg.external.url}; Mattermost applies them only after a restart — restart it before running the suites`,
+      );
     } else {
       // A server started before these settings were part of its start environment (an older
       // harness): restart it so the patched settings — and its start environment — apply.
@@ -55,7 +57,7 @@ export async function up({ log = console.error } = {}) {
  */
 export async function kill() {
   const cfg = loadConfig();
-  if (cfg.external) throw new HarnessError('kill works only on the harness\'s own server, not on PORTHOLE_MM_URL');
+  if (cfg.external) throw new HarnessError("kill works only on the harness's own server, not on PORTHOLE_MM_URL");
   const pid = serverPid(cfg);
   if (!pid) return false;
   process.kill(pid, 'SIGKILL');

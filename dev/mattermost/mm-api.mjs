@@ -35,7 +35,7 @@ export function request({ url, token, socketPath }, method, path, body) {
 export async function call(conn, method, path, body, ok = [200, 201]) {
   const r = await request(conn, method, path, body);
   if (!ok.includes(r.status)) {
-    const msg = r.body && typeof r.body === 'object' ? r.body.message ?? JSON.stringify(r.body) : r.body;
+    const msg = r.body && typeof r.body === 'object' ? (r.body.message ?? JSON.stringify(r.body)) : r.body;
     throw new HarnessError(`Mattermost answered ${r.status} to ${method} /api/v4${path}: ${msg}`);
   }
   return r.body;

@@ -52,7 +52,9 @@ export function ensurePackages(packages, { isRoot }) {
     r = install();
   }
   if (r.status !== 0) {
-    throw new HarnessError(`apt-get install ${packages.join(' ')} failed:\n${(r.stdout + r.stderr).trim().split('\n').slice(-8).join('\n')}`);
+    throw new HarnessError(
+      `apt-get install ${packages.join(' ')} failed:\n${(r.stdout + r.stderr).trim().split('\n').slice(-8).join('\n')}`,
+    );
   }
 }
 

@@ -50,7 +50,13 @@ async function conversations() {
       .map((id) => posts[id])
       .filter((p) => !p.root_id && p.props?.porthole_conversation)
       .sort((a, b) => b.last_reply_at - a.last_reply_at || b.create_at - a.create_at)
-      .map((p) => ({ id: p.id, conversation: p.props.porthole_conversation, channelId: p.channel_id, rootId: p.id, title: p.message.split('\n')[0].replace(/[*_\\]/g, '') }));
+      .map((p) => ({
+        id: p.id,
+        conversation: p.props.porthole_conversation,
+        channelId: p.channel_id,
+        rootId: p.id,
+        title: p.message.split('\n')[0].replace(/[*_\\]/g, ''),
+      }));
   }
   return (await client.getMyChannels(config.teamId))
     .filter((c) => c.type === 'P' && c.id !== config.inboxChannelId)

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { companionEnv, portholeVariables } from '../../dev/companion-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css',
+  '.map': 'application/json',
+};
 
 /** Demo-only secrets, generated once and kept in .porthole/ so visitor cookies and tokens survive restarts. */
 function demoSecrets() {

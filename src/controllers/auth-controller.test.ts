@@ -46,12 +46,7 @@ describe('AuthController', () => {
   });
 
   it('retries with backoff, honouring Retry-After, and gives up after 3 tries', async () => {
-    const s = stubFetch([
-      () => json({}, 503, { 'Retry-After': '7' }),
-      () => json({}, 503),
-      () => json({}, 503),
-      () => json(testSession()),
-    ]);
+    const s = stubFetch([() => json({}, 503, { 'Retry-After': '7' }), () => json({}, 503), () => json({}, 503), () => json(testSession())]);
     restore = s.restore;
     const { auth, clock } = setup();
     let err: unknown;

@@ -144,7 +144,11 @@ describe('ConversationController', () => {
     conversation.merge([sent], false, false); // what the panel does with the outbox's answer
     server.restore();
     await conversation.resync();
-    expect(conversation.messages.map((m) => m.text)).to.deep.equal(['before', 'posted while the socket was down', 'mine, acknowledged over REST']);
+    expect(conversation.messages.map((m) => m.text)).to.deep.equal([
+      'before',
+      'posted while the socket was down',
+      'mine, acknowledged over REST',
+    ]);
   });
 
   it('resyncs on bfcache restore and tab return', async () => {

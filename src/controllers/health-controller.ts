@@ -92,10 +92,13 @@ export class HealthController implements ReactiveController {
 
   #schedule(): void {
     if (!this.#connected || this.#timer !== undefined) return;
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      void this.#probe();
-    }, backoff(this.#clock, this.#probes++, 1000, 30000));
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.#probe();
+      },
+      backoff(this.#clock, this.#probes++, 1000, 30000),
+    );
   }
 
   /** No scheduled probe, and the running one no longer counts. */

@@ -220,7 +220,10 @@ describe('OutboxController', () => {
     expect(outbox.items.map((i) => i.state)).to.deep.equal(['sending', 'sending']);
     await clock.tick(1000);
     await settle();
-    expect(server.visitorPosts.map((p) => p.text), 'in order, once the wait is over').to.deep.equal(['the 21st this minute', 'and the 22nd']);
+    expect(
+      server.visitorPosts.map((p) => p.text),
+      'in order, once the wait is over',
+    ).to.deep.equal(['the 21st this minute', 'and the 22nd']);
     expect(outbox.items).to.have.length(0);
     expect(errors).to.have.length(1);
   });

@@ -218,8 +218,7 @@ export class OutboxController implements ReactiveController {
       if (!isRetryable(e) && !tokenRefused) {
         this.#update(clientId, { state: 'failed' });
         refused = true;
-      }
-      else {
+      } else {
         // Rate limited: the server said when (`retryAfter`); wait that long, and at least the
         // usual backoff, before this item (and so the queue behind it) goes again.
         let wait = backoff(this.#clock, tries);

@@ -227,9 +227,15 @@ describe('SessionController', () => {
     expect(errors[0].message).to.contain('rate_limited');
     expect(session.health.open, 'the breaker stays closed').to.equal(false);
     expect(states).to.deep.equal(['connecting', 'online']);
-    expect(server.calls.filter((c) => c.startsWith('send:')), 'one try per Retry-After').to.have.length(5);
+    expect(
+      server.calls.filter((c) => c.startsWith('send:')),
+      'one try per Retry-After',
+    ).to.have.length(5);
     // (Each resend, past the 25 s de-duplication window, first looks for the message with `latest`.)
-    expect(server.calls.filter((c) => c.startsWith('since:')), 'no probe resyncs').to.deep.equal([]);
+    expect(
+      server.calls.filter((c) => c.startsWith('since:')),
+      'no probe resyncs',
+    ).to.deep.equal([]);
     expect(session.outbox.items.map((i) => i.state)).to.deep.equal(['sending']);
     await clock.tick(30_000);
     expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['the 21st this minute']);

@@ -209,7 +209,10 @@ export class SessionController implements ReactiveController {
   async #use(session: Session, signal: AbortSignal): Promise<void> {
     const factory = this.#options.transportFactory?.() ?? byMode;
     // A factory that throws at once fails the run like one that rejects.
-    const transport = await abortable(Promise.resolve().then(() => factory(session)), signal);
+    const transport = await abortable(
+      Promise.resolve().then(() => factory(session)),
+      signal,
+    );
     this.#attach(transport, session);
   }
 

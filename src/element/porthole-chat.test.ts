@@ -109,7 +109,9 @@ describe('<porthole-chat> launcher', () => {
     expect(launcher(el).getAttribute('aria-controls')).to.equal(panel.id);
     expect(panel.shadowRoot!.activeElement).to.equal(panel.shadowRoot!.querySelector('textarea'));
 
-    panel.shadowRoot!.querySelector('textarea')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true }));
+    panel
+      .shadowRoot!.querySelector('textarea')!
+      .dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true }));
     await panel.updateComplete;
     expect(el.hasAttribute('open')).to.equal(false);
     expect(launcher(el).getAttribute('aria-expanded')).to.equal('false');

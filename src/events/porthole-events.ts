@@ -50,8 +50,7 @@ export interface PortholeEventMap {
 }
 
 export type PortholeEventName = keyof PortholeEventMap;
-export type PortholeEventDetail<K extends PortholeEventName> =
-  PortholeEventMap[K] extends CustomEvent<infer D> ? D : never;
+export type PortholeEventDetail<K extends PortholeEventName> = PortholeEventMap[K] extends CustomEvent<infer D> ? D : never;
 
 // The events bubble and are composed, so document and window listeners are typed too.
 /* eslint-disable @typescript-eslint/no-empty-object-type */

@@ -20,6 +20,7 @@ export const de: Strings = {
   retry: 'Erneut versuchen',
   contact: 'Auf anderem Weg kontaktieren',
   loading: 'Unterhaltung wird geladen…',
-  refused: 'Wir konnten nicht bestätigen, wer Sie sind, daher kann der Chat nicht öffnen. Bitte melden Sie sich erneut an oder laden Sie die Seite neu.',
+  refused:
+    'Wir konnten nicht bestätigen, wer Sie sind, daher kann der Chat nicht öffnen. Bitte melden Sie sich erneut an oder laden Sie die Seite neu.',
   unread: (n: number) => (n === 1 ? '1 ungelesene Nachricht' : `${n} ungelesene Nachrichten`),
 };

@@ -245,7 +245,9 @@ describe('<porthole-panel>', () => {
     await settle();
     await el.updateComplete;
     expect(sessions).to.equal(2);
-    expect(events.filter((e) => e.type === 'porthole-error').map((e) => (e.detail as { code: string }).code)).to.deep.equal(['auth_failed']);
+    expect(events.filter((e) => e.type === 'porthole-error').map((e) => (e.detail as { code: string }).code)).to.deep.equal([
+      'auth_failed',
+    ]);
     expect(messages(el).map((m) => m.textContent)).to.satisfy((t: string[]) => t.some((x) => x.includes('earlier')));
     expect($(el, '[part="fallback"]')).to.equal(null);
   });

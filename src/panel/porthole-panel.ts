@@ -27,7 +27,9 @@ export interface PanelDefaults {
 const defaults: PanelDefaults = { clock: systemClock };
 
 /** Changes the defaults of panels created from now on; call without arguments to reset. */
-export function configurePanel(changes: Partial<PanelDefaults> = { transportFactory: undefined, clock: systemClock, storage: undefined }): void {
+export function configurePanel(
+  changes: Partial<PanelDefaults> = { transportFactory: undefined, clock: systemClock, storage: undefined },
+): void {
   Object.assign(defaults, changes);
 }
 
@@ -238,51 +240,62 @@ export class PortholePanelElement extends LitElement {
         <h2 id="t">${this.heading || labels.title}</h2>
         <button part="close" class="x" aria-label=${labels.close} @click=${this.#close}>×</button>
       </header>
-      ${this.health.open
-        ? html`<div part="fallback" class="fallback" role="alert">
-            <p>${this.session.refused ? labels.refused : labels.fallback}</p>
-            <button part="retry" @click=${() => this.health.retry()}>${labels.retry}</button>
-            ${href ? html`<a part="fallback-link" href=${href} target="_blank" rel="noopener">${labels.contact}</a>` : ''}
-          </div>`
-        : this.connection.state === 'reconnecting'
-          ? html`<p part="status" class="status" role="status">${labels.reconnecting}</p>`
-          : ''}
+      ${
+        this.health.open
+          ? html`<div part="fallback" class="fallback" role="alert">
+              <p>${this.session.refused ? labels.refused : labels.fallback}</p>
+              <button part="retry" @click=${() => this.health.retry()}>${labels.retry}</button>
+              ${href ? html`<a part="fallback-link" href=${href} target="_blank" rel="noopener">${labels.contact}</a>` : ''}
+            </div>`
+          : this.connection.state === 'reconnecting'
+            ? html`<p part="status" class="status" role="status">${labels.reconnecting}</p>`
+            : ''
+      }
       <div part="log" class="log" role="log" aria-live="polite" aria-labelledby="t" tabindex="0">
         ${conversation.hasMore ? html`<button part="load-older" class="older" @click=${this.#older}>${labels.loadOlder}</button>` : ''}
-        ${conversation.messages.length || pending.length
-          ? ''
-          : !conversation.loaded && !this.health.open
-            ? html`<p class="empty" role="status">${labels.loading}</p>`
-            : html`<p class="empty">${labels.empty}</p>`}
+        ${
+          conversation.messages.length || pending.length
+            ? ''
+            : !conversation.loaded && !this.health.open
+              ? html`<p class="empty" role="status">${labels.loading}</p>`
+              : html`<p class="empty">${labels.empty}</p>`
+        }
         ${repeat(
           conversation.messages,
           // Keyed by post id: a page of older messages is inserted above the others instead of
           // re-using every element for a different post (which re-rendered the whole list).
           (m) => m.id,
           (m) =>
-          // A new message re-renders only itself: the others are skipped while their message
-          // object (replaced on edit), author name and strings are the same.
-          guard([m, conversation.names[m.userId], labels], () =>
-            renderMessage(
-              {
-                id: m.id,
-                clientId: m.clientId,
-                text: m.text,
-                from: m.userId === this.#self ? 'visitor' : 'agent',
-                author: conversation.names[m.userId],
-                state: 'sent',
-                edited: m.edited,
-              },
-              labels,
-              this.#retry,
+            // A new message re-renders only itself: the others are skipped while their message
+            // object (replaced on edit), author name and strings are the same.
+            guard([m, conversation.names[m.userId], labels], () =>
+              renderMessage(
+                {
+                  id: m.id,
+                  clientId: m.clientId,
+                  text: m.text,
+                  from: m.userId === this.#self ? 'visitor' : 'agent',
+                  author: conversation.names[m.userId],
+                  state: 'sent',
+                  edited: m.edited,
+                },
+                labels,
+                this.#retry,
+              ),
             ),
-          ),
         )}
         ${pending.map((item) => renderMessage({ clientId: item.clientId, text: item.text, from: 'visitor', state: item.state }, labels, this.#retry))}
       </div>
       <p part="typing" class="typing" ?hidden=${!conversation.typing}>${labels.typing}</p>
       <form part="composer" @submit=${this.#submit}>
-        <textarea part="input" rows="2" aria-label=${labels.input} placeholder=${labels.placeholder} @keydown=${this.#onInputKey} @input=${this.#onInput}></textarea>
+        <textarea
+          part="input"
+          rows="2"
+          aria-label=${labels.input}
+          placeholder=${labels.placeholder}
+          @keydown=${this.#onInputKey}
+          @input=${this.#onInput}
+        ></textarea>
         <button part="send" class="send" type="submit">${labels.send}</button>
       </form>
     </section>`;

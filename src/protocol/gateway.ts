@@ -68,7 +68,10 @@ export type WireMessage = z.infer<typeof wireMessageSchema>;
 // ---- frames the widget sends ----
 
 /** First frame of every socket, and later to present a refreshed token (same conversation). */
-export const authFrameSchema = z.object({ type: z.literal('auth'), token: z.string().check(z.minLength(1), z.maxLength(LIVE_MAX_FRAME_BYTES)) });
+export const authFrameSchema = z.object({
+  type: z.literal('auth'),
+  token: z.string().check(z.minLength(1), z.maxLength(LIVE_MAX_FRAME_BYTES)),
+});
 /** Keep-alive; answered with `pong`. */
 export const pingFrameSchema = z.object({ type: z.literal('ping') });
 /** Every frame the widget may send. */

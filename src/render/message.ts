@@ -28,9 +28,12 @@ export function renderMessage(view: MessageView, labels: Strings, onRetry: (clie
     <div class="text" part="message-text" dir="auto">${renderText(view.text)}</div>
     ${view.edited ? html`<span class="meta">${labels.edited}</span>` : ''}
     ${view.state === 'sending' ? html`<span class="meta">${labels.sending}</span>` : ''}
-    ${view.state === 'failed'
-      ? html`<span class="meta err">${labels.failed}
-          <button part="retry-message" @click=${() => onRetry(view.clientId!)}>${labels.retryMessage}</button></span>`
-      : ''}
+    ${
+      view.state === 'failed'
+        ? html`<span class="meta err"
+            >${labels.failed} <button part="retry-message" @click=${() => onRetry(view.clientId!)}>${labels.retryMessage}</button></span
+          >`
+        : ''
+    }
   </div>`;
 }

@@ -112,7 +112,11 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     { teamId: config.teamId, agentIds: config.agentIds, inboxChannelId: config.inboxChannelId, publicUrl: config.publicUrl },
     logger,
   );
-  const credentials = new CredentialIssuer(admin, { ttlSeconds: config.sessionTtlSeconds, maxPerVisitor: config.maxCredentialsPerVisitor, now }, logger);
+  const credentials = new CredentialIssuer(
+    admin,
+    { ttlSeconds: config.sessionTtlSeconds, maxPerVisitor: config.maxCredentialsPerVisitor, now },
+    logger,
+  );
 
   const app = createShell({
     production: config.production,
@@ -124,7 +128,11 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
   });
 
   const windowMs = 60_000;
-  app.on(['POST', 'DELETE'], '/v1/session', rateLimit({ limit: config.rateLimitPerMinute, windowMs, store, now, key: (c) => `session:${c.req.method}:${ipOf(c)}` }));
+  app.on(
+    ['POST', 'DELETE'],
+    '/v1/session',
+    rateLimit({ limit: config.rateLimitPerMinute, windowMs, store, now, key: (c) => `session:${c.req.method}:${ipOf(c)}` }),
+  );
   app.route(
     '/v1/session',
     sessionRoute({

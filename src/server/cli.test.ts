@@ -32,8 +32,18 @@ describe('porthole-server CLI', () => {
     assert.equal(r.code, 1);
     const lines = r.stderr.trim().split('\n');
     assert.match(lines[0]!, /invalid configuration \(\d+ problems\)/);
-    for (const name of ['PORTHOLE_TOKEN_SECRET', 'PORTHOLE_ALLOWED_ORIGINS', 'PORTHOLE_COOKIE_SECRET', 'PORTHOLE_MM_TOKEN', 'PORTHOLE_SUPPORT_CHANNEL_ID', 'PORTHOLE_PORT'])
-      assert.ok(lines.some((l) => l.includes(`${name}:`)), `${name} is named: ${r.stderr}`);
+    for (const name of [
+      'PORTHOLE_TOKEN_SECRET',
+      'PORTHOLE_ALLOWED_ORIGINS',
+      'PORTHOLE_COOKIE_SECRET',
+      'PORTHOLE_MM_TOKEN',
+      'PORTHOLE_SUPPORT_CHANNEL_ID',
+      'PORTHOLE_PORT',
+    ])
+      assert.ok(
+        lines.some((l) => l.includes(`${name}:`)),
+        `${name} is named: ${r.stderr}`,
+      );
     assert.ok(!/PORTHOLE_TEAM_ID|PORTHOLE_AGENT_IDS/.test(r.stderr), 'gateway mode needs no team or agent ids');
     assert.ok(!r.stderr.includes('short'), 'no secret in the output');
   });

@@ -37,7 +37,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`porthole-server: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`);
+      process.stderr.write(
+        `porthole-server: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`,
+      );
       for (const line of err.problems) process.stderr.write(`  ${line}\n`);
       return 1;
     }
@@ -46,7 +48,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const admin = config.mode === 'direct' ? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token }) : undefined;
   if (command === 'doctor') {
-    const checks: DoctorCheck[] = admin && config.mode === 'direct' ? await runDoctor(admin, config) : config.mode === 'gateway' ? await runGatewayDoctor(config) : [];
+    const checks: DoctorCheck[] =
+      admin && config.mode === 'direct' ? await runDoctor(admin, config) : config.mode === 'gateway' ? await runGatewayDoctor(config) : [];
     process.stdout.write(`mode: ${config.mode}\n`);
     for (const line of formatDoctor(checks)) process.stdout.write(`${line}\n`);
     return checks.every((check) => check.ok) ? 0 : 1;
@@ -56,7 +59,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const companion = createCompanion(config, { admin, logger });
   await companion.start();
   const running = await serve(companion, { port: config.port, host: config.host });
-  logger.info({ msg: 'porthole-server listening', mode: config.mode, url: running.url, production: config.production, mattermost: config.mattermostUrl, origins: config.allowedOrigins.length });
+  logger.info({
+    msg: 'porthole-server listening',
+    mode: config.mode,
+    url: running.url,
+    production: config.production,
+    mattermost: config.mattermostUrl,
+    origins: config.allowedOrigins.length,
+  });
 
   // Housekeeping that only Mattermost holds the state for: run now, then on a timer; a failure
   // is logged and retried at the next tick.
@@ -71,10 +81,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     timer.unref();
     return timer;
   };
-  const timers = config.mode === 'gateway' ? [] : [
-    every(SWEEP_INTERVAL_MS, 'credential sweep', () => companion.sweepExpiredCredentials(), 'expired credentials revoked'),
-    every(RECYCLE_INTERVAL_MS, 'idle visitor recycling', () => companion.recycleIdleVisitors(), 'idle visitors deactivated'),
-  ];
+  const timers =
+    config.mode === 'gateway'
+      ? []
+      : [
+          every(SWEEP_INTERVAL_MS, 'credential sweep', () => companion.sweepExpiredCredentials(), 'expired credentials revoked'),
+          every(RECYCLE_INTERVAL_MS, 'idle visitor recycling', () => companion.recycleIdleVisitors(), 'idle visitors deactivated'),
+        ];
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -82,7 +95,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       timers.forEach(clearInterval);
       // No new connection first (none would find the store), then the companion (live sockets
       // told to reconnect with 1012), then the server once its requests are done.
-      shutdown(companion, running, { onError: (err) => logger.warn({ msg: 'stop failed', error: err instanceof Error ? err.message : String(err) }) }).then(resolve, resolve);
+      shutdown(companion, running, {
+        onError: (err) => logger.warn({ msg: 'stop failed', error: err instanceof Error ? err.message : String(err) }),
+      }).then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -54,7 +54,15 @@ describe('loadConfig', () => {
 
   it('reports every missing variable, one line each', () => {
     const lines = problems({});
-    for (const name of ['PORTHOLE_MM_URL', 'PORTHOLE_MM_TOKEN', 'PORTHOLE_TEAM_ID', 'PORTHOLE_AGENT_IDS', 'PORTHOLE_INBOX_CHANNEL_ID', 'PORTHOLE_ALLOWED_ORIGINS', 'PORTHOLE_COOKIE_SECRET']) {
+    for (const name of [
+      'PORTHOLE_MM_URL',
+      'PORTHOLE_MM_TOKEN',
+      'PORTHOLE_TEAM_ID',
+      'PORTHOLE_AGENT_IDS',
+      'PORTHOLE_INBOX_CHANNEL_ID',
+      'PORTHOLE_ALLOWED_ORIGINS',
+      'PORTHOLE_COOKIE_SECRET',
+    ]) {
       assert.equal(lines.filter((l) => l.startsWith(`${name}:`)).length, 1, `one line for ${name} in ${lines.join('\n')}`);
     }
     assert.equal(lines.length, 7);
@@ -72,11 +80,26 @@ describe('loadConfig', () => {
       PORTHOLE_RATE_LIMIT_PER_MINUTE: 'five',
     });
     assert.equal(lines.length, 6, lines.join('\n'));
-    assert.match(lines.find((l) => l.startsWith('PORTHOLE_MM_URL:'))!, /http\(s\) URL.*received "ftp:\/\/mm"/);
-    assert.match(lines.find((l) => l.startsWith('PORTHOLE_TEAM_ID:'))!, /Mattermost id.*received "Not-An-Id"/);
-    assert.match(lines.find((l) => l.startsWith('PORTHOLE_ALLOWED_ORIGINS:'))!, /exact origin.*no path.*received "https:\/\/www.example.com\/shop"/);
-    assert.match(lines.find((l) => l.startsWith('PORTHOLE_COOKIE_SECRET:'))!, /at least 32 characters.*received a secret of 16 characters/);
-    assert.match(lines.find((l) => l.startsWith('PORTHOLE_RATE_LIMIT_PER_MINUTE:'))!, /whole number.*received "five"/);
+    assert.match(
+      lines.find((l) => l.startsWith('PORTHOLE_MM_URL:'))!,
+      /http\(s\) URL.*received "ftp:\/\/mm"/,
+    );
+    assert.match(
+      lines.find((l) => l.startsWith('PORTHOLE_TEAM_ID:'))!,
+      /Mattermost id.*received "Not-An-Id"/,
+    );
+    assert.match(
+      lines.find((l) => l.startsWith('PORTHOLE_ALLOWED_ORIGINS:'))!,
+      /exact origin.*no path.*received "https:\/\/www.example.com\/shop"/,
+    );
+    assert.match(
+      lines.find((l) => l.startsWith('PORTHOLE_COOKIE_SECRET:'))!,
+      /at least 32 characters.*received a secret of 16 characters/,
+    );
+    assert.match(
+      lines.find((l) => l.startsWith('PORTHOLE_RATE_LIMIT_PER_MINUTE:'))!,
+      /whole number.*received "five"/,
+    );
     const text = lines.join('\n');
     assert.ok(!text.includes('too-short-secret') && !text.includes('hunter2'), 'secret values are never printed');
   });

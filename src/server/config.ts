@@ -56,11 +56,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values must never appear in messages or logs. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
-  'PORTHOLE_MM_TOKEN',
-  'PORTHOLE_COOKIE_SECRET',
-  'PORTHOLE_IDENTITY_SECRET',
-]);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['PORTHOLE_MM_TOKEN', 'PORTHOLE_COOKIE_SECRET', 'PORTHOLE_IDENTITY_SECRET']);
 
 const MM_ID = /^[a-z0-9]{26}$/;
 
@@ -82,7 +78,12 @@ const mmId = z.string({ error: 'is required' }).trim().regex(MM_ID, 'must be a M
 const list = (item: z.ZodType<string, string>, what: string) =>
   z
     .string({ error: 'is required' })
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item).min(1, `must list at least one ${what}, separated by commas`));
 
 const origin = z.string().refine((value) => {
@@ -93,8 +94,7 @@ const origin = z.string().refine((value) => {
   }
 }, 'every entry must be an exact origin like https://www.example.com (scheme, host and optional port; no path, no trailing slash, no wildcard)');
 
-const secret = (min: number) =>
-  z.string({ error: 'is required' }).min(min, `must be at least ${min} characters long`);
+const secret = (min: number) => z.string({ error: 'is required' }).min(min, `must be at least ${min} characters long`);
 
 const int = (min: number, max: number) =>
   z
@@ -124,7 +124,10 @@ const schema = z.object({
   PORTHOLE_MM_PUBLIC_URL: httpUrl.optional(),
   PORTHOLE_MM_TOKEN: secret(26),
   PORTHOLE_TEAM_ID: mmId,
-  PORTHOLE_AGENT_IDS: list(z.string().regex(MM_ID, 'every entry must be a Mattermost user id (26 lowercase letters and digits)'), 'agent user id'),
+  PORTHOLE_AGENT_IDS: list(
+    z.string().regex(MM_ID, 'every entry must be a Mattermost user id (26 lowercase letters and digits)'),
+    'agent user id',
+  ),
   PORTHOLE_INBOX_CHANNEL_ID: mmId,
   PORTHOLE_ALLOWED_ORIGINS: list(origin, 'origin'),
   PORTHOLE_COOKIE_SECRET: secret(32),

@@ -17,7 +17,11 @@ describe('CORS', () => {
     const res = await companion.fetch(
       new Request('http://companion.test/v1/session', {
         method: 'OPTIONS',
-        headers: { Origin: TEST.origin, 'Access-Control-Request-Method': 'DELETE', 'Access-Control-Request-Headers': 'authorization, content-type' },
+        headers: {
+          Origin: TEST.origin,
+          'Access-Control-Request-Method': 'DELETE',
+          'Access-Control-Request-Headers': 'authorization, content-type',
+        },
       }),
       nodeEnv('203.0.113.9'),
     );
@@ -37,7 +41,9 @@ describe('CORS', () => {
       assert.equal(res.headers.get('Access-Control-Allow-Credentials'), null);
       assert.equal((await res.json()).error.code, 'origin_not_allowed');
     }
-    const pre = await companion.fetch(new Request('http://companion.test/v1/session', { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } }));
+    const pre = await companion.fetch(
+      new Request('http://companion.test/v1/session', { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } }),
+    );
     assert.equal(pre.status, 403);
     assert.equal(pre.headers.get('Access-Control-Allow-Origin'), null);
     assert.equal(mm.calls.get('createUser'), undefined, 'Mattermost was never touched');

@@ -39,7 +39,11 @@ export function cors(options: CorsOptions): MiddlewareHandler {
       return;
     }
     if (!allowed.has(origin)) {
-      throw new HttpError(403, 'origin_not_allowed', `This origin is not allowed to use the chat service (received Origin ${JSON.stringify(origin.slice(0, 200))}).`);
+      throw new HttpError(
+        403,
+        'origin_not_allowed',
+        `This origin is not allowed to use the chat service (received Origin ${JSON.stringify(origin.slice(0, 200))}).`,
+      );
     }
     c.header('Access-Control-Allow-Origin', origin);
     c.header('Access-Control-Allow-Credentials', 'true');

@@ -118,7 +118,9 @@ export class CredentialIssuer {
       // run at the same time (two tabs) then agree on which to keep instead of revoking each
       // other's. A request never revokes the credential it is handing out.
       const live = ours.filter((token) => token.expiry > now).sort((a, b) => b.expiry - a.expiry || (a.id < b.id ? -1 : 1));
-      const doomed = [...ours.filter((token) => token.expiry <= now), ...live.slice(this.maxPerVisitor)].filter((token) => token.id !== keepId);
+      const doomed = [...ours.filter((token) => token.expiry <= now), ...live.slice(this.maxPerVisitor)].filter(
+        (token) => token.id !== keepId,
+      );
       await Promise.all(doomed.map((token) => this.revoke(token.id)));
     } catch (err) {
       // The new credential is valid; leftovers are caught by the next mint or the sweep.

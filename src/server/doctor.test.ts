@@ -6,7 +6,12 @@ import type { CorsPreflightAnswer, OriginProber, WebSocketUpgradeAnswer } from '
 import { TEST } from './test-support.js';
 
 const hardened = {
-  ServiceSettings: { EnableUserAccessTokens: true, AllowCorsFrom: 'https://a.example https://b.example', EnablePostUsernameOverride: true, EnablePostIconOverride: true },
+  ServiceSettings: {
+    EnableUserAccessTokens: true,
+    AllowCorsFrom: 'https://a.example https://b.example',
+    EnablePostUsernameOverride: true,
+    EnablePostIconOverride: true,
+  },
   TeamSettings: { EnableOpenServer: false, RestrictDirectMessage: 'team', MaxUsersPerTeam: 100000 },
   PrivacySettings: { ShowEmailAddress: false },
 };
@@ -25,7 +30,9 @@ function fakeProber(applied: string[], websocketAllowed = applied): OriginProber
         : { status: 204, allowOrigin: null, allowHeaders: null };
     },
     async webSocketUpgrade(origin): Promise<WebSocketUpgradeAnswer> {
-      return websocketAllowed.includes(origin) ? { status: 101, statusText: 'Switching Protocols' } : { status: 403, statusText: 'Forbidden' };
+      return websocketAllowed.includes(origin)
+        ? { status: 101, statusText: 'Switching Protocols' }
+        : { status: 403, statusText: 'Forbidden' };
     },
   };
 }
@@ -40,7 +47,10 @@ describe('doctor', () => {
   it('passes every check on a hardened server that applies its settings, one line per check', async () => {
     const origins = ['https://a.example', 'https://b.example'];
     const checks = await runDoctor(memoryMattermost(hardened), config(origins), { prober: fakeProber(origins) });
-    assert.ok(checks.every((c) => c.ok), formatDoctor(checks).join('\n'));
+    assert.ok(
+      checks.every((c) => c.ok),
+      formatDoctor(checks).join('\n'),
+    );
     assert.equal(formatDoctor(checks).length, checks.length);
     assert.equal(checks.length, 14, '10 settings and a preflight and a WebSocket check per origin');
     assert.ok(checks.some((c) => c.name === 'CORS preflight from https://b.example'));
@@ -53,7 +63,9 @@ describe('doctor', () => {
       TeamSettings: { EnableOpenServer: true, RestrictDirectMessage: 'any', MaxUsersPerTeam: 50 },
       PrivacySettings: { ShowEmailAddress: true },
     });
-    const lines = formatDoctor(await runDoctor(mm, config(['https://a.example', 'https://c.example']), { prober: fakeProber(['https://a.example']) }));
+    const lines = formatDoctor(
+      await runDoctor(mm, config(['https://a.example', 'https://c.example']), { prober: fakeProber(['https://a.example']) }),
+    );
     const failed = lines.filter((l) => l.startsWith('FAIL'));
     assert.equal(failed.length, 10, lines.join('\n'));
     assert.ok(failed.some((l) => l.includes('email addresses hidden')));
@@ -62,21 +74,37 @@ describe('doctor', () => {
     assert.ok(failed.some((l) => l.includes('open server')));
     assert.ok(failed.some((l) => l.includes('direct messages')));
     assert.ok(failed.some((l) => l.startsWith('FAIL room in the support team')));
-    assert.ok(failed.some((l) => /^FAIL post username override enabled: ServiceSettings\.EnablePostUsernameOverride=false \(want true: gateway mode/.test(l)));
-    assert.ok(failed.some((l) => /^FAIL post icon override enabled: ServiceSettings\.EnablePostIconOverride=undefined \(want true/.test(l)));
+    assert.ok(
+      failed.some((l) =>
+        /^FAIL post username override enabled: ServiceSettings\.EnablePostUsernameOverride=false \(want true: gateway mode/.test(l),
+      ),
+    );
+    assert.ok(
+      failed.some((l) => /^FAIL post icon override enabled: ServiceSettings\.EnablePostIconOverride=undefined \(want true/.test(l)),
+    );
     const preflight = failed.find((l) => l.startsWith('FAIL CORS preflight from https://c.example'))!;
     assert.match(preflight, /Add the origin to ServiceSettings\.AllowCorsFrom, then restart Mattermost/);
     assert.doesNotMatch(preflight, /saved/, 'an origin that is not in the config is not "saved"');
-    assert.match(failed.find((l) => l.startsWith('FAIL WebSocket from https://c.example'))!, /Add the origin to ServiceSettings\.AllowCorsFrom\./);
+    assert.match(
+      failed.find((l) => l.startsWith('FAIL WebSocket from https://c.example'))!,
+      /Add the origin to ServiceSettings\.AllowCorsFrom\./,
+    );
   });
 
   it('tells a saved origin that Mattermost does not apply yet: expected, answered, restart', async () => {
-    const mm = memoryMattermost({ ...hardened, ServiceSettings: { ...hardened.ServiceSettings, AllowCorsFrom: 'https://a.example https://new.example' } });
+    const mm = memoryMattermost({
+      ...hardened,
+      ServiceSettings: { ...hardened.ServiceSettings, AllowCorsFrom: 'https://a.example https://new.example' },
+    });
     // The CORS handler was built before new.example was patched in; the WebSocket check reads the config live.
     const prober = fakeProber(['https://a.example'], ['https://a.example', 'https://new.example']);
     const checks = await runDoctor(mm, config(['https://a.example', 'https://new.example']), { prober });
     const failed = checks.filter((c) => !c.ok);
-    assert.deepEqual(failed.map((c) => c.name), ['CORS preflight from https://new.example'], formatDoctor(checks).join('\n'));
+    assert.deepEqual(
+      failed.map((c) => c.name),
+      ['CORS preflight from https://new.example'],
+      formatDoctor(checks).join('\n'),
+    );
     const detail = failed[0]!.detail;
     assert.match(detail, /expected OPTIONS \/api\/v4\/users\/me to answer 2xx with Access-Control-Allow-Origin: https:\/\/new\.example/);
     assert.match(detail, /Mattermost answered 204 without Access-Control-Allow-Origin/);
@@ -84,7 +112,9 @@ describe('doctor', () => {
   });
 
   it('reports a refused WebSocket upgrade with what was expected and what Mattermost answered', async () => {
-    const checks = await runDoctor(memoryMattermost(hardened), config(['https://a.example']), { prober: fakeProber(['https://a.example'], []) });
+    const checks = await runDoctor(memoryMattermost(hardened), config(['https://a.example']), {
+      prober: fakeProber(['https://a.example'], []),
+    });
     const failed = checks.filter((c) => !c.ok);
     assert.equal(failed.length, 1, formatDoctor(checks).join('\n'));
     assert.equal(failed[0]!.name, 'WebSocket from https://a.example');
@@ -94,14 +124,21 @@ describe('doctor', () => {
 
   it('rejects a preflight that does not allow the Authorization header, and reports an unreachable server', async () => {
     const prober: OriginProber = {
-      corsPreflight: async (origin) => (origin === 'https://a.example' ? { status: 204, allowOrigin: '*', allowHeaders: '*' } : { status: 0, allowOrigin: null, allowHeaders: null, error: 'connect ECONNREFUSED' }),
+      corsPreflight: async (origin) =>
+        origin === 'https://a.example'
+          ? { status: 204, allowOrigin: '*', allowHeaders: '*' }
+          : { status: 0, allowOrigin: null, allowHeaders: null, error: 'connect ECONNREFUSED' },
       webSocketUpgrade: async () => {
         throw new Error('socket hang up');
       },
     };
     const checks = await runDoctor(memoryMattermost(hardened), config(['https://a.example', 'https://b.example']), { prober });
     const detailOf = (name: string) => checks.find((c) => c.name === name)!;
-    assert.equal(detailOf('CORS preflight from https://a.example').ok, false, 'Access-Control-Allow-Headers: * does not cover Authorization');
+    assert.equal(
+      detailOf('CORS preflight from https://a.example').ok,
+      false,
+      'Access-Control-Allow-Headers: * does not cover Authorization',
+    );
     assert.match(detailOf('CORS preflight from https://b.example').detail, /could not be reached \(connect ECONNREFUSED\)/);
     assert.match(detailOf('WebSocket from https://a.example').detail, /could not be reached \(socket hang up\)/);
   });

@@ -3,7 +3,13 @@
 import { z } from 'zod';
 import type { DirectConfig } from './config.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
-import { HttpOriginProber, PREFLIGHT_REQUEST_HEADERS, type CorsPreflightAnswer, type OriginProber, type WebSocketUpgradeAnswer } from './origin-prober.js';
+import {
+  HttpOriginProber,
+  PREFLIGHT_REQUEST_HEADERS,
+  type CorsPreflightAnswer,
+  type OriginProber,
+  type WebSocketUpgradeAnswer,
+} from './origin-prober.js';
 
 /** The outcome of one doctor check. */
 export interface DoctorCheck {
@@ -49,10 +55,14 @@ const mmConfig = z.object({
  * `AllowCorsFrom`, `CorsExposedHeaders` and `CorsAllowCredentials`; a config patch changes the
  * file and the API's view of it, not that handler.
  */
-const SAVED_NOT_APPLIED = 'The origin is saved in ServiceSettings.AllowCorsFrom but not applied: Mattermost builds its CORS handler only at start, so restart Mattermost.';
+const SAVED_NOT_APPLIED =
+  'The origin is saved in ServiceSettings.AllowCorsFrom but not applied: Mattermost builds its CORS handler only at start, so restart Mattermost.';
 
 function parseHeaderList(value: string | null): string[] {
-  return (value ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** Whether a browser on `origin` may send the widget's authorised GET after this preflight answer. */
@@ -66,7 +76,8 @@ function preflightAllows(answer: CorsPreflightAnswer, origin: string): boolean {
 
 function describePreflight(answer: CorsPreflightAnswer): string {
   if (answer.status === 0) return `Mattermost could not be reached (${answer.error ?? 'no answer'})`;
-  const origin = answer.allowOrigin === null ? 'without Access-Control-Allow-Origin' : `with Access-Control-Allow-Origin: ${answer.allowOrigin}`;
+  const origin =
+    answer.allowOrigin === null ? 'without Access-Control-Allow-Origin' : `with Access-Control-Allow-Origin: ${answer.allowOrigin}`;
   const headers = answer.allowHeaders === null ? 'no Access-Control-Allow-Headers' : `Access-Control-Allow-Headers: ${answer.allowHeaders}`;
   return `Mattermost answered ${answer.status} ${origin} and ${headers}`;
 }
@@ -77,8 +88,16 @@ export function preflightCheck(origin: string, listedInConfig: boolean, answer: 
   if (preflightAllows(answer, origin)) return { ok: true, name, detail: `OPTIONS /api/v4/users/me: ${describePreflight(answer)}` };
   const expected = `expected OPTIONS /api/v4/users/me to answer 2xx with Access-Control-Allow-Origin: ${origin} and Access-Control-Allow-Headers covering ${PREFLIGHT_REQUEST_HEADERS.join(', ')}`;
   const advice =
-    answer.status === 0 ? '' : listedInConfig ? ` ${SAVED_NOT_APPLIED}` : ' Add the origin to ServiceSettings.AllowCorsFrom, then restart Mattermost (CORS settings apply only at start).';
-  return { ok: false, name, detail: `${expected}; ${describePreflight(answer)}.${advice} Browsers on that site cannot call Mattermost's REST API.` };
+    answer.status === 0
+      ? ''
+      : listedInConfig
+        ? ` ${SAVED_NOT_APPLIED}`
+        : ' Add the origin to ServiceSettings.AllowCorsFrom, then restart Mattermost (CORS settings apply only at start).';
+  return {
+    ok: false,
+    name,
+    detail: `${expected}; ${describePreflight(answer)}.${advice} Browsers on that site cannot call Mattermost's REST API.`,
+  };
 }
 
 /** The doctor check for one origin's WebSocket upgrade. */
@@ -97,7 +116,11 @@ export function webSocketCheck(origin: string, listedInConfig: boolean, answer: 
       : listedInConfig
         ? ' The origin is saved in ServiceSettings.AllowCorsFrom but not applied by the server that answered: restart Mattermost; if it still fails, check that a proxy in front of it forwards the Origin and Upgrade headers.'
         : ' Add the origin to ServiceSettings.AllowCorsFrom.';
-  return { ok: false, name, detail: `expected 101 Switching Protocols for GET /api/v4/websocket with Origin: ${origin}; ${got}.${advice} Browsers on that site get no live messages.` };
+  return {
+    ok: false,
+    name,
+    detail: `expected 101 Switching Protocols for GET /api/v4/websocket with Origin: ${origin}; ${got}.${advice} Browsers on that site get no live messages.`,
+  };
 }
 
 /**
@@ -105,12 +128,25 @@ export function webSocketCheck(origin: string, listedInConfig: boolean, answer: 
  * check for each, plus a note when some origins were not probed. A prober that rejects counts as
  * an unreachable Mattermost.
  */
-export async function liveOriginChecks(prober: OriginProber, origins: readonly string[], listedInConfig: (origin: string) => boolean, maxProbed = 5): Promise<DoctorCheck[]> {
+export async function liveOriginChecks(
+  prober: OriginProber,
+  origins: readonly string[],
+  listedInConfig: (origin: string) => boolean,
+  maxProbed = 5,
+): Promise<DoctorCheck[]> {
   const probed = origins.slice(0, maxProbed);
-  const unreachable = (err: unknown) => ({ status: 0, allowOrigin: null, allowHeaders: null, error: err instanceof Error ? err.message : String(err) });
+  const unreachable = (err: unknown) => ({
+    status: 0,
+    allowOrigin: null,
+    allowHeaders: null,
+    error: err instanceof Error ? err.message : String(err),
+  });
   const perOrigin = await Promise.all(
     probed.map(async (origin) => {
-      const [preflight, upgrade] = await Promise.all([prober.corsPreflight(origin).catch(unreachable), prober.webSocketUpgrade(origin).catch(unreachable)]);
+      const [preflight, upgrade] = await Promise.all([
+        prober.corsPreflight(origin).catch(unreachable),
+        prober.webSocketUpgrade(origin).catch(unreachable),
+      ]);
       return [preflightCheck(origin, listedInConfig(origin), preflight), webSocketCheck(origin, listedInConfig(origin), upgrade)];
     }),
   );
@@ -143,10 +179,20 @@ export async function runDoctor(
   try {
     const me = await admin.getAdminUser();
     const isAdmin = me.roles.split(/\s+/).includes('system_admin');
-    checks.push({ ok: isAdmin, name: 'admin token', detail: isAdmin ? `valid, user ${me.username} is a system admin` : `user ${me.username} is not a system admin (needed to create users and tokens and read the config)` });
+    checks.push({
+      ok: isAdmin,
+      name: 'admin token',
+      detail: isAdmin
+        ? `valid, user ${me.username} is a system admin`
+        : `user ${me.username} is not a system admin (needed to create users and tokens and read the config)`,
+    });
     if (!isAdmin) return checks;
   } catch (err) {
-    checks.push({ ok: false, name: 'admin token', detail: `refused or Mattermost unreachable: ${err instanceof Error ? err.message : String(err)}` });
+    checks.push({
+      ok: false,
+      name: 'admin token',
+      detail: `refused or Mattermost unreachable: ${err instanceof Error ? err.message : String(err)}`,
+    });
     return checks;
   }
   const team = await admin.getTeam(config.teamId).catch(() => null);
@@ -158,21 +204,44 @@ export async function runDoctor(
     return checks;
   }
   const { ServiceSettings: service, TeamSettings: teamSettings, PrivacySettings: privacy } = parsed.data;
-  checks.push({ ok: privacy.ShowEmailAddress === false, name: 'email addresses hidden', detail: `PrivacySettings.ShowEmailAddress=${privacy.ShowEmailAddress} (want false)` });
-  checks.push({ ok: service.EnableUserAccessTokens === true, name: 'user access tokens enabled', detail: `ServiceSettings.EnableUserAccessTokens=${service.EnableUserAccessTokens} (want true: visitor credentials are access tokens)` });
+  checks.push({
+    ok: privacy.ShowEmailAddress === false,
+    name: 'email addresses hidden',
+    detail: `PrivacySettings.ShowEmailAddress=${privacy.ShowEmailAddress} (want false)`,
+  });
+  checks.push({
+    ok: service.EnableUserAccessTokens === true,
+    name: 'user access tokens enabled',
+    detail: `ServiceSettings.EnableUserAccessTokens=${service.EnableUserAccessTokens} (want true: visitor credentials are access tokens)`,
+  });
   const corsOrigins = new Set((service.AllowCorsFrom ?? '').split(/\s+/).filter(Boolean));
   const missing = config.allowedOrigins.filter((origin) => !corsOrigins.has(origin));
   checks.push({
     ok: missing.length === 0,
     name: 'allowed origins in AllowCorsFrom',
-    detail: missing.length === 0 ? `all ${config.allowedOrigins.length} present` : `missing from ServiceSettings.AllowCorsFrom: ${missing.join(' ')} (browsers on those sites cannot reach Mattermost's REST API or WebSocket)`,
+    detail:
+      missing.length === 0
+        ? `all ${config.allowedOrigins.length} present`
+        : `missing from ServiceSettings.AllowCorsFrom: ${missing.join(' ')} (browsers on those sites cannot reach Mattermost's REST API or WebSocket)`,
   });
   const prober = options.prober ?? new HttpOriginProber({ mattermostUrl: config.mattermostUrl });
   checks.push(...(await liveOriginChecks(prober, config.allowedOrigins, (origin) => corsOrigins.has(origin), options.maxProbedOrigins)));
-  checks.push({ ok: teamSettings.EnableOpenServer === false, name: 'open server off', detail: `TeamSettings.EnableOpenServer=${teamSettings.EnableOpenServer} (want false: only the companion creates accounts)` });
-  checks.push({ ok: teamSettings.RestrictDirectMessage === 'team', name: 'direct messages restricted to the team', detail: `TeamSettings.RestrictDirectMessage=${JSON.stringify(teamSettings.RestrictDirectMessage)} (want "team")` });
+  checks.push({
+    ok: teamSettings.EnableOpenServer === false,
+    name: 'open server off',
+    detail: `TeamSettings.EnableOpenServer=${teamSettings.EnableOpenServer} (want false: only the companion creates accounts)`,
+  });
+  checks.push({
+    ok: teamSettings.RestrictDirectMessage === 'team',
+    name: 'direct messages restricted to the team',
+    detail: `TeamSettings.RestrictDirectMessage=${JSON.stringify(teamSettings.RestrictDirectMessage)} (want "team")`,
+  });
   const maxPerTeam = teamSettings.MaxUsersPerTeam;
-  checks.push({ ok: maxPerTeam === undefined || maxPerTeam >= 250, name: 'room in the support team', detail: `TeamSettings.MaxUsersPerTeam=${maxPerTeam} (want at least 250; the default 50 stops new visitors early)` });
+  checks.push({
+    ok: maxPerTeam === undefined || maxPerTeam >= 250,
+    name: 'room in the support team',
+    detail: `TeamSettings.MaxUsersPerTeam=${maxPerTeam} (want at least 250; the default 50 stops new visitors early)`,
+  });
   checks.push({
     ok: service.EnablePostUsernameOverride === true,
     name: 'post username override enabled',

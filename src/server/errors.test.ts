@@ -25,7 +25,10 @@ describe('createErrorHandler', () => {
   it('turns an HTTPException thrown by middleware into the JSON body, keeping its message and headers', async () => {
     const { app } = appWith(false);
     app.use('/private/*', async () => {
-      throw new HTTPException(401, { message: 'Expected a bearer token.', res: new Response('Unauthorized', { headers: { 'WWW-Authenticate': 'Bearer realm="porthole"', 'Content-Type': 'text/plain' } }) });
+      throw new HTTPException(401, {
+        message: 'Expected a bearer token.',
+        res: new Response('Unauthorized', { headers: { 'WWW-Authenticate': 'Bearer realm="porthole"', 'Content-Type': 'text/plain' } }),
+      });
     });
     app.get('/private/x', (c) => c.text('never'));
     const res = await app.request('/private/x');
@@ -42,10 +45,12 @@ describe('createErrorHandler', () => {
       throw new HTTPException(405);
     });
     const body = await (await app.request('/x')).json();
-    assert.deepEqual(body, { error: { code: 'method_not_allowed', message: 'This route does not accept that method.', requestId: REQUEST_ID } });
+    assert.deepEqual(body, {
+      error: { code: 'method_not_allowed', message: 'This route does not accept that method.', requestId: REQUEST_ID },
+    });
   });
 
-  it('answers the 413 of Hono\'s bodyLimit with body_too_large, whether the size is declared or streamed', async () => {
+  it("answers the 413 of Hono's bodyLimit with body_too_large, whether the size is declared or streamed", async () => {
     const { app } = appWith(false);
     app.post('/upload', bodyLimit({ maxSize: 16 }), (c) => c.text('never'));
     const expected = { error: { code: 'body_too_large', message: 'The request body must be at most 16 bytes.', requestId: REQUEST_ID } };
@@ -68,7 +73,9 @@ describe('createErrorHandler', () => {
 
   it('names the limit of the route when maxBodyBytes is a function of the request', async () => {
     const app = new Hono();
-    app.onError(createErrorHandler({ production: false, logger: captureLogger(), maxBodyBytes: (c) => (c.req.path === '/small' ? 8 : undefined) }));
+    app.onError(
+      createErrorHandler({ production: false, logger: captureLogger(), maxBodyBytes: (c) => (c.req.path === '/small' ? 8 : undefined) }),
+    );
     app.post('/small', bodyLimit({ maxSize: 8 }), (c) => c.text('never'));
     app.post('/other', bodyLimit({ maxSize: 8 }), (c) => c.text('never'));
     const small = await (await app.request('/small', { method: 'POST', body: 'x'.repeat(9), headers: { 'Content-Length': '9' } })).json();
@@ -98,7 +105,7 @@ describe('createErrorHandler', () => {
       const body = await res.json();
       assert.equal(body.error.code, code);
       assert.equal(body.error.requestId, REQUEST_ID);
-      assert.equal(body.error.detail, err.message, 'Mattermost\'s text is in detail, outside production');
+      assert.equal(body.error.detail, err.message, "Mattermost's text is in detail, outside production");
       assert.ok(!body.error.message.includes(err.message), 'and never in the message');
     }
     assert.equal(log.entries.filter((e) => e.msg === 'request failed').length, cases.length, 'every 5xx is logged');
@@ -124,18 +131,21 @@ describe('createErrorHandler', () => {
       const body = JSON.parse(text);
       assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'requestId'], path);
       assert.equal(body.error.message, 'The chat service could not complete the request. Try again later.', path);
-      for (const leak of ['pq:', 'db.internal', 'store.sql', '/srv/', 'Cannot read', 'mm.internal']) assert.ok(!text.includes(leak), `${path} leaked ${leak}: ${text}`);
+      for (const leak of ['pq:', 'db.internal', 'store.sql', '/srv/', 'Cannot read', 'mm.internal'])
+        assert.ok(!text.includes(leak), `${path} leaked ${leak}: ${text}`);
     }
     assert.ok(log.text().includes('db.internal'), 'the operator still finds the cause in the log');
   });
 
-  it('keeps the companion\'s own 4xx message in production', async () => {
+  it("keeps the companion's own 4xx message in production", async () => {
     const { app } = appWith(true);
     app.get('/x', () => {
       throw new HttpError(400, 'invalid_body', 'Expected a JSON object; received an array.');
     });
     const body = await (await app.request('/x')).json();
-    assert.deepEqual(body, { error: { code: 'invalid_body', message: 'Expected a JSON object; received an array.', requestId: REQUEST_ID } });
+    assert.deepEqual(body, {
+      error: { code: 'invalid_body', message: 'Expected a JSON object; received an array.', requestId: REQUEST_ID },
+    });
   });
 
   it('HttpError is an HTTPException, so a Hono app without our handler keeps its status', async () => {

@@ -93,11 +93,19 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, { code: string; message: stri
  */
 function fromMattermost(err: MattermostError): HttpError {
   if (err.mmId?.includes('user_limit')) {
-    return new HttpError(503, 'capacity_reached', 'The chat service has no room for new visitors right now. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '300' } });
+    return new HttpError(503, 'capacity_reached', 'The chat service has no room for new visitors right now. Try again later.', {
+      detail: err.message,
+      cause: err,
+      headers: { 'Retry-After': '300' },
+    });
   }
   // Unreachable, or a proxy in front of it answering for a Mattermost that is (re)starting.
   if (err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504) {
-    return new HttpError(503, 'mattermost_unavailable', 'The chat server is unreachable. Try again later.', { detail: err.message, cause: err, headers: { 'Retry-After': '10' } });
+    return new HttpError(503, 'mattermost_unavailable', 'The chat server is unreachable. Try again later.', {
+      detail: err.message,
+      cause: err,
+      headers: { 'Retry-After': '10' },
+    });
   }
   return new HttpError(502, 'mattermost_error', 'The chat server refused the request.', { detail: err.message, cause: err });
 }
@@ -105,16 +113,22 @@ function fromMattermost(err: MattermostError): HttpError {
 /** Gives an `HTTPException` from Hono's middleware our code, message and its response's headers. */
 function fromHttpException(err: HTTPException, maxBodyBytes: number | undefined): HttpError {
   const known = HTTP_EXCEPTION_CODES[err.status];
-  const fallback = err.status === 413 && maxBodyBytes !== undefined ? `The request body must be at most ${maxBodyBytes} bytes.` : known?.message;
+  const fallback =
+    err.status === 413 && maxBodyBytes !== undefined ? `The request body must be at most ${maxBodyBytes} bytes.` : known?.message;
   const headers: Record<string, string> = {};
   // e.g. `WWW-Authenticate` from bearerAuth; the body and its framing are ours to write.
   err.res?.headers.forEach((value, name) => {
     if (!/^content-/i.test(name)) headers[name] = value;
   });
-  return new HttpError(err.status, known?.code ?? (err.status >= 500 ? 'internal_error' : 'bad_request'), err.message || fallback || 'The request could not be processed.', {
-    headers,
-    cause: err.cause,
-  });
+  return new HttpError(
+    err.status,
+    known?.code ?? (err.status >= 500 ? 'internal_error' : 'bad_request'),
+    err.message || fallback || 'The request could not be processed.',
+    {
+      headers,
+      cause: err.cause,
+    },
+  );
 }
 
 /** The {@link HttpError} a thrown value stands for, or `undefined` for an unexpected one (a bug). */
@@ -143,7 +157,14 @@ export function createErrorHandler(options: ErrorHandlerOptions) {
     const detail = known ? known.detail : err instanceof Error ? `${err.name}: ${err.message}` : undefined;
 
     if (status >= 500) {
-      options.logger.error({ msg: 'request failed', requestId, status, code, detail: detail ?? rawMessage, cause: describeCause(known?.cause) });
+      options.logger.error({
+        msg: 'request failed',
+        requestId,
+        status,
+        code,
+        detail: detail ?? rawMessage,
+        cause: describeCause(known?.cause),
+      });
     }
 
     const message = status >= 500 && (options.production || !known) ? GENERIC_5XX : rawMessage;

@@ -20,7 +20,10 @@ describe('health and readiness', () => {
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.status, 'ready');
-    assert.deepEqual(body.checks.map((c: { name: string }) => c.name), ['mattermost_ping', 'admin_token', 'team', 'user_headroom']);
+    assert.deepEqual(
+      body.checks.map((c: { name: string }) => c.name),
+      ['mattermost_ping', 'admin_token', 'team', 'user_headroom'],
+    );
     assert.equal(body.users.limit, 250);
     assert.equal(body.users.headroom, 250 - body.users.active);
   });

@@ -61,7 +61,11 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
   }
   try {
     const team = await admin.getTeam(options.teamId);
-    checks.push(team ? { name: 'team', ok: true, message: `team ${team.name}` } : { name: 'team', ok: false, message: `team ${options.teamId} not found` });
+    checks.push(
+      team
+        ? { name: 'team', ok: true, message: `team ${team.name}` }
+        : { name: 'team', ok: false, message: `team ${options.teamId} not found` },
+    );
   } catch (err) {
     checks.push({ name: 'team', ok: false, message: reason(err, production, 'the team lookup failed') });
   }
@@ -73,7 +77,10 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
     checks.push({
       name: 'user_headroom',
       ok,
-      message: headroom === null ? `${limits.activeUserCount} active users, no limit` : `${limits.activeUserCount} of ${limit} active users (${headroom} left)`,
+      message:
+        headroom === null
+          ? `${limits.activeUserCount} active users, no limit`
+          : `${limits.activeUserCount} of ${limit} active users (${headroom} left)`,
     });
     return done({ active: limits.activeUserCount, limit, headroom });
   } catch (err) {

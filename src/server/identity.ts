@@ -69,7 +69,10 @@ export async function verifyIdentity(jwt: string, secret: string, now: number = 
     throw new IdentityError('malformed', 'The identity header is not valid JSON with an "alg".');
   }
   if (header.alg !== 'HS256') {
-    throw new IdentityError('unsupported_alg', `The identity must be signed with HS256 (received alg ${JSON.stringify(header.alg.slice(0, 20))}).`);
+    throw new IdentityError(
+      'unsupported_alg',
+      `The identity must be signed with HS256 (received alg ${JSON.stringify(header.alg.slice(0, 20))}).`,
+    );
   }
   if (!signaturePart) throw new IdentityError('bad_signature', 'The identity is not signed.');
   const expected = await hmacSha256(secret, `${headerPart}.${payloadPart}`);
@@ -95,7 +98,8 @@ export async function verifyIdentity(jwt: string, secret: string, now: number = 
   const claims = parsed.data;
   const nowS = now / 1000;
   if (claims.exp <= nowS) throw new IdentityError('expired', 'The identity has expired.');
-  if (claims.nbf !== undefined && claims.nbf > nowS + NBF_LEEWAY_S) throw new IdentityError('not_yet_valid', 'The identity is not valid yet (nbf).');
+  if (claims.nbf !== undefined && claims.nbf > nowS + NBF_LEEWAY_S)
+    throw new IdentityError('not_yet_valid', 'The identity is not valid yet (nbf).');
   return { sub: claims.sub, name: claims.name, email: claims.email, exp: claims.exp };
 }
 

@@ -19,7 +19,15 @@ export { loadGatewayConfig, GATEWAY_SECRET_VARIABLES, type GatewayConfig } from 
 export { MemoryGatewayStore } from './gateway/memory-store.js';
 export type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './gateway/store.js';
 export type { BotSocketState } from './gateway/bot-socket.js';
-export { MattermostRestClient, type BotProvisioningApi, type GatewayMattermost, type MattermostRestClientOptions, type NewMmPost, type ThreadPage, type ThreadQuery } from './gateway/mattermost-api.js';
+export {
+  MattermostRestClient,
+  type BotProvisioningApi,
+  type GatewayMattermost,
+  type MattermostRestClientOptions,
+  type NewMmPost,
+  type ThreadPage,
+  type ThreadQuery,
+} from './gateway/mattermost-api.js';
 export * from '../protocol/gateway.js';
 export { cors, type CorsOptions } from './cors.js';
 export { CredentialIssuer, CREDENTIAL_MARKER, credentialDescription, credentialExpiry, type VisitorCredential } from './credentials.js';
@@ -41,7 +49,13 @@ export {
 } from './mattermost-admin.js';
 export { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
 export { toRouteHandlers, stripBasePath, type RouteHandler, type RouteHandlers } from './next.js';
-export { HttpOriginProber, type CorsPreflightAnswer, type HttpOriginProberOptions, type OriginProber, type WebSocketUpgradeAnswer } from './origin-prober.js';
+export {
+  HttpOriginProber,
+  type CorsPreflightAnswer,
+  type HttpOriginProberOptions,
+  type OriginProber,
+  type WebSocketUpgradeAnswer,
+} from './origin-prober.js';
 export { toNodeListener, serve, type NodeListener, type RunningServer } from './node.js';
 export { MemoryRateLimitStore, rateLimit, type RateLimitHit, type RateLimitStore } from './rate-limit.js';
 export { sessionRequestSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';

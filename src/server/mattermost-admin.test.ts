@@ -33,7 +33,14 @@ describe('HttpMattermostAdmin memberships', () => {
       fetch: (async () => {
         calls++;
         return calls === 1
-          ? new Response(JSON.stringify({ id: 'api.channel.add_user.to.channel.failed.app_error', message: 'Failed to add user to channel.', status_code: 500 }), { status: 500 })
+          ? new Response(
+              JSON.stringify({
+                id: 'api.channel.add_user.to.channel.failed.app_error',
+                message: 'Failed to add user to channel.',
+                status_code: 500,
+              }),
+              { status: 500 },
+            )
           : new Response('[]', { status: 201, headers: { 'Content-Type': 'application/json' } });
       }) as typeof fetch,
     });

@@ -159,7 +159,11 @@ export interface MattermostAdmin {
 }
 
 const user = z.object({ id: z.string(), username: z.string(), delete_at: z.number(), roles: z.string().default('') });
-const userActivity = user.extend({ create_at: z.number().default(0), update_at: z.number().default(0), last_activity_at: z.number().optional() });
+const userActivity = user.extend({
+  create_at: z.number().default(0),
+  update_at: z.number().default(0),
+  last_activity_at: z.number().optional(),
+});
 const team = z.object({ id: z.string(), name: z.string(), display_name: z.string() });
 const channel = z.object({ id: z.string(), name: z.string(), team_id: z.string(), type: z.string(), delete_at: z.number() });
 const accessToken = z.object({
@@ -225,7 +229,9 @@ export class HttpMattermostAdmin implements MattermostAdmin {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new MattermostError(0, undefined, `Mattermost unreachable: ${method} ${path.split('?')[0]}: ${(err as Error).message}`, { cause: err });
+      throw new MattermostError(0, undefined, `Mattermost unreachable: ${method} ${path.split('?')[0]}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const text = await response.text();
     let json: unknown = null;
@@ -257,7 +263,11 @@ export class HttpMattermostAdmin implements MattermostAdmin {
   private parse<T>(schema: z.ZodType<T>, method: string, path: string, json: unknown): T {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new MattermostError(502, undefined, `Unexpected response from Mattermost for ${method} ${path.split('?')[0]}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      throw new MattermostError(
+        502,
+        undefined,
+        `Unexpected response from Mattermost for ${method} ${path.split('?')[0]}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
     }
     return parsed.data;
   }
@@ -266,7 +276,11 @@ export class HttpMattermostAdmin implements MattermostAdmin {
     const body = mmError.safeParse(answer.json);
     const errorId = body.success ? body.data.id : undefined;
     const message = body.success ? body.data.message : undefined;
-    return new MattermostError(answer.status, errorId, `Mattermost ${method} ${path.split('?')[0]} → ${answer.status}${errorId ? ` ${errorId}` : ''}${message ? `: ${message}` : ''}`);
+    return new MattermostError(
+      answer.status,
+      errorId,
+      `Mattermost ${method} ${path.split('?')[0]} → ${answer.status}${errorId ? ` ${errorId}` : ''}${message ? `: ${message}` : ''}`,
+    );
   }
 
   /** @inheritdoc */
@@ -337,7 +351,11 @@ export class HttpMattermostAdmin implements MattermostAdmin {
 
   /** @inheritdoc */
   getChannelByName(teamId: string, name: string): Promise<MmChannel | null> {
-    return this.maybe(channel, 'GET', `/teams/${encodeURIComponent(teamId)}/channels/name/${encodeURIComponent(name)}?include_deleted=true`);
+    return this.maybe(
+      channel,
+      'GET',
+      `/teams/${encodeURIComponent(teamId)}/channels/name/${encodeURIComponent(name)}?include_deleted=true`,
+    );
   }
 
   /** @inheritdoc */
@@ -372,7 +390,9 @@ export class HttpMattermostAdmin implements MattermostAdmin {
 
   /** @inheritdoc */
   async createUserAccessToken(userId: string, description: string): Promise<MmUserAccessToken & { token: string }> {
-    return this.ok(accessToken.extend({ token: z.string().min(1) }), 'POST', `/users/${encodeURIComponent(userId)}/tokens`, { description });
+    return this.ok(accessToken.extend({ token: z.string().min(1) }), 'POST', `/users/${encodeURIComponent(userId)}/tokens`, {
+      description,
+    });
   }
 
   /** @inheritdoc */

@@ -37,7 +37,10 @@ export interface MemoryPost {
  */
 export class MemoryMattermostAdmin implements MattermostAdmin {
   /** Users by id. */
-  readonly users = new Map<string, MmUser & { password: string; first_name?: string; nickname?: string; create_at?: number; update_at?: number; last_activity_at?: number }>();
+  readonly users = new Map<
+    string,
+    MmUser & { password: string; first_name?: string; nickname?: string; create_at?: number; update_at?: number; last_activity_at?: number }
+  >();
   /** Teams by id, with member ids. */
   readonly teams = new Map<string, MmTeam & { members: Set<string> }>();
   /** Channels by id, with member ids. */
@@ -62,14 +65,24 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   constructor(seed: { teamId: string; teamName?: string; agentIds?: string[]; inboxChannelId?: string }) {
     this.admin = { id: newId(), username: 'porthole-admin', delete_at: 0, roles: 'system_user system_admin' };
     this.users.set(this.admin.id, { ...this.admin, password: '' });
-    this.teams.set(seed.teamId, { id: seed.teamId, name: seed.teamName ?? 'support', display_name: 'Support', members: new Set([this.admin.id]) });
+    this.teams.set(seed.teamId, {
+      id: seed.teamId,
+      name: seed.teamName ?? 'support',
+      display_name: 'Support',
+      members: new Set([this.admin.id]),
+    });
     for (const id of seed.agentIds ?? []) {
       this.users.set(id, { id, username: `agent-${id.slice(0, 4)}`, delete_at: 0, roles: 'system_user', password: '' });
       this.teams.get(seed.teamId)!.members.add(id);
     }
     if (seed.inboxChannelId) {
       this.channels.set(seed.inboxChannelId, {
-        id: seed.inboxChannelId, name: 'inbox', team_id: seed.teamId, type: 'P', delete_at: 0, members: new Set([this.admin.id]),
+        id: seed.inboxChannelId,
+        name: 'inbox',
+        team_id: seed.teamId,
+        type: 'P',
+        delete_at: 0,
+        members: new Set([this.admin.id]),
       });
     }
   }
@@ -136,7 +149,16 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     if ([...this.users.values()].some((existing) => existing.username === input.username)) {
       throw new MattermostError(400, 'app.user.save.username_exists.app_error', 'An account with that username already exists.');
     }
-    const user = { id: newId(), username: input.username, delete_at: 0, roles: 'system_user', password: input.password, first_name: input.first_name, nickname: input.nickname, create_at: Date.now() };
+    const user = {
+      id: newId(),
+      username: input.username,
+      delete_at: 0,
+      roles: 'system_user',
+      password: input.password,
+      first_name: input.first_name,
+      nickname: input.nickname,
+      create_at: Date.now(),
+    };
     this.users.set(user.id, user);
     return this.publicUser(user);
   }
@@ -156,7 +178,8 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
     this.count('listTeamUsers');
     const members = this.teams.get(teamId)?.members ?? new Set<string>();
     let list = [...this.users.values()].filter((user) => members.has(user.id) && !user.delete_at);
-    if (byActivity) list = list.filter((user) => user.last_activity_at !== undefined).sort((a, b) => b.last_activity_at! - a.last_activity_at!);
+    if (byActivity)
+      list = list.filter((user) => user.last_activity_at !== undefined).sort((a, b) => b.last_activity_at! - a.last_activity_at!);
     return list.slice(page * perPage, (page + 1) * perPage).map((user) => ({
       ...this.publicUser(user),
       create_at: user.create_at ?? 0,
@@ -188,9 +211,20 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   async createChannel(input: NewMmChannel): Promise<MmChannel> {
     this.count('createChannel');
     if ([...this.channels.values()].some((existing) => existing.team_id === input.team_id && existing.name === input.name)) {
-      throw new MattermostError(400, 'store.sql_channel.save_channel.exists.app_error', 'A channel with that name already exists on the same team.');
+      throw new MattermostError(
+        400,
+        'store.sql_channel.save_channel.exists.app_error',
+        'A channel with that name already exists on the same team.',
+      );
     }
-    const channel = { id: newId(), name: input.name, team_id: input.team_id, type: input.type, delete_at: 0, members: new Set([this.admin.id]) };
+    const channel = {
+      id: newId(),
+      name: input.name,
+      team_id: input.team_id,
+      type: input.type,
+      delete_at: 0,
+      members: new Set([this.admin.id]),
+    };
     this.channels.set(channel.id, channel);
     return this.publicChannel(channel);
   }

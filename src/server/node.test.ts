@@ -39,10 +39,12 @@ describe('adapters', () => {
     const done = shutdown(companion, running, { graceMs: 1000 });
     await stopStarted;
     const status = await new Promise<number | string>((resolve) => {
-      http.get(`${running.url}/healthz`, { agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      http
+        .get(`${running.url}/healthz`, { agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
     assert.equal(status, 'ECONNREFUSED', 'a request while the companion stops is refused, not answered 500');
     release();

@@ -40,7 +40,11 @@ export interface RunningServer {
  * connections, then `companion.stop()` (live sockets 1012, the bot's socket, the store), then wait
  * for the server to close (in-flight requests, `graceMs` at most, then every connection is cut).
  */
-export async function shutdown(companion: Pick<Companion, 'stop'>, running: RunningServer, options: { graceMs?: number; onError?: (err: unknown) => void } = {}): Promise<void> {
+export async function shutdown(
+  companion: Pick<Companion, 'stop'>,
+  running: RunningServer,
+  options: { graceMs?: number; onError?: (err: unknown) => void } = {},
+): Promise<void> {
   const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
   try {
     await companion.stop();
@@ -62,7 +66,10 @@ export async function shutdown(companion: Pick<Companion, 'stop'>, running: Runn
  * @param options.port - port (0 = any free port).
  * @param options.host - interface, e.g. `127.0.0.1` or `0.0.0.0`.
  */
-export function serve(companion: Pick<Companion, 'fetch'> & Partial<Pick<Companion, 'upgrade'>>, options: { port: number; host: string }): Promise<RunningServer> {
+export function serve(
+  companion: Pick<Companion, 'fetch'> & Partial<Pick<Companion, 'upgrade'>>,
+  options: { port: number; host: string },
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = honoServe(
       { fetch: (request, env) => companion.fetch(request, env), port: options.port, hostname: options.host },

@@ -70,9 +70,13 @@ describe('HttpOriginProber', () => {
   });
   after(() => mattermost.close());
 
-  it('sends a real preflight with the Origin and the widget\'s headers', async () => {
+  it("sends a real preflight with the Origin and the widget's headers", async () => {
     const prober = new HttpOriginProber({ mattermostUrl: `${mattermost.url}/` });
-    assert.deepEqual(await prober.corsPreflight(ALLOWED), { status: 204, allowOrigin: ALLOWED, allowHeaders: 'authorization,content-type' });
+    assert.deepEqual(await prober.corsPreflight(ALLOWED), {
+      status: 204,
+      allowOrigin: ALLOWED,
+      allowHeaders: 'authorization,content-type',
+    });
     assert.deepEqual(await prober.corsPreflight('https://other.example'), { status: 204, allowOrigin: null, allowHeaders: null });
   });
 

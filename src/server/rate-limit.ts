@@ -79,9 +79,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const { count, resetAt } = await options.store.hit(options.key(c), windowMs, at);
     if (count > options.limit) {
       const retryAfter = Math.max(1, Math.ceil((resetAt - at) / 1000));
-      throw new HttpError(429, 'rate_limited', `Too many requests: at most ${options.limit} per ${Math.round(windowMs / 1000)} s from one address. Retry after ${retryAfter} s.`, {
-        headers: { 'Retry-After': String(retryAfter) },
-      });
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `Too many requests: at most ${options.limit} per ${Math.round(windowMs / 1000)} s from one address. Retry after ${retryAfter} s.`,
+        {
+          headers: { 'Retry-After': String(retryAfter) },
+        },
+      );
     }
     await next();
   };

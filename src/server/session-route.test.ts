@@ -131,7 +131,10 @@ describe('POST /v1/session — anonymous visitors', () => {
 describe('POST /v1/session — identified visitors', () => {
   it('gives a valid identity its own user, named after the identity', async () => {
     const { companion, mm } = testCompanion();
-    const identity = await signIdentity({ sub: 'customer-7', name: 'Ada [Lovelace](https://evil)', email: 'ada@example.com', exp: exp() }, TEST.identitySecret);
+    const identity = await signIdentity(
+      { sub: 'customer-7', name: 'Ada [Lovelace](https://evil)', email: 'ada@example.com', exp: exp() },
+      TEST.identitySecret,
+    );
     const res = await postSession(companion, { body: { identity } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('Set-Cookie'), null, 'no visitor cookie for identified visitors');
@@ -193,7 +196,13 @@ describe('POST /v1/session — bad requests', () => {
     const { companion, mm } = testCompanion();
     const res = await postSession(companion, { body: { name: 'x'.repeat(5000) } });
     assert.equal(res.status, 413);
-    assert.deepEqual(await res.json(), { error: { code: 'body_too_large', message: 'The request body must be at most 4096 bytes.', requestId: res.headers.get('X-Request-Id') } });
+    assert.deepEqual(await res.json(), {
+      error: {
+        code: 'body_too_large',
+        message: 'The request body must be at most 4096 bytes.',
+        requestId: res.headers.get('X-Request-Id'),
+      },
+    });
     assert.equal(res.headers.get('Access-Control-Allow-Origin'), TEST.origin, 'the page can read the error');
     assert.equal(mm.calls.get('createUser'), undefined);
   });
@@ -208,14 +217,19 @@ describe('POST /v1/session — bad requests', () => {
 describe('errors and logs', () => {
   it('never reveals internals or Mattermost messages in production', async () => {
     const { companion, mm } = testCompanion({ production: true });
-    mm.failWith = new MattermostError(500, 'store.sql_user.save.app_error', 'pq: duplicate key value violates unique constraint "users_pkey" at db.internal:5432');
+    mm.failWith = new MattermostError(
+      500,
+      'store.sql_user.save.app_error',
+      'pq: duplicate key value violates unique constraint "users_pkey" at db.internal:5432',
+    );
     const res = await postSession(companion);
     assert.equal(res.status, 502);
     const text = await res.text();
     const body = JSON.parse(text);
     assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'requestId']);
     assert.equal(body.error.requestId, res.headers.get('X-Request-Id'));
-    for (const leak of ['pq:', 'users_pkey', 'db.internal', 'store.sql', 'mm.internal', 'Error']) assert.ok(!text.includes(leak), `leaked ${leak}: ${text}`);
+    for (const leak of ['pq:', 'users_pkey', 'db.internal', 'store.sql', 'mm.internal', 'Error'])
+      assert.ok(!text.includes(leak), `leaked ${leak}: ${text}`);
 
     mm.failWith = new TypeError("Cannot read properties of undefined (reading 'id') at /srv/app.js:12");
     const res2 = await postSession(companion, { ip: '203.0.113.99' });
@@ -249,7 +263,10 @@ describe('errors and logs', () => {
     const { token } = await first.json();
     const anon = await postSession(companion);
     const cookie = cookieOf(anon);
-    await companion.fetch(new Request('http://companion.test/v1/session', { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, Cookie: cookie } }), nodeEnv('203.0.113.7'));
+    await companion.fetch(
+      new Request('http://companion.test/v1/session', { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, Cookie: cookie } }),
+      nodeEnv('203.0.113.7'),
+    );
     mm.failWith = new Error('boom');
     await postSession(companion, { cookie });
 
@@ -271,7 +288,10 @@ describe('DELETE /v1/session', () => {
     const first = await postSession(companion);
     const { token, userId } = await first.json();
     const res = await companion.fetch(
-      new Request('http://companion.test/v1/session', { method: 'DELETE', headers: { Origin: TEST.origin, Authorization: `Bearer ${token}` } }),
+      new Request('http://companion.test/v1/session', {
+        method: 'DELETE',
+        headers: { Origin: TEST.origin, Authorization: `Bearer ${token}` },
+      }),
       nodeEnv('203.0.113.7'),
     );
     assert.equal(res.status, 204);
@@ -285,7 +305,9 @@ describe('DELETE /v1/session', () => {
     const { companion, mm } = testCompanion();
     const none = await companion.fetch(new Request('http://companion.test/v1/session', { method: 'DELETE' }));
     assert.equal(none.status, 401);
-    const staff = await companion.fetch(new Request('http://companion.test/v1/session', { method: 'DELETE', headers: { Authorization: `Bearer ${mm.adminToken}` } }));
+    const staff = await companion.fetch(
+      new Request('http://companion.test/v1/session', { method: 'DELETE', headers: { Authorization: `Bearer ${mm.adminToken}` } }),
+    );
     assert.equal(staff.status, 204);
     assert.equal(mm.calls.get('revokeUserAccessToken'), undefined);
   });

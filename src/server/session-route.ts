@@ -75,21 +75,34 @@ async function readSessionBody(c: Context): Promise<z.infer<typeof sessionReques
   if (text.trim() === '') return {};
   const type = c.req.header('Content-Type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new HttpError(415, 'unsupported_media_type', `Expected Content-Type: application/json (received ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}).`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `Expected Content-Type: application/json (received ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}).`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON. Expected {"identity"?: string, "name"?: string, "page"?: http(s) URL} or an empty body.');
+    throw new HttpError(
+      400,
+      'invalid_json',
+      'The body is not valid JSON. Expected {"identity"?: string, "name"?: string, "page"?: http(s) URL} or an empty body.',
+    );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new HttpError(400, 'invalid_body', `Expected a JSON object {"identity"?: string, "name"?: string, "page"?: http(s) URL}; received ${describe(json)}.`);
+    throw new HttpError(
+      400,
+      'invalid_body',
+      `Expected a JSON object {"identity"?: string, "name"?: string, "page"?: http(s) URL}; received ${describe(json)}.`,
+    );
   }
   const parsed = sessionRequestSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(', ')} (only "identity", "name" and "page" are accepted)`;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(', ')} (only "identity", "name" and "page" are accepted)`;
       const field = issue.path.join('.');
       const got = (json as Record<string, unknown>)[String(issue.path[0])];
       return `"${field}" ${issue.message.replace(/^Invalid input: /, '')} (received ${describe(got)})`;
@@ -128,7 +141,11 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
       let profile: VisitorProfile;
       if (body.identity !== undefined) {
         if (!deps.identitySecret) {
-          throw new HttpError(401, 'identity_not_accepted', 'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.');
+          throw new HttpError(
+            401,
+            'identity_not_accepted',
+            'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+          );
         }
         try {
           const claims = await verifyIdentity(body.identity, deps.identitySecret, deps.now());
@@ -155,7 +172,13 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
         channelId: visitor.channelId,
       };
       c.header('Cache-Control', 'no-store');
-      if (visitor.created) deps.logger.info({ msg: 'visitor conversation created', userId: visitor.userId, channelId: visitor.channelId, identified: profile.identified });
+      if (visitor.created)
+        deps.logger.info({
+          msg: 'visitor conversation created',
+          userId: visitor.userId,
+          channelId: visitor.channelId,
+          identified: profile.identified,
+        });
       return c.json(response, 200);
     },
   );

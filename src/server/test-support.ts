@@ -44,12 +44,23 @@ export function testConfig(overrides: Partial<DirectConfig> = {}): DirectConfig 
 export function captureLogger(): Logger & { entries: LogEntry[]; text(): string } {
   const entries: LogEntry[] = [];
   const push = (level: string) => (e: LogEntry) => entries.push({ level, ...e });
-  return { entries, info: push('info'), warn: push('warn'), error: push('error'), text: () => entries.map((e) => JSON.stringify(e)).join('\n') };
+  return {
+    entries,
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+    text: () => entries.map((e) => JSON.stringify(e)).join('\n'),
+  };
 }
 
 /** A companion over a fresh in-memory Mattermost, with a captured log and a settable clock. */
 export function testCompanion(overrides: Partial<DirectConfig> = {}, options: CompanionOptions = {}) {
-  const mm = new MemoryMattermostAdmin({ teamId: TEST.teamId, teamName: 'support', agentIds: [...TEST.agentIds], inboxChannelId: TEST.inboxId });
+  const mm = new MemoryMattermostAdmin({
+    teamId: TEST.teamId,
+    teamName: 'support',
+    agentIds: [...TEST.agentIds],
+    inboxChannelId: TEST.inboxId,
+  });
   const log = captureLogger();
   const clock = { now: 1_800_000_000_000 };
   const companion: Companion = createCompanion(testConfig(overrides), { admin: mm, logger: log, now: () => clock.now, ...options });
@@ -66,7 +77,10 @@ export function postSession(
   if (init.cookie) headers.Cookie = init.cookie;
   const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   if (body !== undefined && !headers['Content-Type']) headers['Content-Type'] = 'application/json';
-  return companion.fetch(new Request('http://companion.test/v1/session', { method: 'POST', headers, body }), nodeEnv(init.ip ?? '203.0.113.7'));
+  return companion.fetch(
+    new Request('http://companion.test/v1/session', { method: 'POST', headers, body }),
+    nodeEnv(init.ip ?? '203.0.113.7'),
+  );
 }
 
 /** The `env` @hono/node-server passes, reduced to what the companion reads (the socket address). */

@@ -52,7 +52,11 @@ export async function visitorHandle(key: string): Promise<string> {
 function plainName(name: string | undefined, max: number): string | undefined {
   if (!name) return undefined;
   // eslint-disable-next-line no-control-regex
-  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e]/g, '').replace(/\s+/g, ' ').trim().slice(0, max);
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, max);
   return clean || undefined;
 }
 
@@ -106,7 +110,10 @@ export class VisitorProvisioner {
     const user = await this.ensureUser(handle, profile);
     // Independent steps run side by side: every Mattermost round trip here is time the visitor
     // waits before the chat opens.
-    const [teamJoin, channelLookup] = await Promise.allSettled([this.admin.addTeamMember(this.options.teamId, user.id), this.ensureChannel(handle, profile)]);
+    const [teamJoin, channelLookup] = await Promise.allSettled([
+      this.admin.addTeamMember(this.options.teamId, user.id),
+      this.ensureChannel(handle, profile),
+    ]);
     if (channelLookup.status === 'rejected') throw channelLookup.reason;
     const { channel, created } = channelLookup.value;
     if (teamJoin.status === 'rejected') {
@@ -165,7 +172,9 @@ export class VisitorProvisioner {
         name: handle,
         display_name: this.displayName(handle, profile),
         type: 'P',
-        purpose: profile.identified ? 'Porthole conversation with an identified visitor' : 'Porthole conversation with an anonymous visitor',
+        purpose: profile.identified
+          ? 'Porthole conversation with an identified visitor'
+          : 'Porthole conversation with an anonymous visitor',
       });
       return { channel, created: true };
     } catch (err) {
@@ -182,7 +191,10 @@ export class VisitorProvisioner {
       const who = escapeMarkdown(this.displayName(handle, profile));
       const email = profile.email ? ` (${escapeMarkdown(plainName(profile.email, 254) ?? '')})` : '';
       const kind = profile.identified ? 'identified visitor' : 'visitor';
-      await this.admin.createPost(this.options.inboxChannelId, `:wave: New conversation from ${kind} **${who}**${email}: [open ~${handle}](${url})`);
+      await this.admin.createPost(
+        this.options.inboxChannelId,
+        `:wave: New conversation from ${kind} **${who}**${email}: [open ~${handle}](${url})`,
+      );
     } catch (err) {
       // The conversation works without the notice; the operator learns from the log.
       this.logger.warn({ msg: 'inbox notice failed', channel: handle, error: err instanceof Error ? err.message : String(err) });

@@ -46,7 +46,12 @@ describe('recycleIdleVisitors', () => {
       if (++calls === 1) throw new Error('boom');
       return original(id, on);
     };
-    const n = await recycleIdleVisitors(mm, { teamId: 't'.repeat(26), idleMs: 30 * DAY, now: NOW, logger: { ...silentLogger, warn: (e) => warnings.push(e) } });
+    const n = await recycleIdleVisitors(mm, {
+      teamId: 't'.repeat(26),
+      idleMs: 30 * DAY,
+      now: NOW,
+      logger: { ...silentLogger, warn: (e) => warnings.push(e) },
+    });
     assert.equal(n, 1);
     assert.equal(warnings.length, 1);
   });

@@ -40,7 +40,8 @@ export async function recycleIdleVisitors(admin: MattermostAdmin, options: Recyc
   // Collect first, deactivate after: deactivating while paging would shift the pages.
   const idle = (await listAll(false)).filter(
     // update_at moves when the account is reactivated: a visitor who just came back is not idle.
-    (user) => isVisitorAccount(user) && options.now - Math.max(lastActive.get(user.id) ?? 0, user.create_at, user.update_at) >= options.idleMs,
+    (user) =>
+      isVisitorAccount(user) && options.now - Math.max(lastActive.get(user.id) ?? 0, user.create_at, user.update_at) >= options.idleMs,
   );
   let deactivated = 0;
   for (const user of idle) {
@@ -48,7 +49,11 @@ export async function recycleIdleVisitors(admin: MattermostAdmin, options: Recyc
       await admin.setUserActive(user.id, false);
       deactivated++;
     } catch (err) {
-      options.logger.warn({ msg: 'could not deactivate an idle visitor', userId: user.id, error: err instanceof Error ? err.message : String(err) });
+      options.logger.warn({
+        msg: 'could not deactivate an idle visitor',
+        userId: user.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
   return deactivated;

@@ -566,10 +566,13 @@ describe('GatewayTransport', () => {
     it('a 429 is rate_limited, still retryable, and carries Retry-After (seconds or an HTTP date) as retryAfter ms', async () => {
       make();
       const limited = (retryAfter?: string) =>
-        new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many messages in this conversation', requestId: 'r' } }), {
-          status: 429,
-          headers: { 'Content-Type': 'application/json', ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }) },
-        });
+        new Response(
+          JSON.stringify({ error: { code: 'rate_limited', message: 'Too many messages in this conversation', requestId: 'r' } }),
+          {
+            status: 429,
+            headers: { 'Content-Type': 'application/json', ...(retryAfter === undefined ? {} : { 'Retry-After': retryAfter }) },
+          },
+        );
       const sendError = async (answer: Response) => {
         net.on(/\/v1\/messages$/, answer);
         return (await t.send({ clientId: 'c', text: 'the 21st' }).catch((e) => e)) as TransportError;

@@ -7,7 +7,15 @@ import {
   type WireMessage,
 } from '../protocol/gateway.js';
 import { LiveSocket, type LiveSocketTimers } from './live-socket.js';
-import { parseRetryAfter, TransportError, type ChatMessage, type ChatPage, type Session, type Transport, type TransportEvent } from './transport.js';
+import {
+  parseRetryAfter,
+  TransportError,
+  type ChatMessage,
+  type ChatPage,
+  type Session,
+  type Transport,
+  type TransportEvent,
+} from './transport.js';
 
 /** Options mainly for tests. */
 export interface GatewayTransportOptions {

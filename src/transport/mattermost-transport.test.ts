@@ -65,7 +65,9 @@ describe('MattermostTransport', () => {
   });
 
   it('opens wss /api/v4/websocket without the token in the URL and authenticates by challenge', async () => {
-    t = new MattermostTransport(testSession({ serverUrl: 'https://chat.example.com/' }), { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    t = new MattermostTransport(testSession({ serverUrl: 'https://chat.example.com/' }), {
+      WebSocket: FakeSocket as unknown as typeof WebSocket,
+    });
     const events: TransportEvent[] = [];
     t.subscribe((e) => events.push(e));
     t.connect();
@@ -151,7 +153,11 @@ describe('MattermostTransport', () => {
     ws.receive({ event: 'posted', data: { post: '{not json' }, broadcast: b });
     ws.receive({ event: 'posted', data: { post: JSON.stringify({ id: 1 }) }, broadcast: b });
     ws.receive({ event: 'posted', data: { post: JSON.stringify(post({ type: 'system_join_channel' })) }, broadcast: b });
-    ws.receive({ event: 'post_edited', data: { post: JSON.stringify(post({ message: 'hi!', edit_at: 20, update_at: 20 })) }, broadcast: b });
+    ws.receive({
+      event: 'post_edited',
+      data: { post: JSON.stringify(post({ message: 'hi!', edit_at: 20, update_at: 20 })) },
+      broadcast: b,
+    });
     ws.receive({ event: 'post_deleted', data: { post: JSON.stringify(post({ delete_at: 30 })) }, broadcast: b });
     ws.receive({ event: 'typing', data: { user_id: 'agent', parent_id: '' }, broadcast: b });
     ws.receive('garbage');
@@ -190,7 +196,10 @@ describe('MattermostTransport', () => {
     // A server that pages like Mattermost: `before` is `CreateAt <` the cursor's, `after` is `>`.
     const at = (id: string, ms: number) => post({ id, create_at: ms, update_at: ms });
     const all = [at('a', 10), at('a2', 10), at('b', 20), at('c', 20), at('d', 30)];
-    const list = (ps: ReturnType<typeof post>[]) => ({ order: ps.map((p) => p.id).reverse(), posts: Object.fromEntries(ps.map((p) => [p.id, p])) });
+    const list = (ps: ReturnType<typeof post>[]) => ({
+      order: ps.map((p) => p.id).reverse(),
+      posts: Object.fromEntries(ps.map((p) => [p.id, p])),
+    });
     const orig = window.fetch;
     restore = () => (window.fetch = orig);
     window.fetch = async (input: RequestInfo | URL) => {
@@ -215,8 +224,17 @@ describe('MattermostTransport', () => {
   it('walks past a full page of system posts instead of asking for the same page for ever', async () => {
     // 3 old messages, then 4 header changes (system posts), then the cursor: Mattermost-like paging.
     const at = (id: string, ms: number, type?: string) => post({ id, create_at: ms, update_at: ms, ...(type ? { type } : {}) });
-    const all = [at('m1', 1), at('m2', 2), at('m3', 3), ...[4, 5, 6, 7].map((ms) => at(`s${ms}`, ms, 'system_header_change')), at('cur', 8)];
-    const list = (ps: ReturnType<typeof post>[]) => ({ order: ps.map((p) => p.id).reverse(), posts: Object.fromEntries(ps.map((p) => [p.id, p])) });
+    const all = [
+      at('m1', 1),
+      at('m2', 2),
+      at('m3', 3),
+      ...[4, 5, 6, 7].map((ms) => at(`s${ms}`, ms, 'system_header_change')),
+      at('cur', 8),
+    ];
+    const list = (ps: ReturnType<typeof post>[]) => ({
+      order: ps.map((p) => p.id).reverse(),
+      posts: Object.fromEntries(ps.map((p) => [p.id, p])),
+    });
     const befores: string[] = [];
     const orig = window.fetch;
     restore = () => (window.fetch = orig);
@@ -246,7 +264,10 @@ describe('MattermostTransport', () => {
     window.fetch = (url: RequestInfo | URL, init?: RequestInit) => {
       requests.push({ url: String(url), signal: init?.signal });
       const signal = init?.signal;
-      if (!signal) return Promise.resolve(new Response(JSON.stringify({ order: [], posts: {} }), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+      if (!signal)
+        return Promise.resolve(
+          new Response(JSON.stringify({ order: [], posts: {} }), { status: 200, headers: { 'Content-Type': 'application/json' } }),
+        );
       // Answers only when aborted, as fetch does.
       return new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     };
@@ -285,7 +306,10 @@ describe('MattermostTransport', () => {
     window.fetch = async (url: RequestInfo | URL) => {
       urls.push(String(url));
       if (status === 0) throw new TypeError('Failed to fetch');
-      const body = status === 200 ? { order: ['p2', 'p1'], posts: { p1: post(), p2: post({ id: 'p2', create_at: 11 }) } } : { message: 'nope', status_code: status };
+      const body =
+        status === 200
+          ? { order: ['p2', 'p1'], posts: { p1: post(), p2: post({ id: 'p2', create_at: 11 }) } }
+          : { message: 'nope', status_code: status };
       return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
     };
     t = new MattermostTransport(testSession());

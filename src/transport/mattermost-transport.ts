@@ -1,13 +1,6 @@
 import C4 from '@mattermost/client/lib/client4';
 import { LiveSocket } from './live-socket.js';
-import {
-  TransportError,
-  type ChatMessage,
-  type ChatPage,
-  type Session,
-  type Transport,
-  type TransportEvent,
-} from './transport.js';
+import { TransportError, type ChatMessage, type ChatPage, type Session, type Transport, type TransportEvent } from './transport.js';
 import { oldestPostId, safeJson, toMessage, toMessages, toPage, wsFrame } from './wire.js';
 
 // @mattermost/client is CommonJS with `exports.default`; depending on the bundler's interop the
@@ -225,8 +218,7 @@ export class MattermostTransport implements Transport {
     if (event === 'hello') return this.#live?.ready();
     if (!event || !data || broadcast?.channel_id !== this.#session.channelId) return;
     if (event === 'typing') {
-      if (typeof data.user_id === 'string' && data.user_id !== this.#session.userId)
-        this.#emit({ type: 'typing', userId: data.user_id });
+      if (typeof data.user_id === 'string' && data.user_id !== this.#session.userId) this.#emit({ type: 'typing', userId: data.user_id });
       return;
     }
     const type = event === 'posted' ? 'posted' : event === 'post_edited' ? 'edited' : event === 'post_deleted' ? 'deleted' : undefined;
@@ -234,4 +226,3 @@ export class MattermostTransport implements Transport {
     if (type && message) this.#emit({ type, message: type === 'deleted' ? { ...message, deleted: true } : message });
   }
 }
-

@@ -220,7 +220,16 @@ export class MemoryTransport implements Transport {
 
   #add(text: string, userId: string, clientId?: string): ChatMessage {
     const at = this.#tick();
-    const message: ChatMessage = { id: `p${++this.#postCount}`, clientId, userId, text, createAt: at, updateAt: at, deleted: false, edited: false };
+    const message: ChatMessage = {
+      id: `p${++this.#postCount}`,
+      clientId,
+      userId,
+      text,
+      createAt: at,
+      updateAt: at,
+      deleted: false,
+      edited: false,
+    };
     this.posts.push(message);
     return message;
   }
@@ -230,7 +239,11 @@ export class MemoryTransport implements Transport {
    * Rejects with the signal's reason once `signal` aborts. A `commitable` call (send) that is to
    * fail after committing returns the failure for the caller to throw once the post is stored.
    */
-  async #call(name: string, signal?: AbortSignal, commitable = false): Promise<{ kind: TransportErrorKind; retryAfter?: number } | undefined> {
+  async #call(
+    name: string,
+    signal?: AbortSignal,
+    commitable = false,
+  ): Promise<{ kind: TransportErrorKind; retryAfter?: number } | undefined> {
     this.calls.push(name);
     await abortable(this.#hold ?? Promise.resolve(), signal);
     await Promise.resolve();

@@ -16,7 +16,9 @@ describe('transportByMode', () => {
   });
 
   it('refuses a mode it has no transport for, naming the mode and the ones it has', async () => {
-    const err = await Promise.resolve(transportByMode({ direct: () => new MemoryTransport() })(testSession({ mode: 'gateway' }))).catch((e) => e);
+    const err = await Promise.resolve(transportByMode({ direct: () => new MemoryTransport() })(testSession({ mode: 'gateway' }))).catch(
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TransportError);
     expect(err.kind).to.equal('invalid');
     expect(err.message).to.contain('"gateway"').and.contain('direct');

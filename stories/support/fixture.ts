@@ -63,8 +63,17 @@ export const themeArgTypes = {
   onAccent: { control: 'color', description: '`--porthole-on-accent`', table: { category: 'Theme' } },
   radius: { control: { type: 'range', min: 0, max: 24, step: 1 }, description: '`--porthole-radius` (px)', table: { category: 'Theme' } },
   font: { control: 'select', options: Object.keys(FONTS), description: '`--porthole-font`', table: { category: 'Theme' } },
-  dark: { control: 'boolean', description: 'Dark set: `color-scheme: dark` + `::part` rules (docs/theming.md)', table: { category: 'Theme' } },
-  position: { control: 'inline-radio', options: ['bottom-right', 'bottom-left'], description: '`position` attribute', table: { category: 'Theme' } },
+  dark: {
+    control: 'boolean',
+    description: 'Dark set: `color-scheme: dark` + `::part` rules (docs/theming.md)',
+    table: { category: 'Theme' },
+  },
+  position: {
+    control: 'inline-radio',
+    options: ['bottom-right', 'bottom-left'],
+    description: '`position` attribute',
+    table: { category: 'Theme' },
+  },
   locale: { control: 'inline-radio', options: ['en', 'fr', 'de'], description: '`locale` attribute', table: { category: 'Locale' } },
   dir: { control: 'inline-radio', options: ['ltr', 'rtl'], description: '`dir` of the page', table: { category: 'Locale' } },
   title: { control: 'text', description: '`title` attribute (empty: the locale default)', table: { category: 'Content' } },
@@ -99,7 +108,14 @@ export interface Scenario {
   aside?: (ctx: ChatContext) => HTMLElement;
 }
 
-const EVENTS = ['porthole-open', 'porthole-close', 'porthole-message', 'porthole-message-sent', 'porthole-state-change', 'porthole-error'] as const;
+const EVENTS = [
+  'porthole-open',
+  'porthole-close',
+  'porthole-message',
+  'porthole-message-sent',
+  'porthole-state-change',
+  'porthole-error',
+] as const;
 
 // Each story gets its own transport; the panel finds it by the session's channel id. The one
 // configurePanel() call (.storybook/preview.ts) uses this factory, as the unit tests do.
@@ -109,7 +125,8 @@ let stories = 0;
 /** The transport factory Storybook passes to configurePanel(). */
 export const storyTransportFactory: TransportFactory = (session) => {
   const server = servers.get(session.channelId);
-  if (!server) throw new Error(`stories: no MemoryTransport for channel ${JSON.stringify(session.channelId)}; build the story with mountChat()`);
+  if (!server)
+    throw new Error(`stories: no MemoryTransport for channel ${JSON.stringify(session.channelId)}; build the story with mountChat()`);
   return server;
 };
 

@@ -44,33 +44,38 @@ async function once(v: Visitor, session: SessionIds, texts: string[]) {
   }
 }
 
-test('Mattermost killed with SIGKILL mid-conversation: the outbox holds the messages and they arrive once after the restart', T, async () => {
-  const v = await stack.visitor();
-  const session = await openChat(v);
-  const first = unique('Before the crash');
-  await type(v, first);
-  await sent(v, first);
+test(
+  'Mattermost killed with SIGKILL mid-conversation: the outbox holds the messages and they arrive once after the restart',
+  T,
+  async () => {
+    const v = await stack.visitor();
+    const session = await openChat(v);
+    const first = unique('Before the crash');
+    await type(v, first);
+    await sent(v, first);
 
-  assert.equal(await kill(), true, 'the harness killed a running Mattermost');
-  let restarted = false;
-  try {
-    const pending = [unique('During the crash one'), unique('During the crash two')];
-    for (const text of pending) await type(v, text);
-    await new Promise((r) => setTimeout(r, 1500));
-    for (const text of pending) assert.notEqual(await message(v, text).getAttribute('data-state'), 'sent', `"${text}" waits in the outbox`);
+    assert.equal(await kill(), true, 'the harness killed a running Mattermost');
+    let restarted = false;
+    try {
+      const pending = [unique('During the crash one'), unique('During the crash two')];
+      for (const text of pending) await type(v, text);
+      await new Promise((r) => setTimeout(r, 1500));
+      for (const text of pending)
+        assert.notEqual(await message(v, text).getAttribute('data-state'), 'sent', `"${text}" waits in the outbox`);
 
-    await up({ log: () => {} });
-    restarted = true;
-    for (const text of pending) await sent(v, text, 45000);
-    // The bot's socket is back too: an agent's answer arrives live.
-    const answer = unique('Back after the restart');
-    await eventually('an agent to be able to answer', async () => (await stack.answer(session, answer), true), 20000);
-    await message(v, answer).waitFor({ timeout: 20000 });
-    await once(v, session, [first, ...pending, answer]);
-  } finally {
-    if (!restarted) await up({ log: () => {} });
-  }
-});
+      await up({ log: () => {} });
+      restarted = true;
+      for (const text of pending) await sent(v, text, 45000);
+      // The bot's socket is back too: an agent's answer arrives live.
+      const answer = unique('Back after the restart');
+      await eventually('an agent to be able to answer', async () => (await stack.answer(session, answer), true), 20000);
+      await message(v, answer).waitFor({ timeout: 20000 });
+      await once(v, session, [first, ...pending, answer]);
+    } finally {
+      if (!restarted) await up({ log: () => {} });
+    }
+  },
+);
 
 test('the companion restarted: the widget reconnects and resyncs; what was missed and what was queued arrive once', T, async () => {
   const v = await stack.visitor();

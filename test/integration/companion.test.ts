@@ -56,11 +56,18 @@ async function post(base: string, init: { body?: unknown; cookie?: string; origi
   if (init.origin !== null) headers.Origin = init.origin ?? origin;
   if (init.cookie) headers.Cookie = init.cookie;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${base}/v1/session`, { method: 'POST', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const res = await fetch(`${base}/v1/session`, {
+    method: 'POST',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   return res;
 }
 
-async function mint(base: string, init: Parameters<typeof post>[1] = {}): Promise<{ res: Response; body: SessionResponse; cookie: string }> {
+async function mint(
+  base: string,
+  init: Parameters<typeof post>[1] = {},
+): Promise<{ res: Response; body: SessionResponse; cookie: string }> {
   const res = await post(base, init);
   const text = await res.text();
   assert.equal(res.status, 200, text);
@@ -88,7 +95,10 @@ after(async () => {
     await adminApi('DELETE', `/channels/${id}?permanent=true`).catch(() => adminApi('DELETE', `/channels/${id}`).catch(() => {}));
   }
   for (const id of createdUsers) await adminApi('DELETE', `/users/${id}?permanent=true`);
-  const inbox = await adminApi<{ order: string[]; posts: Record<string, { message: string }> }>('GET', `/channels/${mm.inboxChannelId}/posts?since=${startedAt}`);
+  const inbox = await adminApi<{ order: string[]; posts: Record<string, { message: string }> }>(
+    'GET',
+    `/channels/${mm.inboxChannelId}/posts?since=${startedAt}`,
+  );
   for (const id of inbox.order ?? Object.keys(inbox.posts)) {
     if (/New conversation from/.test(inbox.posts[id]?.message ?? '')) await adminApi('DELETE', `/posts/${id}`).catch(() => {});
   }
@@ -118,7 +128,10 @@ describe('companion on the real Mattermost', () => {
     for (const id of [body.userId, ...mm.agents.map((a) => a.id)]) assert.ok(ids.includes(id), `${id} is a member`);
     assert.equal((await asVisitor(body.token, `/channels/${body.channelId}`)).status, 200, 'the visitor can open its channel');
 
-    const inbox = await adminApi<{ posts: Record<string, { message: string }> }>('GET', `/channels/${mm.inboxChannelId}/posts?since=${startedAt}`);
+    const inbox = await adminApi<{ posts: Record<string, { message: string }> }>(
+      'GET',
+      `/channels/${mm.inboxChannelId}/posts?since=${startedAt}`,
+    );
     const notice = Object.values(inbox.posts).find((p) => p.message.includes(`/${mm.teamName}/channels/${channel.name}`));
     assert.ok(notice, 'the inbox got a notice linking to the conversation');
     assert.ok(notice.message.includes(config().publicUrl));
@@ -146,7 +159,9 @@ describe('companion on the real Mattermost', () => {
     const again = await mint(base, { body: { identity: await signIdentity({ sub, exp: exp(300) }, IDENTITY_SECRET) } });
     assert.equal(again.body.userId, a.body.userId, 'same sub, same user');
 
-    const forged = await post(base, { body: { identity: await signIdentity({ sub, exp: exp(300) }, 'forged-secret-forged-secret-forged-secret') } });
+    const forged = await post(base, {
+      body: { identity: await signIdentity({ sub, exp: exp(300) }, 'forged-secret-forged-secret-forged-secret') },
+    });
     assert.equal(forged.status, 401);
     assert.equal(((await forged.json()) as { error: { code: string } }).error.code, 'invalid_identity');
     const expired = await post(base, { body: { identity: await signIdentity({ sub, exp: exp(-60) }, IDENTITY_SECRET) } });

@@ -103,14 +103,17 @@ describe('gateway mode across a cut between the companion and Mattermost', () =>
     // Give any duplicate the time to show up.
     await new Promise((r) => setTimeout(r, 1500));
     const posted = postedIds(live.frames, 'posted');
-    for (const id of [early.id, missed1.id, missed2.id, resent.id]) assert.equal(posted.filter((p) => p === id).length, 1, `post ${id} delivered once`);
+    for (const id of [early.id, missed1.id, missed2.id, resent.id])
+      assert.equal(posted.filter((p) => p === id).length, 1, `post ${id} delivered once`);
     assert.deepEqual(
       posted.filter((id) => id === missed1.id || id === missed2.id),
       [missed1.id, missed2.id],
       'in order',
     );
     const thread = await adminApi('GET', `/posts/${root}/thread`);
-    const copies = Object.values(thread.posts as Record<string, { props: Record<string, unknown> }>).filter((p) => p.props?.porthole_client_id === clientId);
+    const copies = Object.values(thread.posts as Record<string, { props: Record<string, unknown> }>).filter(
+      (p) => p.props?.porthole_client_id === clientId,
+    );
     assert.equal(copies.length, 1, 'the retried send exists once in Mattermost');
     live.close();
   });

@@ -7,7 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { adminApi, mattermost, type MattermostInfo } from '../support/mattermost.ts';
 import { LIVE_MAX_FRAME_BYTES, LiveCloseCode, type WireMessage } from '../../src/server/gateway/index.ts';
-import { GatewayFixture, LiveTestClient, mattermostAs, mattermostLogin, waitUntil, type ServedGateway } from '../../src/server/gateway/test-support.ts';
+import {
+  GatewayFixture,
+  LiveTestClient,
+  mattermostAs,
+  mattermostLogin,
+  waitUntil,
+  type ServedGateway,
+} from '../../src/server/gateway/test-support.ts';
 
 let mm: MattermostInfo;
 let origin: string;
@@ -17,7 +24,8 @@ let botUserId: string;
 
 const visitor = (s: ServedGateway) => fixture.visitor(s);
 const agentToken = (agent: MattermostInfo['agents'][number]) => mattermostLogin(mm.url, agent.username, agent.password);
-const asAgent = <T = any>(token: string, method: string, route: string, body?: unknown) => mattermostAs<T>(mm.url, token, method, route, body);
+const asAgent = <T = any>(token: string, method: string, route: string, body?: unknown) =>
+  mattermostAs<T>(mm.url, token, method, route, body);
 
 /** The root post id of a visitor's conversation (as an admin sees the message's post). */
 async function rootOf(messageId: string): Promise<string> {
@@ -97,7 +105,9 @@ describe('gateway mode against the real Mattermost', () => {
     const next = await visitor(restarted).send(s.token, 'and a second message');
     assert.equal(await rootOf(next.id), await rootOf(first.id), 'same thread');
     const thread = await adminApi('GET', `/posts/${await rootOf(first.id)}/thread`);
-    const copies = Object.values(thread.posts as Record<string, { props: Record<string, unknown> }>).filter((p) => p.props?.porthole_client_id === clientId);
+    const copies = Object.values(thread.posts as Record<string, { props: Record<string, unknown> }>).filter(
+      (p) => p.props?.porthole_client_id === clientId,
+    );
     assert.equal(copies.length, 1);
   });
 
@@ -113,18 +123,27 @@ describe('gateway mode against the real Mattermost', () => {
     const secret = await visitor(companion).send(a.token, 'a private matter');
     const bPage = await visitor(companion).call('GET', '/v1/messages', { token: b.token });
     assert.deepEqual(bPage.json, { messages: [], hasMore: false });
-    assert.equal((await visitor(companion).call('GET', `/v1/messages?before=${secret.id}`, { token: b.token })).json.error.code, 'invalid_cursor');
+    assert.equal(
+      (await visitor(companion).call('GET', `/v1/messages?before=${secret.id}`, { token: b.token })).json.error.code,
+      'invalid_cursor',
+    );
     assert.equal((await visitor(companion).call('GET', `/v1/messages?since=1`, { token: b.token })).json.messages.length, 0);
     const clash = await visitor(companion).send(b.token, 'b reuses a’s client id', secret.clientId);
     assert.notEqual(clash.id, secret.id);
     assert.notEqual(await rootOf(clash.id), await rootOf(secret.id));
     const aPage = await visitor(companion).call('GET', '/v1/messages', { token: a.token });
-    assert.deepEqual(aPage.json.messages.map((m: WireMessage) => m.text), ['a private matter']);
+    assert.deepEqual(
+      aPage.json.messages.map((m: WireMessage) => m.text),
+      ['a private matter'],
+    );
     // b's live socket never sees a's thread.
     const bLive = await LiveTestClient.ready(companion.url, b.token, origin);
     await visitor(companion).send(a.token, 'a again');
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(bLive.frames.filter((f) => f.type !== 'ready'), []);
+    assert.deepEqual(
+      bLive.frames.filter((f) => f.type !== 'ready'),
+      [],
+    );
     bLive.close();
   });
 
@@ -156,14 +175,24 @@ describe('gateway mode against the real Mattermost', () => {
     assert.equal(edited.type === 'edited' && edited.message.edited, true);
 
     const agents = await visitor(companion).call('GET', '/v1/agents', { token: s.token });
-    assert.deepEqual(agents.json.agents.map((a: { userId: string }) => a.userId), [agentInfo.id]);
+    assert.deepEqual(
+      agents.json.agents.map((a: { userId: string }) => a.userId),
+      [agentInfo.id],
+    );
     const page = await visitor(companion).call('GET', '/v1/messages', { token: s.token });
-    assert.deepEqual(page.json.messages.map((m: WireMessage) => m.text), ['Is anyone there?', 'Yes! How can I help?']);
+    assert.deepEqual(
+      page.json.messages.map((m: WireMessage) => m.text),
+      ['Is anyone there?', 'Yes! How can I help?'],
+    );
 
     await asAgent(agent, 'DELETE', `/posts/${answer.id}`);
     await live.next((f) => f.type === 'deleted' && f.message.id === answer.id);
     const since = await visitor(companion).call('GET', `/v1/messages?since=${first.createAt}`, { token: s.token });
-    assert.deepEqual(since.json.messages.map((m: WireMessage) => [m.id, m.deleted]), [[answer.id, true]], 'a resync reports the deletion');
+    assert.deepEqual(
+      since.json.messages.map((m: WireMessage) => [m.id, m.deleted]),
+      [[answer.id, true]],
+      'a resync reports the deletion',
+    );
     live.close();
   });
 

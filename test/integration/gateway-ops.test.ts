@@ -27,9 +27,16 @@ async function gatewayConfig(): Promise<GatewayCompanionConfig> {
 test('doctor (gateway): every check passes on the harness server; an unknown support channel fails with what to change', async () => {
   const config = await gatewayConfig();
   const good = await runGatewayDoctor(config);
-  assert.deepEqual(good.filter((c) => !c.ok), [], JSON.stringify(good));
+  assert.deepEqual(
+    good.filter((c) => !c.ok),
+    [],
+    JSON.stringify(good),
+  );
   for (const name of ['admin token', 'support channel', 'post username override enabled', 'post icon override enabled', 'bot account'])
-    assert.ok(good.some((c) => c.name === name), `a "${name}" check`);
+    assert.ok(
+      good.some((c) => c.name === name),
+      `a "${name}" check`,
+    );
 
   const bad = await runGatewayDoctor({ ...config, supportChannelId: 'aaaaaaaaaaaaaaaaaaaaaaaaaa' });
   const support = bad.find((c) => c.name === 'support channel');
@@ -47,7 +54,10 @@ test('readyz (gateway): 503 "starting" before start(), 200 with Mattermost, the 
     const res = await companion.fetch(new Request('http://companion/readyz'));
     const body = await res.json();
     assert.equal(res.status, 200, JSON.stringify(body));
-    assert.deepEqual(body.checks.map((c: { name: string }) => c.name), ['mattermost_ping', 'gateway', 'bot_socket']);
+    assert.deepEqual(
+      body.checks.map((c: { name: string }) => c.name),
+      ['mattermost_ping', 'gateway', 'bot_socket'],
+    );
   } finally {
     await companion.stop();
   }

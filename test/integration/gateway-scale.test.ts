@@ -28,7 +28,11 @@ async function footprint() {
     adminApi('GET', '/users/stats'),
     adminApi('GET', '/channels?per_page=1&include_total_count=true&include_deleted=true'),
   ]);
-  return { activeUsers: limits.activeUserCount as number, users: users.total_users_count as number, channels: channels.total_count as number };
+  return {
+    activeUsers: limits.activeUserCount as number,
+    users: users.total_users_count as number,
+    channels: channels.total_count as number,
+  };
 }
 
 describe(`${CONVERSATIONS} new anonymous conversations`, () => {
@@ -53,6 +57,8 @@ describe(`${CONVERSATIONS} new anonymous conversations`, () => {
     const since = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?since=${started - 1}`);
     const rootsInChannel = (since.order as string[]).filter((id) => roots.has(id));
     assert.equal(rootsInChannel.length, CONVERSATIONS, 'every thread is in the support channel');
-    console.log(`# ${CONVERSATIONS} conversations in ${seconds.toFixed(1)} s (${(CONVERSATIONS / seconds).toFixed(1)}/s); footprint ${JSON.stringify(after)}`);
+    console.log(
+      `# ${CONVERSATIONS} conversations in ${seconds.toFixed(1)} s (${(CONVERSATIONS / seconds).toFixed(1)}/s); footprint ${JSON.stringify(after)}`,
+    );
   });
 });

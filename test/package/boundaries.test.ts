@@ -55,10 +55,16 @@ test('only the transport layers import @mattermost/client and reconnecting-webso
     const code = fs.readFileSync(path.join(SRC, file), 'utf8');
     if (!importsOf(code).some(isMattermostClient)) continue;
     const allowed =
-      sideOf(file) === 'widget' ? file.startsWith('transport/') : sideOf(file) === 'companion' && /(^|\/)(mattermost|bot)-[^/]+\.ts$/.test(file);
+      sideOf(file) === 'widget'
+        ? file.startsWith('transport/')
+        : sideOf(file) === 'companion' && /(^|\/)(mattermost|bot)-[^/]+\.ts$/.test(file);
     if (!allowed) offenders.push(`src/${file}`);
   }
-  assert.deepEqual(offenders, [], `these files import @mattermost/client or reconnecting-websocket outside the transport layers: ${offenders.join(', ')}`);
+  assert.deepEqual(
+    offenders,
+    [],
+    `these files import @mattermost/client or reconnecting-websocket outside the transport layers: ${offenders.join(', ')}`,
+  );
 });
 
 test('the widget and the companion never import each other; src/protocol imports neither', () => {

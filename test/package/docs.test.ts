@@ -115,11 +115,18 @@ describe('custom-elements.json', () => {
     await run('@custom-elements-manifest/analyzer', 'cem', ['analyze', '--quiet'], { PORTHOLE_CEM_OUTDIR: path.relative(root, out) });
     const fresh = fs.readFileSync(path.join(out, 'custom-elements.json'), 'utf8');
     assert.equal(fresh, read('custom-elements.json'), 'custom-elements.json is stale: run `npm run analyze` and commit the result');
-    assert.equal(JSON.parse(read('package.json')).customElements, 'custom-elements.json', 'package.json should point tools at the manifest');
+    assert.equal(
+      JSON.parse(read('package.json')).customElements,
+      'custom-elements.json',
+      'package.json should point tools at the manifest',
+    );
   });
 
   test('describes <porthole-chat> only (the panel is internal)', () => {
-    assert.deepEqual(elements(checkedIn).map((d) => d.tagName), ['porthole-chat']);
+    assert.deepEqual(
+      elements(checkedIn).map((d) => d.tagName),
+      ['porthole-chat'],
+    );
   });
 
   test('lists every attribute, each described, matching observedAttributes', () => {
@@ -179,7 +186,9 @@ describe('custom-elements.json', () => {
 
   test('lists exactly the CSS custom properties the styles read', () => {
     const el = chat();
-    const used = sources('src/element', 'src/panel', 'src/render').flatMap((styles) => [...styles.matchAll(/var\((--porthole-[a-z-]+)/g)].map((m) => m[1]));
+    const used = sources('src/element', 'src/panel', 'src/render').flatMap((styles) =>
+      [...styles.matchAll(/var\((--porthole-[a-z-]+)/g)].map((m) => m[1]),
+    );
     assert.deepEqual(names(el.cssProperties), sorted(used));
     for (const p of el.cssProperties ?? []) assert.match(p.description ?? '', /Default `/, `${p.name} should document its default`);
   });
@@ -202,7 +211,10 @@ describe('builds', { concurrency: true }, () => {
   test('typedoc builds the API reference with no warning (treatWarningsAsErrors)', async () => {
     const out = await run('typedoc', 'typedoc', ['--out', path.join(tmp, 'api'), '--logLevel', 'Warn']);
     assert.doesNotMatch(out, /warning|error/i, `typedoc reported:\n${out}`);
-    assert.ok(fs.existsSync(path.join(tmp, 'api', 'classes', 'porthole-chat_element.PortholeChatElement.html')), 'no page for PortholeChatElement');
+    assert.ok(
+      fs.existsSync(path.join(tmp, 'api', 'classes', 'porthole-chat_element.PortholeChatElement.html')),
+      'no page for PortholeChatElement',
+    );
   });
 
   test('the stories type-check against the sources', async () => {

@@ -39,7 +39,12 @@ const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
  */
 function exampleDeps(example: string, diagnostic: (msg: string) => void): string {
   const manifest = readJson(path.join(ROOT, 'examples', example, 'package.json'));
-  const keep = (deps: Record<string, string> = {}) => Object.fromEntries(Object.entries(deps).filter(([name]) => !NOT_INSTALLED.has(name)).sort());
+  const keep = (deps: Record<string, string> = {}) =>
+    Object.fromEntries(
+      Object.entries(deps)
+        .filter(([name]) => !NOT_INSTALLED.has(name))
+        .sort(),
+    );
   const install = {
     name: `porthole-example-deps-${example}`,
     private: true,
@@ -72,7 +77,8 @@ function exampleDeps(example: string, diagnostic: (msg: string) => void): string
   }
   // Older installs of the same example are dead weight.
   for (const old of fs.readdirSync(CACHE))
-    if (old.startsWith(`${example}-`) && old !== path.basename(dir) && !old.includes('.tmp-')) fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
+    if (old.startsWith(`${example}-`) && old !== path.basename(dir) && !old.includes('.tmp-'))
+      fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
   diagnostic(`${example}: installed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return path.join(dir, 'node_modules');
 }
@@ -120,14 +126,21 @@ test('every example has a README and depends on this package as file:../..', () 
     assert.ok(fs.existsSync(path.join(dir, 'README.md')), `examples/${example}/README.md is missing`);
     if (example === 'cdn') continue;
     const manifest = readJson(path.join(dir, 'package.json'));
-    assert.equal(manifest.dependencies?.[pkg.name], 'file:../..', `examples/${example}/package.json: expected "${pkg.name}": "file:../.." in dependencies`);
+    assert.equal(
+      manifest.dependencies?.[pkg.name],
+      'file:../..',
+      `examples/${example}/package.json: expected "${pkg.name}": "file:../.." in dependencies`,
+    );
     assert.equal(manifest.private, true, `examples/${example}/package.json must be private (never published)`);
   }
 });
 
 for (const example of TS_EXAMPLES) {
   test(`examples/${example} type-checks against the built package`, { timeout: 900_000 }, (t) => {
-    const dir = prepare(example, exampleDeps(example, (m) => t.diagnostic(m)));
+    const dir = prepare(
+      example,
+      exampleDeps(example, (m) => t.diagnostic(m)),
+    );
     if (example === 'nextjs-route') {
       // What `next build` checks for App Router route files: every exported method is a handler
       // taking (NextRequest, { params }) and returning a Response.
@@ -181,7 +194,14 @@ export const notAny: number = createCompanion;
 export const notAnyElement: number = PortholeChatElement;
 `,
   );
-  const base = { target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: false, types: ['node'] };
+  const base = {
+    target: 'ES2022',
+    lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    types: ['node'],
+  };
   for (const [name, options] of [
     ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }],
     ['nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }],
@@ -196,7 +216,11 @@ test('examples/cdn loads this version from jsDelivr with SRI (placeholders until
   const prefix = `https://cdn.jsdelivr.net/npm/${pkg.name}@${pkg.version}/dist/cdn/`;
   const tag = /<script\b[^>]*\bsrc="(https:\/\/cdn\.jsdelivr\.net\/npm\/[^"]+)"[^>]*>/.exec(html);
   assert.ok(tag, 'examples/cdn/index.html has no <script src="https://cdn.jsdelivr.net/npm/…">');
-  assert.equal(tag[1], `${prefix}porthole-chat.js`, `the CDN URL must pin this version (${pkg.version}) and the loader's path in the tarball`);
+  assert.equal(
+    tag[1],
+    `${prefix}porthole-chat.js`,
+    `the CDN URL must pin this version (${pkg.version}) and the loader's path in the tarball`,
+  );
   assert.match(tag[0], /\btype="module"/, 'the CDN loader is an ES module: type="module" is required');
   assert.match(tag[0], /\bcrossorigin="anonymous"/, 'SRI on a cross-origin script needs crossorigin="anonymous"');
   const integrity = /\bintegrity="([^"]+)"/.exec(tag[0])?.[1];
@@ -204,7 +228,11 @@ test('examples/cdn loads this version from jsDelivr with SRI (placeholders until
 
   // This build's hashes: dist/cdn/sri.json when the build writes it, else computed for the loader.
   const sriFile = path.join(ROOT, 'dist', 'cdn', 'sri.json');
-  const sha384 = (f: string) => `sha384-${crypto.createHash('sha384').update(fs.readFileSync(path.join(ROOT, 'dist', 'cdn', f))).digest('base64')}`;
+  const sha384 = (f: string) =>
+    `sha384-${crypto
+      .createHash('sha384')
+      .update(fs.readFileSync(path.join(ROOT, 'dist', 'cdn', f)))
+      .digest('base64')}`;
   const hashes: Record<string, string> = fs.existsSync(sriFile) ? readJson(sriFile) : { 'porthole-chat.js': sha384('porthole-chat.js') };
 
   const pinned: Array<[string, string]> = [['porthole-chat.js', integrity]];

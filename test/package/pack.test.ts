@@ -101,9 +101,7 @@ function bareImports(code: string): string[] {
 /** The packed file a relative specifier in `from` points at, or undefined. */
 function resolvePacked(from: string, spec: string, packed: Set<string>): string | undefined {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
-  const candidates = from.endsWith('.d.ts')
-    ? [base.replace(/\.js$/, '.d.ts'), `${base}.d.ts`, `${base}/index.d.ts`, base]
-    : [base];
+  const candidates = from.endsWith('.d.ts') ? [base.replace(/\.js$/, '.d.ts'), `${base}.d.ts`, `${base}/index.d.ts`, base] : [base];
   return candidates.find((c) => packed.has(c));
 }
 
@@ -136,14 +134,28 @@ test('the tarball holds every file the exports map, types, main and bin point at
       if (!matches.length) missing.push(`exports["${subpath}"] → ${target}: matches no packed file`);
       // Everything the build put there is published (a CDN serves the chunks by relative URL).
       const dir = rel(target.slice(0, target.indexOf('*')));
-      const onDisk = fs.readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
+      const onDisk = fs
+        .readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
         .filter((d) => d.isFile())
-        .map((d) => path.relative(ROOT, path.join(d.parentPath ?? d.path, d.name)).split(path.sep).join('/'));
+        .map((d) =>
+          path
+            .relative(ROOT, path.join(d.parentPath ?? d.path, d.name))
+            .split(path.sep)
+            .join('/'),
+        );
       for (const f of onDisk) if (!packed.has(f)) missing.push(`exports["${subpath}"]: ${f} is on disk but not in the tarball`);
     } else want(`exports["${subpath}"].${condition}`, rel(target));
   }
-  for (const [subpath, file] of [['.', 'dist/index.js'], ['./element', 'dist/exports.js'], ['./server', 'dist/server/index.js'], ['./cdn/*', 'dist/cdn/porthole-chat.js']])
-    assert.ok(exportTargets().some((t) => t.subpath === subpath), `exports has no "${subpath}" (expected it to reach ${file})`);
+  for (const [subpath, file] of [
+    ['.', 'dist/index.js'],
+    ['./element', 'dist/exports.js'],
+    ['./server', 'dist/server/index.js'],
+    ['./cdn/*', 'dist/cdn/porthole-chat.js'],
+  ])
+    assert.ok(
+      exportTargets().some((t) => t.subpath === subpath),
+      `exports has no "${subpath}" (expected it to reach ${file})`,
+    );
   want('types', rel(pkg.types));
   want('main', rel(pkg.main));
   for (const [name, file] of Object.entries(pkg.bin as Record<string, string>)) want(`bin.${name}`, rel(file));
@@ -154,7 +166,9 @@ test('the tarball holds every file the exports map, types, main and bin point at
 
 test('the tarball holds nothing from tests, benchmarks, stories, examples, the harness, .porthole or the demo', () => {
   const leaks = files.flatMap((f) => FORBIDDEN.filter(([re]) => re.test(f)).map(([, why]) => `${f} (${why})`));
-  const unexpected = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'custom-elements.json'].includes(f));
+  const unexpected = files.filter(
+    (f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'custom-elements.json'].includes(f),
+  );
   assert.deepEqual(leaks, [], `files that must not be published:\n  ${leaks.join('\n  ')}`);
   assert.deepEqual(unexpected, [], `files outside dist/ that package.json "files" let in:\n  ${unexpected.join('\n  ')}`);
 });
@@ -178,12 +192,18 @@ test('every relative import of the shipped code and types resolves inside the ta
     const { statics, dynamics } = relativeImports(fs.readFileSync(path.join(ROOT, f), 'utf8'));
     for (const spec of [...statics, ...dynamics]) if (!resolvePacked(f, spec, packed)) broken.push(`${f} imports ${spec}`);
   }
-  assert.deepEqual(broken, [], `imports that point outside the tarball (a consumer would get "module not found"):\n  ${broken.join('\n  ')}`);
+  assert.deepEqual(
+    broken,
+    [],
+    `imports that point outside the tarball (a consumer would get "module not found"):\n  ${broken.join('\n  ')}`,
+  );
 
   // Hashed chunks no entry reaches are left over from an earlier build: dead weight in the tarball.
   // Entries: the exports map, the bin, and every file at the top of dist/cdn (each a public URL).
   const entries = [
-    ...exportTargets().filter((t) => !t.target.includes('*')).map((t) => rel(t.target)),
+    ...exportTargets()
+      .filter((t) => !t.target.includes('*'))
+      .map((t) => rel(t.target)),
     ...Object.values(pkg.bin as Record<string, string>).map(rel),
     ...files.filter((f) => /^dist\/cdn\/[^/]+\.js$/.test(f)),
   ].filter((f) => f.endsWith('.js'));
@@ -200,7 +220,11 @@ test('every relative import of the shipped code and types resolves inside the ta
     }
   }
   const stale = files.filter((f) => f.endsWith('.js') && f.includes('/chunks/') && !seen.has(f));
-  assert.deepEqual(stale, [], `chunks no entry reaches (left by an earlier build? \`npm run build\` empties dist first):\n  ${stale.join('\n  ')}`);
+  assert.deepEqual(
+    stale,
+    [],
+    `chunks no entry reaches (left by an earlier build? \`npm run build\` empties dist first):\n  ${stale.join('\n  ')}`,
+  );
 });
 
 test('every package the shipped code and types import is a dependency, not a devDependency', () => {
@@ -210,7 +234,11 @@ test('every package the shipped code and types import is a dependency, not a dev
     for (const name of bareImports(fs.readFileSync(path.join(ROOT, f), 'utf8')))
       if (!name.startsWith('node:') && !deps.has(name) && name !== pkg.name) undeclared.push(`${f} imports ${name}`);
   }
-  assert.deepEqual([...new Set(undeclared)], [], `imports of packages a consumer would not get:\n  ${[...new Set(undeclared)].join('\n  ')}`);
+  assert.deepEqual(
+    [...new Set(undeclared)],
+    [],
+    `imports of packages a consumer would not get:\n  ${[...new Set(undeclared)].join('\n  ')}`,
+  );
   const cdnBare = files
     .filter((f) => f.startsWith('dist/cdn/') && f.endsWith('.js'))
     .flatMap((f) => bareImports(fs.readFileSync(path.join(ROOT, f), 'utf8')).map((n) => `${f} imports ${n}`));
@@ -222,7 +250,11 @@ test('sideEffects marks what registers elements, and not the define-free entry o
   const marked = (f: string) => patterns.some((re) => re.test(f));
   const defines = files.filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(ROOT, f), 'utf8').includes('customElements.define('));
   const unmarked = defines.filter((f) => !marked(f));
-  assert.deepEqual(unmarked, [], `files that call customElements.define but sideEffects does not list (a bundler could drop them):\n  ${unmarked.join('\n  ')}`);
+  assert.deepEqual(
+    unmarked,
+    [],
+    `files that call customElements.define but sideEffects does not list (a bundler could drop them):\n  ${unmarked.join('\n  ')}`,
+  );
   assert.ok(defines.includes('dist/index.js'), 'dist/index.js (the "." entry) no longer defines <porthole-chat>');
   for (const f of ['dist/exports.js', 'dist/server/index.js'])
     assert.ok(!marked(f), `${f} is listed in sideEffects but should be side-effect free`);
@@ -235,7 +267,10 @@ test('sideEffects marks what registers elements, and not the define-free entry o
     if (seen.has(f)) continue;
     seen.add(f);
     const src = fs.readFileSync(path.join(ROOT, f), 'utf8');
-    assert.ok(!src.includes('customElements.define('), `${f} is statically imported by the define-free entry ("./element") and calls customElements.define`);
+    assert.ok(
+      !src.includes('customElements.define('),
+      `${f} is statically imported by the define-free entry ("./element") and calls customElements.define`,
+    );
     for (const spec of relativeImports(src).statics) {
       const target = resolvePacked(f, spec, packed);
       if (target) todo.push(target);
@@ -244,23 +279,38 @@ test('sideEffects marks what registers elements, and not the define-free entry o
 });
 
 test('dist/package.json makes dist/ ES modules and repeats sideEffects relative to dist/', () => {
-  assert.ok(packed.has('dist/package.json'), 'dist/package.json is missing: without it Node treats dist/**/*.js as CommonJS (rollup.config.mjs emits it)');
+  assert.ok(
+    packed.has('dist/package.json'),
+    'dist/package.json is missing: without it Node treats dist/**/*.js as CommonJS (rollup.config.mjs emits it)',
+  );
   const inner = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/package.json'), 'utf8'));
   assert.equal(inner.type, 'module', `dist/package.json: expected "type": "module", received ${JSON.stringify(inner.type)}`);
   const expected = (pkg.sideEffects as string[]).filter((p) => p.startsWith('./dist/')).map((p) => `./${p.slice('./dist/'.length)}`);
-  assert.deepEqual(inner.sideEffects, expected, 'dist/package.json sideEffects must match the root ones (webpack reads the nearest package.json)');
+  assert.deepEqual(
+    inner.sideEffects,
+    expected,
+    'dist/package.json sideEffects must match the root ones (webpack reads the nearest package.json)',
+  );
 });
 
 test('the bin has a node shebang', () => {
   for (const [name, file] of Object.entries(pkg.bin as Record<string, string>)) {
     const first = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n', 1)[0];
-    assert.equal(first, '#!/usr/bin/env node', `bin ${name} (${file}) must start with "#!/usr/bin/env node", starts with ${JSON.stringify(first)}`);
+    assert.equal(
+      first,
+      '#!/usr/bin/env node',
+      `bin ${name} (${file}) must start with "#!/usr/bin/env node", starts with ${JSON.stringify(first)}`,
+    );
   }
 });
 
 test('dist/server/index.js imports cleanly in Node from the repository and exports createCompanion', () => {
   const url = new URL('dist/server/index.js', `file://${ROOT.endsWith('/') ? ROOT : `${ROOT}/`}`).href;
-  const r = run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(typeof m.createCompanion, typeof m.loadConfig, typeof m.toNodeListener, typeof m.toRouteHandlers);`]);
+  const r = run(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `const m = await import(${JSON.stringify(url)}); console.log(typeof m.createCompanion, typeof m.loadConfig, typeof m.toNodeListener, typeof m.toRouteHandlers);`,
+  ]);
   assert.equal(r.code, 0, `importing dist/server/index.js failed:\n${r.stderr}`);
   assert.equal(r.stdout.trim(), 'function function function function');
   assert.equal(r.stderr, '', `importing dist/server/index.js printed to stderr (e.g. a module-type warning):\n${r.stderr}`);
@@ -331,7 +381,11 @@ test('porthole-server with an empty environment exits 1 with one line per missin
   assert.equal(r.stdout, '', `expected nothing on stdout, received:\n${r.stdout}`);
   const lines = r.stderr.trimEnd().split('\n');
   assert.doesNotMatch(r.stderr, /^\s+at |Error:|Warning/m, `stderr has a stack trace or a warning:\n${r.stderr}`);
-  assert.equal(lines[0], `porthole-server: invalid configuration (${REQUIRED_VARIABLES.length} problems):`, `unexpected first line:\n${r.stderr}`);
+  assert.equal(
+    lines[0],
+    `porthole-server: invalid configuration (${REQUIRED_VARIABLES.length} problems):`,
+    `unexpected first line:\n${r.stderr}`,
+  );
   const named = lines.slice(1).map((l) => /^ {2}([A-Z_]+): /.exec(l)?.[1] ?? `(unparsed) ${l}`);
   assert.deepEqual(named.sort(), [...REQUIRED_VARIABLES].sort(), `expected one line per missing variable:\n${r.stderr}`);
   for (const l of lines.slice(1)) assert.match(l, /\(received nothing\)$/, `a line does not say what was received: ${l}`);

@@ -38,12 +38,16 @@ app.get('/', (_req, res) => {
 
 // Direct mode: revoke expired visitor credentials every minute (porthole-server does the same; a no-op in gateway mode).
 const sweep = setInterval(() => {
-  companion.sweepExpiredCredentials().catch((err: unknown) => console.warn('porthole sweep failed:', err instanceof Error ? err.message : err));
+  companion
+    .sweepExpiredCredentials()
+    .catch((err: unknown) => console.warn('porthole sweep failed:', err instanceof Error ? err.message : err));
 }, 60_000);
 sweep.unref();
 // Direct mode: deactivate visitors idle for PORTHOLE_IDLE_VISITOR_DAYS every hour (a no-op in gateway mode).
 const recycle = setInterval(() => {
-  companion.recycleIdleVisitors().catch((err: unknown) => console.warn('porthole recycling failed:', err instanceof Error ? err.message : err));
+  companion
+    .recycleIdleVisitors()
+    .catch((err: unknown) => console.warn('porthole recycling failed:', err instanceof Error ? err.message : err));
 }, 3_600_000);
 recycle.unref();
 

@@ -49,7 +49,10 @@ describe('ensureBotAccount', () => {
     assert.equal((await ensureBotAccount(options(mm))).userId, bot.userId);
     assert.equal(mm.users.get(bot.userId)!.delete_at, 0);
     mm.addAgent('taken');
-    await assert.rejects(ensureBotAccount(options(mm, { botUsername: 'taken' })), startError(/@taken belongs to a regular user.*PORTHOLE_BOT_USERNAME/));
+    await assert.rejects(
+      ensureBotAccount(options(mm, { botUsername: 'taken' })),
+      startError(/@taken belongs to a regular user.*PORTHOLE_BOT_USERNAME/),
+    );
   });
 
   it('says what to change when bots cannot be created, the admin token is refused or the channel is missing', async () => {
@@ -68,7 +71,13 @@ describe('ensureBotAccount', () => {
     assert.equal(bot.userId, made.userId);
     assert.ok(mm.calls.slice(calls).every((c) => ['getMe', 'getChannel', 'isChannelMember'].includes(c)));
     mm.channels.get(mm.channelId)!.members.delete(made.userId);
-    await assert.rejects(ensureBotAccount(options(mm, { adminToken: undefined, botToken: made.token })), startError(/not a member of the support channel.*\/invite @porthole-bot/));
-    await assert.rejects(ensureBotAccount(options(mm, { adminToken: undefined, botToken: 'q'.repeat(26) })), startError(/PORTHOLE_BOT_TOKEN was refused/));
+    await assert.rejects(
+      ensureBotAccount(options(mm, { adminToken: undefined, botToken: made.token })),
+      startError(/not a member of the support channel.*\/invite @porthole-bot/),
+    );
+    await assert.rejects(
+      ensureBotAccount(options(mm, { adminToken: undefined, botToken: 'q'.repeat(26) })),
+      startError(/PORTHOLE_BOT_TOKEN was refused/),
+    );
   });
 });

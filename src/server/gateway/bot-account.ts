@@ -59,10 +59,18 @@ async function withBotToken(options: EnsureBotOptions, token: string): Promise<B
   try {
     me = await bot.getMe();
   } catch (e) {
-    if (refused(e, 401)) throw new GatewayStartError('PORTHOLE_BOT_TOKEN was refused by Mattermost (401): it is revoked, or the bot is disabled. Mint a new token for the bot (System Console → Integrations → Bot Accounts), or unset it and set PORTHOLE_MM_TOKEN so the companion manages the bot.', { cause: e });
+    if (refused(e, 401))
+      throw new GatewayStartError(
+        'PORTHOLE_BOT_TOKEN was refused by Mattermost (401): it is revoked, or the bot is disabled. Mint a new token for the bot (System Console → Integrations → Bot Accounts), or unset it and set PORTHOLE_MM_TOKEN so the companion manages the bot.',
+        { cause: e },
+      );
     throw e;
   }
-  if (!me.is_bot) options.logger.warn({ msg: 'gateway: PORTHOLE_BOT_TOKEN belongs to a regular user, which takes one of the server\'s user seats; use a bot account', username: me.username });
+  if (!me.is_bot)
+    options.logger.warn({
+      msg: "gateway: PORTHOLE_BOT_TOKEN belongs to a regular user, which takes one of the server's user seats; use a bot account",
+      username: me.username,
+    });
   const channel = await bot.getChannel(options.supportChannelId);
   const member = channel ? await bot.isChannelMember(options.supportChannelId, me.id) : false;
   if (!channel || !member) {
@@ -78,18 +86,30 @@ async function supportChannel(admin: BotProvisioningApi, channelId: string): Pro
   try {
     channel = await admin.getChannel(channelId);
   } catch (e) {
-    if (refused(e, 401)) throw new GatewayStartError('PORTHOLE_MM_TOKEN was refused by Mattermost (401): it is revoked or mistyped. Use the access token of a system admin.', { cause: e });
+    if (refused(e, 401))
+      throw new GatewayStartError(
+        'PORTHOLE_MM_TOKEN was refused by Mattermost (401): it is revoked or mistyped. Use the access token of a system admin.',
+        { cause: e },
+      );
     throw e;
   }
-  if (!channel) throw new GatewayStartError(`The support channel ${channelId} (PORTHOLE_SUPPORT_CHANNEL_ID, or PORTHOLE_INBOX_CHANNEL_ID) does not exist or the admin token cannot see it.`);
-  if (channel.delete_at !== 0) throw new GatewayStartError(`The support channel ${channel.name} (${channelId}) is archived: unarchive it or choose another PORTHOLE_SUPPORT_CHANNEL_ID.`);
+  if (!channel)
+    throw new GatewayStartError(
+      `The support channel ${channelId} (PORTHOLE_SUPPORT_CHANNEL_ID, or PORTHOLE_INBOX_CHANNEL_ID) does not exist or the admin token cannot see it.`,
+    );
+  if (channel.delete_at !== 0)
+    throw new GatewayStartError(
+      `The support channel ${channel.name} (${channelId}) is archived: unarchive it or choose another PORTHOLE_SUPPORT_CHANNEL_ID.`,
+    );
   return channel;
 }
 
 async function ensureBotUser(admin: BotProvisioningApi, options: EnsureBotOptions): Promise<string> {
   const existing = await admin.getUserByUsername(options.botUsername);
   if (existing && !existing.is_bot) {
-    throw new GatewayStartError(`The username @${options.botUsername} belongs to a regular user, not a bot: set PORTHOLE_BOT_USERNAME to a free name (or to an existing bot).`);
+    throw new GatewayStartError(
+      `The username @${options.botUsername} belongs to a regular user, not a bot: set PORTHOLE_BOT_USERNAME to a free name (or to an existing bot).`,
+    );
   }
   if (existing) {
     if (existing.delete_at) {
@@ -99,14 +119,22 @@ async function ensureBotUser(admin: BotProvisioningApi, options: EnsureBotOption
     return existing.id;
   }
   try {
-    const id = await admin.createBot({ username: options.botUsername, display_name: options.botDisplayName, description: 'Porthole: website visitors write through this bot; answer in its threads.' });
+    const id = await admin.createBot({
+      username: options.botUsername,
+      display_name: options.botDisplayName,
+      description: 'Porthole: website visitors write through this bot; answer in its threads.',
+    });
     options.logger.info({ msg: 'gateway: bot created', username: options.botUsername, userId: id });
     return id;
   } catch (e) {
     if (e instanceof MattermostError && e.mmId === 'api.bot.create_disabled') {
-      throw new GatewayStartError('Mattermost refuses to create bots: turn on ServiceSettings.EnableBotAccountCreation, or create the bot yourself and set PORTHOLE_BOT_TOKEN.', { cause: e });
+      throw new GatewayStartError(
+        'Mattermost refuses to create bots: turn on ServiceSettings.EnableBotAccountCreation, or create the bot yourself and set PORTHOLE_BOT_TOKEN.',
+        { cause: e },
+      );
     }
-    if (refused(e, 403)) throw new GatewayStartError('PORTHOLE_MM_TOKEN may not create bots: use the access token of a system admin.', { cause: e });
+    if (refused(e, 403))
+      throw new GatewayStartError('PORTHOLE_MM_TOKEN may not create bots: use the access token of a system admin.', { cause: e });
     throw e;
   }
 }
@@ -132,7 +160,8 @@ export async function ensureBotAccount(options: EnsureBotOptions): Promise<BotAc
   if (stored) {
     try {
       const me = await options.clientFor(stored).getMe();
-      if (me.id === botUserId) return { userId: botUserId, username: options.botUsername, token: stored, channelId: channel.id, teamId: channel.team_id };
+      if (me.id === botUserId)
+        return { userId: botUserId, username: options.botUsername, token: stored, channelId: channel.id, teamId: channel.team_id };
     } catch (e) {
       if (!refused(e, 401)) throw e;
       options.logger.warn({ msg: 'gateway: the stored bot token was refused; minting a new one', username: options.botUsername });

@@ -18,7 +18,10 @@ async function fakeMattermost(options: { autoPong?: boolean } = {}) {
     ws.on('message', (raw) => {
       const frame = JSON.parse(raw.toString());
       if (frame.action !== 'authentication_challenge') return;
-      if (frame.data.token !== 'good') return ws.send(JSON.stringify({ status: 'FAIL', seq_reply: frame.seq, error: { id: 'api.web_socket_router.not_authenticated.app_error' } }));
+      if (frame.data.token !== 'good')
+        return ws.send(
+          JSON.stringify({ status: 'FAIL', seq_reply: frame.seq, error: { id: 'api.web_socket_router.not_authenticated.app_error' } }),
+        );
       ws.send(JSON.stringify({ event: 'hello', data: { server_version: '11.4' }, broadcast: {}, seq: 0 }));
       ws.send(JSON.stringify({ status: 'OK', seq_reply: frame.seq }));
       ws.send(JSON.stringify({ event: 'posted', data: { post: '{}' }, broadcast: { channel_id: 'c' }, seq: 1 }));
@@ -29,11 +32,12 @@ async function fakeMattermost(options: { autoPong?: boolean } = {}) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     sockets,
     urls,
-    close: () => new Promise<void>((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -56,7 +60,15 @@ describe('BotSocket', () => {
     cleanups.push(mm.close);
     const events: MattermostEvent[] = [];
     const connections: boolean[] = [];
-    const socket = new BotSocket({ mattermostUrl: mm.url, token: 'good', logger: silentLogger, onEvent: (e) => events.push(e), onConnected: ({ reconnect }) => connections.push(reconnect), minBackoffMs: 10, maxBackoffMs: 50 });
+    const socket = new BotSocket({
+      mattermostUrl: mm.url,
+      token: 'good',
+      logger: silentLogger,
+      onEvent: (e) => events.push(e),
+      onConnected: ({ reconnect }) => connections.push(reconnect),
+      minBackoffMs: 10,
+      maxBackoffMs: 50,
+    });
     cleanups.push(() => socket.stop());
     socket.start();
     await waitFor(() => events.length === 1);
@@ -64,7 +76,10 @@ describe('BotSocket', () => {
     assert.equal(socket.state, 'connected');
     assert.equal(events[0]!.event, 'posted');
     assert.equal(events[0]!.broadcast.channel_id, 'c');
-    assert.ok(mm.urls.every((u) => !u.includes('good')), 'the token never travels in the URL');
+    assert.ok(
+      mm.urls.every((u) => !u.includes('good')),
+      'the token never travels in the URL',
+    );
     mm.sockets[0]!.terminate();
     await waitFor(() => connections.length === 2);
     assert.deepEqual(connections, [false, true]);
@@ -75,7 +90,15 @@ describe('BotSocket', () => {
     const mm = await fakeMattermost();
     cleanups.push(mm.close);
     let connected = 0;
-    const socket = new BotSocket({ mattermostUrl: mm.url, token: 'bad', logger: silentLogger, onEvent: () => {}, onConnected: () => connected++, minBackoffMs: 10, maxBackoffMs: 20 });
+    const socket = new BotSocket({
+      mattermostUrl: mm.url,
+      token: 'bad',
+      logger: silentLogger,
+      onEvent: () => {},
+      onConnected: () => connected++,
+      minBackoffMs: 10,
+      maxBackoffMs: 20,
+    });
     socket.start();
     await waitFor(() => mm.urls.length >= 3);
     assert.equal(connected, 0);
@@ -91,7 +114,15 @@ describe('BotSocket', () => {
     const mm = await fakeMattermost({ autoPong: false });
     cleanups.push(mm.close);
     const connections: boolean[] = [];
-    const socket = new BotSocket({ mattermostUrl: mm.url, token: 'good', logger: silentLogger, onEvent: () => {}, onConnected: ({ reconnect }) => connections.push(reconnect), minBackoffMs: 10, heartbeatMs: 40 });
+    const socket = new BotSocket({
+      mattermostUrl: mm.url,
+      token: 'good',
+      logger: silentLogger,
+      onEvent: () => {},
+      onConnected: ({ reconnect }) => connections.push(reconnect),
+      minBackoffMs: 10,
+      heartbeatMs: 40,
+    });
     cleanups.push(() => socket.stop());
     socket.start();
     await waitFor(() => connections.length >= 2);

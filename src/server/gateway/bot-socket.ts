@@ -16,7 +16,10 @@ export interface MattermostEvent {
 const frameSchema = z.object({
   event: z.string().optional(),
   data: z.record(z.string(), z.unknown()).nullish(),
-  broadcast: z.object({ channel_id: z.string().optional(), user_id: z.string().optional(), team_id: z.string().optional() }).passthrough().nullish(),
+  broadcast: z
+    .object({ channel_id: z.string().optional(), user_id: z.string().optional(), team_id: z.string().optional() })
+    .passthrough()
+    .nullish(),
   seq: z.number().optional(),
   status: z.string().optional(),
   seq_reply: z.number().optional(),

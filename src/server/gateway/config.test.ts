@@ -39,7 +39,14 @@ describe('loadGatewayConfig', () => {
   });
 
   it('takes the support channel, a bot token instead of the admin token, and the public URL', () => {
-    const c = loadGatewayConfig({ ...env, PORTHOLE_MM_TOKEN: '', PORTHOLE_BOT_TOKEN: 'b'.repeat(26), PORTHOLE_SUPPORT_CHANNEL_ID: 's'.repeat(26), PORTHOLE_PUBLIC_URL: 'https://chat.example.com/porthole/', PORTHOLE_MODE: 'gateway' });
+    const c = loadGatewayConfig({
+      ...env,
+      PORTHOLE_MM_TOKEN: '',
+      PORTHOLE_BOT_TOKEN: 'b'.repeat(26),
+      PORTHOLE_SUPPORT_CHANNEL_ID: 's'.repeat(26),
+      PORTHOLE_PUBLIC_URL: 'https://chat.example.com/porthole/',
+      PORTHOLE_MODE: 'gateway',
+    });
     assert.equal(c.adminToken, undefined);
     assert.equal(c.botToken, 'b'.repeat(26));
     assert.equal(c.supportChannelId, 's'.repeat(26));
@@ -47,12 +54,31 @@ describe('loadGatewayConfig', () => {
   });
 
   it('reports one line per problem and never echoes a secret', () => {
-    const lines = problems({ ...env, PORTHOLE_MM_TOKEN: undefined, PORTHOLE_INBOX_CHANNEL_ID: undefined, PORTHOLE_TOKEN_SECRET: 'short-secret', PORTHOLE_MESSAGES_PER_MINUTE: '0', PORTHOLE_PUBLIC_URL: 'chat.example.com' });
-    assert.deepEqual(lines.map((l) => l.split(':')[0]).sort(), ['PORTHOLE_MESSAGES_PER_MINUTE', 'PORTHOLE_MM_TOKEN', 'PORTHOLE_PUBLIC_URL', 'PORTHOLE_SUPPORT_CHANNEL_ID', 'PORTHOLE_TOKEN_SECRET']);
-    assert.ok(lines.some((l) => l === 'PORTHOLE_TOKEN_SECRET: must be at least 32 characters long (received a secret of 12 characters)'), lines.join('\n'));
+    const lines = problems({
+      ...env,
+      PORTHOLE_MM_TOKEN: undefined,
+      PORTHOLE_INBOX_CHANNEL_ID: undefined,
+      PORTHOLE_TOKEN_SECRET: 'short-secret',
+      PORTHOLE_MESSAGES_PER_MINUTE: '0',
+      PORTHOLE_PUBLIC_URL: 'chat.example.com',
+    });
+    assert.deepEqual(lines.map((l) => l.split(':')[0]).sort(), [
+      'PORTHOLE_MESSAGES_PER_MINUTE',
+      'PORTHOLE_MM_TOKEN',
+      'PORTHOLE_PUBLIC_URL',
+      'PORTHOLE_SUPPORT_CHANNEL_ID',
+      'PORTHOLE_TOKEN_SECRET',
+    ]);
+    assert.ok(
+      lines.some((l) => l === 'PORTHOLE_TOKEN_SECRET: must be at least 32 characters long (received a secret of 12 characters)'),
+      lines.join('\n'),
+    );
     assert.ok(!lines.join('\n').includes('short-secret'));
     assert.deepEqual(problems({ ...env, PORTHOLE_TOKEN_SECRET: undefined }), ['PORTHOLE_TOKEN_SECRET: is required (received nothing)']);
-    assert.match(problems({ ...env, PORTHOLE_BOT_TOKEN: 'leaky' }).join('\n'), /PORTHOLE_BOT_TOKEN: must be at least 26 characters long \(received a secret of 5 characters\)/);
+    assert.match(
+      problems({ ...env, PORTHOLE_BOT_TOKEN: 'leaky' }).join('\n'),
+      /PORTHOLE_BOT_TOKEN: must be at least 26 characters long \(received a secret of 5 characters\)/,
+    );
   });
 });
 
@@ -60,6 +86,9 @@ describe('loadMode', () => {
   it('defaults to gateway and refuses anything but gateway or direct', () => {
     assert.equal(loadMode({}), 'gateway');
     assert.equal(loadMode({ PORTHOLE_MODE: ' Direct ' }), 'direct');
-    assert.throws(() => loadMode({ PORTHOLE_MODE: 'proxy' }), (e: unknown) => e instanceof ConfigError && /PORTHOLE_MODE: must be gateway or direct \(received "proxy"\)/.test(e.problems[0]!));
+    assert.throws(
+      () => loadMode({ PORTHOLE_MODE: 'proxy' }),
+      (e: unknown) => e instanceof ConfigError && /PORTHOLE_MODE: must be gateway or direct \(received "proxy"\)/.test(e.problems[0]!),
+    );
   });
 });

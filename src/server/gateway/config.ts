@@ -55,7 +55,14 @@ export const GATEWAY_SECRET_VARIABLES: ReadonlySet<string> = new Set([...SECRET_
  * Variables today's direct mode requires that gateway mode does not read at all: the team comes
  * from the support channel and agents are whoever answers in it.
  */
-export const VARIABLES_NOT_NEEDED_IN_GATEWAY: readonly string[] = ['PORTHOLE_TEAM_ID', 'PORTHOLE_AGENT_IDS', 'PORTHOLE_MM_PUBLIC_URL', 'PORTHOLE_SESSION_TTL_SECONDS', 'PORTHOLE_MAX_CREDENTIALS_PER_VISITOR', 'PORTHOLE_IDLE_VISITOR_DAYS'];
+export const VARIABLES_NOT_NEEDED_IN_GATEWAY: readonly string[] = [
+  'PORTHOLE_TEAM_ID',
+  'PORTHOLE_AGENT_IDS',
+  'PORTHOLE_MM_PUBLIC_URL',
+  'PORTHOLE_SESSION_TTL_SECONDS',
+  'PORTHOLE_MAX_CREDENTIALS_PER_VISITOR',
+  'PORTHOLE_IDLE_VISITOR_DAYS',
+];
 
 const MM_ID = /^[a-z0-9]{26}$/;
 
@@ -90,7 +97,14 @@ const flag = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const exactOrigins = z
   .string({ error: 'is required' })
-  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+  .transform((v) => [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(
     z
       .array(
@@ -115,7 +129,10 @@ export const gatewayConfigSchema = z.object({
     .string()
     .trim()
     .toLowerCase()
-    .regex(/^[a-z][a-z0-9._-]{2,21}$/, 'must be a Mattermost username: 3 to 22 characters, a letter first, then letters, digits, ".", "_" or "-"')
+    .regex(
+      /^[a-z][a-z0-9._-]{2,21}$/,
+      'must be a Mattermost username: 3 to 22 characters, a letter first, then letters, digits, ".", "_" or "-"',
+    )
     .default('porthole-bot'),
   PORTHOLE_BOT_DISPLAY_NAME: z.string().trim().min(1).max(64, 'must be at most 64 characters').default('Porthole'),
   PORTHOLE_SUPPORT_CHANNEL_ID: mattermostId.optional(),
@@ -192,14 +209,20 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
     }
   }
   if (!given.PORTHOLE_MM_TOKEN && !given.PORTHOLE_BOT_TOKEN) {
-    problems.push('PORTHOLE_MM_TOKEN: is required unless PORTHOLE_BOT_TOKEN is set (a system admin token, used at start to create or reuse the bot) (received nothing)');
+    problems.push(
+      'PORTHOLE_MM_TOKEN: is required unless PORTHOLE_BOT_TOKEN is set (a system admin token, used at start to create or reuse the bot) (received nothing)',
+    );
   }
   if (!given.PORTHOLE_SUPPORT_CHANNEL_ID && !given.PORTHOLE_INBOX_CHANNEL_ID) {
-    problems.push('PORTHOLE_SUPPORT_CHANNEL_ID: is required (the channel whose threads are the conversations; PORTHOLE_INBOX_CHANNEL_ID is used when unset) (received nothing)');
+    problems.push(
+      'PORTHOLE_SUPPORT_CHANNEL_ID: is required (the channel whose threads are the conversations; PORTHOLE_INBOX_CHANNEL_ID is used when unset) (received nothing)',
+    );
   }
   const c = parsed.data;
   if (c && c.PORTHOLE_MODE !== 'gateway') {
-    problems.push(`PORTHOLE_MODE: must be gateway to load the gateway configuration (${describeReceived('PORTHOLE_MODE', env.PORTHOLE_MODE)})`);
+    problems.push(
+      `PORTHOLE_MODE: must be gateway to load the gateway configuration (${describeReceived('PORTHOLE_MODE', env.PORTHOLE_MODE)})`,
+    );
   }
   if (problems.length > 0 || !c) throw new ConfigError(problems);
   return {

@@ -8,7 +8,15 @@ import type { BotAccount } from './bot-account.js';
 import type { WireMessage } from '../../protocol/gateway.js';
 import type { GatewayMattermost, MmPost } from './mattermost-api.js';
 import { displayName } from './mattermost-api.js';
-import { announcement, CLIENT_ID_PROP, defuseMentions, fallbackVisitorName, toWireMessage, visitorDisplayName, type ThreadParties } from './messages.js';
+import {
+  announcement,
+  CLIENT_ID_PROP,
+  defuseMentions,
+  fallbackVisitorName,
+  toWireMessage,
+  visitorDisplayName,
+  type ThreadParties,
+} from './messages.js';
 import { pendingPostId } from './porthole-token.js';
 import type { ConversationRecord, GatewayStore } from './store.js';
 
@@ -63,7 +71,12 @@ const TYPING_EVERY_MS = 2000;
  */
 function refusal(e: unknown): unknown {
   if (!(e instanceof MattermostError) || !REFUSING_STATUSES.has(e.status)) return e;
-  return new HttpError(422, 'message_refused', `The chat server refused this message (Mattermost answered ${e.status} ${e.mmId ?? 'without an error id'}). Sending it again will not help; change it or write another one.`, { detail: e.message, cause: e });
+  return new HttpError(
+    422,
+    'message_refused',
+    `The chat server refused this message (Mattermost answered ${e.status} ${e.mmId ?? 'without an error id'}). Sending it again will not help; change it or write another one.`,
+    { detail: e.message, cause: e },
+  );
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -124,7 +137,10 @@ export class ConversationService {
     return running;
   }
 
-  private async sendOnce(visitor: VisitorContext, input: { clientId: string; text: string }): Promise<{ message: WireMessage; created: boolean }> {
+  private async sendOnce(
+    visitor: VisitorContext,
+    input: { clientId: string; text: string },
+  ): Promise<{ message: WireMessage; created: boolean }> {
     const { store } = this.o;
     const known = await store.getClientPost(visitor.conversationId, input.clientId);
     if (known?.postId) return { message: await this.knownMessage(visitor, known.postId, input.clientId, known.at), created: false };
@@ -163,7 +179,11 @@ export class ConversationService {
     return message ?? { id: postId, clientId, userId: visitor.userId, text: '', createAt: at, updateAt: at, deleted: true, edited: false };
   }
 
-  private async createReply(conversation: ConversationRecord, visitor: VisitorContext, input: { clientId: string; text: string }): Promise<MmPost> {
+  private async createReply(
+    conversation: ConversationRecord,
+    visitor: VisitorContext,
+    input: { clientId: string; text: string },
+  ): Promise<MmPost> {
     const name = visitor.name ?? conversation.name;
     const props: Record<string, unknown> = {
       from_webhook: 'true',
@@ -236,7 +256,10 @@ export class ConversationService {
       await this.sleep(100);
       const made = current(await store.getConversation(visitor.conversationId));
       if (made) return made;
-      if (now() > deadline) throw new HttpError(503, 'conversation_busy', 'The conversation is being created by another request. Try again in a moment.', { headers: { 'Retry-After': '2' } });
+      if (now() > deadline)
+        throw new HttpError(503, 'conversation_busy', 'The conversation is being created by another request. Try again in a moment.', {
+          headers: { 'Retry-After': '2' },
+        });
     }
     try {
       const made = current(await store.getConversation(visitor.conversationId));
@@ -249,9 +272,22 @@ export class ConversationService {
         props: { porthole_conversation: visitor.conversationId, porthole_visitor: visitor.userId },
         pending_post_id: await pendingPostId(this.o.tokenSecret, visitor.conversationId, `root:${replacingRoot ?? ''}`),
       });
-      const record: ConversationRecord = { conversationId: visitor.conversationId, visitorUserId: visitor.userId, rootPostId: root.id, channelId: bot.channelId, createdAt: root.create_at, name };
+      const record: ConversationRecord = {
+        conversationId: visitor.conversationId,
+        visitorUserId: visitor.userId,
+        rootPostId: root.id,
+        channelId: bot.channelId,
+        createdAt: root.create_at,
+        name,
+      };
       const stored = replacingRoot ? await store.replaceConversationRoot(record, replacingRoot) : await store.insertConversation(record);
-      this.o.logger.info({ msg: 'gateway conversation created', conversationId: visitor.conversationId, rootPostId: stored.rootPostId, identified: visitor.identified, replacedRoot: replacingRoot !== undefined });
+      this.o.logger.info({
+        msg: 'gateway conversation created',
+        conversationId: visitor.conversationId,
+        rootPostId: stored.rootPostId,
+        identified: visitor.identified,
+        replacedRoot: replacingRoot !== undefined,
+      });
       return stored;
     } finally {
       await store.releaseLock(lock, this.o.instanceId);
@@ -272,9 +308,18 @@ export class ConversationService {
     const conversation = await this.conversation(visitor);
     const cursor = conversation && (await this.o.api.getPost(postId));
     if (!conversation || !cursor || cursor.root_id !== conversation.rootPostId) {
-      throw new HttpError(400, 'invalid_cursor', `"before" must be the id of a message of this conversation (received ${JSON.stringify(postId.slice(0, 40))}).`);
+      throw new HttpError(
+        400,
+        'invalid_cursor',
+        `"before" must be the id of a message of this conversation (received ${JSON.stringify(postId.slice(0, 40))}).`,
+      );
     }
-    const thread = await this.o.api.getThread(conversation.rootPostId, { perPage, direction: 'up', fromCreateAt: cursor.create_at, fromPost: cursor.id });
+    const thread = await this.o.api.getThread(conversation.rootPostId, {
+      perPage,
+      direction: 'up',
+      fromCreateAt: cursor.create_at,
+      fromPost: cursor.id,
+    });
     if (!thread) return { messages: [], hasMore: false };
     return { messages: this.toMessages(thread.replies, visitor), hasMore: thread.hasNext };
   }
@@ -290,7 +335,12 @@ export class ConversationService {
     let cursor = Math.max(1, since);
     let hasMore = false;
     for (let page = 0; page < SINCE_MAX_PAGES; page++) {
-      const thread = await this.o.api.getThread(conversation.rootPostId, { perPage: SINCE_PAGE, direction: 'down', fromUpdateAt: cursor, updatesOnly: true });
+      const thread = await this.o.api.getThread(conversation.rootPostId, {
+        perPage: SINCE_PAGE,
+        direction: 'down',
+        fromUpdateAt: cursor,
+        updatesOnly: true,
+      });
       if (!thread) break;
       for (const post of thread.replies) byId.set(post.id, post);
       hasMore = thread.hasNext;
@@ -303,7 +353,16 @@ export class ConversationService {
     const messages = this.toMessages([...byId.values()], visitor);
     const seen = new Set(messages.map((m) => m.id));
     for (const d of await this.o.store.deletionsSince(conversation.rootPostId, since)) {
-      if (!seen.has(d.postId)) messages.push({ id: d.postId, userId: d.userId, text: '', createAt: d.createAt, updateAt: d.deletedAt, deleted: true, edited: false });
+      if (!seen.has(d.postId))
+        messages.push({
+          id: d.postId,
+          userId: d.userId,
+          text: '',
+          createAt: d.createAt,
+          updateAt: d.deletedAt,
+          deleted: true,
+          edited: false,
+        });
     }
     messages.sort((a, b) => a.createAt - b.createAt || (a.id < b.id ? -1 : 1));
     return { messages, hasMore };
@@ -323,7 +382,11 @@ export class ConversationService {
     try {
       await this.o.api.publishTyping(this.o.bot().userId, conversation.channelId, conversation.rootPostId);
     } catch (e) {
-      this.o.logger.warn({ msg: 'gateway typing relay failed', conversationId: visitor.conversationId, error: e instanceof Error ? e.message : String(e) });
+      this.o.logger.warn({
+        msg: 'gateway typing relay failed',
+        conversationId: visitor.conversationId,
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 

@@ -9,7 +9,8 @@ import { MemoryRateLimitStore, rateLimit } from '../rate-limit.js';
 import { createShell } from '../shell.js';
 import { createGateway, type Gateway } from './gateway.js';
 
-const ROUTES = 'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/typing, GET /v1/agents, the /v1/live WebSocket, GET /healthz and GET /readyz';
+const ROUTES =
+  'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/typing, GET /v1/agents, the /v1/live WebSocket, GET /healthz and GET /readyz';
 
 /** How long `/readyz` waits for Mattermost's ping, ms. */
 const PING_TIMEOUT_MS = 3000;
@@ -18,18 +19,38 @@ const PING_TIMEOUT_MS = 3000;
  * Readiness in gateway mode: Mattermost answers its ping, the gateway has started (store open,
  * bot ensured), and the bot's socket is connected (without it nothing arrives live).
  */
-export async function gatewayReadiness(gateway: Pick<Gateway, 'status'>, mattermostUrl: string, production: boolean): Promise<ReadinessReport> {
+export async function gatewayReadiness(
+  gateway: Pick<Gateway, 'status'>,
+  mattermostUrl: string,
+  production: boolean,
+): Promise<ReadinessReport> {
   const checks: ReadinessCheck[] = [];
   try {
     const res = await fetch(`${mattermostUrl}/api/v4/system/ping`, { signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
-    checks.push(res.ok ? { name: 'mattermost_ping', ok: true, message: 'Mattermost answers' } : { name: 'mattermost_ping', ok: false, message: `Mattermost's ping answered ${res.status}` });
+    checks.push(
+      res.ok
+        ? { name: 'mattermost_ping', ok: true, message: 'Mattermost answers' }
+        : { name: 'mattermost_ping', ok: false, message: `Mattermost's ping answered ${res.status}` },
+    );
   } catch (err) {
     const message = 'Mattermost does not answer its ping';
-    checks.push({ name: 'mattermost_ping', ok: false, message: production ? message : `${message}: ${err instanceof Error ? err.message : String(err)}` });
+    checks.push({
+      name: 'mattermost_ping',
+      ok: false,
+      message: production ? message : `${message}: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
   const status = gateway.status();
-  checks.push(status.started ? { name: 'gateway', ok: true, message: `bot ${status.botUserId}, ${status.liveSockets} live sockets` } : { name: 'gateway', ok: false, message: 'starting' });
-  checks.push({ name: 'bot_socket', ok: status.botSocket === 'connected', message: `the bot's socket to Mattermost is ${status.botSocket}` });
+  checks.push(
+    status.started
+      ? { name: 'gateway', ok: true, message: `bot ${status.botUserId}, ${status.liveSockets} live sockets` }
+      : { name: 'gateway', ok: false, message: 'starting' },
+  );
+  checks.push({
+    name: 'bot_socket',
+    ok: status.botSocket === 'connected',
+    message: `the bot's socket to Mattermost is ${status.botSocket}`,
+  });
   return { status: checks.every((check) => check.ok) ? 'ready' : 'not_ready', checks };
 }
 
@@ -52,9 +73,22 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     routes: ROUTES,
   });
-  app.on(['POST', 'DELETE'], '/v1/session', rateLimit({ limit: config.rateLimitPerMinute, windowMs: 60_000, store: rateLimitStore, now, key: (c) => `session:${c.req.method}:${ipOf(c)}` }));
+  app.on(
+    ['POST', 'DELETE'],
+    '/v1/session',
+    rateLimit({
+      limit: config.rateLimitPerMinute,
+      windowMs: 60_000,
+      store: rateLimitStore,
+      now,
+      key: (c) => `session:${c.req.method}:${ipOf(c)}`,
+    }),
+  );
   app.route('/', gateway.routes);
-  app.route('/', healthRoutes(() => gatewayReadiness(gateway, config.mattermostUrl, config.production)));
+  app.route(
+    '/',
+    healthRoutes(() => gatewayReadiness(gateway, config.mattermostUrl, config.production)),
+  );
 
   return {
     mode: 'gateway',

@@ -22,7 +22,10 @@ type Get = (path: string, token: string) => Promise<{ status: number; body: unkn
 
 function getter(mattermostUrl: string, fetchImpl: typeof fetch): Get {
   return async (path, token) => {
-    const res = await fetchImpl(`${mattermostUrl}/api/v4${path}`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+    const res = await fetchImpl(`${mattermostUrl}/api/v4${path}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5000),
+    });
     return { status: res.status, body: await res.json().catch(() => null) };
   };
 }
@@ -47,27 +50,59 @@ export async function runGatewayDoctor(
     if (answer.status !== 200 || !parsed.success) throw new Error(`GET /users/me answered ${answer.status}`);
     who = parsed.data;
   } catch (err) {
-    checks.push({ ok: false, name: config.adminToken ? 'admin token' : 'bot token', detail: `refused or Mattermost unreachable: ${err instanceof Error ? err.message : String(err)}` });
+    checks.push({
+      ok: false,
+      name: config.adminToken ? 'admin token' : 'bot token',
+      detail: `refused or Mattermost unreachable: ${err instanceof Error ? err.message : String(err)}`,
+    });
     return checks;
   }
   if (config.adminToken) {
     const isAdmin = who.roles.split(/\s+/).includes('system_admin');
-    checks.push({ ok: isAdmin, name: 'admin token', detail: isAdmin ? `valid, user ${who.username} is a system admin (used at start to ensure the bot ${config.botUsername})` : `user ${who.username} is not a system admin (needed to create or reuse the bot and read the config)` });
+    checks.push({
+      ok: isAdmin,
+      name: 'admin token',
+      detail: isAdmin
+        ? `valid, user ${who.username} is a system admin (used at start to ensure the bot ${config.botUsername})`
+        : `user ${who.username} is not a system admin (needed to create or reuse the bot and read the config)`,
+    });
     if (!isAdmin) return checks;
   } else {
-    checks.push({ ok: who.is_bot === true, name: 'bot token', detail: who.is_bot ? `valid, bot ${who.username}` : `the token belongs to ${who.username}, who is not a bot (PORTHOLE_BOT_TOKEN must be a bot account's token)` });
+    checks.push({
+      ok: who.is_bot === true,
+      name: 'bot token',
+      detail: who.is_bot
+        ? `valid, bot ${who.username}`
+        : `the token belongs to ${who.username}, who is not a bot (PORTHOLE_BOT_TOKEN must be a bot account's token)`,
+    });
   }
 
   const found = await get(`/channels/${config.supportChannelId}`, token).catch(() => ({ status: 0, body: null }));
   const support = channel.safeParse(found.body);
-  checks.push({ ok: found.status === 200 && support.success, name: 'support channel', detail: support.success ? `${support.data.name} (${support.data.id})` : `channel ${config.supportChannelId} not found or not readable (${found.status || 'unreachable'})` });
+  checks.push({
+    ok: found.status === 200 && support.success,
+    name: 'support channel',
+    detail: support.success
+      ? `${support.data.name} (${support.data.id})`
+      : `channel ${config.supportChannelId} not found or not readable (${found.status || 'unreachable'})`,
+  });
 
   if (!config.adminToken) {
     // Not GET /channels/{id}: any team member may read a public channel without being in it.
     const membership = await get(`/channels/${config.supportChannelId}/members/me`, token).catch(() => ({ status: 0, body: null }));
     const member = membership.status === 200;
-    checks.push({ ok: member, name: 'bot in the support channel', detail: member ? 'yes' : `add the bot to the support channel (with a bot token alone the companion cannot; GET /channels/${config.supportChannelId}/members/me answered ${membership.status || 'unreachable'})` });
-    checks.push({ ok: true, name: 'server configuration', detail: 'not readable with a bot token: make sure EnablePostUsernameOverride and EnablePostIconOverride are on' });
+    checks.push({
+      ok: member,
+      name: 'bot in the support channel',
+      detail: member
+        ? 'yes'
+        : `add the bot to the support channel (with a bot token alone the companion cannot; GET /channels/${config.supportChannelId}/members/me answered ${membership.status || 'unreachable'})`,
+    });
+    checks.push({
+      ok: true,
+      name: 'server configuration',
+      detail: 'not readable with a bot token: make sure EnablePostUsernameOverride and EnablePostIconOverride are on',
+    });
     return checks;
   }
   const cfg = serviceSettings.safeParse((await get('/config', token)).body);
@@ -89,8 +124,19 @@ export async function runGatewayDoctor(
   const bot = await get(`/users/username/${config.botUsername}`, token).catch(() => ({ status: 0, body: null }));
   checks.push(
     bot.status === 200 || service.EnableBotAccountCreation === true
-      ? { ok: true, name: 'bot account', detail: bot.status === 200 ? `${config.botUsername} exists` : `${config.botUsername} will be created at start (EnableBotAccountCreation=true)` }
-      : { ok: false, name: 'bot account', detail: `${config.botUsername} does not exist and ServiceSettings.EnableBotAccountCreation=${service.EnableBotAccountCreation} (want true, or create the bot and set PORTHOLE_BOT_TOKEN)` },
+      ? {
+          ok: true,
+          name: 'bot account',
+          detail:
+            bot.status === 200
+              ? `${config.botUsername} exists`
+              : `${config.botUsername} will be created at start (EnableBotAccountCreation=true)`,
+        }
+      : {
+          ok: false,
+          name: 'bot account',
+          detail: `${config.botUsername} does not exist and ServiceSettings.EnableBotAccountCreation=${service.EnableBotAccountCreation} (want true, or create the bot and set PORTHOLE_BOT_TOKEN)`,
+        },
   );
   return checks;
 }

@@ -77,7 +77,8 @@ export interface Gateway {
   status(): GatewayStatus;
 }
 
-const starting = () => new HttpError(503, 'gateway_starting', 'The chat service is starting. Try again in a moment.', { headers: { 'Retry-After': '2' } });
+const starting = () =>
+  new HttpError(503, 'gateway_starting', 'The chat service is starting. Try again in a moment.', { headers: { 'Retry-After': '2' } });
 
 /** A stand-in that forwards to `get()` once it is set, and answers 503 before. */
 function deferred<T extends object>(get: () => T | undefined): T {
@@ -116,7 +117,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const instanceId = deps.instanceId ?? `${os.hostname()}:${randomUUID()}`;
   const clientIp = (c: Context): string => {
     const chosen = deps.clientIp ? deps.clientIp(c) : config.trustProxy ? forwardedFor(c.req.header('X-Forwarded-For')) : undefined;
-    return chosen ?? (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+    return (
+      chosen ?? (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown'
+    );
   };
 
   let store: GatewayStore | undefined;
@@ -142,7 +145,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     logger,
     now,
     rateLimitStore,
-    clientIp: (req) => (config.trustProxy ? forwardedFor(req.headers['x-forwarded-for']) : undefined) ?? req.socket.remoteAddress ?? 'unknown',
+    clientIp: (req) =>
+      (config.trustProxy ? forwardedFor(req.headers['x-forwarded-for']) : undefined) ?? req.socket.remoteAddress ?? 'unknown',
   });
 
   const conversations = new ConversationService({

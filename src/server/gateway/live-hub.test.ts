@@ -10,7 +10,13 @@ import { PortholeTokenError } from './porthole-token.js';
 import type { AuthenticatedVisitor } from './visitor-auth.js';
 
 const ORIGIN = 'https://shop.example.com';
-const visitor = (conversationId: string, expiresIn = 60_000): AuthenticatedVisitor => ({ conversationId, userId: `u-${conversationId}`, identified: false, issuedAt: Date.now(), expiresAt: Date.now() + expiresIn });
+const visitor = (conversationId: string, expiresIn = 60_000): AuthenticatedVisitor => ({
+  conversationId,
+  userId: `u-${conversationId}`,
+  identified: false,
+  issuedAt: Date.now(),
+  expiresAt: Date.now() + expiresIn,
+});
 let revoked: Record<string, number> = {};
 
 const tokens: Record<string, () => AuthenticatedVisitor> = {
@@ -74,8 +80,12 @@ function connect(path = '/v1/live', origin: string | undefined = ORIGIN): Promis
       if (w) w(f);
       else frames.push(f);
     });
-    const closed = new Promise<{ code: number; reason: string }>((done) => ws.on('close', (code, reason) => done({ code, reason: reason.toString() })));
-    ws.on('open', () => resolve({ ws, frames, closed, next: () => (frames.length ? Promise.resolve(frames.shift()) : new Promise((r) => waiters.push(r))) }));
+    const closed = new Promise<{ code: number; reason: string }>((done) =>
+      ws.on('close', (code, reason) => done({ code, reason: reason.toString() })),
+    );
+    ws.on('open', () =>
+      resolve({ ws, frames, closed, next: () => (frames.length ? Promise.resolve(frames.shift()) : new Promise((r) => waiters.push(r))) }),
+    );
     ws.on('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     ws.on('error', reject);
   });
@@ -185,7 +195,11 @@ describe('LiveHub (/v1/live)', () => {
     process.prependListener('uncaughtException', onUncaught);
     try {
       hub = makeHub({ rateLimitStore: new MemoryRateLimitStore(), connectsPerMinute: 0 });
-      const cases: Array<[string | undefined, LiveHub]> = [['https://evil.example', hub], [ORIGIN, hub], [ORIGIN, makeHub()]];
+      const cases: Array<[string | undefined, LiveHub]> = [
+        ['https://evil.example', hub],
+        [ORIGIN, hub],
+        [ORIGIN, makeHub()],
+      ];
       await cases[2]![1].close(); // a closing hub answers 503
       const sockets = cases.map(([origin, h]) => {
         // A socket whose peer has already reset: every write fails with ECONNRESET.
@@ -195,7 +209,11 @@ describe('LiveHub (/v1/live)', () => {
             callback(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
           },
         });
-        const req = { url: '/v1/live', headers: origin === undefined ? {} : { origin }, socket: { remoteAddress: '127.0.0.1' } } as unknown as http.IncomingMessage;
+        const req = {
+          url: '/v1/live',
+          headers: origin === undefined ? {} : { origin },
+          socket: { remoteAddress: '127.0.0.1' },
+        } as unknown as http.IncomingMessage;
         assert.equal(h.handleUpgrade(req, socket, Buffer.alloc(0)), true);
         return socket;
       });

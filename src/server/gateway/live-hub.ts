@@ -5,7 +5,14 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { RateLimitStore } from '../rate-limit.js';
-import { clientFrameSchema, LIVE_AUTH_TIMEOUT_MS, LIVE_MAX_FRAME_BYTES, LIVE_MAX_FRAMES_PER_MINUTE, LiveCloseCode, type ServerFrame } from '../../protocol/gateway.js';
+import {
+  clientFrameSchema,
+  LIVE_AUTH_TIMEOUT_MS,
+  LIVE_MAX_FRAME_BYTES,
+  LIVE_MAX_FRAMES_PER_MINUTE,
+  LiveCloseCode,
+  type ServerFrame,
+} from '../../protocol/gateway.js';
 import { PortholeTokenError } from './porthole-token.js';
 import type { AuthenticatedVisitor } from './visitor-auth.js';
 
@@ -51,7 +58,10 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, code: str
   const body = JSON.stringify({ error: { code, message } });
   if (socket.destroyed || !socket.writable) return void socket.destroy();
   // Destroyed once written: the client is not waiting for anything else.
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 /**
@@ -73,7 +83,12 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, code: str
 export class LiveHub {
   private readonly o: LiveHubOptions;
   private readonly allowed: ReadonlySet<string>;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIVE_MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIVE_MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
   private readonly clients = new Set<LiveClient>();
   private readonly byConversation = new Map<string, Set<LiveClient>>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
@@ -107,16 +122,35 @@ export class LiveHub {
     socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowed.has(origin)) {
-      rejectUpgrade(socket, 403, 'Forbidden', 'origin_not_allowed', `This origin is not allowed to use the chat service (received Origin ${JSON.stringify(origin.slice(0, 200))}).`);
+      rejectUpgrade(
+        socket,
+        403,
+        'Forbidden',
+        'origin_not_allowed',
+        `This origin is not allowed to use the chat service (received Origin ${JSON.stringify(origin.slice(0, 200))}).`,
+      );
       return true;
     }
     if (this.closing || !this.accepting) {
-      rejectUpgrade(socket, 503, 'Service Unavailable', this.closing ? 'restarting' : 'gateway_starting', 'The chat service is starting or restarting. Reconnect in a moment.');
+      rejectUpgrade(
+        socket,
+        503,
+        'Service Unavailable',
+        this.closing ? 'restarting' : 'gateway_starting',
+        'The chat service is starting or restarting. Reconnect in a moment.',
+      );
       return true;
     }
     void this.admit(req).then(
       (ok) => {
-        if (!ok) return rejectUpgrade(socket, 429, 'Too Many Requests', 'rate_limited', 'Too many live connections from this address. Retry in a minute.');
+        if (!ok)
+          return rejectUpgrade(
+            socket,
+            429,
+            'Too Many Requests',
+            'rate_limited',
+            'Too many live connections from this address. Retry in a minute.',
+          );
         this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
       },
       () => socket.destroy(),
@@ -132,9 +166,21 @@ export class LiveHub {
   }
 
   private accept(ws: WebSocket): void {
-    const client: LiveClient = { ws, visitor: undefined, started: false, authTimer: undefined, expiryTimer: undefined, alive: true, frames: 0, windowStart: this.o.now() };
+    const client: LiveClient = {
+      ws,
+      visitor: undefined,
+      started: false,
+      authTimer: undefined,
+      expiryTimer: undefined,
+      alive: true,
+      frames: 0,
+      windowStart: this.o.now(),
+    };
     this.clients.add(client);
-    client.authTimer = setTimeout(() => this.drop(client, LiveCloseCode.authTimeout, 'auth_timeout'), this.o.authTimeoutMs ?? LIVE_AUTH_TIMEOUT_MS);
+    client.authTimer = setTimeout(
+      () => this.drop(client, LiveCloseCode.authTimeout, 'auth_timeout'),
+      this.o.authTimeoutMs ?? LIVE_AUTH_TIMEOUT_MS,
+    );
     ws.on('message', (data, isBinary) => void this.onFrame(client, data, isBinary));
     ws.on('pong', () => (client.alive = true));
     ws.on('error', () => {
@@ -158,11 +204,13 @@ export class LiveHub {
       return this.drop(client, LiveCloseCode.invalidFrame, 'frame is not JSON');
     }
     const parsed = clientFrameSchema.safeParse(json);
-    if (!parsed.success) return this.drop(client, LiveCloseCode.invalidFrame, 'invalid frame: expected {"type":"auth","token"} or {"type":"ping"}');
+    if (!parsed.success)
+      return this.drop(client, LiveCloseCode.invalidFrame, 'invalid frame: expected {"type":"auth","token"} or {"type":"ping"}');
     const frame = parsed.data;
     const first = !client.started;
     client.started = true;
-    if (first && frame.type !== 'auth') return this.drop(client, LiveCloseCode.invalidFrame, 'the first frame must be {"type":"auth","token"}');
+    if (first && frame.type !== 'auth')
+      return this.drop(client, LiveCloseCode.invalidFrame, 'the first frame must be {"type":"auth","token"}');
     if (frame.type === 'ping') {
       this.send(client, { type: 'pong' });
       return;
@@ -180,11 +228,15 @@ export class LiveHub {
       return this.drop(client, LiveCloseCode.internalError, 'internal_error');
     }
     if (client.ws.readyState !== client.ws.OPEN) return;
-    if (client.visitor && client.visitor.conversationId !== visitor.conversationId) return this.drop(client, LiveCloseCode.wrongConversation, 'wrong_conversation');
+    if (client.visitor && client.visitor.conversationId !== visitor.conversationId)
+      return this.drop(client, LiveCloseCode.wrongConversation, 'wrong_conversation');
     if (client.authTimer) clearTimeout(client.authTimer);
     client.authTimer = undefined;
     if (client.expiryTimer) clearTimeout(client.expiryTimer);
-    client.expiryTimer = setTimeout(() => this.drop(client, LiveCloseCode.unauthorized, 'token_expired'), Math.max(0, visitor.expiresAt - this.o.now()));
+    client.expiryTimer = setTimeout(
+      () => this.drop(client, LiveCloseCode.unauthorized, 'token_expired'),
+      Math.max(0, visitor.expiresAt - this.o.now()),
+    );
     if (!client.visitor) {
       let set = this.byConversation.get(visitor.conversationId);
       if (!set) this.byConversation.set(visitor.conversationId, (set = new Set()));
@@ -207,7 +259,8 @@ export class LiveHub {
 
   private drop(client: LiveClient, code: number, reason: string): void {
     this.forget(client);
-    if (client.ws.readyState === client.ws.OPEN || client.ws.readyState === client.ws.CONNECTING) client.ws.close(code, reason.slice(0, 120));
+    if (client.ws.readyState === client.ws.OPEN || client.ws.readyState === client.ws.CONNECTING)
+      client.ws.close(code, reason.slice(0, 120));
   }
 
   private forget(client: LiveClient): void {
@@ -240,7 +293,8 @@ export class LiveHub {
       try {
         const before = await this.o.revokedBefore(conversationId);
         if (before === undefined) continue;
-        for (const client of [...set]) if (client.visitor && client.visitor.issuedAt <= before) this.drop(client, LiveCloseCode.unauthorized, 'token_revoked');
+        for (const client of [...set])
+          if (client.visitor && client.visitor.issuedAt <= before) this.drop(client, LiveCloseCode.unauthorized, 'token_revoked');
       } catch (e) {
         this.o.logger.warn({ msg: 'gateway live revocation check failed', error: e instanceof Error ? e.message : String(e) });
       }

@@ -42,7 +42,14 @@ const postList = z.object({
   posts: z.record(z.string(), mmPostSchema),
   has_next: z.boolean().optional(),
 });
-const channel = z.object({ id: z.string(), team_id: z.string(), name: z.string(), display_name: z.string().optional(), type: z.string(), delete_at: z.number() });
+const channel = z.object({
+  id: z.string(),
+  team_id: z.string(),
+  name: z.string(),
+  display_name: z.string().optional(),
+  type: z.string(),
+  delete_at: z.number(),
+});
 export type MmChannelInfo = z.infer<typeof channel>;
 const bot = z.object({ user_id: z.string(), username: z.string().optional(), delete_at: z.number().optional() });
 const accessToken = z.object({ id: z.string(), token: z.string() });
@@ -162,12 +169,18 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
     try {
       res = await this.fetchFn(`${this.url}/api/v4${path}`, {
         method,
-        headers: { Authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), 'X-Requested-With': 'XMLHttpRequest' },
+        headers: {
+          Authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          'X-Requested-With': 'XMLHttpRequest',
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new MattermostError(0, undefined, `${method} ${path.split('?')[0]}: Mattermost unreachable (${(err as Error).message})`, { cause: err });
+      throw new MattermostError(0, undefined, `${method} ${path.split('?')[0]}: Mattermost unreachable (${(err as Error).message})`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     if (allow404 && (res.status === 404 || res.status === 403)) return null;
@@ -178,19 +191,34 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
       } catch {
         // not JSON: a proxy's page
       }
-      throw new MattermostError(res.status, parsed.id, `${method} ${path.split('?')[0]} → ${res.status} ${parsed.id ?? ''} ${parsed.message ?? ''}`.trim());
+      throw new MattermostError(
+        res.status,
+        parsed.id,
+        `${method} ${path.split('?')[0]} → ${res.status} ${parsed.id ?? ''} ${parsed.message ?? ''}`.trim(),
+      );
     }
     if (!schema) return null;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new MattermostError(502, undefined, `${method} ${path.split('?')[0]}: expected JSON from Mattermost, received ${text.length} bytes of something else`);
+      throw new MattermostError(
+        502,
+        undefined,
+        `${method} ${path.split('?')[0]}: expected JSON from Mattermost, received ${text.length} bytes of something else`,
+      );
     }
     const result = schema.safeParse(json);
     if (!result.success) {
-      const where = result.error.issues.map((i) => i.path.join('.') || '(root)').slice(0, 5).join(', ');
-      throw new MattermostError(502, undefined, `${method} ${path.split('?')[0]}: unexpected response shape from Mattermost (check: ${where})`);
+      const where = result.error.issues
+        .map((i) => i.path.join('.') || '(root)')
+        .slice(0, 5)
+        .join(', ');
+      throw new MattermostError(
+        502,
+        undefined,
+        `${method} ${path.split('?')[0]}: unexpected response shape from Mattermost (check: ${where})`,
+      );
     }
     return result.data;
   }
@@ -204,7 +232,13 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
   }
 
   async isChannelMember(channelId: string, userId: string): Promise<boolean> {
-    const member = await this.call('GET', `/channels/${encodeURIComponent(channelId)}/members/${encodeURIComponent(userId)}`, z.object({ user_id: z.string() }), undefined, true);
+    const member = await this.call(
+      'GET',
+      `/channels/${encodeURIComponent(channelId)}/members/${encodeURIComponent(userId)}`,
+      z.object({ user_id: z.string() }),
+      undefined,
+      true,
+    );
     return member !== null;
   }
 
@@ -238,12 +272,20 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
   }
 
   async getChannelPostsSince(channelId: string, since: number): Promise<MmPost[]> {
-    const list = await this.call('GET', `/channels/${encodeURIComponent(channelId)}/posts?since=${since}&skipFetchThreads=true&collapsedThreads=false`, postList);
+    const list = await this.call(
+      'GET',
+      `/channels/${encodeURIComponent(channelId)}/posts?since=${since}&skipFetchThreads=true&collapsedThreads=false`,
+      postList,
+    );
     return list!.order.map((id) => list!.posts[id]).filter((p): p is MmPost => p !== undefined);
   }
 
   async getNewestChannelPost(channelId: string): Promise<MmPost | undefined> {
-    const list = await this.call('GET', `/channels/${encodeURIComponent(channelId)}/posts?page=0&per_page=1&skipFetchThreads=true`, postList);
+    const list = await this.call(
+      'GET',
+      `/channels/${encodeURIComponent(channelId)}/posts?page=0&per_page=1&skipFetchThreads=true`,
+      postList,
+    );
     const id = list!.order[0];
     return id === undefined ? undefined : list!.posts[id];
   }
@@ -284,6 +326,9 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
 
 /** A display name as Mattermost clients show it by default: full name, else nickname, else username. */
 export function displayName(user: MmUserInfo): string {
-  const full = [user.first_name, user.last_name].filter((s) => s && s.trim()).join(' ').trim();
+  const full = [user.first_name, user.last_name]
+    .filter((s) => s && s.trim())
+    .join(' ')
+    .trim();
   return full || user.nickname?.trim() || user.username;
 }

@@ -1,10 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pendingPostId, PortholeTokenError, signPortholeToken, verifyPortholeToken, visitorIds, type PortholeTokenClaims } from './porthole-token.js';
+import {
+  pendingPostId,
+  PortholeTokenError,
+  signPortholeToken,
+  verifyPortholeToken,
+  visitorIds,
+  type PortholeTokenClaims,
+} from './porthole-token.js';
 
 const SECRET = 'a-token-secret-of-at-least-32-characters';
 const now = 1_700_000_000_000;
-const claims: PortholeTokenClaims = { cid: 'c'.repeat(26), uid: 'u'.repeat(26), name: 'Ada', email: 'ada@example.com', page: 'https://shop.example.com/', idf: true, iat: now, exp: now + 900_000 };
+const claims: PortholeTokenClaims = {
+  cid: 'c'.repeat(26),
+  uid: 'u'.repeat(26),
+  name: 'Ada',
+  email: 'ada@example.com',
+  page: 'https://shop.example.com/',
+  idf: true,
+  iat: now,
+  exp: now + 900_000,
+};
 const refusedWith = (code: string) => (err: unknown) => err instanceof PortholeTokenError && err.code === code;
 
 describe('Porthole tokens', () => {

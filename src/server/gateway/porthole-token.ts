@@ -40,7 +40,10 @@ export class PortholeTokenError extends Error {
 }
 
 const PREFIX = 'pt1';
-const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(CONTEXT + payload).digest('base64url');
+const sign = (secret: string, payload: string) =>
+  createHmac('sha256', secret)
+    .update(CONTEXT + payload)
+    .digest('base64url');
 const CONTEXT = 'porthole-token:v1:';
 const SHAPE = /^pt1\.([A-Za-z0-9_-]{16,4000})\.([A-Za-z0-9_-]{43})$/;
 
@@ -77,18 +80,34 @@ export async function signPortholeToken(claims: PortholeTokenClaims, secret: str
  * @param options.ignoreExpiry - accept an expired but authentic token (logout with a stale token).
  * @throws {PortholeTokenError} `token_malformed`, `token_invalid` or `token_expired`.
  */
-export async function verifyPortholeToken(token: string, secret: string, now: number, options: { ignoreExpiry?: boolean } = {}): Promise<PortholeTokenClaims> {
+export async function verifyPortholeToken(
+  token: string,
+  secret: string,
+  now: number,
+  options: { ignoreExpiry?: boolean } = {},
+): Promise<PortholeTokenClaims> {
   const match = SHAPE.exec(token);
-  if (!match) throw new PortholeTokenError('token_malformed', 'The token is not a Porthole token (expected "pt1.<payload>.<signature>"). Get one from POST /v1/session.');
+  if (!match)
+    throw new PortholeTokenError(
+      'token_malformed',
+      'The token is not a Porthole token (expected "pt1.<payload>.<signature>"). Get one from POST /v1/session.',
+    );
   const [, payload, signature] = match as unknown as [string, string, string];
-  const expected = createHmac('sha256', secret).update(CONTEXT + payload).digest();
+  const expected = createHmac('sha256', secret)
+    .update(CONTEXT + payload)
+    .digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(expected, given)) {
-    throw new PortholeTokenError('token_invalid', 'The token signature is invalid (forged, or signed with another secret). Get a new one from POST /v1/session.');
+    throw new PortholeTokenError(
+      'token_invalid',
+      'The token signature is invalid (forged, or signed with another secret). Get a new one from POST /v1/session.',
+    );
   }
   let claims: PortholeTokenClaims;
   try {
-    claims = claimsSchema.parse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(payload, 'base64url')))) as PortholeTokenClaims;
+    claims = claimsSchema.parse(
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(payload, 'base64url'))),
+    ) as PortholeTokenClaims;
   } catch {
     throw new PortholeTokenError('token_invalid', 'The token payload is invalid. Get a new one from POST /v1/session.');
   }
@@ -124,7 +143,10 @@ export interface VisitorIds {
  */
 export async function visitorIds(visitorKey: string): Promise<VisitorIds> {
   const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
-  return { conversationId: base32Id(sha256Hex(`porthole:conversation:${visitorKey}`)), userId: base32Id(sha256Hex(`porthole:visitor:${visitorKey}`)) };
+  return {
+    conversationId: base32Id(sha256Hex(`porthole:conversation:${visitorKey}`)),
+    userId: base32Id(sha256Hex(`porthole:visitor:${visitorKey}`)),
+  };
 }
 
 /**

@@ -15,18 +15,29 @@ async function setup() {
   const api = mm.clientFor(token);
   const store = new MemoryGatewayStore();
   const root = await api.createPost({ channel_id: mm.channelId, message: 'New conversation', props: {} });
-  await store.insertConversation({ conversationId: 'conv', visitorUserId: 'visitor', rootPostId: root.id, channelId: mm.channelId, createdAt: root.create_at, name: 'Ada' });
+  await store.insertConversation({
+    conversationId: 'conv',
+    visitorUserId: 'visitor',
+    rootPostId: root.id,
+    channelId: mm.channelId,
+    createdAt: root.create_at,
+    name: 'Ada',
+  });
   const other = await api.createPost({ channel_id: mm.channelId, message: 'Not ours', props: {} });
   const frames: [string, ServerFrame][] = [];
   const resyncs: string[] = [];
-  const hub = { publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), 1), reconnectAll: (reason: string) => void resyncs.push(reason) };
+  const hub = {
+    publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), 1),
+    reconnectAll: (reason: string) => void resyncs.push(reason),
+  };
   const bot = { userId: botUserId, username: 'porthole-bot', token, channelId: mm.channelId, teamId: mm.teamId };
   const relay = new Relay({ api, store, hub, bot: () => bot, logger: silentLogger, retryMs: 20 });
   const agent = mm.addAgent('agent-ada');
   return { mm, api, store, root, other, frames, resyncs, relay, agent, botUserId };
 }
 
-const kinds = (frames: [string, ServerFrame][]) => frames.map(([id, f]) => `${id}:${f.type}:${'message' in f ? f.message.text : 'userId' in f ? f.userId : ''}`);
+const kinds = (frames: [string, ServerFrame][]) =>
+  frames.map(([id, f]) => `${id}:${f.type}:${'message' in f ? f.message.text : 'userId' in f ? f.userId : ''}`);
 
 describe('Relay', () => {
   it('routes thread events to the conversation once, records deletions and ignores the bot’s typing', async () => {
@@ -40,7 +51,10 @@ describe('Relay', () => {
     t.mm.remove(reply.id);
     await t.relay.idle();
     assert.deepEqual(kinds(t.frames), ['conv:posted:Hello', 'conv:edited:Hello!', `conv:typing:${t.agent}`, 'conv:deleted:']);
-    assert.deepEqual((await t.store.deletionsSince(t.root.id, 0)).map((d) => [d.postId, d.userId]), [[reply.id, t.agent]]);
+    assert.deepEqual(
+      (await t.store.deletionsSince(t.root.id, 0)).map((d) => [d.postId, d.userId]),
+      [[reply.id, t.agent]],
+    );
     // The same event twice (two sockets, a replay) is delivered once.
     const again = t.mm.reply(t.agent, t.root.id, 'Twice');
     const post = JSON.stringify(t.mm.posts.get(again.id));
@@ -103,7 +117,7 @@ describe('Relay', () => {
     t.relay.stop();
   });
 
-  it('tells the live sockets to resync when a backfill hits Mattermost\'s 1,000-post cap', async () => {
+  it("tells the live sockets to resync when a backfill hits Mattermost's 1,000-post cap", async () => {
     const t = await setup();
     t.relay.connected({ reconnect: false });
     await t.relay.idle();

@@ -70,7 +70,9 @@ export class Relay {
   }
 
   private enqueue(work: () => Promise<void>): void {
-    this.chain = this.chain.then(work).catch((e) => this.o.logger.error({ msg: 'gateway relay failed', error: e instanceof Error ? e.message : String(e) }));
+    this.chain = this.chain
+      .then(work)
+      .catch((e) => this.o.logger.error({ msg: 'gateway relay failed', error: e instanceof Error ? e.message : String(e) }));
   }
 
   /** Takes one event from the bot socket. */
@@ -111,7 +113,10 @@ export class Relay {
       this.cursorValue = Math.max(this.cursorValue ?? 0, newest ? version(newest) : 0);
     } catch (e) {
       // Without a cursor the next reconnect backfills from the first event seen, or from 0.
-      this.o.logger.warn({ msg: 'gateway relay: could not read the support channel for a cursor', error: e instanceof Error ? e.message : String(e) });
+      this.o.logger.warn({
+        msg: 'gateway relay: could not read the support channel for a cursor',
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 
@@ -144,7 +149,7 @@ export class Relay {
     if (posts.length >= BACKFILL_CAP) {
       // Mattermost stopped at its cap: some changes are missing, and which ones is unknowable.
       // The widgets reconnect and read their conversations again through the REST API.
-      this.o.logger.warn({ msg: 'gateway relay: backfill hit Mattermost\'s cap; live sockets told to resync', posts: posts.length });
+      this.o.logger.warn({ msg: "gateway relay: backfill hit Mattermost's cap; live sockets told to resync", posts: posts.length });
       this.o.hub.reconnectAll('resync');
     }
   }
@@ -170,7 +175,12 @@ export class Relay {
     const message = toWireMessage(post, { botUserId: bot.userId, visitorUserId: conversation.visitorUserId });
     if (!message) return false;
     if (kind === 'deleted' || message.deleted) {
-      await this.o.store.recordDeletion(conversation.rootPostId, { postId: post.id, userId: message.userId, createAt: message.createAt, deletedAt: message.updateAt });
+      await this.o.store.recordDeletion(conversation.rootPostId, {
+        postId: post.id,
+        userId: message.userId,
+        createAt: message.createAt,
+        deletedAt: message.updateAt,
+      });
     }
     this.o.hub.publish(conversation.conversationId, { type: message.deleted ? 'deleted' : kind === 'deleted' ? 'edited' : kind, message });
     return true;

@@ -17,13 +17,22 @@ function kindOf(value: unknown): string {
  * @param options.allowEmpty - an empty body stands for `{}`.
  * @throws {HttpError} 415 `unsupported_media_type`, 400 `invalid_json` or 400 `invalid_body`.
  */
-export async function readJsonBody<T>(c: Context, schema: z.ZodType<T>, expected: string, options: { allowEmpty?: boolean } = {}): Promise<T> {
+export async function readJsonBody<T>(
+  c: Context,
+  schema: z.ZodType<T>,
+  expected: string,
+  options: { allowEmpty?: boolean } = {},
+): Promise<T> {
   const text = await c.req.text();
   let json: unknown = {};
   if (text.trim() !== '' || !options.allowEmpty) {
     const type = c.req.header('Content-Type') ?? '';
     if (!/^application\/json\b/i.test(type)) {
-      throw new HttpError(415, 'unsupported_media_type', `Expected Content-Type: application/json (received ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}).`);
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `Expected Content-Type: application/json (received ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}).`,
+      );
     }
     try {
       json = JSON.parse(text);

@@ -39,6 +39,9 @@ describe('SqliteGatewayStore on disk', () => {
   it('says which path it could not open', () => {
     const file = path.join(tempDir(), 'a-file');
     fs.writeFileSync(file, 'not a directory');
-    assert.throws(() => SqliteGatewayStore.open(path.join(file, 'data')), (err: unknown) => err instanceof StoreOpenError && err.message.includes(file) && /PORTHOLE_DATA_DIR/.test(err.message));
+    assert.throws(
+      () => SqliteGatewayStore.open(path.join(file, 'data')),
+      (err: unknown) => err instanceof StoreOpenError && err.message.includes(file) && /PORTHOLE_DATA_DIR/.test(err.message),
+    );
   });
 });

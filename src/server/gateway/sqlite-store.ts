@@ -60,7 +60,14 @@ interface ConversationRow {
 }
 
 const toRecord = (row: ConversationRow | undefined): ConversationRecord | undefined =>
-  row && { conversationId: row.conversation_id, visitorUserId: row.visitor_user_id, rootPostId: row.root_post_id, channelId: row.channel_id, createdAt: row.created_at, name: row.name };
+  row && {
+    conversationId: row.conversation_id,
+    visitorUserId: row.visitor_user_id,
+    rootPostId: row.root_post_id,
+    channelId: row.channel_id,
+    createdAt: row.created_at,
+    name: row.name,
+  };
 
 /** Why the store could not open; says which path and what to do. */
 export class StoreOpenError extends Error {
@@ -109,14 +116,19 @@ export class SqliteGatewayStore implements GatewayStore {
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         db.close();
-        throw new StoreOpenError(`The store ${file} was written by a newer Porthole (schema ${version}; this one knows ${SCHEMA_VERSION}). Upgrade Porthole or use another PORTHOLE_DATA_DIR.`);
+        throw new StoreOpenError(
+          `The store ${file} was written by a newer Porthole (schema ${version}; this one knows ${SCHEMA_VERSION}). Upgrade Porthole or use another PORTHOLE_DATA_DIR.`,
+        );
       }
       db.exec(SQLITE_SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return new SqliteGatewayStore(db);
     } catch (err) {
       if (err instanceof StoreOpenError) throw err;
-      throw new StoreOpenError(`Cannot open the gateway store at ${file === ':memory:' ? dataDir : file} (PORTHOLE_DATA_DIR): ${(err as Error).message}`, { cause: err });
+      throw new StoreOpenError(
+        `Cannot open the gateway store at ${file === ':memory:' ? dataDir : file} (PORTHOLE_DATA_DIR): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
@@ -129,12 +141,26 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async insertConversation(record: ConversationRecord): Promise<ConversationRecord> {
-    this.q.insertConversation.run(record.conversationId, record.visitorUserId, record.rootPostId, record.channelId, record.createdAt, record.name);
+    this.q.insertConversation.run(
+      record.conversationId,
+      record.visitorUserId,
+      record.rootPostId,
+      record.channelId,
+      record.createdAt,
+      record.name,
+    );
     return (await this.getConversation(record.conversationId))!;
   }
 
   async replaceConversationRoot(record: ConversationRecord, previousRootPostId: string): Promise<ConversationRecord> {
-    const changed = this.q.replaceRoot.run(record.rootPostId, record.channelId, record.createdAt, record.name, record.conversationId, previousRootPostId);
+    const changed = this.q.replaceRoot.run(
+      record.rootPostId,
+      record.channelId,
+      record.createdAt,
+      record.name,
+      record.conversationId,
+      previousRootPostId,
+    );
     if (changed.changes === 0) return (await this.getConversation(record.conversationId)) ?? this.insertConversation(record);
     return (await this.getConversation(record.conversationId))!;
   }
@@ -166,7 +192,12 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async deletionsSince(rootPostId: string, since: number): Promise<DeletionRecord[]> {
-    const rows = this.q.deletionsSince.all(rootPostId, since) as { post_id: string; user_id: string; create_at: number; deleted_at: number }[];
+    const rows = this.q.deletionsSince.all(rootPostId, since) as {
+      post_id: string;
+      user_id: string;
+      create_at: number;
+      deleted_at: number;
+    }[];
     return rows.map((r) => ({ postId: r.post_id, userId: r.user_id, createAt: r.create_at, deletedAt: r.deleted_at }));
   }
 
@@ -195,18 +226,34 @@ function prepare(db: Database.Database) {
   return {
     getConversation: db.prepare('SELECT * FROM conversations WHERE conversation_id = ?'),
     byRoot: db.prepare('SELECT * FROM conversations WHERE root_post_id = ?'),
-    insertConversation: db.prepare('INSERT INTO conversations (conversation_id, visitor_user_id, root_post_id, channel_id, created_at, name) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING'),
-    replaceRoot: db.prepare('UPDATE conversations SET root_post_id = ?, channel_id = ?, created_at = ?, name = ? WHERE conversation_id = ? AND root_post_id = ?'),
+    insertConversation: db.prepare(
+      'INSERT INTO conversations (conversation_id, visitor_user_id, root_post_id, channel_id, created_at, name) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING',
+    ),
+    replaceRoot: db.prepare(
+      'UPDATE conversations SET root_post_id = ?, channel_id = ?, created_at = ?, name = ? WHERE conversation_id = ? AND root_post_id = ?',
+    ),
     getClientPost: db.prepare('SELECT post_id, at FROM client_posts WHERE conversation_id = ? AND client_id = ?'),
-    markPending: db.prepare('INSERT INTO client_posts (conversation_id, client_id, post_id, at) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING'),
-    setClientPost: db.prepare('INSERT INTO client_posts (conversation_id, client_id, post_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET post_id = excluded.post_id'),
+    markPending: db.prepare(
+      'INSERT INTO client_posts (conversation_id, client_id, post_id, at) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING',
+    ),
+    setClientPost: db.prepare(
+      'INSERT INTO client_posts (conversation_id, client_id, post_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET post_id = excluded.post_id',
+    ),
     getRevoked: db.prepare('SELECT revoked_before FROM revocations WHERE conversation_id = ?'),
-    revoke: db.prepare('INSERT INTO revocations (conversation_id, revoked_before) VALUES (?, ?) ON CONFLICT DO UPDATE SET revoked_before = max(revoked_before, excluded.revoked_before)'),
-    recordDeletion: db.prepare('INSERT INTO deletions (root_post_id, post_id, user_id, create_at, deleted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-    deletionsSince: db.prepare('SELECT post_id, user_id, create_at, deleted_at FROM deletions WHERE root_post_id = ? AND deleted_at > ? ORDER BY deleted_at, post_id'),
+    revoke: db.prepare(
+      'INSERT INTO revocations (conversation_id, revoked_before) VALUES (?, ?) ON CONFLICT DO UPDATE SET revoked_before = max(revoked_before, excluded.revoked_before)',
+    ),
+    recordDeletion: db.prepare(
+      'INSERT INTO deletions (root_post_id, post_id, user_id, create_at, deleted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    deletionsSince: db.prepare(
+      'SELECT post_id, user_id, create_at, deleted_at FROM deletions WHERE root_post_id = ? AND deleted_at > ? ORDER BY deleted_at, post_id',
+    ),
     getSecret: db.prepare('SELECT value FROM secrets WHERE name = ?'),
     setSecret: db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
-    acquireLock: db.prepare('INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.owner = ? OR locks.expires_at <= ?'),
+    acquireLock: db.prepare(
+      'INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.owner = ? OR locks.expires_at <= ?',
+    ),
     releaseLock: db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
   };
 }

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConversationRecord, GatewayStore } from './store.js';
 
-const conversation = (id: string, root: string): ConversationRecord => ({ conversationId: id, visitorUserId: `u-${id}`, rootPostId: root, channelId: 'c'.repeat(26), createdAt: 1000, name: `Visitor ${id}` });
+const conversation = (id: string, root: string): ConversationRecord => ({
+  conversationId: id,
+  visitorUserId: `u-${id}`,
+  rootPostId: root,
+  channelId: 'c'.repeat(26),
+  createdAt: 1000,
+  name: `Visitor ${id}`,
+});
 
 /** Registers the contract's tests for a store made fresh for each test by `open`. */
 export function describeGatewayStoreContract(name: string, open: () => Promise<GatewayStore>): void {
@@ -18,76 +25,97 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
       }
     };
 
-    it('maps a conversation both ways and keeps the first writer', withStore(async (store) => {
-      assert.equal(await store.getConversation('a'), undefined);
-      assert.deepEqual(await store.insertConversation(conversation('a', 'root-a')), conversation('a', 'root-a'));
-      // A second writer (another request, another instance) gets the stored conversation back.
-      assert.deepEqual(await store.insertConversation(conversation('a', 'root-b')), conversation('a', 'root-a'));
-      assert.deepEqual(await store.getConversation('a'), conversation('a', 'root-a'));
-      assert.deepEqual(await store.findConversationByRoot('root-a'), conversation('a', 'root-a'));
-      assert.equal(await store.findConversationByRoot('root-b'), undefined);
-    }));
+    it(
+      'maps a conversation both ways and keeps the first writer',
+      withStore(async (store) => {
+        assert.equal(await store.getConversation('a'), undefined);
+        assert.deepEqual(await store.insertConversation(conversation('a', 'root-a')), conversation('a', 'root-a'));
+        // A second writer (another request, another instance) gets the stored conversation back.
+        assert.deepEqual(await store.insertConversation(conversation('a', 'root-b')), conversation('a', 'root-a'));
+        assert.deepEqual(await store.getConversation('a'), conversation('a', 'root-a'));
+        assert.deepEqual(await store.findConversationByRoot('root-a'), conversation('a', 'root-a'));
+        assert.equal(await store.findConversationByRoot('root-b'), undefined);
+      }),
+    );
 
-    it('moves a conversation to a new root only from the expected one', withStore(async (store) => {
-      await store.insertConversation(conversation('a', 'root-1'));
-      const moved = await store.replaceConversationRoot(conversation('a', 'root-2'), 'root-1');
-      assert.equal(moved.rootPostId, 'root-2');
-      assert.equal(await store.findConversationByRoot('root-1'), undefined);
-      assert.equal((await store.findConversationByRoot('root-2'))?.conversationId, 'a');
-      // A stale writer that still thinks the root is root-1 changes nothing.
-      assert.equal((await store.replaceConversationRoot(conversation('a', 'root-3'), 'root-1')).rootPostId, 'root-2');
-    }));
+    it(
+      'moves a conversation to a new root only from the expected one',
+      withStore(async (store) => {
+        await store.insertConversation(conversation('a', 'root-1'));
+        const moved = await store.replaceConversationRoot(conversation('a', 'root-2'), 'root-1');
+        assert.equal(moved.rootPostId, 'root-2');
+        assert.equal(await store.findConversationByRoot('root-1'), undefined);
+        assert.equal((await store.findConversationByRoot('root-2'))?.conversationId, 'a');
+        // A stale writer that still thinks the root is root-1 changes nothing.
+        assert.equal((await store.replaceConversationRoot(conversation('a', 'root-3'), 'root-1')).rootPostId, 'root-2');
+      }),
+    );
 
-    it('remembers client ids per conversation, pending first', withStore(async (store) => {
-      assert.equal(await store.getClientPost('a', 'k1'), undefined);
-      await store.markClientPostPending('a', 'k1', 10);
-      assert.deepEqual(await store.getClientPost('a', 'k1'), { postId: undefined, at: 10 });
-      await store.markClientPostPending('a', 'k1', 20);
-      assert.deepEqual(await store.getClientPost('a', 'k1'), { postId: undefined, at: 10 });
-      await store.setClientPost('a', 'k1', 'post-1', 30);
-      assert.deepEqual(await store.getClientPost('a', 'k1'), { postId: 'post-1', at: 10 });
-      await store.setClientPost('a', 'k2', 'post-2', 40);
-      assert.deepEqual(await store.getClientPost('a', 'k2'), { postId: 'post-2', at: 40 });
-      // Another conversation with the same client id sees nothing.
-      assert.equal(await store.getClientPost('b', 'k1'), undefined);
-    }));
+    it(
+      'remembers client ids per conversation, pending first',
+      withStore(async (store) => {
+        assert.equal(await store.getClientPost('a', 'k1'), undefined);
+        await store.markClientPostPending('a', 'k1', 10);
+        assert.deepEqual(await store.getClientPost('a', 'k1'), { postId: undefined, at: 10 });
+        await store.markClientPostPending('a', 'k1', 20);
+        assert.deepEqual(await store.getClientPost('a', 'k1'), { postId: undefined, at: 10 });
+        await store.setClientPost('a', 'k1', 'post-1', 30);
+        assert.deepEqual(await store.getClientPost('a', 'k1'), { postId: 'post-1', at: 10 });
+        await store.setClientPost('a', 'k2', 'post-2', 40);
+        assert.deepEqual(await store.getClientPost('a', 'k2'), { postId: 'post-2', at: 40 });
+        // Another conversation with the same client id sees nothing.
+        assert.equal(await store.getClientPost('b', 'k1'), undefined);
+      }),
+    );
 
-    it('revocation times only move forward', withStore(async (store) => {
-      assert.equal(await store.getRevokedBefore('a'), undefined);
-      await store.revokeTokens('a', 500);
-      await store.revokeTokens('a', 400);
-      assert.equal(await store.getRevokedBefore('a'), 500);
-      await store.revokeTokens('a', 600);
-      assert.equal(await store.getRevokedBefore('a'), 600);
-      assert.equal(await store.getRevokedBefore('b'), undefined);
-    }));
+    it(
+      'revocation times only move forward',
+      withStore(async (store) => {
+        assert.equal(await store.getRevokedBefore('a'), undefined);
+        await store.revokeTokens('a', 500);
+        await store.revokeTokens('a', 400);
+        assert.equal(await store.getRevokedBefore('a'), 500);
+        await store.revokeTokens('a', 600);
+        assert.equal(await store.getRevokedBefore('a'), 600);
+        assert.equal(await store.getRevokedBefore('b'), undefined);
+      }),
+    );
 
-    it('lists deletions of one thread after a time, oldest first, once each', withStore(async (store) => {
-      const d = (postId: string, deletedAt: number) => ({ postId, userId: 'u', createAt: 5, deletedAt });
-      await store.recordDeletion('root-a', d('p2', 200));
-      await store.recordDeletion('root-a', d('p1', 100));
-      await store.recordDeletion('root-a', d('p1', 300));
-      await store.recordDeletion('root-b', d('p3', 150));
-      assert.deepEqual(await store.deletionsSince('root-a', 0), [d('p1', 100), d('p2', 200)]);
-      assert.deepEqual(await store.deletionsSince('root-a', 100), [d('p2', 200)]);
-    }));
+    it(
+      'lists deletions of one thread after a time, oldest first, once each',
+      withStore(async (store) => {
+        const d = (postId: string, deletedAt: number) => ({ postId, userId: 'u', createAt: 5, deletedAt });
+        await store.recordDeletion('root-a', d('p2', 200));
+        await store.recordDeletion('root-a', d('p1', 100));
+        await store.recordDeletion('root-a', d('p1', 300));
+        await store.recordDeletion('root-b', d('p3', 150));
+        assert.deepEqual(await store.deletionsSince('root-a', 0), [d('p1', 100), d('p2', 200)]);
+        assert.deepEqual(await store.deletionsSince('root-a', 100), [d('p2', 200)]);
+      }),
+    );
 
-    it('keeps secrets by name', withStore(async (store) => {
-      assert.equal(await store.getSecret('bot'), undefined);
-      await store.setSecret('bot', 'one');
-      await store.setSecret('bot', 'two');
-      assert.equal(await store.getSecret('bot'), 'two');
-    }));
+    it(
+      'keeps secrets by name',
+      withStore(async (store) => {
+        assert.equal(await store.getSecret('bot'), undefined);
+        await store.setSecret('bot', 'one');
+        await store.setSecret('bot', 'two');
+        assert.equal(await store.getSecret('bot'), 'two');
+      }),
+    );
 
-    it('gives a lock to one owner until it is released or expires', withStore(async (store) => {
-      assert.equal(await store.acquireLock('conv:a', 'i1', 1000, 0), true);
-      assert.equal(await store.acquireLock('conv:a', 'i2', 1000, 500), false);
-      assert.equal(await store.acquireLock('conv:a', 'i1', 1000, 500), true, 'the owner may renew');
-      await store.releaseLock('conv:a', 'i2');
-      assert.equal(await store.acquireLock('conv:a', 'i2', 1000, 600), false, 'only the owner releases');
-      await store.releaseLock('conv:a', 'i1');
-      assert.equal(await store.acquireLock('conv:a', 'i2', 1000, 600), true);
-      assert.equal(await store.acquireLock('conv:a', 'i3', 1000, 1600), true, 'an expired lock is taken over');
-    }));
+    it(
+      'gives a lock to one owner until it is released or expires',
+      withStore(async (store) => {
+        assert.equal(await store.acquireLock('conv:a', 'i1', 1000, 0), true);
+        assert.equal(await store.acquireLock('conv:a', 'i2', 1000, 500), false);
+        assert.equal(await store.acquireLock('conv:a', 'i1', 1000, 500), true, 'the owner may renew');
+        await store.releaseLock('conv:a', 'i2');
+        assert.equal(await store.acquireLock('conv:a', 'i2', 1000, 600), false, 'only the owner releases');
+        await store.releaseLock('conv:a', 'i1');
+        assert.equal(await store.acquireLock('conv:a', 'i2', 1000, 600), true);
+        assert.equal(await store.acquireLock('conv:a', 'i3', 1000, 1600), true, 'an expired lock is taken over');
+      }),
+    );
   });
 }

@@ -17,7 +17,16 @@ import type { MattermostEvent } from './bot-socket.js';
 import type { GatewayConfig } from './config.js';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 import { MAX_MESSAGE_RUNES, type GatewaySession, type ServerFrame, type WireMessage } from '../../protocol/gateway.js';
-import type { BotProvisioningApi, GatewayMattermost, MmChannelInfo, MmPost, MmUserInfo, NewMmPost, ThreadPage, ThreadQuery } from './mattermost-api.js';
+import type {
+  BotProvisioningApi,
+  GatewayMattermost,
+  MmChannelInfo,
+  MmPost,
+  MmUserInfo,
+  NewMmPost,
+  ThreadPage,
+  ThreadQuery,
+} from './mattermost-api.js';
 import { MemoryGatewayStore } from './memory-store.js';
 import type { GatewayStore } from './store.js';
 
@@ -49,7 +58,11 @@ export function testGatewayConfig(overrides: Partial<GatewayConfig> = {}): Gatew
 
 let counter = 0;
 /** A fresh 26-character id. */
-export const mmId = (prefix = 'x') => `${prefix.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 14)}${(++counter).toString(36).padStart(10, '0')}`.padEnd(26, '0');
+export const mmId = (prefix = 'x') =>
+  `${prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 14)}${(++counter).toString(36).padStart(10, '0')}`.padEnd(26, '0');
 
 interface StoredUser extends MmUserInfo {
   owner?: string;
@@ -88,7 +101,15 @@ export class MemoryMattermost {
     this.users.set(this.admin.id, this.admin);
     this.tokens.set(this.adminToken, this.admin.id);
     this.teams.set(this.teamId, new Set([this.admin.id]));
-    this.channels.set(this.channelId, { id: this.channelId, team_id: this.teamId, name: 'support', display_name: 'Support', type: 'O', delete_at: 0, members: new Set([this.admin.id]) });
+    this.channels.set(this.channelId, {
+      id: this.channelId,
+      team_id: this.teamId,
+      name: 'support',
+      display_name: 'Support',
+      type: 'O',
+      delete_at: 0,
+      members: new Set([this.admin.id]),
+    });
   }
 
   /** A Mattermost restart: its `pending_post_id` de-duplication cache is empty. */
@@ -141,13 +162,15 @@ export class MemoryMattermost {
     const before = { ...post };
     const t = this.tick();
     Object.assign(post, { delete_at: t, update_at: t });
-    if (!post.root_id) for (const p of this.posts.values()) if (p.root_id === postId && !p.delete_at) Object.assign(p, { delete_at: t, update_at: t });
+    if (!post.root_id)
+      for (const p of this.posts.values()) if (p.root_id === postId && !p.delete_at) Object.assign(p, { delete_at: t, update_at: t });
     this.emit('post_deleted', before);
   }
 
   /** An agent typing in a thread. */
   agentTyping(userId: string, parentId: string): void {
-    for (const l of this.listeners) l({ event: 'typing', data: { user_id: userId, parent_id: parentId }, broadcast: { channel_id: this.channelId } });
+    for (const l of this.listeners)
+      l({ event: 'typing', data: { user_id: userId, parent_id: parentId }, broadcast: { channel_id: this.channelId } });
   }
 
   private save(input: NewMmPost, userId: string): MmPost {
@@ -180,7 +203,8 @@ export class MemoryMattermost {
       mm.calls.push(name);
       if (mm.down) throw new MattermostError(0, undefined, `${name}: Mattermost unreachable`);
       const userId = mm.tokens.get(token);
-      if (!userId || mm.users.get(userId)?.delete_at) throw new MattermostError(401, 'api.context.session_expired.app_error', `${name} → 401`);
+      if (!userId || mm.users.get(userId)?.delete_at)
+        throw new MattermostError(401, 'api.context.session_expired.app_error', `${name} → 401`);
       return userId;
     };
     const visiblePost = (id: string) => {
@@ -204,12 +228,15 @@ export class MemoryMattermost {
       },
       async createPost(post) {
         const userId = call('createPost');
-        if (!mm.channels.get(post.channel_id)?.members.has(userId)) throw new MattermostError(403, 'api.context.permissions.app_error', 'createPost → 403');
+        if (!mm.channels.get(post.channel_id)?.members.has(userId))
+          throw new MattermostError(403, 'api.context.permissions.app_error', 'createPost → 403');
         const refused = mm.refuseNextPost;
         mm.refuseNextPost = undefined;
         if (refused) throw refused;
-        if ([...post.message].length > MAX_MESSAGE_RUNES) throw new MattermostError(400, 'model.post.is_valid.message_length.app_error', 'createPost → 400');
-        if (post.root_id && !visiblePost(post.root_id)) throw new MattermostError(400, 'api.post.create_post.root_id.app_error', 'createPost → 400');
+        if ([...post.message].length > MAX_MESSAGE_RUNES)
+          throw new MattermostError(400, 'model.post.is_valid.message_length.app_error', 'createPost → 400');
+        if (post.root_id && !visiblePost(post.root_id))
+          throw new MattermostError(400, 'api.post.create_post.root_id.app_error', 'createPost → 400');
         if (post.pending_post_id) {
           const seen = mm.pending.get(post.pending_post_id);
           if (seen) return mm.posts.get(seen)!;
@@ -236,12 +263,15 @@ export class MemoryMattermost {
           root.participants = ids.map((id) => ({ ...mm.users.get(id)! }));
         }
         if (q.updatesOnly && q.fromUpdateAt !== undefined) {
-          replies = replies.filter((p) => p.update_at > q.fromUpdateAt!).sort((a, b) => a.update_at - b.update_at || (a.id < b.id ? -1 : 1));
+          replies = replies
+            .filter((p) => p.update_at > q.fromUpdateAt!)
+            .sort((a, b) => a.update_at - b.update_at || (a.id < b.id ? -1 : 1));
         } else {
           const sign = q.direction === 'up' ? -1 : 1;
           replies.sort((a, b) => sign * (a.create_at - b.create_at || (a.id < b.id ? -1 : 1)));
           if (q.fromCreateAt !== undefined) {
-            const before = (p: MmPost) => p.create_at < q.fromCreateAt! || (p.create_at === q.fromCreateAt && q.fromPost !== undefined && p.id < q.fromPost);
+            const before = (p: MmPost) =>
+              p.create_at < q.fromCreateAt! || (p.create_at === q.fromCreateAt && q.fromPost !== undefined && p.id < q.fromPost);
             replies = replies.filter(q.direction === 'up' ? before : (p) => !before(p) && p.id !== q.fromPost);
           }
         }
@@ -252,7 +282,10 @@ export class MemoryMattermost {
         call('getChannelPostsSince');
         // Like Mattermost: at most 1,000 posts, not in time order (here: newest created first).
         const changed = [...mm.posts.values()].filter((p) => p.channel_id === channelId && p.update_at > since);
-        return changed.sort((a, b) => b.create_at - a.create_at).slice(0, 1000).map((p) => ({ ...p }));
+        return changed
+          .sort((a, b) => b.create_at - a.create_at)
+          .slice(0, 1000)
+          .map((p) => ({ ...p }));
       },
       async getNewestChannelPost(channelId) {
         call('getNewestChannelPost');
@@ -301,22 +334,39 @@ export class MemoryMattermost {
 }
 
 /** A started gateway over a {@link MemoryMattermost} and a memory store, behind the companion's error handler. */
-export async function startTestGateway(options: { config?: Partial<GatewayConfig>; now?: () => number; mm?: MemoryMattermost; store?: GatewayStore; logger?: Logger } = {}) {
+export async function startTestGateway(
+  options: { config?: Partial<GatewayConfig>; now?: () => number; mm?: MemoryMattermost; store?: GatewayStore; logger?: Logger } = {},
+) {
   const mm = options.mm ?? new MemoryMattermost();
   const store = options.store ?? new MemoryGatewayStore();
   const config = testGatewayConfig(options.config);
   const logger = options.logger ?? silentLogger;
-  const gateway = createGateway(config, { logger, store, mattermost: (token) => mm.clientFor(token), now: options.now, connectWaitMs: 0, botSocket: { minBackoffMs: 60_000 } });
+  const gateway = createGateway(config, {
+    logger,
+    store,
+    mattermost: (token) => mm.clientFor(token),
+    now: options.now,
+    connectWaitMs: 0,
+    botSocket: { minBackoffMs: 60_000 },
+  });
   const app = new Hono();
   app.onError(createErrorHandler({ production: false, logger }));
   app.route('/', gateway.routes);
   await gateway.start();
-  const call = async (method: string, path: string, init: { token?: string; body?: unknown; cookie?: string; headers?: Record<string, string> } = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    init: { token?: string; body?: unknown; cookie?: string; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.token) headers.Authorization = `Bearer ${init.token}`;
     if (init.cookie) headers.Cookie = init.cookie;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await app.request(path, { method, headers, body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body) });
+    const res = await app.request(path, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
     const text = await res.text();
     return { res, status: res.status, json: text ? (JSON.parse(text) as any) : undefined };
   };
@@ -407,7 +457,10 @@ export class LiveTestClient {
     const seen = this.frames.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`)),
+        timeoutMs,
+      );
       this.waiters.push({ match, resolve: (f) => (clearTimeout(timer), resolve(f)) });
     });
   }
@@ -424,12 +477,20 @@ export class VisitorTestClient {
     readonly origin?: string,
   ) {}
 
-  async call(method: string, route: string, init: { token?: string; body?: unknown; cookie?: string } = {}): Promise<{ res: Response; status: number; json: any }> {
+  async call(
+    method: string,
+    route: string,
+    init: { token?: string; body?: unknown; cookie?: string } = {},
+  ): Promise<{ res: Response; status: number; json: any }> {
     const headers: Record<string, string> = this.origin ? { Origin: this.origin } : {};
     if (init.token) headers.Authorization = `Bearer ${init.token}`;
     if (init.cookie) headers.Cookie = init.cookie;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${route}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    const res = await fetch(`${this.baseUrl}${route}`, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
     const text = await res.text();
     return { res, status: res.status, json: text ? JSON.parse(text) : undefined };
   }
@@ -451,14 +512,28 @@ export class VisitorTestClient {
 
 /** Logs in to Mattermost with a password, as a user's app would; returns the session token. */
 export async function mattermostLogin(mattermostUrl: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${mattermostUrl}/api/v4/users/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login_id: username, password }) });
+  const res = await fetch(`${mattermostUrl}/api/v4/users/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login_id: username, password }),
+  });
   if (res.status !== 200) throw new Error(`login ${username} → ${res.status}`);
   return res.headers.get('Token')!;
 }
 
 /** One Mattermost REST call with a user's token; throws unless 2xx. */
-export async function mattermostAs<T = any>(mattermostUrl: string, token: string, method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${mattermostUrl}/api/v4${route}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+export async function mattermostAs<T = any>(
+  mattermostUrl: string,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${mattermostUrl}/api/v4${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${text}`);
   return (text ? JSON.parse(text) : null) as T;
@@ -496,7 +571,15 @@ export class GatewayFixture {
   constructor(readonly mm: HarnessMattermost) {}
 
   config(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
-    return testGatewayConfig({ mattermostUrl: this.mm.url, adminToken: this.mm.adminToken, botUsername: this.botUsername, supportChannelId: this.mm.inboxChannelId, dataDir: this.dataDir, allowedOrigins: this.mm.allowedOrigins, ...overrides });
+    return testGatewayConfig({
+      mattermostUrl: this.mm.url,
+      adminToken: this.mm.adminToken,
+      botUsername: this.botUsername,
+      supportChannelId: this.mm.inboxChannelId,
+      dataDir: this.dataDir,
+      allowedOrigins: this.mm.allowedOrigins,
+      ...overrides,
+    });
   }
 
   /** Serves a companion (the first one creates the bot). */
@@ -519,7 +602,8 @@ export class GatewayFixture {
     const session = await this.visitor(s).session({ name });
     const first = await this.visitor(s).send(session.token, text);
     const root = (await mattermostAs(this.mm.url, this.mm.adminToken, 'GET', `/posts/${first.id}`)).root_id as string;
-    const reply = (message: string) => mattermostAs(this.mm.url, agent, 'POST', '/posts', { channel_id: this.mm.inboxChannelId, root_id: root, message });
+    const reply = (message: string) =>
+      mattermostAs(this.mm.url, agent, 'POST', '/posts', { channel_id: this.mm.inboxChannelId, root_id: root, message });
     return { agentInfo, agent, session, first, root, reply };
   }
 
@@ -527,7 +611,9 @@ export class GatewayFixture {
   async dispose(): Promise<void> {
     for (const s of this.served) await s.close().catch(() => {});
     if (this.botUserId) {
-      await mattermostAs(this.mm.url, this.mm.adminToken, 'DELETE', `/users/${this.botUserId}?permanent=true`).catch((e) => console.error(`could not delete the test bot: ${e.message}`));
+      await mattermostAs(this.mm.url, this.mm.adminToken, 'DELETE', `/users/${this.botUserId}?permanent=true`).catch((e) =>
+        console.error(`could not delete the test bot: ${e.message}`),
+      );
     }
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }

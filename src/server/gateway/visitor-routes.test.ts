@@ -25,7 +25,8 @@ afterEach(async () => {
   for (const t of running.splice(0)) await t.gateway.stop();
 });
 
-const send = (t: TestGateway, token: string, text: string, clientId: string = randomUUID()) => t.call('POST', '/v1/messages', { token, body: { clientId, text } });
+const send = (t: TestGateway, token: string, text: string, clientId: string = randomUUID()) =>
+  t.call('POST', '/v1/messages', { token, body: { clientId, text } });
 const botPosts = (t: TestGateway) => [...t.mm.posts.values()].filter((p) => t.mm.users.get(p.user_id)?.is_bot);
 
 describe('POST /v1/session (gateway)', () => {
@@ -52,13 +53,18 @@ describe('POST /v1/session (gateway)', () => {
     const configured = await start({ config: { publicUrl: 'https://chat.example.com/porthole' } });
     assert.equal((await configured.session()).serverUrl, 'https://chat.example.com/porthole');
     const proxied = await start({ config: { trustProxy: true } });
-    const r = await proxied.call('POST', '/v1/session', { headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'chat.example.com' } });
+    const r = await proxied.call('POST', '/v1/session', {
+      headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'chat.example.com' },
+    });
     assert.equal(r.json.serverUrl, 'https://chat.example.com');
   });
 
   it('finds an identified visitor on any device, with the verified email', async () => {
     const t = await start();
-    const identity = await signIdentity({ sub: 'user-42', name: 'Grace Hopper', email: 'grace@example.com', exp: Math.floor(Date.now() / 1000) + 300 }, t.config.identitySecret!);
+    const identity = await signIdentity(
+      { sub: 'user-42', name: 'Grace Hopper', email: 'grace@example.com', exp: Math.floor(Date.now() / 1000) + 300 },
+      t.config.identitySecret!,
+    );
     const a = await t.session({ identity });
     const b = await t.session({ identity, name: 'ignored' });
     assert.equal(a.channelId, b.channelId);
@@ -102,14 +108,21 @@ describe('POST /v1/messages', () => {
     assert.equal(reply!.message, 'Hi @\u2060channel, where is my order?', '@-mentions are defused');
     assert.deepEqual(
       { ...reply!.props },
-      { from_webhook: 'true', override_username: 'Ada @channel Lovelace (visitor)', override_icon_url: 'https://shop.example.com/v.png', porthole_client_id: clientId, porthole_visitor: s.userId, from_bot: 'true' },
+      {
+        from_webhook: 'true',
+        override_username: 'Ada @channel Lovelace (visitor)',
+        override_icon_url: 'https://shop.example.com/v.png',
+        porthole_client_id: clientId,
+        porthole_visitor: s.userId,
+        from_bot: 'true',
+      },
     );
     const stored = await t.store.getConversation(s.channelId);
     assert.equal(stored?.rootPostId, root!.id);
     assert.equal(stored?.visitorUserId, s.userId);
   });
 
-  it('announces the visitor\'s page only when it is on an allowed origin', async () => {
+  it("announces the visitor's page only when it is on an allowed origin", async () => {
     const t = await start();
     const foreign = await t.session({ page: 'https://evil.example/login?next=shop' });
     assert.equal((await send(t, foreign.token, 'hi')).status, 201);
@@ -149,7 +162,12 @@ describe('POST /v1/messages', () => {
     const conversation = (await t.store.getConversation(s.channelId))!;
     const bot = [...t.mm.users.values()].find((u) => u.is_bot)!;
     const orphan = t.mm.clientFor([...t.mm.tokens].find(([, id]) => id === bot.id)![0]);
-    const saved = await orphan.createPost({ channel_id: t.mm.channelId, root_id: conversation.rootPostId, message: 'again', props: { porthole_client_id: clientId } });
+    const saved = await orphan.createPost({
+      channel_id: t.mm.channelId,
+      root_id: conversation.rootPostId,
+      message: 'again',
+      props: { porthole_client_id: clientId },
+    });
     now += 60_000;
     const r = await send(t, s.token, 'again', clientId);
     assert.equal(r.json.message.id, saved.id);
@@ -175,7 +193,10 @@ describe('POST /v1/messages', () => {
     const t = await start();
     const s = await t.session();
     const results = await Promise.all(Array.from({ length: 5 }, (_, i) => send(t, s.token, `m${i}`)));
-    assert.deepEqual(results.map((r) => r.status), [201, 201, 201, 201, 201]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [201, 201, 201, 201, 201],
+    );
     assert.equal(botPosts(t).filter((p) => !p.root_id).length, 1);
     assert.equal(botPosts(t).filter((p) => p.root_id).length, 5);
   });
@@ -203,8 +224,15 @@ describe('POST /v1/messages', () => {
     assert.equal(t.mm.calls.length, calls);
     assert.equal((await send(t, s.token, '😀'.repeat(MAX_MESSAGE_RUNES))).status, 201, 'exactly the limit passes');
     assert.equal((await send(t, s.token, '  ')).json.error.code, 'invalid_body');
-    assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: 'nope', text: 'x' } })).json.error.code, 'invalid_body');
-    assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: randomUUID(), text: 'x', channelId: 'other' } })).json.error.code, 'invalid_body');
+    assert.equal(
+      (await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: 'nope', text: 'x' } })).json.error.code,
+      'invalid_body',
+    );
+    assert.equal(
+      (await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: randomUUID(), text: 'x', channelId: 'other' } })).json.error
+        .code,
+      'invalid_body',
+    );
   });
 
   it('counts the invisible character each @-word gains, and refuses what Mattermost refuses with 422', async () => {
@@ -245,7 +273,8 @@ describe('POST /v1/messages', () => {
   it(`limits reads (history, agents) to ${READS_PER_MINUTE} a minute per conversation`, async () => {
     const t = await start();
     const a = await t.session();
-    for (let i = 0; i < READS_PER_MINUTE; i++) assert.equal((await t.call('GET', i % 2 ? '/v1/agents' : '/v1/messages', { token: a.token })).status, 200);
+    for (let i = 0; i < READS_PER_MINUTE; i++)
+      assert.equal((await t.call('GET', i % 2 ? '/v1/agents' : '/v1/messages', { token: a.token })).status, 200);
     const limited = await t.call('GET', '/v1/messages', { token: a.token });
     assert.equal(limited.status, 429);
     assert.equal(limited.json.error.code, 'rate_limited');
@@ -262,7 +291,10 @@ describe('token checks', () => {
     const get = (token?: string) => t.call('GET', '/v1/messages', { token });
     assert.equal((await get()).json.error.code, 'missing_token');
     assert.equal((await get('not-a-token')).json.error.code, 'token_malformed');
-    const forged = await signPortholeToken({ cid: s.channelId, uid: s.userId, idf: false, iat: now, exp: now + 60_000 }, 'another-secret-another-secret-another-secret');
+    const forged = await signPortholeToken(
+      { cid: s.channelId, uid: s.userId, idf: false, iat: now, exp: now + 60_000 },
+      'another-secret-another-secret-another-secret',
+    );
     const r = await get(forged);
     assert.equal(r.status, 401);
     assert.equal(r.json.error.code, 'token_invalid');
@@ -306,21 +338,37 @@ describe('GET /v1/messages, typing and agents', () => {
 
     const newest = await t.call('GET', '/v1/messages?per_page=3', { token: s.token });
     assert.ok(messagesResponseSchema.safeParse(newest.json).success);
-    assert.deepEqual(newest.json.messages.map((m: { text: string }) => m.text), ['v3', 'v4', 'Hello from support']);
+    assert.deepEqual(
+      newest.json.messages.map((m: { text: string }) => m.text),
+      ['v3', 'v4', 'Hello from support'],
+    );
     assert.equal(newest.json.hasMore, true);
     assert.equal(newest.json.messages[2].userId, agent);
     const older = await t.call('GET', `/v1/messages?per_page=3&before=${newest.json.messages[0].id}`, { token: s.token });
-    assert.deepEqual(older.json.messages.map((m: { text: string }) => m.text), ['v0', 'v1', 'v2']);
+    assert.deepEqual(
+      older.json.messages.map((m: { text: string }) => m.text),
+      ['v0', 'v1', 'v2'],
+    );
     assert.equal(older.json.hasMore, false);
 
     const mark = t.mm.posts.get(answer.id)!.update_at;
     t.mm.edit(answer.id, 'Hello from support (edited)');
     const gone = newest.json.messages[0].id;
     t.mm.remove(gone);
-    await t.store.recordDeletion(root, { postId: gone, userId: s.userId, createAt: newest.json.messages[0].createAt, deletedAt: t.mm.posts.get(gone)!.delete_at });
+    await t.store.recordDeletion(root, {
+      postId: gone,
+      userId: s.userId,
+      createAt: newest.json.messages[0].createAt,
+      deletedAt: t.mm.posts.get(gone)!.delete_at,
+    });
     const changes = await t.call('GET', `/v1/messages?since=${mark}`, { token: s.token });
     assert.deepEqual(
-      changes.json.messages.map((m: { id: string; text: string; edited: boolean; deleted: boolean }) => [m.id, m.text, m.edited, m.deleted]),
+      changes.json.messages.map((m: { id: string; text: string; edited: boolean; deleted: boolean }) => [
+        m.id,
+        m.text,
+        m.edited,
+        m.deleted,
+      ]),
       [
         [gone, '', false, true],
         [answer.id, 'Hello from support (edited)', true, false],
@@ -353,7 +401,11 @@ describe('GET /v1/messages, typing and agents', () => {
 
   it('answers 503 gateway_starting before start(), except for sessions', async () => {
     const mm = new MemoryMattermost();
-    const gateway = createGateway(testGatewayConfig(), { logger: silentLogger, store: new MemoryGatewayStore(), mattermost: (token) => mm.clientFor(token) });
+    const gateway = createGateway(testGatewayConfig(), {
+      logger: silentLogger,
+      store: new MemoryGatewayStore(),
+      mattermost: (token) => mm.clientFor(token),
+    });
     const app = new Hono();
     app.onError(createErrorHandler({ production: true, logger: silentLogger }));
     app.route('/', gateway.routes);
@@ -371,7 +423,14 @@ describe('GET /v1/messages, typing and agents', () => {
     const t = await start();
     t.mm.down = true;
     const s = await t.session();
-    await t.store.insertConversation({ conversationId: s.channelId, visitorUserId: s.userId, rootPostId: 'r'.repeat(26), channelId: t.mm.channelId, createdAt: 1, name: 'x' });
+    await t.store.insertConversation({
+      conversationId: s.channelId,
+      visitorUserId: s.userId,
+      rootPostId: 'r'.repeat(26),
+      channelId: t.mm.channelId,
+      createdAt: 1,
+      name: 'x',
+    });
     const r = await t.call('GET', '/v1/messages', { token: s.token });
     assert.equal(r.status, 503);
     assert.equal(r.json.error.code, 'mattermost_unavailable');
@@ -382,7 +441,10 @@ describe('logs', () => {
   it('never hold tokens, cookies, identities, names or message text', async () => {
     const lines: string[] = [];
     const t = await start({ logger: createJsonLogger((line) => lines.push(line)) });
-    const identity = await signIdentity({ sub: 'user-secret-sub', name: 'Secret Name', email: 'secret@example.com', exp: Math.floor(Date.now() / 1000) + 300 }, t.config.identitySecret!);
+    const identity = await signIdentity(
+      { sub: 'user-secret-sub', name: 'Secret Name', email: 'secret@example.com', exp: Math.floor(Date.now() / 1000) + 300 },
+      t.config.identitySecret!,
+    );
     const s = await t.session({ identity });
     await send(t, s.token, 'the secret message text');
     t.mm.down = true;
@@ -391,7 +453,19 @@ describe('logs', () => {
     await t.call('DELETE', '/v1/session', { token: s.token });
     const log = lines.join('');
     assert.ok(lines.length >= 2, 'something was logged');
-    for (const secret of [s.token, s.token.split('.')[1]!, s.token.split('.')[2]!, identity, 'user-secret-sub', 'Secret Name', 'secret@example.com', 'secret message text', 'failing secret text', t.config.tokenSecret, t.mm.adminToken]) {
+    for (const secret of [
+      s.token,
+      s.token.split('.')[1]!,
+      s.token.split('.')[2]!,
+      identity,
+      'user-secret-sub',
+      'Secret Name',
+      'secret@example.com',
+      'secret message text',
+      'failing secret text',
+      t.config.tokenSecret,
+      t.mm.adminToken,
+    ]) {
       assert.ok(!log.includes(secret), `the log holds ${secret.slice(0, 20)}…`);
     }
   });

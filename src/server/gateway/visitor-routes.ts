@@ -9,7 +9,14 @@ import { HttpError } from '../errors.js';
 import { IdentityError, verifyIdentity } from '../identity.js';
 import type { Logger } from '../logger.js';
 import type { RateLimitStore } from '../rate-limit.js';
-import { clearVisitorCookie, newVisitorId, serializeVisitorCookie, signVisitorId, verifyVisitorCookie, VISITOR_COOKIE } from '../visitor-cookie.js';
+import {
+  clearVisitorCookie,
+  newVisitorId,
+  serializeVisitorCookie,
+  signVisitorId,
+  verifyVisitorCookie,
+  VISITOR_COOKIE,
+} from '../visitor-cookie.js';
 import type { GatewayConfig } from './config.js';
 import type { ConversationService } from './conversation-service.js';
 import { defuseMentions } from './messages.js';
@@ -63,9 +70,7 @@ export const gatewaySessionRequestSchema = z
 /** `POST /v1/messages` body. */
 export const sendRequestSchema = z
   .object({
-    clientId: z
-      .string()
-      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID (crypto.randomUUID())'),
+    clientId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID (crypto.randomUUID())'),
     text: z.string().refine((v) => v.trim() !== '', 'must not be empty'),
   })
   .strict();
@@ -77,15 +82,32 @@ const pageQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_PAGE, `must be at most ${MAX_PAGE}`))
     .optional(),
-  before: z.string().regex(/^[a-z0-9]{26}$/, 'must be a message id').optional(),
-  since: z.string().regex(/^\d{1,16}$/, 'must be a time in ms since the epoch').transform(Number).optional(),
+  before: z
+    .string()
+    .regex(/^[a-z0-9]{26}$/, 'must be a message id')
+    .optional(),
+  since: z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a time in ms since the epoch')
+    .transform(Number)
+    .optional(),
 });
 
 /** What {@link visitorRoutes} needs. */
 export interface VisitorRoutesDeps {
   config: Pick<
     GatewayConfig,
-    'tokenSecret' | 'tokenTtlSeconds' | 'cookieSecret' | 'identitySecret' | 'production' | 'publicUrl' | 'trustProxy' | 'allowedOrigins' | 'messagesPerMinute' | 'typingPerMinute' | 'addressSendsPerMinute'
+    | 'tokenSecret'
+    | 'tokenTtlSeconds'
+    | 'cookieSecret'
+    | 'identitySecret'
+    | 'production'
+    | 'publicUrl'
+    | 'trustProxy'
+    | 'allowedOrigins'
+    | 'messagesPerMinute'
+    | 'typingPerMinute'
+    | 'addressSendsPerMinute'
   >;
   conversations: ConversationService;
   store: GatewayStore;
@@ -100,7 +122,10 @@ export interface VisitorRoutesDeps {
 
 function bearerToken(c: Context): string {
   const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(c.req.header('Authorization') ?? '');
-  if (!match) throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <Porthole token>" (from POST /v1/session).', { headers: { 'WWW-Authenticate': 'Bearer' } });
+  if (!match)
+    throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <Porthole token>" (from POST /v1/session).', {
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
   return match[1]!;
 }
 
@@ -152,17 +177,21 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     const hit = await deps.rateLimitStore.hit(key, 60_000, t);
     if (hit.count > max) {
       const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
-      throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, { headers: { 'Retry-After': String(retryAfter) } });
+      throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, {
+        headers: { 'Retry-After': String(retryAfter) },
+      });
     }
   };
   const limitSend = async (c: Context, visitor: AuthenticatedVisitor, kind: 'message' | 'typing') => {
     await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'messages and typing notices from this address');
-    if (kind === 'message') await limit(`gateway:messages:${visitor.conversationId}`, config.messagesPerMinute, 'messages in this conversation');
+    if (kind === 'message')
+      await limit(`gateway:messages:${visitor.conversationId}`, config.messagesPerMinute, 'messages in this conversation');
     else await limit(`gateway:typing:${visitor.conversationId}`, config.typingPerMinute, 'typing notices in this conversation');
   };
 
   /** Reads go to Mattermost with the bot's token: limited per conversation too, so one visitor cannot load the server through the companion. */
-  const limitRead = (visitor: AuthenticatedVisitor) => limit(`gateway:reads:${visitor.conversationId}`, READS_PER_MINUTE, 'reads of this conversation');
+  const limitRead = (visitor: AuthenticatedVisitor) =>
+    limit(`gateway:reads:${visitor.conversationId}`, READS_PER_MINUTE, 'reads of this conversation');
 
   route.use('/v1/*', async (c, next) => {
     await next();
@@ -170,13 +199,22 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
   });
 
   route.post('/v1/session', bodyLimit({ maxSize: MAX_GATEWAY_SESSION_BODY_BYTES }), async (c) => {
-    const body = await readJsonBody(c, gatewaySessionRequestSchema, '{"identity"?: string, "name"?: string, "page"?: http(s) URL} or an empty body', { allowEmpty: true });
+    const body = await readJsonBody(
+      c,
+      gatewaySessionRequestSchema,
+      '{"identity"?: string, "name"?: string, "page"?: http(s) URL} or an empty body',
+      { allowEmpty: true },
+    );
     let key: string;
     let name = body.name;
     let email: string | undefined;
     if (body.identity !== undefined) {
       if (!config.identitySecret) {
-        throw new HttpError(401, 'identity_not_accepted', 'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.');
+        throw new HttpError(
+          401,
+          'identity_not_accepted',
+          'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+        );
       }
       try {
         const claims = await verifyIdentity(body.identity, config.identitySecret, now());
@@ -196,7 +234,10 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     const iat = now();
     const exp = iat + config.tokenTtlSeconds * 1000;
     const page = onAllowedOrigin(body.page, config.allowedOrigins);
-    const token = await signPortholeToken({ cid: ids.conversationId, uid: ids.userId, name, email, page, idf: body.identity !== undefined, iat, exp }, config.tokenSecret);
+    const token = await signPortholeToken(
+      { cid: ids.conversationId, uid: ids.userId, name, email, page, idf: body.identity !== undefined, iat, exp },
+      config.tokenSecret,
+    );
     const response: GatewaySession = {
       mode: 'gateway',
       serverUrl: publicBaseUrl(c, config.publicUrl, config.trustProxy),
@@ -229,10 +270,15 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     const parsed = pageQuery.safeParse(c.req.query());
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `"${i.path.join('.')}" ${i.message}`);
-      throw new HttpError(400, 'invalid_query', `Invalid query: ${problems.join('; ')}. Expected ?per_page=1…${MAX_PAGE} with either before=<message id> or since=<ms>.`);
+      throw new HttpError(
+        400,
+        'invalid_query',
+        `Invalid query: ${problems.join('; ')}. Expected ?per_page=1…${MAX_PAGE} with either before=<message id> or since=<ms>.`,
+      );
     }
     const q = parsed.data;
-    if (q.before !== undefined && q.since !== undefined) throw new HttpError(400, 'invalid_query', 'Use either "before" (older pages) or "since" (changes), not both.');
+    if (q.before !== undefined && q.since !== undefined)
+      throw new HttpError(400, 'invalid_query', 'Use either "before" (older pages) or "since" (changes), not both.');
     const perPage = q.per_page ?? DEFAULT_PAGE;
     await limitRead(visitor);
     let page: MessagesResponse;
@@ -250,7 +296,11 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     if (runes > MAX_MESSAGE_RUNES) {
       const typed = [...body.text].length;
       const extra = runes > typed ? ` (${typed} typed, plus one for each of its ${runes - typed} @-words)` : '';
-      throw new HttpError(413, 'message_too_long', `The message is ${runes} characters long${extra}; Mattermost stores at most ${MAX_MESSAGE_RUNES}. Split it into several messages.`);
+      throw new HttpError(
+        413,
+        'message_too_long',
+        `The message is ${runes} characters long${extra}; Mattermost stores at most ${MAX_MESSAGE_RUNES}. Split it into several messages.`,
+      );
     }
     await limitSend(c, visitor, 'message');
     const { message, created } = await conversations.send(visitor, body);

@@ -158,14 +158,17 @@ export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
       const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?since=${startedAt - 1000}`);
       const all = Object.values<any>(list.posts).filter((p) => !p.type && !p.delete_at);
       const roots = all.filter((p) => !p.root_id && p.props?.porthole_conversation === session.channelId);
-      if (roots.length > 1) throw new Error(`conversation ${session.channelId} has ${roots.length} threads in the support channel, expected one`);
+      if (roots.length > 1)
+        throw new Error(`conversation ${session.channelId} has ${roots.length} threads in the support channel, expected one`);
       const root = roots[0]?.id;
       return all
         .filter((p) => (root && p.root_id === root) || (p.id !== root && p.props?.porthole_visitor === session.userId))
         .sort((a, b) => a.create_at - b.create_at);
     },
     isVisitors(post, session) {
-      return mode === 'direct' ? post.user_id === session.userId : post.props?.porthole_visitor === session.userId && post.props?.from_webhook === 'true';
+      return mode === 'direct'
+        ? post.user_id === session.userId
+        : post.props?.porthole_visitor === session.userId && post.props?.from_webhook === 'true';
     },
     async answer(session, text, agentIndex = 0) {
       const agent = await agentClient(mm, agentIndex);
@@ -200,7 +203,8 @@ export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
       // Every visitor and conversation a test created is permanently deleted, so runs leave nothing
       // behind and never approach the unlicensed server's user limit.
       const sessions = contexts.flatMap((v) => v.sessions);
-      for (const id of new Set(sessions.map((s) => s.channelId))) await adminApi('DELETE', `/channels/${id}?permanent=true`).catch(() => {});
+      for (const id of new Set(sessions.map((s) => s.channelId)))
+        await adminApi('DELETE', `/channels/${id}?permanent=true`).catch(() => {});
       for (const id of new Set(sessions.map((s) => s.userId))) await adminApi('DELETE', `/users/${id}?permanent=true`).catch(() => {});
     },
   };
@@ -220,7 +224,10 @@ export async function agentClient(mm: MattermostInfo, index = 0) {
 /** All posts of a channel, oldest first (admin view), for assertions on what Mattermost holds. */
 export async function channelPosts(channelId: string): Promise<{ id: string; message: string; user_id: string; props?: any }[]> {
   const list = await adminApi('GET', `/channels/${channelId}/posts?per_page=200`);
-  return list.order.map((id: string) => list.posts[id]).filter((p: any) => !p.type).reverse();
+  return list.order
+    .map((id: string) => list.posts[id])
+    .filter((p: any) => !p.type)
+    .reverse();
 }
 
 /** Waits until `fn` returns a truthy value (polling), or fails with `what` after `timeoutMs`. */

@@ -19,7 +19,11 @@ export function serveStatic(port: number, routes: Record<string, string>, header
       const rel = url.pathname.slice(prefix.length) || 'index.html';
       const file = path.resolve(dir, rel);
       if (!file.startsWith(path.resolve(dir)) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) break;
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store', ...headers });
+      res.writeHead(200, {
+        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'Cache-Control': 'no-store',
+        ...headers,
+      });
       fs.createReadStream(file).pipe(res);
       return;
     }
