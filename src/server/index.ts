@@ -56,7 +56,7 @@ export {
   type OriginProber,
   type WebSocketUpgradeAnswer,
 } from './origin-prober.js';
-export { toNodeListener, serve, type NodeListener, type RunningServer } from './node.js';
+export { toNodeListener, serve, shutdown, type NodeListener, type RunningServer } from './node.js';
 export { MemoryRateLimitStore, rateLimit, type RateLimitHit, type RateLimitStore } from './rate-limit.js';
 export { sessionRequestSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';
 export { VISITOR_COOKIE } from './visitor-cookie.js';
