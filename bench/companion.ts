@@ -10,7 +10,7 @@ import path from 'node:path';
 import { adminApi, mattermost, type MattermostInfo } from '../test/support/mattermost.ts';
 import { benchCompanionEnv, benchDataDir, benchSupportChannel, MODES, type Mode } from './support/companion-env.ts';
 import { medianSpread, median, num, summarize, verdict } from './support/stats.ts';
-import { ensurePortFree, PAGE_ORIGIN } from './support/stack.ts';
+import { ensurePortFree, PAGE_ORIGIN, waitForMattermost } from './support/stack.ts';
 import type { BenchContext, BenchResult, Row } from './support/types.ts';
 
 const PORT = 8782;
@@ -50,6 +50,7 @@ async function startServer(
   mode: Mode,
   defer: BenchContext['defer'],
 ): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
+  await waitForMattermost(mm);
   const data = mode === 'gateway' ? benchDataDir() : undefined;
   const supportChannelId = mode === 'gateway' ? await benchSupportChannel(mm) : undefined;
   const child = fork(path.resolve('bench/support/companion-server.ts'), [], {

@@ -201,9 +201,33 @@ async function firstMessage(session: Session, supportChannelId: string): Promise
   return { channel_id: supportChannelId, root_id: post.root_id, firstMessageId: message.id };
 }
 
+/**
+ * Waits until Mattermost answers its ping — other suites share it and may be restarting it — or
+ * fails saying what it waited for.
+ */
+export async function waitForMattermost(mm: MattermostInfo, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const res = await fetch(`${mm.url}/api/v4/system/ping`, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) return;
+      last = `${res.status} ${res.statusText}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `Mattermost at ${mm.url} did not answer GET /api/v4/system/ping within ${timeoutMs / 1000} s (last: ${last}); is it restarting?`,
+      );
+    await sleep(1000);
+  }
+}
+
 /** Starts the page server, the companion in `mode`, the proxy and Chromium. Call close() in all cases. */
 export async function startStack(mode: Mode): Promise<BenchStack> {
   const mm = await mattermost();
+  await waitForMattermost(mm);
   const closers: (() => Promise<unknown>)[] = [];
   const users = new Set<string>();
   const channels = new Set<string>();
@@ -317,10 +341,17 @@ export async function seedPosts(
     Array.from({ length: concurrency }, async () => {
       while (next < n) {
         const i = next++;
-        const post = (await agent.createPost(postIn(where, `${label} ${i + 1} of ${n}: ${LOREM[i % LOREM.length]}`) as never)) as {
-          id: string;
-          create_at: number;
-        };
+        const message = postIn(where, `${label} ${i + 1} of ${n}: ${LOREM[i % LOREM.length]}`);
+        let post: { id: string; create_at: number };
+        try {
+          post = (await agent.createPost(message as never)) as typeof post;
+        } catch (err) {
+          // Seeding is set-up, not a figure: when Mattermost restarted meanwhile (other suites share
+          // it), wait for it and post again (a post whose answer was lost may then exist twice).
+          if (!(err instanceof TypeError)) throw err;
+          await waitForMattermost(mm);
+          post = (await agent.createPost(message as never)) as typeof post;
+        }
         posts[i] = { id: post.id, createAt: post.create_at };
       }
     }),
