@@ -115,11 +115,21 @@ function e2eEnv(mm: MattermostInfo, mode: Mode, dataDir: string) {
       });
 }
 
-/** The root post of a gateway conversation in the support channel (Mattermost's view), if its first message was sent. */
-export async function gatewayRoot(mm: MattermostInfo, conversationId: string): Promise<string | undefined> {
-  const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?per_page=200`);
-  const root = Object.values<any>(list.posts).find((p) => !p.root_id && p.props?.porthole_conversation === conversationId);
-  return root?.id;
+/**
+ * A gateway conversation as Mattermost holds it: every post the support channel got since `since`
+ * (so no page limit hides one), its root (exactly one, or it throws) and its other posts.
+ */
+async function gatewayThread(mm: MattermostInfo, session: SessionIds, since: number): Promise<{ root?: string; posts: HeldPost[] }> {
+  const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?since=${since}`);
+  const all = Object.values<any>(list.posts).filter((p) => !p.type && !p.delete_at);
+  const roots = all.filter((p) => !p.root_id && p.props?.porthole_conversation === session.channelId);
+  if (roots.length > 1)
+    throw new Error(`conversation ${session.channelId} has ${roots.length} threads in the support channel, expected one`);
+  const root = roots[0]?.id;
+  const posts = all
+    .filter((p) => (root && p.root_id === root) || (p.id !== root && p.props?.porthole_visitor === session.userId))
+    .sort((a, b) => a.create_at - b.create_at);
+  return { root, posts };
 }
 
 export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
@@ -132,8 +142,9 @@ export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
   const upstream = mode === 'direct' ? Number(new URL(mm.url).port) : COMPANION_PORT;
   const proxy = new TcpProxy(PROXY_PORT, { host: '127.0.0.1', port: upstream });
   await proxy.listen();
+  const since = startedAt - 1000;
   const rootOf = async (session: SessionIds) => {
-    const root = await gatewayRoot(mm, session.channelId);
+    const { root } = await gatewayThread(mm, session, since);
     if (!root) throw new Error(`no thread in the support channel for conversation ${session.channelId} yet`);
     return root;
   };
@@ -153,17 +164,7 @@ export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
     companion,
     async posts(session) {
       if (mode === 'direct') return channelPosts(session.channelId);
-      // Everything the support channel got since the stack started, so a second root or a copy of
-      // a message in another thread cannot hide: exactly one root per conversation.
-      const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?since=${startedAt - 1000}`);
-      const all = Object.values<any>(list.posts).filter((p) => !p.type && !p.delete_at);
-      const roots = all.filter((p) => !p.root_id && p.props?.porthole_conversation === session.channelId);
-      if (roots.length > 1)
-        throw new Error(`conversation ${session.channelId} has ${roots.length} threads in the support channel, expected one`);
-      const root = roots[0]?.id;
-      return all
-        .filter((p) => (root && p.root_id === root) || (p.id !== root && p.props?.porthole_visitor === session.userId))
-        .sort((a, b) => a.create_at - b.create_at);
+      return (await gatewayThread(mm, session, since)).posts;
     },
     isVisitors(post, session) {
       return mode === 'direct'
