@@ -52,6 +52,20 @@ try {
   finish();
 }
 
+// 3b. The real Redis the scaled-out suites share (start or reuse, like Mattermost).
+const redisHarness = await import('../dev/redis/index.mjs');
+let startedRedis = false;
+try {
+  const info = await redisHarness.up();
+  startedRedis = info.startedServer;
+  console.log(`Redis at ${info.url} (${info.file})`);
+} catch (e) {
+  console.error(`redis:up: ${e.message}`);
+  problems.push('redis:up');
+  await stopMattermost();
+  finish();
+}
+
 // 4. Suites. Each runner writes its counts to a file through the reporters in test/.
 function counted(name, cmd, args) {
   const file = path.join(os.tmpdir(), `porthole-count-${process.pid}-${name.replace(/\W+/g, '-')}.json`);
@@ -112,9 +126,18 @@ sh(process.execPath, ['bench/run.mjs', '--smoke']) === 0 ? totals.passed++ : tot
 await stopMattermost();
 finish();
 
-/** Stops Mattermost if this run started it (PORTHOLE_KEEP_MM=1 keeps it); a failure is a problem, not a crash. */
+/** Stops Mattermost and Redis if this run started them (PORTHOLE_KEEP_MM=1 keeps them); a failure is a problem, not a crash. */
 async function stopMattermost() {
-  if (!startedServer || process.env.PORTHOLE_KEEP_MM === '1') return;
+  if (process.env.PORTHOLE_KEEP_MM === '1') return;
+  if (startedRedis) {
+    startedRedis = false;
+    try {
+      await redisHarness.down();
+    } catch (e) {
+      problems.push(`redis:down: ${e.message}`);
+    }
+  }
+  if (!startedServer) return;
   try {
     await harness.down();
   } catch (e) {

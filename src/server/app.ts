@@ -3,15 +3,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context, Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import { defaultClientIp } from './client-address.js';
 import type { CompanionConfig } from './companion-config.js';
 import type { DirectConfig } from './config.js';
 import { CredentialIssuer } from './credentials.js';
 import type { GatewayDeps } from './gateway/gateway.js';
 import { createGatewayCompanion } from './gateway/gateway-companion.js';
-import { healthRoutes } from './health-route.js';
+import { checkReadiness, healthRoutes } from './health-route.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
-import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './rate-limit.js';
+import { createInstance } from './instance.js';
+import { sessionRateLimits, type RateLimitStore } from './rate-limit.js';
 import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
 import { createShell, type CompanionEnv } from './shell.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
@@ -25,8 +28,10 @@ export interface CompanionOptions {
   admin?: MattermostAdmin;
   /** Log sink; default: JSON lines on stdout. Pass `silentLogger` in tests. */
   logger?: Logger;
-  /** Rate-limit counters; default: in memory (use a shared store when running several instances). */
+  /** Rate-limit counters; default: Redis's when `PORTHOLE_REDIS_URL` is set (shared by every instance), else in memory. */
   rateLimitStore?: RateLimitStore;
+  /** A connected Redis client to use instead of opening one from `PORTHOLE_REDIS_URL` (the caller closes it). */
+  redis?: Redis;
   /** Clock in ms, for tests. */
   now?: () => number;
   /**
@@ -53,7 +58,13 @@ export interface Companion {
    * mode has nothing to start. Call it once before serving.
    */
   start(): Promise<void>;
-  /** Closes live sockets (gateway: close code 1012, so widgets reconnect), the bot's socket and the store. */
+  /**
+   * Stops taking new work, first step of a graceful shutdown: `/readyz` answers 503 `draining`, and
+   * gateway mode closes its live sockets with 1012 and reason `draining` (widgets reconnect, through
+   * the load balancer, to another instance) and refuses new ones. Requests in flight go on.
+   */
+  drain(): Promise<void>;
+  /** Drains if not yet, then closes the bot's socket (gateway), the store and the Redis connection. */
   stop(): Promise<void>;
   /**
    * Node's http server `upgrade` event: takes gateway mode's `/v1/live` WebSocket and returns true;
@@ -70,15 +81,7 @@ export interface Companion {
   recycleIdleVisitors(at?: number): Promise<number>;
 }
 
-/** The default client-IP lookup (see {@link CompanionOptions.clientIp}). */
-export function defaultClientIp(c: Context, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const first = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress;
-}
+export { defaultClientIp } from './client-address.js';
 
 /**
  * Creates the companion endpoint from a validated configuration, in its mode.
@@ -104,8 +107,9 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
   const logger = options.logger ?? createJsonLogger();
   const now = options.now ?? Date.now;
   const admin = options.admin ?? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token });
-  const store = options.rateLimitStore ?? new MemoryRateLimitStore();
-  const ipOf = (c: Context) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy)) ?? 'unknown';
+  const instance = createInstance(config, { ...options, logger });
+  const store = instance.rateLimitStore;
+  const ipOf = (c: Context) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy));
 
   const provisioner = new VisitorProvisioner(
     admin,
@@ -127,11 +131,10 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     maxBodyBytes: MAX_SESSION_BODY_BYTES,
   });
 
-  const windowMs = 60_000;
   app.on(
     ['POST', 'DELETE'],
     '/v1/session',
-    rateLimit({ limit: config.rateLimitPerMinute, windowMs, store, now, key: (c) => `session:${c.req.method}:${ipOf(c)}` }),
+    sessionRateLimits({ perAddress: config.rateLimitPerMinute, perSite: config.siteSessionsPerMinute, store, now, clientIp: ipOf }),
   );
   app.route(
     '/v1/session',
@@ -147,14 +150,18 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
       now,
     }),
   );
-  app.route('/', healthRoutes({ admin, teamId: config.teamId, production: config.production }));
+  app.route(
+    '/',
+    healthRoutes(() => instance.readiness(() => checkReadiness({ admin, teamId: config.teamId, production: config.production }))),
+  );
 
   return {
     mode: 'direct',
     app,
     fetch: async (request, env) => app.fetch(request, env),
-    start: async () => {},
-    stop: async () => {},
+    start: () => instance.start(),
+    drain: async () => instance.drain(),
+    stop: () => instance.stop(),
     upgrade: () => false,
     sweepExpiredCredentials: () => credentials.sweepExpired(),
     recycleIdleVisitors: async (at) =>

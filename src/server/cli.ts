@@ -93,9 +93,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const stop = (signal: string) => {
       logger.info({ msg: 'shutting down', signal });
       timers.forEach(clearInterval);
-      // No new connection first (none would find the store), then the companion (live sockets
-      // told to reconnect with 1012), then the server once its requests are done.
+      // Drain (readyz 503, live sockets told to reconnect elsewhere with 1012), stop accepting,
+      // finish the requests in flight, then close the bot's socket, the store and Redis.
       shutdown(companion, running, {
+        delayMs: config.drainDelaySeconds * 1000,
+        graceMs: config.drainGraceSeconds * 1000,
         onError: (err) => logger.warn({ msg: 'stop failed', error: err instanceof Error ? err.message : String(err) }),
       }).then(resolve, resolve);
     };

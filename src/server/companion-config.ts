@@ -1,19 +1,21 @@
 // The companion's configuration in either mode: `PORTHOLE_MODE` picks gateway (the default) or
 // direct, and each mode reads its own variables (config.ts, gateway/config.ts); the HTTP server's
 // own settings (port, host, the session rate limit) are common to both.
-import { ConfigError, loadDirectConfig, readVariables, serverVariables, type DirectConfig } from './config.js';
+import {
+  ConfigError,
+  loadDirectConfig,
+  readVariables,
+  serverSettings,
+  serverVariables,
+  type DirectConfig,
+  type ServerSettings,
+} from './config.js';
 import { loadGatewayConfig, loadMode, type GatewayConfig } from './gateway/config.js';
 
 /** Gateway mode's settings, plus the HTTP server's. */
-export interface GatewayCompanionConfig extends GatewayConfig {
+export interface GatewayCompanionConfig extends GatewayConfig, ServerSettings {
   /** Visitors talk only to the companion, which acts through one bot (`PORTHOLE_MODE=gateway`, the default). */
   mode: 'gateway';
-  /** Session requests allowed per client IP and minute. */
-  rateLimitPerMinute: number;
-  /** Port the CLI listens on. */
-  port: number;
-  /** Interface the CLI listens on. */
-  host: string;
 }
 
 /** The companion's validated settings, in the mode `PORTHOLE_MODE` chose (see docs/companion.md). */
@@ -48,8 +50,6 @@ export function loadConfig(env: Record<string, string | undefined>): CompanionCo
   return {
     ...gateway,
     mode: 'gateway',
-    rateLimitPerMinute: server.vars.PORTHOLE_RATE_LIMIT_PER_MINUTE,
-    port: server.vars.PORTHOLE_PORT,
-    host: server.vars.PORTHOLE_HOST,
+    ...serverSettings(server.vars),
   };
 }

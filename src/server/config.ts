@@ -3,8 +3,28 @@
 // (`loadConfig` in companion-config.ts picks the mode; gateway mode's settings are in gateway/.)
 import { z } from 'zod';
 
+/** The HTTP server's own settings, the same in both modes (see {@link serverVariables}). */
+export interface ServerSettings {
+  /** Session requests allowed per client address (IPv6: per /64) and minute. */
+  rateLimitPerMinute: number;
+  /** Session requests allowed per site (the request's `Origin`) and minute, all addresses together. */
+  siteSessionsPerMinute: number;
+  /** Port the CLI listens on. */
+  port: number;
+  /** Interface the CLI listens on. */
+  host: string;
+  /** Redis shared by several instances (`redis://` or `rediss://`); unset: one instance, state in process. Secret (it may hold a password). */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  redisPrefix: string;
+  /** On SIGTERM: seconds `/readyz` answers 503 before the instance stops accepting (for the load balancer to notice). */
+  drainDelaySeconds: number;
+  /** On SIGTERM: seconds in-flight requests get to finish before every connection is cut. */
+  drainGraceSeconds: number;
+}
+
 /** Direct mode's validated settings (see docs/companion.md for the environment variables). */
-export interface DirectConfig {
+export interface DirectConfig extends ServerSettings {
   /** Visitors become Mattermost users (`PORTHOLE_MODE=direct`). */
   mode: 'direct';
   /** Mattermost base URL as the companion reaches it (no trailing slash). */
@@ -25,12 +45,6 @@ export interface DirectConfig {
   cookieSecret: string;
   /** Shared HS256 key for host-signed identities; when unset, identities are refused. Secret. */
   identitySecret: string | undefined;
-  /** Session requests allowed per client IP and minute. */
-  rateLimitPerMinute: number;
-  /** Port the CLI listens on. */
-  port: number;
-  /** Interface the CLI listens on. */
-  host: string;
   /** `NODE_ENV=production`: secure cookies, no internals in error bodies. */
   production: boolean;
   /** Lifetime of a visitor credential, in seconds. */
@@ -56,7 +70,12 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values must never appear in messages or logs. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['PORTHOLE_MM_TOKEN', 'PORTHOLE_COOKIE_SECRET', 'PORTHOLE_IDENTITY_SECRET']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'PORTHOLE_MM_TOKEN',
+  'PORTHOLE_COOKIE_SECRET',
+  'PORTHOLE_IDENTITY_SECRET',
+  'PORTHOLE_REDIS_URL',
+]);
 
 const MM_ID = /^[a-z0-9]{26}$/;
 
@@ -111,12 +130,47 @@ const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be a Redis URL like redis://redis:6379 or rediss://user:password@redis.example.com:6380/0');
+
 /** The HTTP server's own settings, the same in both modes. */
 export const serverVariables = {
   PORTHOLE_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(5),
+  PORTHOLE_SITE_SESSIONS_PER_MINUTE: int(1, 10_000_000).default(600),
   PORTHOLE_PORT: int(1, 65_535).default(8787),
   PORTHOLE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  PORTHOLE_REDIS_URL: redisUrl.optional(),
+  PORTHOLE_REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits, ":", "_", "." or "-"')
+    .default('porthole:'),
+  PORTHOLE_DRAIN_DELAY_SECONDS: int(0, 300).default(0),
+  PORTHOLE_DRAIN_GRACE_SECONDS: int(0, 600).default(10),
 };
+
+/** The {@link ServerSettings} of variables read with {@link serverVariables}. */
+export function serverSettings(vars: z.infer<z.ZodObject<typeof serverVariables>>): ServerSettings {
+  return {
+    rateLimitPerMinute: vars.PORTHOLE_RATE_LIMIT_PER_MINUTE,
+    siteSessionsPerMinute: vars.PORTHOLE_SITE_SESSIONS_PER_MINUTE,
+    port: vars.PORTHOLE_PORT,
+    host: vars.PORTHOLE_HOST,
+    redisUrl: vars.PORTHOLE_REDIS_URL,
+    redisPrefix: vars.PORTHOLE_REDIS_PREFIX,
+    drainDelaySeconds: vars.PORTHOLE_DRAIN_DELAY_SECONDS,
+    drainGraceSeconds: vars.PORTHOLE_DRAIN_GRACE_SECONDS,
+  };
+}
 
 const schema = z.object({
   ...serverVariables,
@@ -201,9 +255,7 @@ export function loadDirectConfig(env: Record<string, string | undefined>): Direc
     allowedOrigins: [...new Set(vars.PORTHOLE_ALLOWED_ORIGINS)],
     cookieSecret: vars.PORTHOLE_COOKIE_SECRET,
     identitySecret: vars.PORTHOLE_IDENTITY_SECRET,
-    rateLimitPerMinute: vars.PORTHOLE_RATE_LIMIT_PER_MINUTE,
-    port: vars.PORTHOLE_PORT,
-    host: vars.PORTHOLE_HOST,
+    ...serverSettings(vars),
     production: vars.NODE_ENV === 'production',
     sessionTtlSeconds: vars.PORTHOLE_SESSION_TTL_SECONDS,
     trustProxy: vars.PORTHOLE_TRUST_PROXY,

@@ -1,18 +1,28 @@
-// GET /healthz (the process is up) and GET /readyz (Mattermost is usable by this companion).
+// GET /healthz (the process is up) and GET /readyz (whether this instance should get traffic).
+// A load balancer takes a 503 instance out; so /readyz answers 503 only for what is wrong with this
+// instance alone (starting, draining, its own socket to Mattermost). An outage every instance
+// shares — Mattermost, Redis, seats — is reported as `degraded` with 200: taking every instance
+// out at once would only replace the widget's clear answers with the load balancer's error page.
 import { Hono } from 'hono';
 import type { MattermostAdmin } from './mattermost-admin.js';
 
 /** One readiness check. */
 export interface ReadinessCheck {
-  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom' | 'gateway' | 'bot_socket';
+  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom' | 'gateway' | 'bot_socket' | 'redis' | 'draining';
   ok: boolean;
+  /**
+   * `instance`: a failure is this instance's alone (the report is `not_ready`, 503); `shared`: every
+   * instance sees it (the report is `degraded`, 200).
+   */
+  scope: 'instance' | 'shared';
   /** Safe, short explanation (no Mattermost text in production). */
   message: string;
 }
 
 /** Body of `GET /readyz`. */
 export interface ReadinessReport {
-  status: 'ready' | 'not_ready';
+  /** `ready` and `degraded` answer 200, `not_ready` 503 (see {@link ReadinessCheck.scope}). */
+  status: 'ready' | 'degraded' | 'not_ready';
   checks: ReadinessCheck[];
   /** Active users and the hard limit (0 = unlimited), when known. */
   users?: { active: number; limit: number; headroom: number | null };
@@ -23,12 +33,18 @@ export interface HealthRouteOptions {
   admin: MattermostAdmin;
   teamId: string;
   production: boolean;
-  /** Not ready when fewer user slots than this remain under the hard limit. Default: 1. */
+  /** The `user_headroom` check fails (degraded, never 503) when fewer user slots than this remain under the hard limit. Default: 1. */
   minHeadroom?: number;
 }
 
 function reason(err: unknown, production: boolean, generic: string): string {
   return production ? generic : `${generic}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** The status of a set of checks: a failed instance check → `not_ready`, a failed shared one → `degraded`. */
+export function readinessStatus(checks: readonly ReadinessCheck[]): ReadinessReport['status'] {
+  if (checks.some((check) => !check.ok && check.scope === 'instance')) return 'not_ready';
+  return checks.every((check) => check.ok) ? 'ready' : 'degraded';
 }
 
 /**
@@ -40,34 +56,39 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
   const { admin, production } = options;
   const checks: ReadinessCheck[] = [];
   const done = (users?: ReadinessReport['users']): ReadinessReport => ({
-    status: checks.every((check) => check.ok) ? 'ready' : 'not_ready',
+    status: readinessStatus(checks),
     checks,
     ...(users ? { users } : {}),
   });
 
   try {
     await admin.ping();
-    checks.push({ name: 'mattermost_ping', ok: true, message: 'Mattermost answers' });
+    checks.push({ name: 'mattermost_ping', scope: 'shared', ok: true, message: 'Mattermost answers' });
   } catch (err) {
-    checks.push({ name: 'mattermost_ping', ok: false, message: reason(err, production, 'Mattermost does not answer its ping') });
+    checks.push({
+      name: 'mattermost_ping',
+      scope: 'shared',
+      ok: false,
+      message: reason(err, production, 'Mattermost does not answer its ping'),
+    });
     return done();
   }
   try {
     const me = await admin.getAdminUser();
-    checks.push({ name: 'admin_token', ok: true, message: `token of ${me.username}` });
+    checks.push({ name: 'admin_token', scope: 'shared', ok: true, message: `token of ${me.username}` });
   } catch (err) {
-    checks.push({ name: 'admin_token', ok: false, message: reason(err, production, 'the admin token is refused') });
+    checks.push({ name: 'admin_token', scope: 'shared', ok: false, message: reason(err, production, 'the admin token is refused') });
     return done();
   }
   try {
     const team = await admin.getTeam(options.teamId);
     checks.push(
       team
-        ? { name: 'team', ok: true, message: `team ${team.name}` }
-        : { name: 'team', ok: false, message: `team ${options.teamId} not found` },
+        ? { name: 'team', scope: 'shared', ok: true, message: `team ${team.name}` }
+        : { name: 'team', scope: 'shared', ok: false, message: `team ${options.teamId} not found` },
     );
   } catch (err) {
-    checks.push({ name: 'team', ok: false, message: reason(err, production, 'the team lookup failed') });
+    checks.push({ name: 'team', scope: 'shared', ok: false, message: reason(err, production, 'the team lookup failed') });
   }
   try {
     const limits = await admin.getServerLimits();
@@ -76,6 +97,7 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
     const ok = headroom === null || headroom >= (options.minHeadroom ?? 1);
     checks.push({
       name: 'user_headroom',
+      scope: 'shared',
       ok,
       message:
         headroom === null
@@ -84,13 +106,18 @@ export async function checkReadiness(options: HealthRouteOptions): Promise<Readi
     });
     return done({ active: limits.activeUserCount, limit, headroom });
   } catch (err) {
-    checks.push({ name: 'user_headroom', ok: false, message: reason(err, production, 'the user limits could not be read') });
+    checks.push({
+      name: 'user_headroom',
+      scope: 'shared',
+      ok: false,
+      message: reason(err, production, 'the user limits could not be read'),
+    });
     return done();
   }
 }
 
 /**
- * `GET /healthz` → 200 `{ status: "ok" }`; `GET /readyz` → 200 or 503 with a {@link ReadinessReport}:
+ * `GET /healthz` → 200 `{ status: "ok" }`; `GET /readyz` → 200 (ready, degraded) or 503 (not ready) with a {@link ReadinessReport}:
  * direct mode's checks ({@link checkReadiness}) for options, or the report `readiness` returns.
  */
 export function healthRoutes(options: HealthRouteOptions | (() => Promise<ReadinessReport>)): Hono {
@@ -103,7 +130,7 @@ export function healthRoutes(options: HealthRouteOptions | (() => Promise<Readin
   route.get('/readyz', async (c) => {
     const report = await readiness();
     c.header('Cache-Control', 'no-store');
-    return c.json(report, report.status === 'ready' ? 200 : 503);
+    return c.json(report, report.status === 'not_ready' ? 503 : 200);
   });
   return route;
 }

@@ -9,7 +9,7 @@
  */
 export { createCompanion, defaultClientIp, type Companion, type CompanionEnv, type CompanionOptions } from './app.js';
 export { loadConfig, type CompanionConfig, type GatewayCompanionConfig } from './companion-config.js';
-export { loadDirectConfig, ConfigError, SECRET_VARIABLES, type DirectConfig } from './config.js';
+export { loadDirectConfig, ConfigError, SECRET_VARIABLES, type DirectConfig, type ServerSettings } from './config.js';
 export { runGatewayDoctor } from './gateway/gateway-doctor.js';
 export { gatewayReadiness } from './gateway/gateway-companion.js';
 // Gateway mode's parts (not gateway/index.js: that one also loads the SQLite store's native addon,
@@ -17,6 +17,7 @@ export { gatewayReadiness } from './gateway/gateway-companion.js';
 export { createGateway, type Gateway, type GatewayDeps, type GatewayStatus } from './gateway/gateway.js';
 export { loadGatewayConfig, GATEWAY_SECRET_VARIABLES, type GatewayConfig } from './gateway/config.js';
 export { MemoryGatewayStore } from './gateway/memory-store.js';
+export { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from './gateway/redis-store.js';
 export type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './gateway/store.js';
 export type { BotSocketState } from './gateway/bot-socket.js';
 export {
@@ -33,7 +34,7 @@ export { cors, type CorsOptions } from './cors.js';
 export { CredentialIssuer, CREDENTIAL_MARKER, credentialDescription, credentialExpiry, type VisitorCredential } from './credentials.js';
 export { runDoctor, formatDoctor, liveOriginChecks, type DoctorCheck, type DoctorOptions } from './doctor.js';
 export { HttpError, createErrorHandler, type ErrorBody, type HttpErrorOptions } from './errors.js';
-export { checkReadiness, healthRoutes, type ReadinessCheck, type ReadinessReport } from './health-route.js';
+export { checkReadiness, healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
 export { verifyIdentity, signIdentity, IdentityError, type IdentityClaims } from './identity.js';
 export { createJsonLogger, silentLogger, type Logger, type LogEntry } from './logger.js';
 export {
@@ -56,8 +57,18 @@ export {
   type OriginProber,
   type WebSocketUpgradeAnswer,
 } from './origin-prober.js';
-export { toNodeListener, serve, shutdown, type NodeListener, type RunningServer } from './node.js';
-export { MemoryRateLimitStore, rateLimit, type RateLimitHit, type RateLimitStore } from './rate-limit.js';
+export { toNodeListener, serve, shutdown, type NodeListener, type RunningServer, type ShutdownOptions } from './node.js';
+export {
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  rateLimit,
+  sessionRateLimits,
+  type RateLimitHit,
+  type RateLimitStore,
+  type SessionRateLimitOptions,
+} from './rate-limit.js';
+export { addressKey, upgradeClientIp } from './client-address.js';
+export { describeRedisUrl, RedisUnavailableError } from './redis.js';
 export { sessionRequestSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';
 export { VISITOR_COOKIE } from './visitor-cookie.js';
 export { visitorHandle, VISITOR_EMAIL_DOMAIN, VISITOR_PREFIX } from './visitor-provisioner.js';

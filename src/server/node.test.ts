@@ -52,6 +52,47 @@ describe('adapters', () => {
     assert.equal(running.server.listening, false);
   });
 
+  it('shutdown() drains first, serves through delayMs, lets a request in flight finish, then stops', async () => {
+    const order: string[] = [];
+    let finishSlow!: () => void;
+    const slowGate = new Promise<void>((resolve) => (finishSlow = resolve));
+    const companion = {
+      fetch: async (request: Request) => {
+        if (new URL(request.url).pathname === '/slow') {
+          order.push('slow started');
+          await slowGate;
+          order.push('slow answered');
+        }
+        return new Response('ok');
+      },
+      drain: async () => void order.push('drain'),
+      stop: async () => void order.push('stop'),
+    };
+    const running = await serve(companion, { port: 0, host: '127.0.0.1' });
+    const get = (path: string) =>
+      new Promise<number | string>((resolve) => {
+        http
+          .get(`${running.url}${path}`, { agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      });
+    const slow = get('/slow');
+    while (!order.includes('slow started')) await new Promise((r) => setTimeout(r, 5));
+    const done = shutdown(companion, running, { delayMs: 300, graceMs: 5000 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(order, ['slow started', 'drain']);
+    assert.equal(await get('/healthz'), 200, 'during the delay the instance still serves');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(await get('/healthz'), 'ECONNREFUSED', 'after the delay it accepts no connection');
+    assert.ok(!order.includes('stop'), 'the store stays open while a request is in flight');
+    finishSlow();
+    assert.equal(await slow, 200);
+    await done;
+    assert.deepEqual(order, ['slow started', 'drain', 'slow answered', 'stop']);
+  });
+
   it('toRouteHandlers strips the base path (Next.js route handlers)', async () => {
     const { companion } = testCompanion({ trustProxy: true });
     const { POST, GET } = toRouteHandlers(companion, { basePath: '/api/porthole' });

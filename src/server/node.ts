@@ -35,28 +35,41 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Timing of {@link shutdown}. */
+export interface ShutdownOptions {
+  /** How long `/readyz` answers 503 while the instance still serves, so the load balancer stops sending it traffic. Default: 0. */
+  delayMs?: number;
+  /** How long requests in flight get to finish once the server stops accepting; then every connection is cut. Default: 10 s. */
+  graceMs?: number;
+  onError?: (err: unknown) => void;
+}
+
 /**
- * Stops a served companion in the order that leaves no request without its store: stop accepting
- * connections, then `companion.stop()` (live sockets 1012, the bot's socket, the store), then wait
- * for the server to close (in-flight requests, `graceMs` at most, then every connection is cut).
+ * Shuts a served companion down gracefully, the order a load balancer needs:
+ * 1. `companion.drain()`: `/readyz` answers 503 `draining`; live sockets are closed with 1012
+ *    `draining`, so their widgets reconnect — through the load balancer, to another instance;
+ * 2. `delayMs` of still serving requests while the load balancer notices;
+ * 3. the server stops accepting connections (idle keep-alive ones are closed);
+ * 4. requests in flight finish (`graceMs` at most, then every connection is cut);
+ * 5. `companion.stop()`: the bot's socket, the store, Redis.
  */
 export async function shutdown(
-  companion: Pick<Companion, 'stop'>,
+  companion: Pick<Companion, 'stop'> & Partial<Pick<Companion, 'drain'>>,
   running: RunningServer,
-  options: { graceMs?: number; onError?: (err: unknown) => void } = {},
+  options: ShutdownOptions = {},
 ): Promise<void> {
+  const report = (err: unknown) => options.onError?.(err);
+  await companion.drain?.().catch(report);
+  if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
   const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
-  try {
-    await companion.stop();
-  } catch (err) {
-    options.onError?.(err);
-  }
+  running.server.closeIdleConnections();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 10_000)));
   await Promise.race([closed, grace]);
   clearTimeout(timer);
   running.server.closeAllConnections();
   await closed;
+  await companion.stop().catch(report);
 }
 
 /**

@@ -1,5 +1,10 @@
-// Fixed-window rate limiting behind a small store interface (in memory now, Redis later).
+// Fixed-window rate limiting behind a small store interface: in process for one instance, or in
+// Redis (through rate-limiter-flexible) so several instances enforce one limit.
 import type { Context, MiddlewareHandler } from 'hono';
+import { every } from 'hono/combine';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { addressKey } from './client-address.js';
 import { HttpError } from './errors.js';
 
 /** The outcome of counting one hit. */
@@ -53,6 +58,61 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
+/** Counts more than any limit allows: the store only counts; the caller compares with its limit. */
+const COUNT_ONLY_POINTS = 2 ** 31 - 1;
+
+/**
+ * A {@link RateLimitStore} in Redis, shared by every instance that uses the same Redis and
+ * prefix. Counting is rate-limiter-flexible's (one atomic `SET … NX PX` + `INCR` script per hit).
+ *
+ * While Redis is unreachable each instance counts in its own memory (rate-limiter-flexible's
+ * insurance limiter): limits stay enforced, per instance — never zero, never unlimited — and are
+ * shared again as soon as Redis answers.
+ */
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly limiters = new Map<number, RateLimiterRedis>();
+
+  /**
+   * @param redis - an ioredis client made with `enableOfflineQueue: false`, so a hit while Redis is
+   *   down falls back to memory at once instead of waiting for the reconnection.
+   * @param options.prefix - prefix of the counters' keys. Default: `porthole:`.
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { prefix?: string } = {},
+  ) {}
+
+  private limiterFor(windowMs: number): RateLimiterRedis {
+    let limiter = this.limiters.get(windowMs);
+    if (!limiter) {
+      const duration = Math.max(1, Math.round(windowMs / 1000));
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: `${this.options.prefix ?? 'porthole:'}rl:${duration}`,
+        points: COUNT_ONLY_POINTS,
+        duration,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ points: COUNT_ONLY_POINTS, duration }),
+      });
+      this.limiters.set(windowMs, limiter);
+    }
+    return limiter;
+  }
+
+  /** @inheritdoc */
+  async hit(key: string, windowMs: number, now: number): Promise<RateLimitHit> {
+    let res: RateLimiterRes;
+    try {
+      res = await this.limiterFor(windowMs).consume(key, 1);
+    } catch (e) {
+      // A RateLimiterRes rejection means "over the points", which COUNT_ONLY_POINTS never reaches.
+      if (e instanceof RateLimiterRes) res = e;
+      else throw e;
+    }
+    return { count: res.consumedPoints, resetAt: now + res.msBeforeNext };
+  }
+}
+
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {
   /** Allowed hits per key and window. */
@@ -61,8 +121,10 @@ export interface RateLimitOptions {
   windowMs?: number;
   /** Counter store. */
   store: RateLimitStore;
-  /** The key of a request, usually the client IP (plus a bucket name). */
+  /** The key of a request, usually the client address (plus a bucket name). */
   key: (c: Context) => string;
+  /** What is counted, for the 429's message. Default: `requests from one address`. */
+  what?: string;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -82,7 +144,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       throw new HttpError(
         429,
         'rate_limited',
-        `Too many requests: at most ${options.limit} per ${Math.round(windowMs / 1000)} s from one address. Retry after ${retryAfter} s.`,
+        `Too many ${options.what ?? 'requests from one address'}: at most ${options.limit} per ${Math.round(windowMs / 1000)} s. Retry after ${retryAfter} s.`,
         {
           headers: { 'Retry-After': String(retryAfter) },
         },
@@ -90,4 +152,39 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/** Settings of {@link sessionRateLimits}. */
+export interface SessionRateLimitOptions {
+  /** Session requests per client address (IPv6: per /64) and minute. */
+  perAddress: number;
+  /** Session requests per site (the `Origin` header; requests without one count together) and minute. */
+  perSite: number;
+  store: RateLimitStore;
+  /** The client address of a request (undefined: unknown, all such requests count together). */
+  clientIp: (c: Context) => string | undefined;
+  now?: () => number;
+}
+
+/**
+ * The limits of `POST/DELETE /v1/session`, the same in both modes: per client address first, then
+ * per site. Mount with `app.on(['POST', 'DELETE'], '/v1/session', sessionRateLimits(o))`.
+ */
+export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler {
+  return every(
+    rateLimit({
+      limit: o.perAddress,
+      store: o.store,
+      now: o.now,
+      key: (c) => `session:${c.req.method}:${addressKey(o.clientIp(c))}`,
+      what: 'session requests from one address',
+    }),
+    rateLimit({
+      limit: o.perSite,
+      store: o.store,
+      now: o.now,
+      key: (c) => `session-site:${c.req.method}:${c.req.header('Origin') ?? 'none'}`,
+      what: 'session requests for this site',
+    }),
+  );
 }

@@ -56,7 +56,7 @@ test('readyz (gateway): 503 "starting" before start(), 200 with Mattermost, the 
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.deepEqual(
       body.checks.map((c: { name: string }) => c.name),
-      ['mattermost_ping', 'gateway', 'bot_socket'],
+      ['draining', 'mattermost_ping', 'gateway', 'bot_socket'],
     );
   } finally {
     await companion.stop();

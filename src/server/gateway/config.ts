@@ -32,8 +32,14 @@ export interface GatewayConfig {
   messagesPerMinute: number;
   /** Typing notices one conversation may send per minute. */
   typingPerMinute: number;
-  /** Messages plus typing notices one client address may send per minute (all its conversations). */
+  /** Messages plus typing notices one client address (IPv6: /64) may send per minute (all its conversations). */
   addressSendsPerMinute: number;
+  /** Reads (history, agents) one conversation may make per minute. */
+  readsPerMinute: number;
+  /** New `/v1/live` sockets one client address (IPv6: /64) may open per minute. */
+  liveConnectsPerMinute: number;
+  /** New conversations all instances together may start per minute: a global budget against floods of first messages. */
+  newConversationsPerMinute: number;
   /** `override_icon_url` of visitor messages, when set. */
   visitorIconUrl: string | undefined;
   /** Exact site origins allowed to call the companion and open `/v1/live`. */
@@ -144,6 +150,9 @@ export const gatewayConfigSchema = z.object({
   PORTHOLE_MESSAGES_PER_MINUTE: count(1, 10_000).default(20),
   PORTHOLE_TYPING_PER_MINUTE: count(1, 10_000).default(30),
   PORTHOLE_ADDRESS_SENDS_PER_MINUTE: count(1, 1_000_000).default(300),
+  PORTHOLE_READS_PER_MINUTE: count(1, 100_000).default(120),
+  PORTHOLE_LIVE_CONNECTS_PER_MINUTE: count(1, 1_000_000).default(60),
+  PORTHOLE_NEW_CONVERSATIONS_PER_MINUTE: count(1, 1_000_000).default(300),
   PORTHOLE_VISITOR_ICON_URL: absoluteUrl('https://www.example.com/visitor.png').optional(),
   PORTHOLE_ALLOWED_ORIGINS: exactOrigins,
   PORTHOLE_COOKIE_SECRET: longSecret(32),
@@ -239,6 +248,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
     messagesPerMinute: c.PORTHOLE_MESSAGES_PER_MINUTE,
     typingPerMinute: c.PORTHOLE_TYPING_PER_MINUTE,
     addressSendsPerMinute: c.PORTHOLE_ADDRESS_SENDS_PER_MINUTE,
+    readsPerMinute: c.PORTHOLE_READS_PER_MINUTE,
+    liveConnectsPerMinute: c.PORTHOLE_LIVE_CONNECTS_PER_MINUTE,
+    newConversationsPerMinute: c.PORTHOLE_NEW_CONVERSATIONS_PER_MINUTE,
     visitorIconUrl: c.PORTHOLE_VISITOR_ICON_URL,
     allowedOrigins: c.PORTHOLE_ALLOWED_ORIGINS,
     cookieSecret: c.PORTHOLE_COOKIE_SECRET,

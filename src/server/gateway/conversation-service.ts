@@ -53,6 +53,8 @@ export interface ConversationServiceOptions {
   instanceId: string;
   /** Waits between retries (tests pass a fast one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Called before a new conversation's thread is created; throws (a 429) when the global budget of new conversations is spent. */
+  admitNewConversation?: () => Promise<void>;
 }
 
 /** Mattermost's answer while an identical `pending_post_id` is still being saved (app/post.go deduplicateCreatePost). */
@@ -264,6 +266,7 @@ export class ConversationService {
     try {
       const made = current(await store.getConversation(visitor.conversationId));
       if (made) return made;
+      if (!replacingRoot) await this.o.admitNewConversation?.();
       const bot = this.o.bot();
       const name = visitor.name ?? fallbackVisitorName(visitor.userId);
       const root = await this.o.api.createPost({

@@ -1,11 +1,14 @@
-// Gateway mode as a companion: the shared shell, the session rate limit, the visitor API and
-// `/v1/live` of the gateway, and readiness from Mattermost's ping and the bot's socket.
+// Gateway mode as a companion: the shared shell, the session rate limits, the visitor API and
+// `/v1/live` of the gateway, readiness from Mattermost's ping and the bot's socket, and the
+// instance's Redis (store, counters, logout announcements) when scaled out.
 import type { Context } from 'hono';
 import type { Companion, CompanionOptions } from '../app.js';
 import type { GatewayCompanionConfig } from '../companion-config.js';
-import { healthRoutes, type ReadinessCheck, type ReadinessReport } from '../health-route.js';
+import { defaultClientIp } from '../client-address.js';
+import { healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessReport } from '../health-route.js';
+import { createInstance } from '../instance.js';
 import { createJsonLogger } from '../logger.js';
-import { MemoryRateLimitStore, rateLimit } from '../rate-limit.js';
+import { sessionRateLimits } from '../rate-limit.js';
 import { createShell } from '../shell.js';
 import { createGateway, type Gateway } from './gateway.js';
 
@@ -16,8 +19,9 @@ const ROUTES =
 const PING_TIMEOUT_MS = 3000;
 
 /**
- * Readiness in gateway mode: Mattermost answers its ping, the gateway has started (store open,
- * bot ensured), and the bot's socket is connected (without it nothing arrives live).
+ * Gateway mode's readiness checks: Mattermost answers its ping (shared: every instance sees the
+ * same Mattermost), the gateway has started (store open, bot ensured: this instance), and the bot's
+ * socket is connected — this instance's fault when Mattermost answers, the shared outage when not.
  */
 export async function gatewayReadiness(
   gateway: Pick<Gateway, 'status'>,
@@ -25,17 +29,21 @@ export async function gatewayReadiness(
   production: boolean,
 ): Promise<ReadinessReport> {
   const checks: ReadinessCheck[] = [];
+  let mattermostUp = false;
   try {
     const res = await fetch(`${mattermostUrl}/api/v4/system/ping`, { signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
-    checks.push(
-      res.ok
-        ? { name: 'mattermost_ping', ok: true, message: 'Mattermost answers' }
-        : { name: 'mattermost_ping', ok: false, message: `Mattermost's ping answered ${res.status}` },
-    );
+    mattermostUp = res.ok;
+    checks.push({
+      name: 'mattermost_ping',
+      scope: 'shared',
+      ok: res.ok,
+      message: res.ok ? 'Mattermost answers' : `Mattermost's ping answered ${res.status}`,
+    });
   } catch (err) {
     const message = 'Mattermost does not answer its ping';
     checks.push({
       name: 'mattermost_ping',
+      scope: 'shared',
       ok: false,
       message: production ? message : `${message}: ${err instanceof Error ? err.message : String(err)}`,
     });
@@ -43,28 +51,34 @@ export async function gatewayReadiness(
   const status = gateway.status();
   checks.push(
     status.started
-      ? { name: 'gateway', ok: true, message: `bot ${status.botUserId}, ${status.liveSockets} live sockets` }
-      : { name: 'gateway', ok: false, message: 'starting' },
+      ? { name: 'gateway', scope: 'instance', ok: true, message: `bot ${status.botUserId}, ${status.liveSockets} live sockets` }
+      : { name: 'gateway', scope: 'instance', ok: false, message: 'starting' },
   );
   checks.push({
     name: 'bot_socket',
+    scope: mattermostUp ? 'instance' : 'shared',
     ok: status.botSocket === 'connected',
     message: `the bot's socket to Mattermost is ${status.botSocket}`,
   });
-  return { status: checks.every((check) => check.ok) ? 'ready' : 'not_ready', checks };
+  return { status: readinessStatus(checks), checks };
 }
 
 /** Creates gateway mode's companion (see {@link createCompanion}). */
 export function createGatewayCompanion(config: GatewayCompanionConfig, options: CompanionOptions): Companion {
   const logger = options.logger ?? createJsonLogger();
   const now = options.now ?? Date.now;
-  const rateLimitStore = options.rateLimitStore ?? new MemoryRateLimitStore();
-  const gateway = createGateway(config, { logger, now, rateLimitStore, clientIp: options.clientIp, ...options.gateway });
-  const ipOf = (c: Context) =>
-    (options.clientIp?.(c) ??
-      (config.trustProxy ? c.req.header('X-Forwarded-For')?.split(',')[0]?.trim() : undefined) ??
-      (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress) ||
-    'unknown';
+  const instance = createInstance(config, { ...options, logger });
+  const rateLimitStore = instance.rateLimitStore;
+  const gateway = createGateway(config, {
+    logger,
+    now,
+    rateLimitStore,
+    clientIp: options.clientIp,
+    redis: instance.redis,
+    redisPrefix: config.redisPrefix,
+    ...options.gateway,
+  });
+  const clientIp = (c: Context) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy));
 
   const app = createShell({
     production: config.production,
@@ -76,26 +90,40 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
   app.on(
     ['POST', 'DELETE'],
     '/v1/session',
-    rateLimit({
-      limit: config.rateLimitPerMinute,
-      windowMs: 60_000,
+    sessionRateLimits({
+      perAddress: config.rateLimitPerMinute,
+      perSite: config.siteSessionsPerMinute,
       store: rateLimitStore,
       now,
-      key: (c) => `session:${c.req.method}:${ipOf(c)}`,
+      clientIp,
     }),
   );
   app.route('/', gateway.routes);
   app.route(
     '/',
-    healthRoutes(() => gatewayReadiness(gateway, config.mattermostUrl, config.production)),
+    healthRoutes(() => instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production))),
   );
 
+  let stopped: Promise<void> | undefined;
+  const drain = async () => {
+    instance.drain();
+    await gateway.drain();
+  };
   return {
     mode: 'gateway',
     app,
     fetch: async (request, env) => app.fetch(request, env),
-    start: () => gateway.start(),
-    stop: () => gateway.stop(),
+    start: async () => {
+      await instance.start();
+      await gateway.start();
+    },
+    drain,
+    stop: () =>
+      (stopped ??= (async () => {
+        await drain();
+        await gateway.stop();
+        await instance.stop();
+      })()),
     upgrade: (req, socket, head) => gateway.live.handleUpgrade(req, socket, head),
     sweepExpiredCredentials: async () => 0,
     recycleIdleVisitors: async () => 0,

@@ -5,6 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Context, Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import { addressKey, defaultClientIp, upgradeClientIp } from '../client-address.js';
 import { HttpError } from '../errors.js';
 import { createJsonLogger, type Logger } from '../logger.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../rate-limit.js';
@@ -12,10 +14,12 @@ import { ensureBotAccount, type BotAccount } from './bot-account.js';
 import { BotSocket, type BotSocketState } from './bot-socket.js';
 import type { GatewayConfig } from './config.js';
 import { ConversationService } from './conversation-service.js';
+import { LiveCloseCode } from '../../protocol/gateway.js';
 import { LiveHub } from './live-hub.js';
 import { MattermostRestClient, type BotProvisioningApi, type GatewayMattermost } from './mattermost-api.js';
 import { Relay } from './relay.js';
 import type { GatewayStore } from './store.js';
+import { guardStore } from './store-guard.js';
 import { authenticateVisitor } from './visitor-auth.js';
 import { visitorRoutes } from './visitor-routes.js';
 
@@ -23,10 +27,20 @@ import { visitorRoutes } from './visitor-routes.js';
 export interface GatewayDeps {
   /** Log sink. Default: JSON lines on stdout. */
   logger?: Logger;
-  /** The store. Default: SQLite in `config.dataDir`, opened by `start()` and closed by `stop()`. */
+  /**
+   * The store. Default: Redis's when `redis` is given (shared by every instance), else SQLite in
+   * `config.dataDir`, opened by `start()` and closed by `stop()`.
+   */
   store?: GatewayStore;
   /** Rate-limit counters (per conversation and per address). Default: in memory. */
   rateLimitStore?: RateLimitStore;
+  /**
+   * A connected Redis shared by several instances: the default store, and the channel on which an
+   * instance tells the others to close a logged-out conversation's sockets. The caller closes it.
+   */
+  redis?: Redis;
+  /** Prefix of Redis keys and channels. Default: `porthole:`. */
+  redisPrefix?: string;
   /** Clock in ms. */
   now?: () => number;
   /** The client address of a request. Default: `X-Forwarded-For`'s first hop with `trustProxy`, else the Node socket's address. */
@@ -51,6 +65,9 @@ export interface GatewayStatus {
   liveSockets: number;
 }
 
+/** Redis channel (after the prefix) on which instances announce logouts: the message is the conversation id. */
+export const LOGOUT_CHANNEL = 'gw:logout';
+
 /** Gateway mode, ready to mount. */
 export interface Gateway {
   /**
@@ -72,6 +89,8 @@ export interface Gateway {
    * @throws {GatewayStartError} / {StoreOpenError} with what to change.
    */
   start(): Promise<void>;
+  /** Closes the live sockets with 1012 `draining` and refuses new ones; the visitor API keeps serving requests in flight. */
+  drain(): Promise<void>;
   /** Closes the live sockets (1012), the bot's socket and the store it opened. Final: create a new gateway to start again. */
   stop(): Promise<void>;
   status(): GatewayStatus;
@@ -92,11 +111,6 @@ function deferred<T extends object>(get: () => T | undefined): T {
   });
 }
 
-function forwardedFor(header: string | string[] | undefined): string | undefined {
-  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-  return first || undefined;
-}
-
 /**
  * Creates gateway mode from its configuration. Nothing touches Mattermost or the disk until
  * `start()`.
@@ -115,12 +129,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const clientFor = deps.mattermost ?? ((token: string) => new MattermostRestClient({ url: config.mattermostUrl, token }));
   const rateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore();
   const instanceId = deps.instanceId ?? `${os.hostname()}:${randomUUID()}`;
-  const clientIp = (c: Context): string => {
-    const chosen = deps.clientIp ? deps.clientIp(c) : config.trustProxy ? forwardedFor(c.req.header('X-Forwarded-For')) : undefined;
-    return (
-      chosen ?? (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown'
-    );
-  };
+  const clientIp = (c: Context): string => addressKey(deps.clientIp ? deps.clientIp(c) : defaultClientIp(c, config.trustProxy));
+  const prefix = deps.redisPrefix ?? 'porthole:';
+  let subscriber: Redis | undefined;
 
   let store: GatewayStore | undefined;
   let ownsStore = false;
@@ -145,8 +156,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     logger,
     now,
     rateLimitStore,
-    clientIp: (req) =>
-      (config.trustProxy ? forwardedFor(req.headers['x-forwarded-for']) : undefined) ?? req.socket.remoteAddress ?? 'unknown',
+    connectsPerMinute: config.liveConnectsPerMinute,
+    clientIp: (req) => addressKey(upgradeClientIp(req, config.trustProxy)),
   });
 
   const conversations = new ConversationService({
@@ -158,6 +169,20 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     logger,
     now,
     instanceId,
+    admitNewConversation: async () => {
+      const t = now();
+      const hit = await rateLimitStore.hit('gateway:new-conversations', 60_000, t);
+      if (hit.count > config.newConversationsPerMinute) {
+        const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
+        logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute });
+        throw new HttpError(
+          429,
+          'rate_limited',
+          `The chat service is taking too many new conversations right now (at most ${config.newConversationsPerMinute} a minute). Retry after ${retryAfter} s.`,
+          { headers: { 'Retry-After': String(retryAfter) } },
+        );
+      }
+    },
   });
 
   const routes = visitorRoutes({
@@ -166,7 +191,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     store: storeHandle,
     rateLimitStore,
     clientIp,
-    onLogout: (conversationId) => hub.closeConversation(conversationId),
+    onLogout: (conversationId) => {
+      hub.closeConversation(conversationId);
+      // The visitor's other tabs may hold sockets on other instances.
+      deps.redis?.publish(`${prefix}${LOGOUT_CHANNEL}`, conversationId).catch((e: unknown) =>
+        logger.warn({
+          msg: 'gateway: could not announce a logout to the other instances; their sockets of it close at the next revocation sweep',
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    },
     logger,
     now,
   });
@@ -181,11 +215,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       if (stopped) throw new Error('This gateway was stopped; create a new one with createGateway().');
       if (!store) {
         if (deps.store) store = deps.store;
-        else {
+        else if (deps.redis) {
+          const { RedisGatewayStore } = await import('./redis-store.js');
+          store = new RedisGatewayStore(deps.redis, { prefix });
+          ownsStore = true;
+        } else {
           const { SqliteGatewayStore } = await import('./sqlite-store.js');
           store = SqliteGatewayStore.open(config.dataDir);
           ownsStore = true;
         }
+        store = guardStore(store, logger);
       }
       const account = await ensureBotAccount({
         adminToken: config.adminToken,
@@ -215,6 +254,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         ...deps.botSocket,
       });
       botSocket.start();
+      if (deps.redis) {
+        const channel = `${prefix}${LOGOUT_CHANNEL}`;
+        subscriber = deps.redis.duplicate({ enableOfflineQueue: true });
+        subscriber.on('error', () => {}); // the main connection logs Redis's problems
+        subscriber.on('message', (from: string, conversationId: string) => {
+          if (from === channel) hub.closeConversation(conversationId);
+        });
+        await subscriber.subscribe(channel);
+      }
       hub.open();
       started = true;
       const wait = deps.connectWaitMs ?? 10_000;
@@ -227,8 +275,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       await r.idle();
       logger.info({ msg: 'gateway started', botUserId: account.userId, supportChannelId: account.channelId, teamId: account.teamId });
     },
+    async drain() {
+      await hub.close(LiveCloseCode.restarting, 'draining');
+    },
     async stop() {
       await hub.close();
+      subscriber?.disconnect();
       relay?.stop();
       await botSocket?.stop();
       await relay?.idle();

@@ -13,6 +13,7 @@ export {
 export { GatewayStartError, type BotAccount } from './bot-account.js';
 export type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
 export { MemoryGatewayStore } from './memory-store.js';
+export { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from './redis-store.js';
 export { SqliteGatewayStore, StoreOpenError, SQLITE_FILE, SQLITE_SCHEMA } from './sqlite-store.js';
 export {
   PortholeTokenError,

@@ -330,6 +330,7 @@ export class LiveHub {
 
   /** Closes every socket (1012: reconnect later) and refuses new ones. */
   async close(code: number = LiveCloseCode.restarting, reason = 'companion restarting'): Promise<void> {
+    if (this.closing && this.clients.size === 0) return;
     this.closing = true;
     clearInterval(this.heartbeat);
     clearInterval(this.revocationSweep);

@@ -70,6 +70,36 @@ describe('Relay', () => {
     unsubscribe();
   });
 
+  it('delivers, once and as new, an answer that arrived while the store was unreachable', async () => {
+    const t = await setup();
+    t.relay.connected({ reconnect: false });
+    await t.relay.idle();
+    const unsubscribe = t.mm.subscribe(t.relay.handle);
+    const find = t.store.findConversationByRoot.bind(t.store);
+    let down = true;
+    t.store.findConversationByRoot = async (root) => {
+      if (down) throw new Error('Stream isn’t writeable and enableOfflineQueue options is false');
+      return find(root);
+    };
+    t.mm.reply(t.agent, t.root.id, 'During the outage');
+    await t.relay.idle();
+    assert.deepEqual(kinds(t.frames), [], 'nothing could be delivered');
+    await new Promise((r) => setTimeout(r, 60));
+    await t.relay.idle();
+    assert.deepEqual(kinds(t.frames), [], 'the retry failed too, and is tried again');
+    down = false;
+    for (let i = 0; i < 50 && t.frames.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await t.relay.idle();
+    }
+    t.mm.reply(t.agent, t.root.id, 'After the outage');
+    await t.relay.idle();
+    await new Promise((r) => setTimeout(r, 60));
+    await t.relay.idle();
+    assert.deepEqual(kinds(t.frames), ['conv:posted:During the outage', 'conv:posted:After the outage']);
+    unsubscribe();
+  });
+
   it('backfills after a reconnect what the socket missed, once, on Mattermost’s clock', async () => {
     const t = await setup();
     t.relay.connected({ reconnect: false });

@@ -54,6 +54,9 @@ export class Relay {
   private chain: Promise<void> = Promise.resolve();
   private backfillTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** Posts that could not be delivered because the store failed, and the oldest of their times. */
+  private readonly undelivered = new Set<string>();
+  private retryFrom: number | undefined;
 
   constructor(options: RelayOptions) {
     this.o = options;
@@ -88,7 +91,7 @@ export class Relay {
         this.o.logger.warn({ msg: 'gateway relay: a post event from Mattermost has an unexpected shape', event: event.event });
         return;
       }
-      this.enqueue(async () => void (await this.deliver(post, kind)));
+      this.enqueue(() => this.deliverOrRetry(post, kind));
     } else if (event.event === 'typing') {
       const userId = event.data.user_id;
       const parentId = event.data.parent_id;
@@ -126,7 +129,9 @@ export class Relay {
     const cursor = this.cursorValue ?? 0;
     // From well before the cursor: posts saved in the same instants as the cursor's, or shortly
     // before it by another server of a cluster, are caught too; what was delivered is not again.
-    const since = Math.max(0, cursor - BACKFILL_LOOKBACK_MS);
+    // And from before the oldest post the store kept us from delivering, however long ago.
+    const since = Math.max(0, Math.min(cursor - BACKFILL_LOOKBACK_MS, (this.retryFrom ?? Infinity) - 1));
+    this.retryFrom = undefined;
     let posts: MmPost[];
     try {
       posts = await this.o.api.getChannelPostsSince(this.o.bot().channelId, since);
@@ -142,8 +147,19 @@ export class Relay {
     posts.sort((a, b) => version(a) - version(b) || a.create_at - b.create_at);
     let delivered = 0;
     for (const post of posts) {
-      const kind = post.delete_at > 0 ? 'deleted' : this.seen.has(post.id) || post.create_at < cursor ? 'edited' : 'posted';
-      if (await this.deliver(post, kind)) delivered++;
+      const kind =
+        post.delete_at > 0
+          ? 'deleted'
+          : this.undelivered.has(post.id)
+            ? 'posted'
+            : this.seen.has(post.id) || post.create_at < cursor
+              ? 'edited'
+              : 'posted';
+      try {
+        if (await this.deliver(post, kind)) delivered++;
+      } catch (e) {
+        this.storeFailed(post, e);
+      }
     }
     this.o.logger.info({ msg: 'gateway relay backfilled', since, posts: posts.length, delivered });
     if (posts.length >= BACKFILL_CAP) {
@@ -154,7 +170,33 @@ export class Relay {
     }
   }
 
-  /** Delivers a post version to its conversation once; true when it was new. */
+  private async deliverOrRetry(post: MmPost, kind: 'posted' | 'edited' | 'deleted'): Promise<void> {
+    try {
+      await this.deliver(post, kind);
+    } catch (e) {
+      this.storeFailed(post, e);
+    }
+  }
+
+  /**
+   * The store failed while a post was delivered (Redis restarting): the post is not marked as seen,
+   * and a backfill from before it is retried until the store answers, so it still arrives, once.
+   */
+  private storeFailed(post: MmPost, e: unknown): void {
+    if (this.undelivered.size === 0)
+      this.o.logger.warn({
+        msg: 'gateway relay: the store failed; delivering again from a backfill when it answers',
+        error: e instanceof Error ? e.message : String(e),
+      });
+    if (this.undelivered.size < SEEN_LIMIT) this.undelivered.add(post.id);
+    this.retryFrom = Math.min(this.retryFrom ?? Infinity, post.create_at);
+    if (!this.backfillTimer && !this.stopped) {
+      this.backfillTimer = setTimeout(() => this.enqueue(() => this.backfill()), this.o.retryMs ?? 2000);
+      this.backfillTimer.unref?.();
+    }
+  }
+
+  /** Delivers a post version to its conversation once; true when it was new. Throws when the store fails (nothing is marked seen then). */
   private async deliver(post: MmPost, kind: 'posted' | 'edited' | 'deleted'): Promise<boolean> {
     const bot = this.o.bot();
     if (post.channel_id !== bot.channelId) return false;
@@ -168,12 +210,12 @@ export class Relay {
     const seen = this.seen.get(post.id);
     if (seen !== undefined && seen >= version(post)) return false;
     // A deletion is final: no later copy of the post (a backfill's) is delivered again.
-    this.remember(post.id, post.delete_at > 0 ? Infinity : version(post));
-    if (!post.root_id) return false;
+    const remember = () => this.remember(post.id, post.delete_at > 0 ? Infinity : version(post));
+    if (!post.root_id) return (void remember(), false);
     const conversation = await this.o.store.findConversationByRoot(post.root_id);
-    if (!conversation) return false;
+    if (!conversation) return (void remember(), false);
     const message = toWireMessage(post, { botUserId: bot.userId, visitorUserId: conversation.visitorUserId });
-    if (!message) return false;
+    if (!message) return (void remember(), false);
     if (kind === 'deleted' || message.deleted) {
       await this.o.store.recordDeletion(conversation.rootPostId, {
         postId: post.id,
@@ -182,6 +224,8 @@ export class Relay {
         deletedAt: message.updateAt,
       });
     }
+    remember();
+    this.undelivered.delete(post.id);
     this.o.hub.publish(conversation.conversationId, { type: message.deleted ? 'deleted' : kind === 'deleted' ? 'edited' : kind, message });
     return true;
   }

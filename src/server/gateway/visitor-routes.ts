@@ -34,7 +34,6 @@ export const MAX_MESSAGE_BODY_BYTES = 128 * 1024;
  * `GET /v1/messages` and `GET /v1/agents` per conversation and minute. A widget asks a handful of
  * times a minute at most (history, "load older", a resync after each reconnect or tab return).
  */
-export const READS_PER_MINUTE = 120;
 
 /**
  * The visitor's page URL if it is on one of the site's origins, else `undefined`: the bot posts it
@@ -108,6 +107,7 @@ export interface VisitorRoutesDeps {
     | 'messagesPerMinute'
     | 'typingPerMinute'
     | 'addressSendsPerMinute'
+    | 'readsPerMinute'
   >;
   conversations: ConversationService;
   store: GatewayStore;
@@ -191,7 +191,7 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
 
   /** Reads go to Mattermost with the bot's token: limited per conversation too, so one visitor cannot load the server through the companion. */
   const limitRead = (visitor: AuthenticatedVisitor) =>
-    limit(`gateway:reads:${visitor.conversationId}`, READS_PER_MINUTE, 'reads of this conversation');
+    limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation');
 
   route.use('/v1/*', async (c, next) => {
     await next();

@@ -1,0 +1,75 @@
+// What one companion instance holds whatever its mode: its Redis connection (when scaled out),
+// the rate-limit counters (in Redis then, else in memory), and whether it is draining — and the
+// readiness checks that come from them.
+import type { Redis } from 'ioredis';
+import type { ServerSettings } from './config.js';
+import { readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
+import type { Logger } from './logger.js';
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.js';
+import { connectRedis, openRedis, redisStatus } from './redis.js';
+
+/** One instance's shared-state plumbing (see {@link createInstance}). */
+export interface Instance {
+  /** The Redis connection when `PORTHOLE_REDIS_URL` is set (connected by `start()`). */
+  readonly redis: Redis | undefined;
+  /** Rate-limit counters: Redis's when scaled out (shared by every instance), else this process's. */
+  readonly rateLimitStore: RateLimitStore;
+  /** True once `drain()` was called: `/readyz` answers 503 so the load balancer sends no more. */
+  readonly draining: boolean;
+  /** Connects Redis (waits up to 10 s; throws `RedisUnavailableError` with what to check). */
+  start(): Promise<void>;
+  /** Marks the instance as draining. */
+  drain(): void;
+  /** Closes the Redis connection it opened. */
+  stop(): Promise<void>;
+  /** The mode's report with this instance's checks added (draining, Redis), and the status they make together. */
+  readiness(modeReport: () => Promise<ReadinessReport>): Promise<ReadinessReport>;
+}
+
+/** Creates the instance plumbing from the server settings; `redis` / `rateLimitStore` override the defaults (tests). */
+export function createInstance(
+  settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix'> & { production: boolean },
+  options: { logger: Logger; redis?: Redis; rateLimitStore?: RateLimitStore },
+): Instance {
+  const ownsRedis = !options.redis && settings.redisUrl !== undefined;
+  const redis = options.redis ?? (settings.redisUrl ? openRedis(settings.redisUrl, options.logger) : undefined);
+  const rateLimitStore =
+    options.rateLimitStore ?? (redis ? new RedisRateLimitStore(redis, { prefix: settings.redisPrefix }) : new MemoryRateLimitStore());
+  let draining = false;
+  return {
+    redis,
+    rateLimitStore,
+    get draining() {
+      return draining;
+    },
+    async start() {
+      if (redis && ownsRedis) await connectRedis(redis, settings.redisUrl!);
+    },
+    drain() {
+      draining = true;
+    },
+    async stop() {
+      draining = true;
+      if (ownsRedis && redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
+    },
+    async readiness(modeReport) {
+      const [report, redisCheck] = await Promise.all([
+        modeReport(),
+        redis ? redisStatus(redis, settings.redisUrl ?? 'redis://', settings.production) : undefined,
+      ]);
+      const all: ReadinessCheck[] = [
+        draining
+          ? {
+              name: 'draining',
+              scope: 'instance',
+              ok: false,
+              message: 'this instance is shutting down; its visitors reconnect to another one',
+            }
+          : { name: 'draining', scope: 'instance', ok: true, message: 'serving' },
+        ...report.checks,
+      ];
+      if (redisCheck) all.push({ name: 'redis', scope: 'shared', ...redisCheck });
+      return { ...report, status: readinessStatus(all), checks: all };
+    },
+  };
+}
