@@ -1,6 +1,6 @@
 // The real Redis of development, tests and CI: Debian's redis-server on its own port and data
-// directory (never a Redis already on the machine), with append-only persistence (fsync on every write) so a restart, even a crash,
-// keeps what the companions stored. `up` writes .porthole/redis.json with `{ "url": … }`.
+// directory (never a Redis already on the machine), with append-only persistence, fsynced on
+// every write, so a restart — even a crash — keeps what the companions stored. `up` writes .porthole/redis.json with `{ "url": … }`.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -105,7 +105,7 @@ export async function up({ log = console.error } = {}) {
       '--appendonly',
       'yes',
       '--appendfsync',
-      'everysec',
+      'always',
       '--save',
       '',
       '--protected-mode',
