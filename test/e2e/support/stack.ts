@@ -119,7 +119,7 @@ function e2eEnv(mm: MattermostInfo, mode: Mode, dataDir: string) {
  * A gateway conversation as Mattermost holds it: every post the support channel got since `since`
  * (so no page limit hides one), its root (exactly one, or it throws) and its other posts.
  */
-async function gatewayThread(mm: MattermostInfo, session: SessionIds, since: number): Promise<{ root?: string; posts: HeldPost[] }> {
+export async function gatewayThread(mm: MattermostInfo, session: SessionIds, since: number): Promise<{ root?: string; posts: HeldPost[] }> {
   const list = await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?since=${since}`);
   const all = Object.values<any>(list.posts).filter((p) => !p.type && !p.delete_at);
   const roots = all.filter((p) => !p.root_id && p.props?.porthole_conversation === session.channelId);
