@@ -47,4 +47,20 @@ describe('session rate limit', () => {
     assert.equal((await postSession(proxied, spoof(2))).status, 200);
     assert.equal((await postSession(proxied, spoof(1))).status, 429);
   });
+
+  it('counts an IPv6 client per /64, so one host cannot rotate its addresses past the limit', async () => {
+    const { companion } = testCompanion({ rateLimitPerMinute: 2 });
+    assert.equal((await postSession(companion, { ip: '2001:db8:7:7::1' })).status, 200);
+    assert.equal((await postSession(companion, { ip: '2001:db8:7:7:ffff::2' })).status, 200);
+    assert.equal((await postSession(companion, { ip: '2001:db8:7:7:aaaa:bbbb:cccc:3' })).status, 429, 'same /64');
+    assert.equal((await postSession(companion, { ip: '2001:db8:7:8::1' })).status, 200, 'the next /64 has its own budget');
+  });
+
+  it('limits session requests per site, whatever the addresses', async () => {
+    const { companion } = testCompanion({ rateLimitPerMinute: 100, siteSessionsPerMinute: 3 });
+    for (let i = 1; i <= 3; i++) assert.equal((await postSession(companion, { ip: `198.51.100.${i}` })).status, 200);
+    const res = await postSession(companion, { ip: '198.51.100.4' });
+    assert.equal(res.status, 429);
+    assert.match((await res.json()).error.message, /session requests for this site: at most 3/);
+  });
 });

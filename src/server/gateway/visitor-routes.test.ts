@@ -269,6 +269,19 @@ describe('POST /v1/messages', () => {
     assert.equal((await send(t, b.token, '1')).status, 429, 'the address sent 5 already');
   });
 
+  it('spends a global budget of new conversations (PORTHOLE_NEW_CONVERSATIONS_PER_MINUTE), not of messages', async () => {
+    const t = await start({ config: { newConversationsPerMinute: 2 } });
+    const [a, b, c] = [await t.session(), await t.session(), await t.session()];
+    assert.equal((await send(t, a.token, 'first of a')).status, 201);
+    assert.equal((await send(t, b.token, 'first of b')).status, 201);
+    const refused = await send(t, c.token, 'first of c');
+    assert.equal(refused.status, 429);
+    assert.equal(refused.json.error.code, 'rate_limited');
+    assert.match(refused.json.error.message, /too many new conversations/);
+    assert.ok(Number(refused.res.headers.get('Retry-After')) >= 1);
+    assert.equal((await send(t, a.token, 'second of a')).status, 201, 'a running conversation goes on');
+  });
+
   it('limits reads (history, agents) to PORTHOLE_READS_PER_MINUTE a minute per conversation', async () => {
     const t = await start({ config: { readsPerMinute: 6 } });
     const a = await t.session();

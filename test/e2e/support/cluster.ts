@@ -77,7 +77,7 @@ export class CompanionProcess {
   /** Sends a signal and waits for the process to exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.alive) return;
-    this.child.kill(signal);
+    this.child!.kill(signal);
     await this.#exited;
   }
 }
