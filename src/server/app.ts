@@ -59,12 +59,17 @@ export interface Companion {
    */
   start(): Promise<void>;
   /**
-   * Stops taking new work, first step of a graceful shutdown: `/readyz` answers 503 `draining`, and
-   * gateway mode closes its live sockets with 1012 and reason `draining` (widgets reconnect, through
-   * the load balancer, to another instance) and refuses new ones. Requests in flight go on.
+   * First step of a graceful shutdown: `/readyz` answers 503 `draining`, so the load balancer stops
+   * sending this instance traffic. Everything is still served.
    */
   drain(): Promise<void>;
-  /** Drains if not yet, then closes the bot's socket (gateway), the store and the Redis connection. */
+  /**
+   * Second step, once the load balancer has noticed: gateway mode closes its live sockets with 1012
+   * and reason `draining` (widgets reconnect, through the load balancer, to another instance) and
+   * refuses new ones. Requests in flight go on. Direct mode has no sockets.
+   */
+  releaseLiveSockets(): Promise<void>;
+  /** Drains and releases if not yet, then closes the bot's socket (gateway), the store and the Redis connection. */
   stop(): Promise<void>;
   /**
    * Node's http server `upgrade` event: takes gateway mode's `/v1/live` WebSocket and returns true;
@@ -161,6 +166,7 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     fetch: async (request, env) => app.fetch(request, env),
     start: () => instance.start(),
     drain: async () => instance.drain(),
+    releaseLiveSockets: async () => {},
     stop: () => instance.stop(),
     upgrade: () => false,
     sweepExpiredCredentials: () => credentials.sweepExpired(),

@@ -57,7 +57,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const logger = createJsonLogger();
   const companion = createCompanion(config, { admin, logger });
-  await companion.start();
+  try {
+    await companion.start();
+  } catch (err) {
+    // Close what start() opened (Redis, the store): its sockets and timers would keep the process alive.
+    await companion.stop().catch(() => {});
+    throw err;
+  }
   const running = await serve(companion, { port: config.port, host: config.host });
   logger.info({
     msg: 'porthole-server listening',

@@ -3,7 +3,7 @@
 // (`loadConfig` in companion-config.ts picks the mode; gateway mode's settings are in gateway/.)
 import { z } from 'zod';
 
-/** The HTTP server's own settings, the same in both modes (see {@link serverVariables}). */
+/** The HTTP server's own settings, the same in both modes (`PORTHOLE_PORT`, `PORTHOLE_REDIS_URL`, …; see docs/companion.md). */
 export interface ServerSettings {
   /** Session requests allowed per client address (IPv6: per /64) and minute. */
   rateLimitPerMinute: number;

@@ -66,6 +66,7 @@ describe('adapters', () => {
         return new Response('ok');
       },
       drain: async () => void order.push('drain'),
+      releaseLiveSockets: async () => void order.push('release'),
       stop: async () => void order.push('stop'),
     };
     const running = await serve(companion, { port: 0, host: '127.0.0.1' });
@@ -85,12 +86,13 @@ describe('adapters', () => {
     assert.deepEqual(order, ['slow started', 'drain']);
     assert.equal(await get('/healthz'), 200, 'during the delay the instance still serves');
     await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(order, ['slow started', 'drain', 'release'], 'live sockets are released after the delay');
     assert.equal(await get('/healthz'), 'ECONNREFUSED', 'after the delay it accepts no connection');
     assert.ok(!order.includes('stop'), 'the store stays open while a request is in flight');
     finishSlow();
     assert.equal(await slow, 200);
     await done;
-    assert.deepEqual(order, ['slow started', 'drain', 'slow answered', 'stop']);
+    assert.deepEqual(order, ['slow started', 'drain', 'release', 'slow answered', 'stop']);
   });
 
   it('toRouteHandlers strips the base path (Next.js route handlers)', async () => {

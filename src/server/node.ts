@@ -46,21 +46,23 @@ export interface ShutdownOptions {
 
 /**
  * Shuts a served companion down gracefully, the order a load balancer needs:
- * 1. `companion.drain()`: `/readyz` answers 503 `draining`; live sockets are closed with 1012
- *    `draining`, so their widgets reconnect — through the load balancer, to another instance;
- * 2. `delayMs` of still serving requests while the load balancer notices;
- * 3. the server stops accepting connections (idle keep-alive ones are closed);
- * 4. requests in flight finish (`graceMs` at most, then every connection is cut);
- * 5. `companion.stop()`: the bot's socket, the store, Redis.
+ * 1. `companion.drain()`: `/readyz` answers 503 `draining`;
+ * 2. `delayMs` of still serving everything while the load balancer notices;
+ * 3. `companion.releaseLiveSockets()`: live sockets are closed with 1012 `draining`, so their
+ *    widgets reconnect — through the load balancer, now to another instance;
+ * 4. the server stops accepting connections (idle keep-alive ones are closed);
+ * 5. requests in flight finish (`graceMs` at most, then every connection is cut);
+ * 6. `companion.stop()`: the bot's socket, the store, Redis.
  */
 export async function shutdown(
-  companion: Pick<Companion, 'stop'> & Partial<Pick<Companion, 'drain'>>,
+  companion: Pick<Companion, 'stop'> & Partial<Pick<Companion, 'drain' | 'releaseLiveSockets'>>,
   running: RunningServer,
   options: ShutdownOptions = {},
 ): Promise<void> {
   const report = (err: unknown) => options.onError?.(err);
   await companion.drain?.().catch(report);
   if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+  await companion.releaseLiveSockets?.().catch(report);
   const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
   running.server.closeIdleConnections();
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -14,7 +14,7 @@ export function describeRedisUrl(url: string): string {
   }
 }
 
-/** Thrown by {@link connectRedis} when Redis does not answer in time. */
+/** Thrown when Redis does not answer in time at start (`PORTHOLE_REDIS_URL`). */
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
 }
@@ -68,6 +68,8 @@ export async function connectRedis(redis: Redis, url: string, timeoutMs = 10_000
     if ((redis.status as string) === 'ready') return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // Stop the reconnection timers, or they keep the process alive after the error.
+  redis.disconnect();
   throw new RedisUnavailableError(
     `Redis at ${describeRedisUrl(url)} did not answer within ${Math.round(timeoutMs / 1000)} s` +
       (last instanceof Error ? ` (${last.message})` : '') +
@@ -92,17 +94,4 @@ export async function redisStatus(redis: Redis, url: string, production: boolean
   } catch (e) {
     return { ok: false, message: `${where} does not answer its ping${!production && e instanceof Error ? `: ${e.message}` : ''}` };
   }
-}
-
-/**
- * Whether Redis keeps its data across a restart (append-only file or snapshots), from
- * `INFO persistence`. A Redis without persistence loses every conversation mapping when it
- * restarts; `doctor` reports it.
- */
-export async function redisPersistence(redis: Redis): Promise<{ aof: boolean; rdb: boolean }> {
-  const info = await redis.info('persistence');
-  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-  const saveConfig = await redis.config('GET', 'save').catch(() => undefined);
-  const save = Array.isArray(saveConfig) ? String(saveConfig[1] ?? '') : '';
-  return { aof: field('aof_enabled') === '1', rdb: save.trim() !== '' };
 }

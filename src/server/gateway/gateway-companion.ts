@@ -17,16 +17,25 @@ const ROUTES =
 
 /** How long `/readyz` waits for Mattermost's ping, ms. */
 const PING_TIMEOUT_MS = 3000;
+/**
+ * How long the bot's socket may stay down while Mattermost answers before it is this instance's
+ * fault: after a Mattermost restart every instance's socket is in its backoff (up to 30 s) at once.
+ */
+export const BOT_SOCKET_GRACE_MS = 60_000;
 
 /**
  * Gateway mode's readiness checks: Mattermost answers its ping (shared: every instance sees the
  * same Mattermost), the gateway has started (store open, bot ensured: this instance), and the bot's
- * socket is connected — this instance's fault when Mattermost answers, the shared outage when not.
+ * socket is connected — this instance's fault when it has been down for `BOT_SOCKET_GRACE_MS`
+ * while Mattermost answers, the shared outage otherwise.
+ *
+ * @param botSocketDownForMs - how long the bot's socket has been down (unknown: counted as long).
  */
 export async function gatewayReadiness(
   gateway: Pick<Gateway, 'status'>,
   mattermostUrl: string,
   production: boolean,
+  botSocketDownForMs = Infinity,
 ): Promise<ReadinessReport> {
   const checks: ReadinessCheck[] = [];
   let mattermostUp = false;
@@ -56,7 +65,7 @@ export async function gatewayReadiness(
   );
   checks.push({
     name: 'bot_socket',
-    scope: mattermostUp ? 'instance' : 'shared',
+    scope: mattermostUp && botSocketDownForMs > BOT_SOCKET_GRACE_MS ? 'instance' : 'shared',
     ok: status.botSocket === 'connected',
     message: `the bot's socket to Mattermost is ${status.botSocket}`,
   });
@@ -99,16 +108,18 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     }),
   );
   app.route('/', gateway.routes);
+  let botSocketDownSince: number | undefined = now();
+  const botSocketDownForMs = () => {
+    if (gateway.status().botSocket === 'connected') botSocketDownSince = undefined;
+    else botSocketDownSince ??= now();
+    return botSocketDownSince === undefined ? 0 : now() - botSocketDownSince;
+  };
   app.route(
     '/',
-    healthRoutes(() => instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production))),
+    healthRoutes(() => instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production, botSocketDownForMs()))),
   );
 
   let stopped: Promise<void> | undefined;
-  const drain = async () => {
-    instance.drain();
-    await gateway.drain();
-  };
   return {
     mode: 'gateway',
     app,
@@ -117,12 +128,17 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
       await instance.start();
       await gateway.start();
     },
-    drain,
+    drain: async () => instance.drain(),
+    releaseLiveSockets: () => gateway.drain(),
     stop: () =>
       (stopped ??= (async () => {
-        await drain();
-        await gateway.stop();
-        await instance.stop();
+        try {
+          instance.drain();
+          await gateway.drain();
+          await gateway.stop();
+        } finally {
+          await instance.stop();
+        }
       })()),
     upgrade: (req, socket, head) => gateway.live.handleUpgrade(req, socket, head),
     sweepExpiredCredentials: async () => 0,

@@ -143,6 +143,8 @@ export class LiveHub {
     }
     void this.admit(req).then(
       (ok) => {
+        if (this.closing)
+          return rejectUpgrade(socket, 503, 'Service Unavailable', 'restarting', 'The chat service is restarting. Reconnect in a moment.');
         if (!ok)
           return rejectUpgrade(
             socket,

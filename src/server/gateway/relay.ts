@@ -131,10 +131,11 @@ export class Relay {
     // before it by another server of a cluster, are caught too; what was delivered is not again.
     // And from before the oldest post the store kept us from delivering, however long ago.
     const since = Math.max(0, Math.min(cursor - BACKFILL_LOOKBACK_MS, (this.retryFrom ?? Infinity) - 1));
-    this.retryFrom = undefined;
     let posts: MmPost[];
     try {
       posts = await this.o.api.getChannelPostsSince(this.o.bot().channelId, since);
+      // Held-back posts are in this answer: the next failure sets its own start.
+      this.retryFrom = undefined;
     } catch (e) {
       this.o.logger.warn({ msg: 'gateway relay: backfill failed; retrying', error: e instanceof Error ? e.message : String(e) });
       if (!this.stopped) {
@@ -157,6 +158,7 @@ export class Relay {
               : 'posted';
       try {
         if (await this.deliver(post, kind)) delivered++;
+        this.undelivered.delete(post.id);
       } catch (e) {
         this.storeFailed(post, e);
       }
@@ -173,6 +175,7 @@ export class Relay {
   private async deliverOrRetry(post: MmPost, kind: 'posted' | 'edited' | 'deleted'): Promise<void> {
     try {
       await this.deliver(post, kind);
+      this.undelivered.delete(post.id);
     } catch (e) {
       this.storeFailed(post, e);
     }
@@ -189,7 +192,7 @@ export class Relay {
         error: e instanceof Error ? e.message : String(e),
       });
     if (this.undelivered.size < SEEN_LIMIT) this.undelivered.add(post.id);
-    this.retryFrom = Math.min(this.retryFrom ?? Infinity, post.create_at);
+    this.retryFrom = Math.min(this.retryFrom ?? Infinity, version(post));
     if (!this.backfillTimer && !this.stopped) {
       this.backfillTimer = setTimeout(() => this.enqueue(() => this.backfill()), this.o.retryMs ?? 2000);
       this.backfillTimer.unref?.();
@@ -225,7 +228,6 @@ export class Relay {
       });
     }
     remember();
-    this.undelivered.delete(post.id);
     this.o.hub.publish(conversation.conversationId, { type: message.deleted ? 'deleted' : kind === 'deleted' ? 'edited' : kind, message });
     return true;
   }

@@ -30,10 +30,6 @@ import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.j
 export const MAX_GATEWAY_SESSION_BODY_BYTES = 4096;
 /** Largest `POST /v1/messages` body, in bytes: 16,383 code points of up to 4 bytes, JSON-escaped. */
 export const MAX_MESSAGE_BODY_BYTES = 128 * 1024;
-/**
- * `GET /v1/messages` and `GET /v1/agents` per conversation and minute. A widget asks a handful of
- * times a minute at most (history, "load older", a resync after each reconnect or tab return).
- */
 
 /**
  * The visitor's page URL if it is on one of the site's origins, else `undefined`: the bot posts it

@@ -56,6 +56,15 @@ export class CompanionProcess {
     };
     child.stdout!.on('data', take);
     child.stderr!.on('data', take);
+    try {
+      await this.waitReady(child);
+    } catch (e) {
+      await this.stop('SIGKILL'); // never leave a process on a fixed port behind
+      throw e;
+    }
+  }
+
+  private async waitReady(child: ChildProcess): Promise<void> {
     await eventually(
       `${this.name} to be ready`,
       async () => {
@@ -169,9 +178,16 @@ export async function startCluster(
     ...options.env,
   });
   const instances = options.ports.map((port, i) => new CompanionProcess(String.fromCharCode(65 + i), port, env));
-  for (const instance of instances) await instance.start();
   const nginx = new Nginx(options.nginxPort, options.ports);
-  await nginx.start();
+  try {
+    for (const instance of instances) await instance.start();
+    await nginx.start();
+  } catch (e) {
+    // Whatever started must not outlive a failed set-up (fixed ports).
+    await nginx.stop().catch(() => {});
+    for (const instance of instances) await instance.stop('SIGKILL');
+    throw e;
+  }
   return {
     redisUrl: redis.url,
     instances,
