@@ -17,6 +17,7 @@ import { createInstance } from './instance.js';
 import { sessionRateLimits, type RateLimitStore } from './rate-limit.js';
 import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
 import { createShell, type CompanionEnv } from './shell.js';
+import { hasVisitorCookie } from './visitor-cookie.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
 import { VisitorProvisioner } from './visitor-provisioner.js';
 
@@ -139,7 +140,14 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
   app.on(
     ['POST', 'DELETE'],
     '/v1/session',
-    sessionRateLimits({ perAddress: config.rateLimitPerMinute, perSite: config.siteSessionsPerMinute, store, now, clientIp: ipOf }),
+    sessionRateLimits({
+      perAddress: config.rateLimitPerMinute,
+      perSite: config.siteSessionsPerMinute,
+      returning: (c) => hasVisitorCookie(c, config.cookieSecret),
+      store,
+      now,
+      clientIp: ipOf,
+    }),
   );
   app.route(
     '/v1/session',

@@ -5,6 +5,7 @@ import { loadConfig } from './companion-config.js';
 import { ConfigError } from './config.js';
 import { formatDoctor, runDoctor, type DoctorCheck } from './doctor.js';
 import { runGatewayDoctor } from './gateway/gateway-doctor.js';
+import { runRedisDoctor } from './redis-doctor.js';
 import { createJsonLogger } from './logger.js';
 import { HttpMattermostAdmin } from './mattermost-admin.js';
 import { serve, shutdown } from './node.js';
@@ -50,6 +51,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (command === 'doctor') {
     const checks: DoctorCheck[] =
       admin && config.mode === 'direct' ? await runDoctor(admin, config) : config.mode === 'gateway' ? await runGatewayDoctor(config) : [];
+    if (config.redisUrl) checks.push(...(await runRedisDoctor(config.redisUrl)));
     process.stdout.write(`mode: ${config.mode}\n`);
     for (const line of formatDoctor(checks)) process.stdout.write(`${line}\n`);
     return checks.every((check) => check.ok) ? 0 : 1;

@@ -6,6 +6,7 @@ import type { ServerSettings } from './config.js';
 import { readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
 import type { Logger } from './logger.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.js';
+import { inspectRedis } from './redis-doctor.js';
 import { connectRedis, openRedis, redisStatus } from './redis.js';
 
 /** One instance's shared-state plumbing (see {@link createInstance}). */
@@ -43,7 +44,11 @@ export function createInstance(
       return draining;
     },
     async start() {
-      if (redis && ownsRedis) await connectRedis(redis, settings.redisUrl!);
+      if (!redis) return;
+      if (ownsRedis) await connectRedis(redis, settings.redisUrl!);
+      // Say at start what could lose conversation mappings later.
+      for (const check of await inspectRedis(redis).catch(() => []))
+        if (!check.ok) options.logger.warn({ msg: `redis: ${check.name}: ${check.detail}` });
     },
     drain() {
       draining = true;

@@ -62,5 +62,11 @@ describe('session rate limit', () => {
     const res = await postSession(companion, { ip: '198.51.100.4' });
     assert.equal(res.status, 429);
     assert.match((await res.json()).error.message, /session requests for this site: at most 3/);
+    // A returning visitor (its signed cookie) is not locked out by a flood of new ones…
+    const first = await postSession(testCompanion().companion, { ip: '198.51.100.9' });
+    const cookie = (first.headers.get('Set-Cookie') ?? '').split(';')[0]!;
+    assert.equal((await postSession(companion, { ip: '198.51.100.5', cookie })).status, 200);
+    // …and a forged cookie does not pass for one.
+    assert.equal((await postSession(companion, { ip: '198.51.100.6', cookie: 'porthole_vid=AAAAAAAAAAAAAAAAAAAAAA.forged' })).status, 429);
   });
 });

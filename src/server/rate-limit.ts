@@ -158,8 +158,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
 export interface SessionRateLimitOptions {
   /** Session requests per client address (IPv6: per /64) and minute. */
   perAddress: number;
-  /** Session requests per site (the `Origin` header; requests without one count together) and minute. */
+  /**
+   * Session requests per site (the `Origin` header; requests without one count together) and
+   * minute, from visitors without a valid visitor cookie: a flood of new visitors from many
+   * addresses cannot lock returning visitors out.
+   */
   perSite: number;
+  /** Whether a request carries a valid visitor cookie (a returning visitor). */
+  returning: (c: Context) => Promise<boolean>;
   store: RateLimitStore;
   /** The client address of a request (undefined: unknown, all such requests count together). */
   clientIp: (c: Context) => string | undefined;
@@ -168,9 +174,16 @@ export interface SessionRateLimitOptions {
 
 /**
  * The limits of `POST/DELETE /v1/session`, the same in both modes: per client address first, then
- * per site. Mount with `app.on(['POST', 'DELETE'], '/v1/session', sessionRateLimits(o))`.
+ * per site for new visitors. Mount with `app.on(['POST', 'DELETE'], '/v1/session', sessionRateLimits(o))`.
  */
 export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler {
+  const perSite = rateLimit({
+    limit: o.perSite,
+    store: o.store,
+    now: o.now,
+    key: (c) => `session-site:${c.req.method}:${c.req.header('Origin') ?? 'none'}`,
+    what: 'session requests for this site',
+  });
   return every(
     rateLimit({
       limit: o.perAddress,
@@ -179,12 +192,9 @@ export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler
       key: (c) => `session:${c.req.method}:${addressKey(o.clientIp(c))}`,
       what: 'session requests from one address',
     }),
-    rateLimit({
-      limit: o.perSite,
-      store: o.store,
-      now: o.now,
-      key: (c) => `session-site:${c.req.method}:${c.req.header('Origin') ?? 'none'}`,
-      what: 'session requests for this site',
-    }),
+    async (c, next) => {
+      if (await o.returning(c)) return next();
+      return perSite(c, next);
+    },
   );
 }

@@ -1,4 +1,6 @@
 // The anonymous visitor's id: random, HMAC-SHA256-signed, kept in an HttpOnly cookie.
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { base64UrlDecode, base64UrlEncode, hmacSha256, randomToken, timingSafeEqual } from './crypto-utils.js';
 
 /** Name of the visitor cookie. */
@@ -13,6 +15,11 @@ const CONTEXT = 'porthole-visitor-id:v1:';
 /** A new random visitor id (128 bits, base64url). */
 export function newVisitorId(): string {
   return randomToken(16);
+}
+
+/** Whether a request carries a visitor cookie signed with `secret` (a returning visitor). */
+export async function hasVisitorCookie(c: Context, secret: string): Promise<boolean> {
+  return (await verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), secret)) !== undefined;
 }
 
 /** Signs a visitor id into the cookie value `<id>.<signature>`. */

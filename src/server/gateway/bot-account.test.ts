@@ -42,6 +42,15 @@ describe('ensureBotAccount', () => {
     assert.equal(await o.store.getSecret(`bot-token:${bot.userId}`), third.token);
   });
 
+  it('mints one token when instances start together on one store', async () => {
+    const mm = new MemoryMattermost();
+    const store = new MemoryGatewayStore();
+    const accounts = await Promise.all(['a', 'b', 'c'].map((instanceId) => ensureBotAccount(options(mm, { store, instanceId }))));
+    assert.equal(new Set(accounts.map((a) => a.token)).size, 1, 'every instance uses the one stored token');
+    const bot = accounts[0]!.userId;
+    assert.equal([...mm.tokens.values()].filter((userId) => userId === bot).length, 1, 'one token minted');
+  });
+
   it('re-enables a disabled bot and refuses a username taken by a regular user', async () => {
     const mm = new MemoryMattermost();
     const bot = await ensureBotAccount(options(mm));

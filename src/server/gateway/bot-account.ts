@@ -36,6 +36,8 @@ export interface EnsureBotOptions {
   /** A REST client acting with `token`. */
   clientFor(token: string): GatewayMattermost & BotProvisioningApi;
   logger: Logger;
+  /** This instance's name in the store's locks, so instances starting together mint one token. Default: a random one. */
+  instanceId?: string;
 }
 
 /** Store name of the bot's token. */
@@ -135,6 +137,11 @@ async function ensureBotUser(admin: BotProvisioningApi, options: EnsureBotOption
     }
     if (refused(e, 403))
       throw new GatewayStartError('PORTHOLE_MM_TOKEN may not create bots: use the access token of a system admin.', { cause: e });
+    // Another instance starting at the same moment created it (app/bot.go CreateBot: 400 username_exists).
+    if (e instanceof MattermostError && e.mmId === 'app.user.save.username_exists.app_error') {
+      const raced = await admin.getUserByUsername(options.botUsername);
+      if (raced?.is_bot) return raced.id;
+    }
     throw e;
   }
 }
@@ -156,6 +163,26 @@ export async function ensureBotAccount(options: EnsureBotOptions): Promise<BotAc
   await idempotent(admin.addTeamMember(channel.team_id, botUserId));
   await idempotent(admin.addChannelMember(channel.id, botUserId));
 
+  // Instances starting together on one shared store: one of them checks and mints, the others
+  // wait for it and reuse what it stored.
+  const lock = `bot-token:${botUserId}`;
+  const owner = options.instanceId ?? `instance:${Math.random().toString(36).slice(2)}`;
+  const deadline = Date.now() + 15_000;
+  while (!(await options.store.acquireLock(lock, owner, 30_000, Date.now())) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    return await reuseOrMintToken(admin, options, botUserId, channel);
+  } finally {
+    await options.store.releaseLock(lock, owner);
+  }
+}
+
+async function reuseOrMintToken(
+  admin: BotProvisioningApi,
+  options: EnsureBotOptions,
+  botUserId: string,
+  channel: MmChannelInfo,
+): Promise<BotAccount> {
   const stored = await options.store.getSecret(tokenSecretName(botUserId));
   if (stored) {
     try {

@@ -235,6 +235,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         store,
         clientFor,
         logger,
+        instanceId,
       });
       bot = account;
       api = clientFor(account.token);

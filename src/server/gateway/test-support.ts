@@ -310,6 +310,9 @@ export class MemoryMattermost {
       async createBot(input) {
         const owner = call('createBot');
         if (!mm.botCreationEnabled) throw new MattermostError(403, 'api.bot.create_disabled', 'createBot → 403');
+        // As app/bot.go CreateBot answers a username that another request just took.
+        if ([...mm.users.values()].some((u) => u.username === input.username))
+          throw new MattermostError(400, 'app.user.save.username_exists.app_error', 'createBot → 400');
         const id = mmId('bot');
         mm.users.set(id, { id, username: input.username, first_name: input.display_name, is_bot: true, owner });
         return id;
