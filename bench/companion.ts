@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { adminApi, mattermost, type MattermostInfo } from '../test/support/mattermost.ts';
 import { benchCompanionEnv, benchDataDir, benchSupportChannel, MODES, type Mode } from './support/companion-env.ts';
+import { returningSessionsLoad } from './support/session-load.ts';
 import { medianSpread, median, num, summarize, verdict } from './support/stats.ts';
 import { ensurePortFree, PAGE_ORIGIN, waitForMattermost } from './support/stack.ts';
 import type { BenchContext, BenchResult, Row } from './support/types.ts';
@@ -191,16 +192,7 @@ async function runMode(
   }
   log(`${mode}: ${c.visitors} returning visitors ready`);
 
-  let k = 0;
-  const sessionOpts: autocannon.Options = {
-    url: `${BASE}/v1/session`,
-    method: 'POST',
-    headers: { Origin: PAGE_ORIGIN, 'Content-Type': 'application/json' },
-    body: '{}',
-    connections: c.connections,
-    duration: c.duration,
-    requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, Cookie: cookies[k++ % cookies.length]! } }) }],
-  };
+  const sessionOpts = returningSessionsLoad(BASE, cookies, c);
   if (!smoke) {
     log(`${mode}: warm-up 3 s, not counted`);
     await cannon({ ...sessionOpts, duration: 3 });

@@ -226,13 +226,15 @@ async function main() {
           await sleep(o.realEvery * 1000);
         }
       })();
-      const injected = await tap.ask<{ sent: number }>(
+      const injected = await tap.ask<{ sent: number; unsent: number }>(
         'inject',
         { rate: o.rate, seconds: 60, channelId: supportChannelId, userId: mm.agents[0]!.id, roots: ids.map((i) => i[2]), label: synLabel },
         180_000,
       );
       realStop = true;
       await realLoop;
+      if (injected.unsent)
+        log(`minute ${m}: ${injected.unsent} events found no bot socket at the tap (reconnecting: did Mattermost restart?)`);
       await sleep(500);
       const collected = await Promise.all(
         loaders.map(async (l) => {

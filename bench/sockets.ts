@@ -63,7 +63,25 @@ interface Window {
   loadCpu: number;
   /** Both cores, % of all. */
   machine: number;
+  /** Mattermost and PostgreSQL, % of one core. */
+  mattermost: number;
+  /** Interrupts (loopback networking) and steal (the hypervisor's), % of one core. */
+  kernel: number;
+  /**
+   * Everything else on the machine, % of one core: what the cores did beyond the server, the load
+   * generators, the tap, Mattermost, PostgreSQL and interrupts (this benchmark's own process
+   * included; other work on the machine shows here).
+   */
+  others: number;
+  /** The busiest other processes by command name (≥ 1 % of a core), this benchmark's own included. */
+  busiest: { comm: string; pct: number }[];
 }
+
+/** Mattermost's server and PostgreSQL's processes, for their CPU. */
+const mattermostGroups = () => {
+  const mmPid = serverPid(loadHarnessConfig());
+  return { mattermost: () => (mmPid ? [mmPid] : []), postgres: () => pidsNamed('postgres') };
+};
 
 interface HubRun {
   kind: Kind;
@@ -74,7 +92,10 @@ interface HubRun {
   /** After a GC, all sockets open, at the end of the idle hold. */
   idleGc: ProcessSample;
   traffic: Window & { pong: number[]; drops: Record<string, number> };
-  fan: Window & { latencies: number[]; sent: number; expected: number; lagMaxMs: number; targets: number };
+  fan: Window & { latencies: number[]; sent: number; unsent: number; expected: number; lagMaxMs: number; targets: number };
+  /** The companion's warnings and errors by message (none for the bare hub). */
+  logged: Record<string, number>;
+  /** Unexpected closes over the whole run (the loaders count from their start). */
   drops: Record<string, number>;
 }
 
@@ -111,14 +132,20 @@ async function measured<T>(server: Helper, loaders: Loader[], tap: Helper, work:
     tap.ask('sample', { reset: true }),
     ...loaders.map((l) => l.helper.ask('sample', { reset: true })),
   ]);
-  const machine = cpuWindow({});
+  const machine = cpuWindow(mattermostGroups(), () => [server, tap, ...loaders.map((l) => l.helper)].map((h) => h.child.pid!));
   const result = await work();
   const [s, t, ...ls] = await Promise.all([
     server.ask<{ sample: ProcessSample }>('sample'),
     tap.ask<{ sample: ProcessSample }>('sample'),
     ...loaders.map((l) => l.helper.ask<{ sample: ProcessSample }>('sample')),
   ]);
-  return { server: s.sample, loadCpu: t.sample.cpuPct + sum(ls.map((l) => l.sample.cpuPct)), machine: machine.stop().machine, result };
+  const m = machine.stop();
+  const loadCpu = t.sample.cpuPct + sum(ls.map((l) => l.sample.cpuPct));
+  const mattermost = (m.byName.mattermost ?? 0) + (m.byName.postgres ?? 0);
+  const kernel = m.irq + m.steal;
+  const others = Math.max(0, m.machine * m.cores - s.sample.cpuPct - loadCpu - mattermost - kernel);
+  const busiest = m.others.filter((o) => o.pct >= 1).slice(0, 3);
+  return { server: s.sample, loadCpu, machine: m.machine, mattermost, kernel, others, busiest, result };
 }
 
 /** Delivery latencies from every loader, each put on this process's clock (the stamp's clock: `stampOffset`). */
@@ -189,7 +216,7 @@ async function runHub(
   // Fan-out: synthetic `posted` events on the server's Mattermost socket, round-robin over the conversations.
   const label = `fan-${kind}-${Date.now()}`;
   const inject = (l: string, seconds: number) =>
-    tap.ask<{ sent: number; lagMaxMs: number; targets: number }>(
+    tap.ask<{ sent: number; unsent: number; lagMaxMs: number; targets: number }>(
       'inject',
       { rate: c.fanRate, seconds, channelId: o.supportChannelId, userId: o.mm.agents[0]!.id, roots: ids.map((i) => i[2]), label: l },
       (seconds + 60) * 1000,
@@ -198,17 +225,20 @@ async function runHub(
   await sleep(500);
   await Promise.all(loaders.map((l) => l.helper.ask('record', { label })));
   const fanW = await measured(server, loaders, tap, () => inject(label, c.fanS));
-  await sleep(2000);
+  await sleep(c.fanS > 5 ? 2000 : 500);
   const f = await collect(loaders, o.tapOffset);
   const fan = {
     ...fanW,
     latencies: f.latencies,
     sent: fanW.result.sent,
+    unsent: fanW.result.unsent,
     expected: Math.round(c.fanRate * c.fanS),
     lagMaxMs: fanW.result.lagMaxMs,
     targets: fanW.result.targets,
   };
   if (fan.targets !== 1) log(`${kind}: the tap had ${fan.targets} sockets to send to (expected 1: the ${kind} server's)`);
+  if (fan.unsent)
+    log(`${kind}: ${fan.unsent} events found no socket at the tap (the bot socket was reconnecting: did Mattermost restart?); not counted`);
   log(
     `${kind}: fan-out ${c.fanRate}/s for ${c.fanS} s — ${tail(f.latencies)}; ${fan.sent - f.latencies.length} of ${fan.sent} not received; CPU ${num(fan.server.cpuPct)} %, ELD p99 ${num(fan.server.eld.p99)} ms`,
   );
@@ -217,10 +247,11 @@ async function runHub(
 
   await Promise.all(loaders.map((l) => l.helper.ask('traffic', { pingEveryMs: 0 })));
   const end = await collect(loaders, 0);
+  const { logged } = await server.ask<{ logged: Record<string, number> }>('sample');
   await Promise.all(loaders.map((l) => l.helper.ask('close', {}, 120_000)));
   await server.stop();
   return {
-    run: { kind, base, open, idle, idleGc, traffic, fan, drops: merge([traffic.drops, f.drops, end.drops]) },
+    run: { kind, base, open, idle, idleGc, traffic, fan, logged, drops: end.drops },
     e2e,
   };
 }
@@ -288,11 +319,10 @@ async function runE2e(
   }
   const rate = Math.max(2, Math.floor(calibrated * 0.8));
   log(`end to end: Mattermost took ${num(calibrated)} posts/s from 8 posters back to back; posting at ${rate}/s for ${c.e2eS} s`);
-  await sleep(1000);
+  await sleep(c.e2eS > 5 ? 1000 : 300);
   await Promise.all(loaders.map((l) => l.helper.ask('record', { label })));
   failed = 0;
-  const mmPid = serverPid(loadHarnessConfig());
-  const cpu = cpuWindow({ mattermost: () => (mmPid ? [mmPid] : []), postgres: () => pidsNamed('postgres') });
+  const cpu = cpuWindow(mattermostGroups());
   const poster0 = process.cpuUsage();
   let behind = 0;
   const w = await measured(server, loaders, o.tap, async () => {
@@ -315,7 +345,8 @@ async function runE2e(
   });
   const cpuUse = cpu.stop();
   const poster = process.cpuUsage(poster0);
-  await sleep(3000);
+  // Mattermost's tail is long under load: wait for the last posts' events.
+  await sleep(c.e2eS > 5 ? 3000 : 1500);
   const v = await collect([visitors], 0);
   const m = await watcher.helper.ask<{ latencies: number[] }>('mmCollect');
   const run: E2eRun = {
@@ -351,14 +382,14 @@ export default async function socketsBench({ smoke, log, defer }: BenchContext):
         sockets: 200,
         loaders: 1,
         concurrency: 50,
-        idleS: 2,
-        trafficS: 2,
+        idleS: 1,
+        trafficS: 1,
         fanRate: 1000,
-        fanS: 2,
+        fanS: 1,
         warmS: 0,
         e2eConversations: 2,
         e2eCalibrateS: 1,
-        e2eS: 2,
+        e2eS: 1,
       }
     : {
         sockets: 10_000,
@@ -475,12 +506,12 @@ export default async function socketsBench({ smoke, log, defer }: BenchContext):
   ];
 
   const winRow = (label: string, kind: string, w: Window, extra = '') =>
-    `| ${label} | ${kind} | ${mb(w.server.rss)} | ${mb(w.server.heapUsed)} | ${num(w.server.cpuPct)} % | ${num(w.server.eld.p50)} / ${num(w.server.eld.p99)} / ${num(w.server.eld.max)} ms | ${w.server.stalls.length} (${num(sum(w.server.stalls.map((x) => x.ms)), 0)} ms) | ${num(w.server.fds, 0)} | ${num(w.loadCpu)} % | ${num(w.machine)} % | ${extra} |`;
+    `| ${label} | ${kind} | ${mb(w.server.rss)} | ${mb(w.server.heapUsed)} | ${num(w.server.cpuPct)} % | ${num(w.server.eld.p50)} / ${num(w.server.eld.p99)} / ${num(w.server.eld.max)} ms | ${w.server.stalls.length} (${num(sum(w.server.stalls.map((x) => x.ms)), 0)} ms) | ${num(w.server.fds, 0)} | ${num(w.loadCpu)} % | ${num(w.mattermost)} % | ${num(w.kernel)} % | ${num(w.others)} %${w.busiest.length ? ` (${w.busiest.map((o) => `${o.comm} ${num(o.pct, 0)} %`).join(', ')})` : ''} | ${num(w.machine)} % | ${extra} |`;
   const details = [
-    `| phase | server | RSS | heap used | server CPU (% of a core) | event-loop delay p50 / p99 / max | stalls ≥ 50 ms (time in them) | open fds | load generators' CPU | machine busy (both cores) | |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    `| before any socket (after GC) | Porthole | ${mb(p.base.rss)} | ${mb(p.base.heapUsed)} | | | | ${num(p.base.fds, 0)} | | | |`,
-    `| before any socket (after GC) | bare ws | ${mb(b.base.rss)} | ${mb(b.base.heapUsed)} | | | | ${num(b.base.fds, 0)} | | | |`,
+    `| phase | server | RSS | heap used | server CPU (% of a core) | event-loop delay p50 / p99 / max | stalls ≥ 50 ms (time in them) | open fds | load generators' and tap's CPU | Mattermost + PostgreSQL | interrupts + steal | other processes | machine busy (both cores) | |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| before any socket (after GC) | Porthole | ${mb(p.base.rss)} | ${mb(p.base.heapUsed)} | | | | ${num(p.base.fds, 0)} | | | | | | |`,
+    `| before any socket (after GC) | bare ws | ${mb(b.base.rss)} | ${mb(b.base.heapUsed)} | | | | ${num(b.base.fds, 0)} | | | | | | |`,
     winRow(`idle, ${c.idleS} s`, 'Porthole', p.idle, `heap after GC ${mb(p.idleGc.heapUsed)}`),
     winRow(`idle, ${c.idleS} s`, 'bare ws', b.idle, `heap after GC ${mb(b.idleGc.heapUsed)}`),
     winRow(`pings, ${c.trafficS} s`, 'Porthole', p.traffic, pongText(p)),
@@ -498,7 +529,7 @@ export default async function socketsBench({ smoke, log, defer }: BenchContext):
       .map((k) => `${k === 'fan' ? 'fan-out' : k === 'traffic' ? 'pings' : k} — Porthole ${stalls(p[k])}, bare ws ${stalls(b[k])}`)
       .join('; ')}; end to end — Porthole ${stalls(e.window)}.`,
     '',
-    `Unexpected closes of ready sockets: Porthole ${dropsText(p.drops)}; bare ws ${dropsText(b.drops)}. The tap's scheduler ran at most ${num(p.fan.lagMaxMs)} ms (Porthole) / ${num(b.fan.lagMaxMs)} ms (bare) behind its schedule. End to end: ${e.posted} posts made${e.failed ? `, ${e.failed} failed` : ''}${e.behind ? `; ${e.behind} times the poster had 64 requests in flight and waited for one (Mattermost behind the schedule)` : ''}; the bare Mattermost client received ${e.mattermost.length}. Medians: visitor ${num(ep.median)} ms − bare Mattermost client ${num(em.median)} ms = ${num(ep.median - em.median)} ms added by the bot socket, the tap's hop and the companion.`,
+    `Unexpected closes of ready sockets: Porthole ${dropsText(p.drops)}; bare ws ${dropsText(b.drops)}. The companion's warnings and errors: ${dropsText(p.logged)}.${p.fan.unsent ? ` ${p.fan.unsent} fan-out events found no bot socket at the tap (it was reconnecting) and are not counted.` : ''} The tap's scheduler ran at most ${num(p.fan.lagMaxMs)} ms (Porthole) / ${num(b.fan.lagMaxMs)} ms (bare) behind its schedule. End to end: ${e.posted} posts made${e.failed ? `, ${e.failed} failed` : ''}${e.behind ? `; ${e.behind} times the poster had 64 requests in flight and waited for one (Mattermost behind the schedule)` : ''}; the bare Mattermost client received ${e.mattermost.length}. Medians: visitor ${num(ep.median)} ms, bare Mattermost client ${num(em.median)} ms — the bot socket, the tap's hop and the companion between them ${Math.abs(ep.median - em.median) < 2 ? 'within the noise' : `${num(ep.median - em.median)} ms`}.`,
   ].join('\n');
 
   const method = [
@@ -506,13 +537,44 @@ export default async function socketsBench({ smoke, log, defer }: BenchContext):
     `Visitors: ${n} synthetic conversations are seeded into the store (threads of their own that no Mattermost post has); ${c.loaders} load-generator process${c.loaders > 1 ? 'es' : ''} (\`support/socket-load.ts\`, \`ws\` clients) sign each visitor's Porthole token with the companion's secret (as \`POST /v1/session\` would: 15 min), open the sockets with ${c.concurrency} handshakes in flight each and send the \`auth\` frame; a socket counts once its \`ready\` arrived. Then: idle for ${c.idleS} s (only the hub's own ws ping of every socket every 30 s); then each socket sends the widget's \`{"type":"ping"}\` every ${WIDGET_PING_MS / 1000} s (src/transport/gateway-transport.ts; random phase, so spread) for ${c.trafficS} s, and the round trip to its \`pong\` is timed; the pings go on for the rest of the run. Windows of 30 s hold exactly one of the hub's heartbeats.`,
     `Fan-out: the tap sends \`posted\` events shaped like Mattermost 11's (a reply by an agent in one conversation's thread, the post as a JSON string) on the bot's socket, ${num(c.fanRate, 0)} a second for ${c.fanS} s${c.warmS ? ` after ${c.warmS} s of warm-up` : ''}, round-robin over the conversations; each goes through the companion's bot socket, relay (post parsed, thread looked up in the store, message made) and hub to that conversation's socket. Latency: from the tap's time stamp in the post's text, taken just before it sends the event, to the frame's arrival in the load generator (the processes' clocks put on one by the IPC round trip of least delay among 20).`,
     `End to end: ${e.conversations} real conversations are made as the widget makes them (\`POST /v1/session\`, first \`POST /v1/messages\`), their sockets opened beside the others; an agent then posts replies in their threads over Mattermost's REST API (\`POST /api/v4/posts\`) — first 8 posters back to back for ${c.e2eCalibrateS} s, to find the rate Mattermost sustains here, then at 80 % of it on a fixed schedule for ${c.e2eS} s. Latency: from just before the REST call to the arrival at the visitor's socket (Mattermost → the tap → the companion → the visitor). Mattermost's and PostgreSQL's CPU from /proc.`,
-    `Reference, same run, after the companion has stopped: the same visitors, frames and phases against a bare \`ws\` WebSocketServer on node:http in a process of its own (\`live-server.ts\` \`bare\`, 127.0.0.1:${PORTS.bare}, the same socket options and the same tsx loader): it decodes the \`auth\` frame's token without verifying it, answers \`ping\`, pings every socket every 30 s as the hub does, and sends each \`posted\` event from the tap (its \`/feed\`) to the conversation's sockets after parsing it — the least any hub must do. End to end, the reference is a bare client on Mattermost's own WebSocket, receiving the same posts.`,
+    `Reference, same run, after the companion has stopped: the same visitors, frames and phases against a bare \`ws\` WebSocketServer on node:http in a process of its own (\`live-server.ts\` \`bare\`, 127.0.0.1:${PORTS.bare}, the same socket options and the same tsx loader): it decodes the \`auth\` frame's token without verifying it, answers \`ping\`, pings every socket every 30 s in one loop (the heartbeat of the \`ws\` README), and sends each \`posted\` event from the tap (its \`/feed\`) to the conversation's sockets after parsing it — the least any hub must do. End to end, the reference is a bare client on Mattermost's own WebSocket, receiving the same posts.`,
   ].join('\n\n');
 
-  const heartbeat = Math.max(longest(p.idle), longest(p.traffic));
+  const stallsText = () => {
+    /** The longest delay of the event loop in a window (the histogram's max). */
+    const maxDelay = (w: Window) => Math.max(w.server.eld.max, longest(w));
+    const worst = (r: HubRun) => Math.max(maxDelay(r.idle), maxDelay(r.traffic), maxDelay(r.fan));
+    const pw = worst(p);
+    const bw = worst(b);
+    const at = (w: Window) => w.server.stalls.map((x) => `${num(x.at / 1000, 1)} s`).join(', ');
+    /** "idle at 25.7 s, fan-out at 20.4 s into the window" — the windows that had stalls ≥ 50 ms. */
+    const when = (r: HubRun) => {
+      const parts = (
+        [
+          ['idle', r.idle],
+          ['with pings', r.traffic],
+          ['fan-out', r.fan],
+        ] as const
+      )
+        .filter(([, w]) => w.server.stalls.length)
+        .map(([name, w]) => `${name} at ${at(w)}`);
+      return parts.length ? ` (${parts.join('; ')} into the window)` : '';
+    };
+    const tailOf = (r: HubRun, name: string) =>
+      `${name}: ${num(late(r.fan.latencies), 1)} % of the fan-out's messages over ${TARGET_FANOUT_P99_MS} ms, its longest delay during it ${num(maxDelay(r.fan), 0)} ms`;
+    const bare =
+      bw >= 100
+        ? `The bare ws hub pings all its sockets in one loop every 30 s (a ws ping, one socket write each): with ${n} sockets that stalled it for up to ${num(bw, 0)} ms each time${when(b)}.`
+        : `The bare ws hub, pinging all its sockets in one loop every 30 s, was never held up for more than ${num(bw, 0)} ms.`;
+    const porthole =
+      pw >= 100
+        ? `The companion's event loop was held up for up to ${num(pw, 0)} ms${when(p)}, by whatever ran in one go then: a garbage collection, the hub's heartbeat (every 30 s it pings its sockets) or revocation sweep (every 60 s it checks each open conversation in the store), or another process on the cores.`
+        : `The companion's event loop was never held up for more than ${num(pw, 0)} ms, heartbeats and revocation sweeps included.`;
+    return `**Stalls.** ${bare} ${porthole} Nothing is delivered during a stall: the messages that arrive queue behind it, and that is where a fan-out's tail comes from (${tailOf(p, 'Porthole')}; ${tailOf(b, 'bare')}), and the ping→pong p99. Otherwise a message takes about ${num(pf.median)} ms (p50; bare ${num(bf.median)} ms), the companion's extra work being the relay's (the post parsed and validated, its thread looked up in the store, the message made).`;
+  };
   const limits = [
-    `**Shared cores.** Everything runs on the same ${os.cpus().length} cores: the server, ${c.loaders} load generator${c.loaders > 1 ? 's' : ''} and the tap (${num(p.fan.loadCpu)} % of a core together during Porthole's fan-out, ${num(p.traffic.loadCpu)} % during its pings), and Mattermost and PostgreSQL (idle except end to end). Both cores were ${num(p.fan.machine)} % busy during the fan-out, ${num(e.window.machine)} % end to end. The load generators' own event loops add to every latency here (they receive ${num(c.fanRate, 0)} frames/s between them and hold ${n} sockets).`,
-    `**Stalls: the heartbeat.** Every 30 s the hub pings all its sockets in one synchronous loop (\`LiveHub\`'s heartbeat: a ws ping, one socket write each), and every 60 s its revocation sweep reads each open conversation's revocation from the store (awaits of the synchronous SQLite store, which never yield to the event loop). With ${n} sockets that loop stalled the companion for up to ${num(heartbeat, 0)} ms idle or with pings (${stalls(p.idle)} idle); the bare ws hub, which pings the same way, stalled up to ${num(Math.max(longest(b.idle), longest(b.traffic)), 0)} ms. Nothing is delivered during a stall: the messages that arrive queue behind it, which is the fan-out's tail (Porthole ${num(late(p.fan.latencies), 1)} % of messages over ${TARGET_FANOUT_P99_MS} ms, bare ${num(late(b.fan.latencies), 1)} %; longest stall during the fan-out ${num(longest(p.fan), 0)} ms against ${num(longest(b.fan), 0)} ms) and the ping→pong p99. Outside the stalls a message takes about ${num(pf.median)} ms (p50; bare ${num(bf.median)} ms). Spreading the heartbeat over its period (a slice of the sockets at a time) would cap the stall at a fraction of this.`,
+    `**Shared cores.** Everything runs on the same ${os.cpus().length} cores: the server, ${c.loaders} load generator${c.loaders > 1 ? 's' : ''} and the tap (${num(p.fan.loadCpu)} % of a core together during Porthole's fan-out, ${num(p.traffic.loadCpu)} % during its pings), and Mattermost and PostgreSQL (idle except end to end). Both cores were ${num(p.fan.machine)} % busy during the fan-out, ${num(e.window.machine)} % end to end. The load generators' own event loops add to every latency here (they receive ${num(c.fanRate, 0)} frames/s between them and hold ${n} sockets). Other processes on the machine took up to ${num(Math.max(p.idle.others, p.traffic.others, p.fan.others, e.window.others), 0)} % of a core during the companion's windows (end to end ${num(e.window.others, 0)} %) and ${num(Math.max(b.idle.others, b.traffic.others, b.fan.others), 0)} % during the reference's (column "other processes" above; this benchmark's own process, which mostly waits, counts there too): the more, the more the stalls and tails above are theirs. Interrupt handling — the kernel's side of loopback networking, charged to no process — and the hypervisor's steal took up to ${num(Math.max(p.idle.kernel, p.traffic.kernel, p.fan.kernel, e.window.kernel), 0)} % of a core.`,
+    stallsText(),
     `**Memory per socket.** Porthole: +${kb(pp.heap)} of heap per socket (after GC), against +${kb(bp.heap)} for the bare ws hub: the hub's client record, its listeners, the token's visitor record, the conversation index and an expiry timer per socket. RSS grows less than the heap at first (${mb(p.base.rss)} before the sockets already held pages the heap reuses). At this rate memory is not what caps one instance: the ${TARGET_RSS_MB} MB target leaves room for several times ${n}; the file descriptors (below) run out first.`,
     `**Fan-out.** The tap's events are what Mattermost would send at that rate, but not Mattermost: the real one here took ${num(e.calibrated, 0)} posts/s from 8 back-to-back posters (at ${e.rate}/s: Mattermost ${num(e.window.mmCpu)} % and PostgreSQL ${num(e.window.pgCpu)} % of a core, the machine ${num(e.window.machine)} % busy), so the end-to-end figure is at that rate, and its latency is mostly Mattermost's (its bare client's p50 ${num(em.median)} · p99 ${num(em.p99)} ms against the visitors' ${num(ep.median)} · ${num(ep.p99)} ms). The relay handles events one at a time, in order; each event here is for one conversation with one socket, so this is ${num(c.fanRate, 0)} frames/s out, not a broadcast.`,
     `**File descriptors and ports.** \`ulimit -n\` is 20,000 per process: the companion held ${num(p.idle.server.fds, 0)} fds with ${n} sockets, so one process tops out a little under 20,000 sockets here unless the limit is raised. All sockets come from 127.0.0.1 to one port, within the 28,232 ephemeral ports of \`ip_local_port_range\` (32768–60999); the companion's sockets are closed before the reference's open. Opening is paced by the handshakes in flight (${c.concurrency} per load generator) and by the one event loop that accepts, upgrades and authenticates every socket (Porthole ${num(p.open.opened / (p.open.ms / 1000), 0)} sockets/s, bare ${num(b.open.opened / (b.open.ms / 1000), 0)}/s).`,

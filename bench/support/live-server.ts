@@ -35,9 +35,12 @@ const port = Number(process.env.BENCH_LIVE_PORT);
 
 /** The companion's warnings and errors, by message (info is dropped); the first few are printed. */
 const logged: Record<string, number> = {};
+/** Set once stopping: what the companion says while it shuts down is not news. */
+let quiet = false;
 const note =
   (level: string) =>
   (entry: LogEntry): void => {
+    if (quiet) return;
     const key = `${level}: ${String(entry.msg)}`;
     logged[key] = (logged[key] ?? 0) + 1;
     if (logged[key] <= 3) process.stderr.write(`  [companion] ${JSON.stringify({ level, ...entry })}\n`);
@@ -89,6 +92,7 @@ if (kind === 'porthole') {
         running = await serve(companion, { port, host: '127.0.0.1' });
       },
       async onStop() {
+        quiet = true;
         if (running) await shutdown(companion, running, { graceMs: 3000 });
         else await companion.stop().catch(() => {});
         await store.close();

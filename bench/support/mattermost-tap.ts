@@ -119,10 +119,12 @@ interface Injection {
 }
 
 /** Sends the events on schedule (due ones every millisecond or so); resolves with what was sent. */
-function inject(o: Injection): Promise<{ sent: number; seconds: number; lagMaxMs: number; targets: number }> {
+function inject(o: Injection): Promise<{ sent: number; unsent: number; seconds: number; lagMaxMs: number; targets: number }> {
   const total = Math.round(o.rate * o.seconds);
   const t0 = performance.now();
   let n = 0;
+  /** Events due while no socket was connected (the bot socket reconnecting after a Mattermost restart). */
+  let unsent = 0;
   let lagMaxMs = 0;
   return new Promise((resolve) => {
     const tick = () => {
@@ -132,11 +134,13 @@ function inject(o: Injection): Promise<{ sent: number; seconds: number; lagMaxMs
         const rootId = o.roots[n % o.roots.length]!;
         const message = `${o.label} ${n + 1} of ${total}: Thanks for waiting — your order shipped today. @${epochNow().toFixed(3)}`;
         const frame = postedEvent({ channelId: o.channelId, userId: o.userId, rootId, message });
-        for (const ws of targets) if (ws.readyState === ws.OPEN) ws.send(frame);
+        let to = 0;
+        for (const ws of targets) if (ws.readyState === ws.OPEN) (ws.send(frame), to++);
+        if (!to) unsent++;
         n++;
       }
       if (n < total) setTimeout(tick, 1);
-      else resolve({ sent: n, seconds: (performance.now() - t0) / 1000, lagMaxMs, targets: targets.size });
+      else resolve({ sent: n - unsent, unsent, seconds: (performance.now() - t0) / 1000, lagMaxMs, targets: targets.size });
     };
     tick();
   });

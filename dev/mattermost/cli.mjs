@@ -3,6 +3,7 @@
 // The first command on a new machine may be this one: install the npm packages the harness
 // imports (zod) before loading it.
 import { ensureTools } from '../../scripts/setup.mjs';
+import { runHarnessCli } from '../harness-cli.mjs';
 
 ensureTools();
 const { down, HarnessError, reset, up } = await import('./index.mjs');
@@ -25,12 +26,4 @@ const commands = {
   },
 };
 
-const name = process.argv[2];
-if (!commands[name]) {
-  console.error(`usage: cli.mjs up|down|reset (received ${JSON.stringify(name ?? '')})`);
-  process.exit(2);
-}
-commands[name]().catch((e) => {
-  console.error(e instanceof HarnessError ? `mattermost:${name}: ${e.message}` : e);
-  process.exit(1);
-});
+runHarnessCli('mattermost', commands, HarnessError);

@@ -2,6 +2,7 @@
 // `npm run redis:up | redis:down | redis:reset`
 // The first command on a new machine may be this one: install the npm packages first.
 import { ensureTools } from '../../scripts/setup.mjs';
+import { runHarnessCli } from '../harness-cli.mjs';
 
 ensureTools();
 const { down, HarnessError, reset, up } = await import('./index.mjs');
@@ -23,12 +24,4 @@ const commands = {
   },
 };
 
-const name = process.argv[2];
-if (!commands[name]) {
-  console.error(`usage: cli.mjs up|down|reset (received ${JSON.stringify(name ?? '')})`);
-  process.exit(2);
-}
-commands[name]().catch((e) => {
-  console.error(e instanceof HarnessError ? `redis:${name}: ${e.message}` : e);
-  process.exit(1);
-});
+runHarnessCli('redis', commands, HarnessError);

@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { up } from '../../dev/redis/index.mjs';
 import { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from '../../src/server/gateway/redis-store.ts';
-import { describeGatewayStoreContract } from '../../src/server/gateway/store-contract.ts';
-import type { ConversationRecord } from '../../src/server/gateway/store.ts';
+import { conversation, describeGatewayStoreContract } from '../../src/server/gateway/store-contract.ts';
 
 let url: string;
 const connections: Redis[] = [];
@@ -63,15 +62,6 @@ after(async () => {
   const left = redis && (await keysUnder(runPrefix));
   await Promise.all(connections.filter((c) => c.status !== 'end').map((c) => c.quit()));
   assert.deepEqual(left, [], 'every store removed its keys');
-});
-
-const conversation = (id: string, root: string): ConversationRecord => ({
-  conversationId: id,
-  visitorUserId: `u-${id}`,
-  rootPostId: root,
-  channelId: 'c'.repeat(26),
-  createdAt: 1000,
-  name: `Visitor ${id}`,
 });
 
 describeGatewayStoreContract('RedisGatewayStore', async () => new ScratchRedisStore(redis, { prefix: freshPrefix() }));

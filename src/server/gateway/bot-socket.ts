@@ -154,7 +154,8 @@ export class BotSocket {
       this.heartbeat = undefined;
       if (this.ws === ws) this.ws = undefined;
       if (authenticated) {
-        this.o.logger.warn({ msg: 'gateway bot socket lost', code });
+        if (this.stateValue === 'stopped') this.o.logger.info({ msg: 'gateway bot socket closed', code });
+        else this.o.logger.warn({ msg: 'gateway bot socket lost', code });
         this.o.onDisconnected?.();
       }
       if (this.stateValue === 'stopped') return;

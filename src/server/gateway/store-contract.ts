@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConversationRecord, GatewayStore } from './store.js';
 
-const conversation = (id: string, root: string): ConversationRecord => ({
+/** A conversation record for tests: id `id`, thread `root`. */
+export const conversation = (id: string, root: string): ConversationRecord => ({
   conversationId: id,
   visitorUserId: `u-${id}`,
   rootPostId: root,
