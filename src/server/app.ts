@@ -17,7 +17,7 @@ import { createInstance } from './instance.js';
 import { sessionRateLimits, type RateLimitStore } from './rate-limit.js';
 import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
 import { createShell, type CompanionEnv } from './shell.js';
-import { hasVisitorCookie } from './visitor-cookie.js';
+import { visitorIdOf } from './visitor-cookie.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
 import { VisitorProvisioner } from './visitor-provisioner.js';
 
@@ -143,7 +143,7 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     sessionRateLimits({
       perAddress: config.rateLimitPerMinute,
       perSite: config.siteSessionsPerMinute,
-      returning: (c) => hasVisitorCookie(c, config.cookieSecret),
+      returning: (c) => visitorIdOf(c, config.cookieSecret),
       store,
       now,
       clientIp: ipOf,

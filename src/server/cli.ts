@@ -51,7 +51,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (command === 'doctor') {
     const checks: DoctorCheck[] =
       admin && config.mode === 'direct' ? await runDoctor(admin, config) : config.mode === 'gateway' ? await runGatewayDoctor(config) : [];
-    if (config.redisUrl) checks.push(...(await runRedisDoctor(config.redisUrl)));
+    if (config.redisUrl) checks.push(...(await runRedisDoctor(config.redisUrl, { durable: config.mode === 'gateway' })));
     process.stdout.write(`mode: ${config.mode}\n`);
     for (const line of formatDoctor(checks)) process.stdout.write(`${line}\n`);
     return checks.every((check) => check.ok) ? 0 : 1;

@@ -29,7 +29,7 @@ export interface Instance {
 
 /** Creates the instance plumbing from the server settings; `redis` / `rateLimitStore` override the defaults (tests). */
 export function createInstance(
-  settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix'> & { production: boolean },
+  settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix'> & { production: boolean; mode?: 'gateway' | 'direct' },
   options: { logger: Logger; redis?: Redis; rateLimitStore?: RateLimitStore },
 ): Instance {
   const ownsRedis = !options.redis && settings.redisUrl !== undefined;
@@ -44,11 +44,17 @@ export function createInstance(
       return draining;
     },
     async start() {
-      if (!redis) return;
-      if (ownsRedis) await connectRedis(redis, settings.redisUrl!);
-      // Say at start what could lose conversation mappings later.
-      for (const check of await inspectRedis(redis).catch(() => []))
-        if (!check.ok) options.logger.warn({ msg: `redis: ${check.name}: ${check.detail}` });
+      if (!redis || !ownsRedis) return; // a caller's client: its connection and its settings are the caller's
+      await connectRedis(redis, settings.redisUrl!);
+      // Gateway mode keeps its conversations in Redis: say at start what could lose them later
+      // (in the background: nothing waits on a diagnosis).
+      if (settings.mode === 'gateway')
+        void inspectRedis(redis).then(
+          (checks) => {
+            for (const check of checks) if (!check.ok) options.logger.warn({ msg: `redis: ${check.name}: ${check.detail}` });
+          },
+          () => {},
+        );
     },
     drain() {
       draining = true;

@@ -66,6 +66,15 @@ describe('session rate limit', () => {
     const first = await postSession(testCompanion().companion, { ip: '198.51.100.9' });
     const cookie = (first.headers.get('Set-Cookie') ?? '').split(';')[0]!;
     assert.equal((await postSession(companion, { ip: '198.51.100.5', cookie })).status, 200);
+    // …but counts per visitor: one cookie replayed from many addresses is capped at the per-address limit.
+    for (let i = 2; i <= 100; i++) {
+      const replay = await postSession(companion, { ip: `198.51.100.${100 + i}`, cookie });
+      if (replay.status === 429) {
+        assert.match((await replay.json()).error.message, /session requests for this visitor: at most 100/);
+        assert.equal(i, 101, 'refused only past the per-address limit');
+      }
+    }
+    assert.equal((await postSession(companion, { ip: '198.51.100.250', cookie })).status, 429, 'the 101st from one visitor is refused');
     // …and a forged cookie does not pass for one.
     assert.equal((await postSession(companion, { ip: '198.51.100.6', cookie: 'porthole_vid=AAAAAAAAAAAAAAAAAAAAAA.forged' })).status, 429);
   });

@@ -161,11 +161,12 @@ export interface SessionRateLimitOptions {
   /**
    * Session requests per site (the `Origin` header; requests without one count together) and
    * minute, from visitors without a valid visitor cookie: a flood of new visitors from many
-   * addresses cannot lock returning visitors out.
+   * addresses cannot lock returning visitors out. A returning visitor counts per visitor id
+   * instead (`perAddress` a minute), so one cookie replayed from many addresses is capped too.
    */
   perSite: number;
-  /** Whether a request carries a valid visitor cookie (a returning visitor). */
-  returning: (c: Context) => Promise<boolean>;
+  /** The visitor id of a request's valid (signed) visitor cookie, or undefined (a new visitor). */
+  returning: (c: Context) => Promise<string | undefined>;
   store: RateLimitStore;
   /** The client address of a request (undefined: unknown, all such requests count together). */
   clientIp: (c: Context) => string | undefined;
@@ -184,6 +185,14 @@ export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler
     key: (c) => `session-site:${c.req.method}:${c.req.header('Origin') ?? 'none'}`,
     what: 'session requests for this site',
   });
+  const visitorIds = new WeakMap<Context, string>();
+  const perVisitor = rateLimit({
+    limit: o.perAddress,
+    store: o.store,
+    now: o.now,
+    key: (c) => `session-visitor:${c.req.method}:${visitorIds.get(c)}`,
+    what: 'session requests for this visitor',
+  });
   return every(
     rateLimit({
       limit: o.perAddress,
@@ -193,8 +202,10 @@ export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler
       what: 'session requests from one address',
     }),
     async (c, next) => {
-      if (await o.returning(c)) return next();
-      return perSite(c, next);
+      const visitorId = await o.returning(c);
+      if (visitorId === undefined) return perSite(c, next);
+      visitorIds.set(c, visitorId);
+      return perVisitor(c, next);
     },
   );
 }

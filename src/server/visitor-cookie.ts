@@ -17,9 +17,9 @@ export function newVisitorId(): string {
   return randomToken(16);
 }
 
-/** Whether a request carries a visitor cookie signed with `secret` (a returning visitor). */
-export async function hasVisitorCookie(c: Context, secret: string): Promise<boolean> {
-  return (await verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), secret)) !== undefined;
+/** The visitor id of a request's visitor cookie signed with `secret` (a returning visitor), or undefined. */
+export function visitorIdOf(c: Context, secret: string): Promise<string | undefined> {
+  return verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), secret);
 }
 
 /** Signs a visitor id into the cookie value `<id>.<signature>`. */

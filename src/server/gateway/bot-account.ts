@@ -168,12 +168,18 @@ export async function ensureBotAccount(options: EnsureBotOptions): Promise<BotAc
   const lock = `bot-token:${botUserId}`;
   const owner = options.instanceId ?? `instance:${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + 15_000;
-  while (!(await options.store.acquireLock(lock, owner, 30_000, Date.now())) && Date.now() < deadline)
+  let locked: boolean;
+  while (!(locked = await options.store.acquireLock(lock, owner, 30_000, Date.now())) && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 100));
+  if (!locked)
+    options.logger.warn({
+      msg: "gateway: another instance held the bot token's lock for 15 s; going on without it (a second token may be minted)",
+    });
   try {
     return await reuseOrMintToken(admin, options, botUserId, channel);
   } finally {
-    await options.store.releaseLock(lock, owner);
+    // Its 30 s expiry frees it anyway: a store blip here must not fail a start that succeeded.
+    if (locked) await options.store.releaseLock(lock, owner).catch(() => {});
   }
 }
 

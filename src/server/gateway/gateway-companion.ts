@@ -9,7 +9,7 @@ import { healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessRepor
 import { createInstance } from '../instance.js';
 import { createJsonLogger } from '../logger.js';
 import { sessionRateLimits } from '../rate-limit.js';
-import { hasVisitorCookie } from '../visitor-cookie.js';
+import { visitorIdOf } from '../visitor-cookie.js';
 import { createShell } from '../shell.js';
 import { createGateway, type Gateway } from './gateway.js';
 
@@ -103,7 +103,7 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     sessionRateLimits({
       perAddress: config.rateLimitPerMinute,
       perSite: config.siteSessionsPerMinute,
-      returning: (c) => hasVisitorCookie(c, config.cookieSecret),
+      returning: (c) => visitorIdOf(c, config.cookieSecret),
       store: rateLimitStore,
       now,
       clientIp,

@@ -108,6 +108,9 @@ export class LiveHub {
   private readonly revocationSweep: ReturnType<typeof setInterval>;
   private accepting = false;
   private closing = false;
+  /** A heartbeat pass or revocation sweep is running (they yield between slices): the next waits its turn. */
+  private beating = false;
+  private sweeping = false;
 
   constructor(options: LiveHubOptions) {
     this.o = options;
@@ -291,7 +294,17 @@ export class LiveHub {
     }
   }
 
-  private beat(): Promise<void> {
+  private async beat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      await this.beatOnce();
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private beatOnce(): Promise<void> {
     return inSlices([...this.clients], (client) => {
       if (!this.clients.has(client)) return;
       if (!client.alive) {
@@ -309,6 +322,16 @@ export class LiveHub {
    * Redis); this catches a revocation whose announcement was lost.
    */
   private async sweepRevoked(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.sweepOnce();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
     let failed = false;
     await inSlices([...this.byConversation.keys()], async (conversationId) => {
       try {
