@@ -4,7 +4,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context, Hono } from 'hono';
 import type { Redis } from 'ioredis';
-import { defaultClientIp } from './client-address.js';
 import type { CompanionConfig } from './companion-config.js';
 import type { DirectConfig } from './config.js';
 import { CredentialIssuer } from './credentials.js';
@@ -14,10 +13,9 @@ import { checkReadiness, healthRoutes } from './health-route.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
 import { createInstance } from './instance.js';
-import { sessionRateLimits, type RateLimitStore } from './rate-limit.js';
+import type { RateLimitStore } from './rate-limit.js';
 import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
 import { createShell, type CompanionEnv } from './shell.js';
-import { visitorIdOf } from './visitor-cookie.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
 import { VisitorProvisioner } from './visitor-provisioner.js';
 
@@ -114,8 +112,6 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
   const now = options.now ?? Date.now;
   const admin = options.admin ?? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token });
   const instance = createInstance(config, { ...options, logger });
-  const store = instance.rateLimitStore;
-  const ipOf = (c: Context) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy));
 
   const provisioner = new VisitorProvisioner(
     admin,
@@ -137,18 +133,7 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     maxBodyBytes: MAX_SESSION_BODY_BYTES,
   });
 
-  app.on(
-    ['POST', 'DELETE'],
-    '/v1/session',
-    sessionRateLimits({
-      perAddress: config.rateLimitPerMinute,
-      perSite: config.siteSessionsPerMinute,
-      returning: (c) => visitorIdOf(c, config.cookieSecret),
-      store,
-      now,
-      clientIp: ipOf,
-    }),
-  );
+  app.on(['POST', 'DELETE'], '/v1/session', instance.sessionLimits);
   app.route(
     '/v1/session',
     sessionRoute({

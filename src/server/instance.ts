@@ -1,11 +1,14 @@
 // What one companion instance holds whatever its mode: its Redis connection (when scaled out),
 // the rate-limit counters (in Redis then, else in memory), and whether it is draining — and the
 // readiness checks that come from them.
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
+import { defaultClientIp } from './client-address.js';
 import type { ServerSettings } from './config.js';
 import { readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
 import type { Logger } from './logger.js';
-import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.js';
+import { MemoryRateLimitStore, RedisRateLimitStore, sessionRateLimits, type RateLimitStore } from './rate-limit.js';
+import { visitorIdOf } from './visitor-cookie.js';
 import { inspectRedis } from './redis-doctor.js';
 import { connectRedis, openRedis, redisStatus } from './redis.js';
 
@@ -15,6 +18,8 @@ export interface Instance {
   readonly redis: Redis | undefined;
   /** Rate-limit counters: Redis's when scaled out (shared by every instance), else this process's. */
   readonly rateLimitStore: RateLimitStore;
+  /** The limits of `POST/DELETE /v1/session` (see `sessionRateLimits`), the same in both modes, on {@link rateLimitStore}. */
+  readonly sessionLimits: MiddlewareHandler;
   /** True once `drain()` was called: `/readyz` answers 503 so the load balancer sends no more. */
   readonly draining: boolean;
   /** Connects Redis (waits up to 10 s; throws `RedisUnavailableError` with what to check). */
@@ -29,17 +34,37 @@ export interface Instance {
 
 /** Creates the instance plumbing from the server settings; `redis` / `rateLimitStore` override the defaults (tests). */
 export function createInstance(
-  settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix'> & { production: boolean; mode?: 'gateway' | 'direct' },
-  options: { logger: Logger; redis?: Redis; rateLimitStore?: RateLimitStore },
+  settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix' | 'rateLimitPerMinute' | 'siteSessionsPerMinute'> & {
+    production: boolean;
+    mode?: 'gateway' | 'direct';
+    cookieSecret: string;
+    trustProxy: boolean;
+  },
+  options: {
+    logger: Logger;
+    redis?: Redis;
+    rateLimitStore?: RateLimitStore;
+    now?: () => number;
+    clientIp?: (c: Context) => string | undefined;
+  },
 ): Instance {
   const ownsRedis = !options.redis && settings.redisUrl !== undefined;
   const redis = options.redis ?? (settings.redisUrl ? openRedis(settings.redisUrl, options.logger) : undefined);
   const rateLimitStore =
     options.rateLimitStore ?? (redis ? new RedisRateLimitStore(redis, { prefix: settings.redisPrefix }) : new MemoryRateLimitStore());
+  const sessionLimits = sessionRateLimits({
+    perAddress: settings.rateLimitPerMinute,
+    perSite: settings.siteSessionsPerMinute,
+    returning: (c) => visitorIdOf(c, settings.cookieSecret),
+    store: rateLimitStore,
+    now: options.now,
+    clientIp: (c) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, settings.trustProxy)),
+  });
   let draining = false;
   return {
     redis,
     rateLimitStore,
+    sessionLimits,
     get draining() {
       return draining;
     },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { up } from '../../dev/redis/index.mjs';
+import { kill, up } from '../../dev/redis/index.mjs';
 import { silentLogger } from '../../src/server/logger.ts';
 import { connectRedis, openRedis } from '../../src/server/redis.ts';
 import { GatewayFixture, LiveTestClient, type ServedGateway } from '../../src/server/gateway/test-support.ts';
@@ -62,4 +62,30 @@ test('a logout on one instance closes the visitor’s socket on the other at onc
   assert.ok(closed, 'the socket on the other instance closed within 5 s (the revocation sweep runs once a minute)');
   assert.deepEqual(closed, { code: 1000, reason: 'logged_out' });
   assert.ok(Date.now() - t < 5000);
+});
+
+test('after Redis crashes and comes back, a logout still reaches the other instance (it subscribes again)', async () => {
+  await kill();
+  await up({ log: () => {} });
+  const ready = async () => {
+    for (let i = 0; i < 100 && !clients.every((c) => c.status === 'ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    return clients.every((c) => c.status === 'ready');
+  };
+  assert.ok(await ready(), 'both instances reconnected to Redis');
+  const session = await fixture.visitor(a).session({ name: 'Grace after the crash' });
+  // The store answers again (the first message writes the conversation to Redis).
+  const clientId = randomUUID(); // the same message each try, as the widget's outbox resends it
+  let last: { status: number; json: unknown } = { status: 0, json: undefined };
+  for (let i = 0; i < 50 && last.status !== 201 && last.status !== 200; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 200));
+    last = await fixture
+      .visitor(a)
+      .call('POST', '/v1/messages', { token: session.token, body: { clientId, text: 'hello after the crash' } });
+  }
+  assert.ok(last.status === 201 || last.status === 200, `a send succeeds once Redis is back (last answer: ${JSON.stringify(last.json)})`);
+  const live = await LiveTestClient.ready(b.url, session.token, fixture.mm.allowedOrigins[0]);
+  await new Promise((r) => setTimeout(r, 500)); // the subscriber's re-subscription is asynchronous
+  assert.equal((await fixture.visitor(a).call('DELETE', '/v1/session', { token: session.token })).status, 204);
+  const closed = await Promise.race([live.closed, new Promise<undefined>((r) => setTimeout(r, 5000))]);
+  assert.deepEqual(closed, { code: 1000, reason: 'logged_out' }, 'closed at once on the other instance');
 });

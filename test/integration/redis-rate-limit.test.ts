@@ -14,6 +14,14 @@ import { connectRedis, openRedis } from '../../src/server/redis.ts';
 let url: string;
 const clients: Redis[] = [];
 const prefix = `porthole-rl-test-${randomUUID()}:`;
+const SETTINGS = {
+  redisPrefix: prefix,
+  production: true,
+  rateLimitPerMinute: 5,
+  siteSessionsPerMinute: 600,
+  cookieSecret: 'x'.repeat(32),
+  trustProxy: false,
+};
 
 async function connected(): Promise<Redis> {
   const redis = openRedis(url, silentLogger);
@@ -61,7 +69,7 @@ describe('RedisRateLimitStore on the real Redis', () => {
 
 describe('readiness with Redis', () => {
   it('reports Redis as a shared check: ready when it answers, degraded (not 503) when it does not', async () => {
-    const up = createInstance({ redisUrl: url, redisPrefix: prefix, production: true }, { logger: silentLogger });
+    const up = createInstance({ ...SETTINGS, redisUrl: url }, { logger: silentLogger });
     await up.start();
     const ok = await up.readiness(async () => ({ status: 'ready', checks: [] }));
     assert.equal(ok.status, 'ready');
@@ -74,10 +82,7 @@ describe('readiness with Redis', () => {
     );
     await up.stop();
 
-    const down = createInstance(
-      { redisUrl: 'redis://:hunter2@127.0.0.1:1', redisPrefix: prefix, production: true },
-      { logger: silentLogger },
-    );
+    const down = createInstance({ ...SETTINGS, redisUrl: 'redis://:hunter2@127.0.0.1:1' }, { logger: silentLogger });
     await assert.rejects(
       (async () => {
         const redis = down.redis!;

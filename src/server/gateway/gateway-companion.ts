@@ -1,15 +1,11 @@
 // Gateway mode as a companion: the shared shell, the session rate limits, the visitor API and
 // `/v1/live` of the gateway, readiness from Mattermost's ping and the bot's socket, and the
 // instance's Redis (store, counters, logout announcements) when scaled out.
-import type { Context } from 'hono';
 import type { Companion, CompanionOptions } from '../app.js';
 import type { GatewayCompanionConfig } from '../companion-config.js';
-import { defaultClientIp } from '../client-address.js';
 import { healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessReport } from '../health-route.js';
 import { createInstance } from '../instance.js';
 import { createJsonLogger } from '../logger.js';
-import { sessionRateLimits } from '../rate-limit.js';
-import { visitorIdOf } from '../visitor-cookie.js';
 import { createShell } from '../shell.js';
 import { createGateway, type Gateway } from './gateway.js';
 
@@ -88,7 +84,6 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     redisPrefix: config.redisPrefix,
     ...options.gateway,
   });
-  const clientIp = (c: Context) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy));
 
   const app = createShell({
     production: config.production,
@@ -97,18 +92,7 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     routes: ROUTES,
   });
-  app.on(
-    ['POST', 'DELETE'],
-    '/v1/session',
-    sessionRateLimits({
-      perAddress: config.rateLimitPerMinute,
-      perSite: config.siteSessionsPerMinute,
-      returning: (c) => visitorIdOf(c, config.cookieSecret),
-      store: rateLimitStore,
-      now,
-      clientIp,
-    }),
-  );
+  app.on(['POST', 'DELETE'], '/v1/session', instance.sessionLimits);
   app.route('/', gateway.routes);
   let botSocketDownSince: number | undefined = now();
   const botSocketDownForMs = () => {

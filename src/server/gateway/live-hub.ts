@@ -59,6 +59,20 @@ const MAX_BUFFERED_BYTES = 1 << 20;
  */
 const SLICE = 250;
 
+/** `pass`, but a call while the previous one still runs (it yields between slices) does nothing. */
+function oneAtATime(pass: () => Promise<void>): () => Promise<void> {
+  let running = false;
+  return async () => {
+    if (running) return;
+    running = true;
+    try {
+      await pass();
+    } finally {
+      running = false;
+    }
+  };
+}
+
 /** Runs `fn` over `items` in slices, yielding to the event loop between them. */
 async function inSlices<T>(items: readonly T[], fn: (item: T) => void | Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += SLICE) {
@@ -108,9 +122,9 @@ export class LiveHub {
   private readonly revocationSweep: ReturnType<typeof setInterval>;
   private accepting = false;
   private closing = false;
-  /** A heartbeat pass or revocation sweep is running (they yield between slices): the next waits its turn. */
-  private beating = false;
-  private sweeping = false;
+  /** A heartbeat pass and a revocation sweep yield between slices: neither overlaps the one before. */
+  private readonly beat = oneAtATime(() => this.beatOnce());
+  private readonly sweepRevoked = oneAtATime(() => this.sweepOnce());
 
   constructor(options: LiveHubOptions) {
     this.o = options;
@@ -294,16 +308,6 @@ export class LiveHub {
     }
   }
 
-  private async beat(): Promise<void> {
-    if (this.beating) return;
-    this.beating = true;
-    try {
-      await this.beatOnce();
-    } finally {
-      this.beating = false;
-    }
-  }
-
   private beatOnce(): Promise<void> {
     return inSlices([...this.clients], (client) => {
       if (!this.clients.has(client)) return;
@@ -321,16 +325,6 @@ export class LiveHub {
    * A safety net: a logout closes its sockets at once (here, and on the other instances through
    * Redis); this catches a revocation whose announcement was lost.
    */
-  private async sweepRevoked(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.sweepOnce();
-    } finally {
-      this.sweeping = false;
-    }
-  }
-
   private async sweepOnce(): Promise<void> {
     let failed = false;
     await inSlices([...this.byConversation.keys()], async (conversationId) => {
