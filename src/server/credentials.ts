@@ -52,6 +52,9 @@ export class CredentialIssuer {
   private readonly maxPerVisitor: number;
   private readonly now: () => number;
   private readonly logger: Logger;
+  /** The tail of each visitor's chain of mints: one instance mints for one visitor at a time. */
+  private readonly mints = new Map<string, Promise<unknown>>();
+  private lastExpiry = 0;
 
   constructor(admin: MattermostAdmin, options: CredentialIssuerOptions, logger: Logger) {
     this.admin = admin;
@@ -64,9 +67,26 @@ export class CredentialIssuer {
   /**
    * Mints a new credential for a visitor user, then revokes the user's expired credentials and
    * the oldest ones beyond `maxPerVisitor`.
+   *
+   * One instance mints for one visitor at a time, and each credential it mints expires strictly
+   * later than the one before: so within an instance every prune sees the mints before it and
+   * ranks its own credential newest, and at most `maxPerVisitor` stay live. Two instances minting
+   * for one visitor in the same moment may leave one more, until the next mint prunes it.
    */
-  async mint(userId: string): Promise<VisitorCredential> {
-    const expiresAt = this.now() + this.ttlMs;
+  mint(userId: string): Promise<VisitorCredential> {
+    const previous = this.mints.get(userId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.mintNow(userId));
+    this.mints.set(userId, next);
+    const forget = () => {
+      if (this.mints.get(userId) === next) this.mints.delete(userId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async mintNow(userId: string): Promise<VisitorCredential> {
+    const expiresAt = Math.max(this.now() + this.ttlMs, this.lastExpiry + 1);
+    this.lastExpiry = expiresAt;
     const created = await this.admin.createUserAccessToken(userId, credentialDescription(expiresAt));
     await this.prune(userId, created.id);
     return { token: created.token, tokenId: created.id, expiresAt };

@@ -108,8 +108,13 @@ describe('POST /v1/session — anonymous visitors', () => {
     const { companion, mm } = testCompanion({ rateLimitPerMinute: 100, maxCredentialsPerVisitor: 1 });
     const first = await postSession(companion);
     const { userId } = await first.json();
-    await Promise.all([1, 2, 3].map(() => postSession(companion, { cookie: cookieOf(first) })));
-    assert.equal([...mm.tokens.values()].filter((t) => t.user_id === userId).length, 1);
+    const sessions = await Promise.all([1, 2, 3].map(() => postSession(companion, { cookie: cookieOf(first) }).then((r) => r.json())));
+    const live = [...mm.tokens.values()].filter((t) => t.user_id === userId);
+    assert.equal(live.length, 1, 'at most maxCredentialsPerVisitor stay live');
+    assert.ok(
+      sessions.some((s: { token: string }) => s.token === live[0]!.token),
+      'the credential kept is one just handed out',
+    );
   });
 
   it('keeps at most maxCredentialsPerVisitor live tokens and revokes expired ones', async () => {
