@@ -29,6 +29,12 @@ export function portholeSettings(origins = DEV_ORIGINS) {
       AllowCorsFrom: origins.join(' '),
       CorsExposedHeaders: 'Token X-Request-Id',
       CorsAllowCredentials: false,
+      // Erasure (`porthole-server erase`, retention) deletes for good, not just hides: permanent
+      // deletion of posts (and their files), users and channels is refused with 501 unless these
+      // are on (channels/api4/post.go deletePost, user.go, channel.go), and needs a system admin.
+      EnableAPIPostDeletion: true,
+      EnableAPIUserDeletion: true,
+      EnableAPIChannelDeletion: true,
     },
     TeamSettings: { MaxUsersPerTeam: 100000, EnableOpenServer: false, RestrictDirectMessage: 'team' },
     PrivacySettings: { ShowEmailAddress: false, ShowFullName: true },

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context, Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import type { AuditLog } from './audit-log.js';
 import type { CompanionConfig } from './companion-config.js';
 import type { DirectConfig } from './config.js';
 import { CredentialIssuer } from './credentials.js';
@@ -31,6 +32,8 @@ export interface CompanionOptions {
   rateLimitStore?: RateLimitStore;
   /** A connected Redis client to use instead of opening one from `PORTHOLE_REDIS_URL` (the caller closes it). */
   redis?: Redis;
+  /** Audit sink; default: `PORTHOLE_AUDIT_LOG`'s (a file or stdout), else none. */
+  audit?: AuditLog;
   /** Clock in ms, for tests. */
   now?: () => number;
   /**

@@ -21,6 +21,12 @@ export interface ServerSettings {
   drainDelaySeconds: number;
   /** On SIGTERM: seconds in-flight requests get to finish before every connection is cut. */
   drainGraceSeconds: number;
+  /** Where audit lines go (`PORTHOLE_AUDIT_LOG`): a file path or `stdout`; unset: no audit log. */
+  auditLog: string | undefined;
+  /** The bearer token `GET /metrics` requires (`PORTHOLE_METRICS_TOKEN`); unset: no `/metrics` route. Secret. */
+  metricsToken: string | undefined;
+  /** Conversations idle this many days are erased by the retention job (`PORTHOLE_RETENTION_DAYS`); 0: never. */
+  retentionDays: number;
 }
 
 /** Direct mode's validated settings (see docs/companion.md for the environment variables). */
@@ -75,6 +81,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'PORTHOLE_COOKIE_SECRET',
   'PORTHOLE_IDENTITY_SECRET',
   'PORTHOLE_REDIS_URL',
+  'PORTHOLE_METRICS_TOKEN',
 ]);
 
 const MM_ID = /^[a-z0-9]{26}$/;
@@ -156,6 +163,9 @@ export const serverVariables = {
     .default('porthole:'),
   PORTHOLE_DRAIN_DELAY_SECONDS: int(0, 300).default(0),
   PORTHOLE_DRAIN_GRACE_SECONDS: int(0, 600).default(10),
+  PORTHOLE_AUDIT_LOG: z.string().trim().min(1, 'must be a file path or "stdout"').optional(),
+  PORTHOLE_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters long').optional(),
+  PORTHOLE_RETENTION_DAYS: int(0, 36_500).default(0),
 };
 
 /** The {@link ServerSettings} of variables read with {@link serverVariables}. */
@@ -169,6 +179,9 @@ export function serverSettings(vars: z.infer<z.ZodObject<typeof serverVariables>
     redisPrefix: vars.PORTHOLE_REDIS_PREFIX,
     drainDelaySeconds: vars.PORTHOLE_DRAIN_DELAY_SECONDS,
     drainGraceSeconds: vars.PORTHOLE_DRAIN_GRACE_SECONDS,
+    auditLog: vars.PORTHOLE_AUDIT_LOG,
+    metricsToken: vars.PORTHOLE_METRICS_TOKEN,
+    retentionDays: vars.PORTHOLE_RETENTION_DAYS,
   };
 }
 

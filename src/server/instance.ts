@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { defaultClientIp } from './client-address.js';
 import type { ServerSettings } from './config.js';
 import { readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
+import { createAuditLog, noAuditLog, type AuditLog } from './audit-log.js';
 import type { Logger } from './logger.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, sessionRateLimits, type RateLimitStore } from './rate-limit.js';
 import { visitorIdOf } from './visitor-cookie.js';
@@ -20,13 +21,15 @@ export interface Instance {
   readonly rateLimitStore: RateLimitStore;
   /** The limits of `POST/DELETE /v1/session` (see `sessionRateLimits`), the same in both modes, on {@link rateLimitStore}. */
   readonly sessionLimits: MiddlewareHandler;
+  /** The audit log: `options.audit`, else `PORTHOLE_AUDIT_LOG`'s sink, else one that records nothing. */
+  readonly audit: AuditLog;
   /** True once `drain()` was called: `/readyz` answers 503 so the load balancer sends no more. */
   readonly draining: boolean;
   /** Connects Redis (waits up to 10 s; throws `RedisUnavailableError` with what to check). */
   start(): Promise<void>;
   /** Marks the instance as draining. */
   drain(): void;
-  /** Closes the Redis connection it opened. */
+  /** Closes the Redis connection and the audit log it opened. */
   stop(): Promise<void>;
   /** The mode's report with this instance's checks added (draining, Redis), and the status they make together. */
   readiness(modeReport: () => Promise<ReadinessReport>): Promise<ReadinessReport>;
@@ -35,6 +38,7 @@ export interface Instance {
 /** Creates the instance plumbing from the server settings; `redis` / `rateLimitStore` override the defaults (tests). */
 export function createInstance(
   settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix' | 'rateLimitPerMinute' | 'siteSessionsPerMinute'> & {
+    auditLog?: string;
     production: boolean;
     mode?: 'gateway' | 'direct';
     cookieSecret: string;
@@ -44,10 +48,13 @@ export function createInstance(
     logger: Logger;
     redis?: Redis;
     rateLimitStore?: RateLimitStore;
+    audit?: AuditLog;
     now?: () => number;
     clientIp?: (c: Context) => string | undefined;
   },
 ): Instance {
+  const ownsAudit = !options.audit && settings.auditLog !== undefined;
+  const audit = options.audit ?? (settings.auditLog ? createAuditLog(settings.auditLog) : noAuditLog);
   const ownsRedis = !options.redis && settings.redisUrl !== undefined;
   const redis = options.redis ?? (settings.redisUrl ? openRedis(settings.redisUrl, options.logger) : undefined);
   const rateLimitStore =
@@ -63,6 +70,7 @@ export function createInstance(
   let draining = false;
   return {
     redis,
+    audit,
     rateLimitStore,
     sessionLimits,
     get draining() {
@@ -86,6 +94,7 @@ export function createInstance(
     },
     async stop() {
       draining = true;
+      if (ownsAudit) await audit.close();
       if (ownsRedis && redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
     },
     async readiness(modeReport) {
