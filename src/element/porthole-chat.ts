@@ -14,6 +14,8 @@ const CSS =
   'button:focus-visible{outline:3px solid var(--porthole-accent,#1a56db);outline-offset:3px}' +
   'svg{display:block;fill:currentColor}' +
   'porthole-panel{position:absolute;bottom:72px;right:0}' +
+  // `no-privacy-menu`: a style, not code, so the attribute works whenever it is set or removed.
+  ':host([no-privacy-menu]) porthole-panel::part(menu-button){display:none}' +
   '.bottom-left porthole-panel{right:auto;left:0}';
 
 let sheet: CSSStyleSheet | undefined;
@@ -40,6 +42,7 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @summary Chat launcher and lazily loaded chat panel, backed by Mattermost.
  *
  * @attr {string} title - The dialog's title. Default: the locale's "Chat with us" (also the native `title` property).
+ * @attr {boolean} no-privacy-menu - Hide the panel's conversation menu ("Download transcript", "Delete conversation"), for sites that offer their own privacy flow.
  * @attr {"" | "idle"} preload - Load the panel's code when the browser is idle, before the visitor acts (no session, no request to the companion).
  *
  * @event {CustomEvent<undefined>} porthole-open - The panel opened.
@@ -47,12 +50,19 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @event {CustomEvent<ChatMessage>} porthole-message - A message from the team arrived.
  * @event {CustomEvent<ChatMessage>} porthole-message-sent - The server accepted a visitor's message.
  * @event {CustomEvent<{ state: ConnectionState }>} porthole-state-change - The connection state changed (`connecting`, `online`, `reconnecting`, `offline`).
- * @event {CustomEvent<{ code: PortholeErrorCode, message: string }>} porthole-error - Auth, network, a send or loading the panel failed.
+ * @event {CustomEvent<{ code: PortholeErrorCode, message: string }>} porthole-error - Auth, network, a send, loading the panel, or a transcript download or deletion (`privacy_failed`) failed.
+ * @event {CustomEvent<{ conversationId: string }>} porthole-conversation-erased - The visitor deleted the conversation from the conversation menu; the widget is back to a new visitor's state.
  *
  * @csspart launcher - The round launcher button.
  * @csspart badge - The unread count on the launcher (messages that arrived while the panel was closed).
  * @csspart panel - The chat dialog.
  * @csspart header - The dialog's header.
+ * @csspart menu-button - The header's conversation menu button (hidden with `no-privacy-menu`).
+ * @csspart privacy-menu - The conversation menu (once opened): "Download transcript", "Delete conversation".
+ * @csspart privacy-item - An item of the conversation menu.
+ * @csspart privacy-confirm - The "Delete this conversation?" confirmation.
+ * @csspart privacy-error - Why a transcript download or a deletion failed, with Retry where it can help.
+ * @csspart privacy-status - "Preparing your transcript…".
  * @csspart close - The close button.
  * @csspart log - The message list.
  * @csspart message - One message (`data-post-id`, `data-client-id`, `data-state`, `data-from`).

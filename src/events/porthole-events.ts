@@ -22,7 +22,19 @@ export type PortholeErrorCode =
    */
   | 'rate_limited'
   | 'request_rejected'
-  | 'load_failed';
+  | 'load_failed'
+  /**
+   * Downloading the transcript or deleting the conversation from the panel's conversation menu
+   * failed (the companion unreachable, `503 erasure_unavailable`, a refused token…). The visitor
+   * sees why, with a retry where trying again can help; `message` names the call and the answer.
+   */
+  | 'privacy_failed';
+
+/** Detail of `porthole-conversation-erased`. */
+export interface PortholeConversationErasedDetail {
+  /** The erased conversation's id (the session's `channelId`). */
+  conversationId: string;
+}
 
 /** Detail of `porthole-error`. `message` is for developers (English), never shown to visitors. */
 export interface PortholeErrorDetail {
@@ -47,6 +59,11 @@ export interface PortholeEventMap {
   'porthole-state-change': CustomEvent<PortholeStateChangeDetail>;
   /** Something failed: auth, network, a send, loading the panel. */
   'porthole-error': CustomEvent<PortholeErrorDetail>;
+  /**
+   * The visitor deleted the conversation from the panel's menu: the companion erased it, and the
+   * widget forgot the visitor (the next message or opening starts a new conversation).
+   */
+  'porthole-conversation-erased': CustomEvent<PortholeConversationErasedDetail>;
 }
 
 export type PortholeEventName = keyof PortholeEventMap;

@@ -22,5 +22,6 @@ export const de: Strings = {
   loading: 'Unterhaltung wird geladen…',
   refused:
     'Wir konnten nicht bestätigen, wer Sie sind, daher kann der Chat nicht öffnen. Bitte melden Sie sich erneut an oder laden Sie die Seite neu.',
+  menu: 'Optionen der Unterhaltung',
   unread: (n: number) => (n === 1 ? '1 ungelesene Nachricht' : `${n} ungelesene Nachrichten`),
 };

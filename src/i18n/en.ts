@@ -20,6 +20,7 @@ export const en = {
   contact: 'Contact us another way',
   loading: 'Loading the conversation…',
   refused: 'We could not confirm who you are, so the chat cannot open. Please sign in again or reload the page.',
+  menu: 'Conversation options',
   unread: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
 };
 

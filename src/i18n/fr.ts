@@ -21,5 +21,6 @@ export const fr: Strings = {
   contact: 'Nous contacter autrement',
   loading: 'Chargement de la conversation…',
   refused: 'Nous n’avons pas pu confirmer votre identité : la discussion ne peut pas s’ouvrir. Reconnectez-vous ou rechargez la page.',
+  menu: 'Options de la conversation',
   unread: (n: number) => (n === 1 ? '1 message non lu' : `${n} messages non lus`),
 };

@@ -71,6 +71,8 @@ export class PortholePanelElement extends LitElement {
   declare transportFactory?: TransportFactory;
   /** The launcher: public events are dispatched on it, close requests go to it. */
   launcher?: PanelLauncher;
+  /** Shown in the empty log instead of "Loading…" (the conversation menu sets it after a deletion). */
+  notice?: string;
 
   /** The visitor's session: auth, transport, renewal and the failure policy. */
   readonly session: SessionController;
@@ -128,7 +130,7 @@ export class PortholePanelElement extends LitElement {
     // Re-export the inner parts so the page can style them as porthole-chat::part(…).
     this.setAttribute(
       'exportparts',
-      'panel,header,close,log,message,message-text,link,retry-message,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
+      'panel,header,menu-button,close,log,message,message-text,link,retry-message,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
     );
   }
 
@@ -162,6 +164,16 @@ export class PortholePanelElement extends LitElement {
     this.#unread = count;
     showUnread(this.launcher?.shadowRoot, count, this.locale);
   }
+
+  /**
+   * The conversation menu's button toggles the menu (a click, Enter, Space). The menu is a lazy
+   * chunk (./privacy-menu.js) that puts itself below the header and handles the rest.
+   */
+  #menu = (e: Event): void =>
+    void import('./privacy-menu.js').then(
+      (m) => m.toggleMenu(this, e.target as HTMLElement),
+      (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: `could not load the menu: ${err}` }),
+    );
 
   #close = (): void => (this.launcher ? this.launcher.close() : void (this.open = false));
 
@@ -238,6 +250,12 @@ export class PortholePanelElement extends LitElement {
     return html`<section part="panel" role="dialog" aria-labelledby="t" @keydown=${this.#onKey}>
       <header part="header">
         <h2 id="t">${this.heading || labels.title}</h2>
+        ${
+          // Only with a session and a companion to ask (the launcher's `no-privacy-menu` hides it by CSS).
+          this.session.current && (this.session.current.mode == 'gateway' || this.tokenUrl)
+            ? html`<button part="menu-button" class="x" aria-haspopup="menu" aria-label=${labels.menu} @click=${this.#menu}>⋮</button>`
+            : ''
+        }
         <button part="close" class="x" aria-label=${labels.close} @click=${this.#close}>×</button>
       </header>
       ${
@@ -256,8 +274,8 @@ export class PortholePanelElement extends LitElement {
         ${
           conversation.messages.length || pending.length
             ? ''
-            : !conversation.loaded && !this.health.open
-              ? html`<p class="empty" role="status">${labels.loading}</p>`
+            : this.notice || (!conversation.loaded && !this.health.open)
+              ? html`<p class="empty" role="status">${this.notice || labels.loading}</p>`
               : html`<p class="empty">${labels.empty}</p>`
         }
         ${repeat(

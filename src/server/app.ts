@@ -8,13 +8,19 @@ import type { AuditLog } from './audit-log.js';
 import type { CompanionConfig } from './companion-config.js';
 import type { DirectConfig } from './config.js';
 import { CredentialIssuer } from './credentials.js';
+import { DirectPrivacy, directPrivacyRoutes } from './direct-privacy.js';
+import { errorCodeOf, errorReporter, type ErrorHook } from './errors.js';
 import type { GatewayDeps } from './gateway/gateway.js';
 import { createGatewayCompanion } from './gateway/gateway-companion.js';
 import { checkReadiness, healthRoutes } from './health-route.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
 import { createInstance } from './instance.js';
+import { createOpenApiDocument, openApiRoute } from './openapi.js';
+import { countRefusedSessions } from './metrics.js';
+import type { PrivacyService } from './privacy.js';
 import type { RateLimitStore } from './rate-limit.js';
+import { eraseIdleDirectVisitors, retentionMs } from './retention.js';
 import { MAX_SESSION_BODY_BYTES, sessionRoute } from './session-route.js';
 import { createShell, type CompanionEnv } from './shell.js';
 import { recycleIdleVisitors } from './visitor-recycler.js';
@@ -34,6 +40,14 @@ export interface CompanionOptions {
   redis?: Redis;
   /** Audit sink; default: `PORTHOLE_AUDIT_LOG`'s (a file or stdout), else none. */
   audit?: AuditLog;
+  /**
+   * Told of every unexpected failure, to forward it to Sentry or a similar tool: each error that
+   * becomes a 500 or 502 (never a 4xx, nor an expected 503 such as `mattermost_unavailable`), with
+   * `source: 'request'` and the request's id, method and path; and each background task that fails
+   * (the gateway's relay, live sockets and bot socket) with `source: 'background'`. A hook that
+   * throws is caught and logged; it never changes a response.
+   */
+  onError?: ErrorHook;
   /** Clock in ms, for tests. */
   now?: () => number;
   /**
@@ -50,6 +64,11 @@ export interface CompanionOptions {
 export interface Companion {
   /** The mode it serves visitors in. */
   readonly mode: CompanionConfig['mode'];
+  /**
+   * Its audit log (`options.audit`, else `PORTHOLE_AUDIT_LOG`'s sink, else one that records
+   * nothing): the CLI records `config.loaded` there, and operator actions go to the same sink.
+   */
+  readonly audit: AuditLog;
   /** Handles one request. `env` carries runtime bindings (Node: `{ incoming, outgoing }`). */
   fetch(request: Request, env?: unknown): Promise<Response>;
   /** The Hono app, to mount under another Hono app or to call `app.request()` in tests. */
@@ -86,6 +105,18 @@ export interface Companion {
    * The CLI runs it at start and every hour. `at` overrides the current time (ms).
    */
   recycleIdleVisitors(at?: number): Promise<number>;
+  /**
+   * Erases conversations idle (no message either way) for `PORTHOLE_RETENTION_DAYS` (0, the
+   * default: none); returns how many. Gateway mode: one instance runs a pass at a time (a store
+   * lock). The CLI runs it at start and every hour when retention is on. `at` overrides the current time (ms).
+   */
+  eraseIdleConversations(at?: number): Promise<number>;
+  /**
+   * Export and erasure for operators (`porthole-server export|erase <visitor>`): `<visitor>` is a
+   * conversation id (direct mode: the visitor's channel id) or `sub:<identified visitor's sub>`.
+   * Gateway mode needs `start()` first.
+   */
+  readonly privacy: PrivacyService;
 }
 
 export { defaultClientIp } from './client-address.js';
@@ -95,7 +126,8 @@ export { defaultClientIp } from './client-address.js';
  *
  * Gateway mode (default): `POST/DELETE /v1/session`, `GET/POST /v1/messages`, `POST /v1/typing`,
  * `GET /v1/agents`, the `/v1/live` WebSocket (through {@link Companion.upgrade}), `GET /healthz`,
- * `GET /readyz`. Direct mode: `POST/DELETE /v1/session`, `GET /healthz`, `GET /readyz`.
+ * `GET /readyz`. Direct mode: `POST/DELETE /v1/session`, `GET /healthz`, `GET /readyz`. Both serve
+ * their OpenAPI 3.1 document at `GET /openapi.json` (see `createOpenApiDocument`).
  *
  * @example
  * ```ts
@@ -113,29 +145,50 @@ export function createCompanion(config: CompanionConfig, options: CompanionOptio
 function createDirectCompanion(config: DirectConfig, options: CompanionOptions): Companion {
   const logger = options.logger ?? createJsonLogger();
   const now = options.now ?? Date.now;
-  const admin = options.admin ?? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token });
   const instance = createInstance(config, { ...options, logger });
+  const { metrics } = instance;
+  const admin = options.admin ?? new HttpMattermostAdmin({ url: config.mattermostUrl, token: config.token, metrics });
 
   const provisioner = new VisitorProvisioner(
     admin,
-    { teamId: config.teamId, agentIds: config.agentIds, inboxChannelId: config.inboxChannelId, publicUrl: config.publicUrl },
+    {
+      teamId: config.teamId,
+      agentIds: config.agentIds,
+      inboxChannelId: config.inboxChannelId,
+      publicUrl: config.publicUrl,
+      metrics,
+    },
     logger,
   );
   const credentials = new CredentialIssuer(
     admin,
-    { ttlSeconds: config.sessionTtlSeconds, maxPerVisitor: config.maxCredentialsPerVisitor, now },
+    { ttlSeconds: config.sessionTtlSeconds, maxPerVisitor: config.maxCredentialsPerVisitor, now, audit: instance.audit },
     logger,
   );
+
+  const privacy = new DirectPrivacy({
+    admin,
+    credentials,
+    teamId: config.teamId,
+    inboxChannelId: config.inboxChannelId,
+    audit: instance.audit,
+    logger,
+    now,
+  });
 
   const app = createShell({
     production: config.production,
     logger,
     allowedOrigins: config.allowedOrigins,
-    corsMethods: ['POST', 'DELETE', 'OPTIONS'],
-    routes: 'POST/DELETE /v1/session, GET /healthz and GET /readyz',
+    corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    routes: 'POST/DELETE /v1/session, GET /v1/transcript, DELETE /v1/conversation, GET /healthz, GET /readyz and GET /openapi.json',
     maxBodyBytes: MAX_SESSION_BODY_BYTES,
+    metrics,
+    onError: errorReporter(options.onError, logger),
+    scrapeRoutes: instance.metricsRoute,
   });
 
+  app.post('/v1/session', countRefusedSessions(metrics, errorCodeOf));
   app.on(['POST', 'DELETE'], '/v1/session', instance.sessionLimits);
   app.route(
     '/v1/session',
@@ -148,16 +201,23 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
       identitySecret: config.identitySecret,
       production: config.production,
       logger,
+      audit: instance.audit,
+      metrics,
       now,
     }),
   );
   app.route(
     '/',
-    healthRoutes(() => instance.readiness(() => checkReadiness({ admin, teamId: config.teamId, production: config.production }))),
+    directPrivacyRoutes({ privacy, rateLimitStore: instance.rateLimitStore, exportsPerMinute: 10, production: config.production, now }),
   );
+  const readiness = () => instance.readiness(() => checkReadiness({ admin, teamId: config.teamId, production: config.production }));
+  app.route('/', healthRoutes(readiness));
+  app.route('/', openApiRoute(createOpenApiDocument({ mode: 'direct', metrics: config.metricsToken !== undefined })));
+  metrics.observe({ readiness });
 
   return {
     mode: 'direct',
+    audit: instance.audit,
     app,
     fetch: async (request, env) => app.fetch(request, env),
     start: () => instance.start(),
@@ -170,5 +230,8 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
       config.idleVisitorDays === 0
         ? 0
         : recycleIdleVisitors(admin, { teamId: config.teamId, idleMs: config.idleVisitorDays * 86_400_000, now: at ?? now(), logger }),
+    eraseIdleConversations: (at) =>
+      eraseIdleDirectVisitors({ admin, privacy, teamId: config.teamId, logger }, { idleMs: retentionMs(config.retentionDays), at: at ?? now() }),
+    privacy,
   };
 }

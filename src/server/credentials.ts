@@ -1,5 +1,6 @@
 // Short-lived visitor credentials: Mattermost user access tokens with an expiry the companion
 // enforces itself (Mattermost's tokens never expire; see docs/companion.md for why tokens).
+import { noAuditLog, type AuditLog } from './audit-log.js';
 import type { Logger } from './logger.js';
 import type { MattermostAdmin, MmUserAccessToken } from './mattermost-admin.js';
 import { MattermostError } from './mattermost-admin.js';
@@ -25,7 +26,12 @@ export interface CredentialIssuerOptions {
   maxPerVisitor: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Where sweeps and prunes that revoked something are recorded (`credential.revoked`). Default: none. */
+  audit?: AuditLog;
 }
+
+/** Token ids listed in one `credential.revoked` line at most (the count is always complete). */
+const MAX_AUDITED_TOKEN_IDS = 100;
 
 /** The description stored with a token: the marker and the expiry. */
 export function credentialDescription(expiresAt: number): string {
@@ -52,6 +58,7 @@ export class CredentialIssuer {
   private readonly maxPerVisitor: number;
   private readonly now: () => number;
   private readonly logger: Logger;
+  private readonly audit: AuditLog;
   /** The tail of each visitor's chain of mints: one instance mints for one visitor at a time. */
   private readonly mints = new Map<string, Promise<unknown>>();
   private lastExpiry = 0;
@@ -61,6 +68,7 @@ export class CredentialIssuer {
     this.ttlMs = options.ttlSeconds * 1000;
     this.maxPerVisitor = options.maxPerVisitor;
     this.now = options.now ?? Date.now;
+    this.audit = options.audit ?? noAuditLog;
     this.logger = logger;
   }
 
@@ -114,8 +122,34 @@ export class CredentialIssuer {
       }
       if (batch.length < PAGE_SIZE) break;
     }
-    for (const id of expired) await this.revoke(id);
+    const revoked: string[] = [];
+    try {
+      for (const id of expired) {
+        await this.revoke(id);
+        revoked.push(id);
+      }
+    } finally {
+      // Also when a revocation failed half-way: what was revoked is recorded.
+      this.recordRevoked(undefined, 'expired', revoked, expired.length);
+    }
     return expired.length;
+  }
+
+  /** One `credential.revoked` line for a sweep or a prune that revoked something (token ids, never tokens). */
+  private recordRevoked(userId: string | undefined, reason: 'expired' | 'pruned', revoked: string[], planned: number): void {
+    if (revoked.length === 0 && planned === 0) return;
+    this.audit.record({
+      action: 'credential.revoked',
+      actor: 'system:companion',
+      ...(userId ? { subject: userId } : {}),
+      outcome: revoked.length === planned ? 'ok' : 'failed',
+      detail: {
+        reason,
+        count: revoked.length,
+        ...(revoked.length === planned ? {} : { planned }),
+        tokenIds: revoked.slice(0, MAX_AUDITED_TOKEN_IDS),
+      },
+    });
   }
 
   private async listForUser(userId: string): Promise<MmUserAccessToken[]> {
@@ -141,7 +175,12 @@ export class CredentialIssuer {
       const doomed = [...ours.filter((token) => token.expiry <= now), ...live.slice(this.maxPerVisitor)].filter(
         (token) => token.id !== keepId,
       );
-      await Promise.all(doomed.map((token) => this.revoke(token.id)));
+      const revoked: string[] = [];
+      try {
+        await Promise.all(doomed.map((token) => this.revoke(token.id).then(() => void revoked.push(token.id))));
+      } finally {
+        this.recordRevoked(userId, 'pruned', revoked, doomed.length);
+      }
     } catch (err) {
       // The new credential is valid; leftovers are caught by the next mint or the sweep.
       this.logger.warn({ msg: 'credential pruning failed', userId, error: err instanceof Error ? err.message : String(err) });

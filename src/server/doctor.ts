@@ -1,6 +1,7 @@
 // `porthole-server doctor`: checks that Mattermost is hardened and configured the way Porthole
 // needs — both what its configuration says and what the running server actually applies.
 import { z } from 'zod';
+import type { AuditEvent } from './audit-log.js';
 import type { DirectConfig } from './config.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
 import {
@@ -13,7 +14,13 @@ import {
 
 /** The outcome of one doctor check. */
 export interface DoctorCheck {
+  /** False fails the run (`doctor` exits 1). */
   ok: boolean;
+  /**
+   * A passing check that still asks for attention (printed `WARN`): something the companion can
+   * live without today, e.g. erasure not possible while no retention is configured.
+   */
+  warning?: boolean;
   /** What is checked, e.g. "email addresses hidden". */
   name: string;
   /** The setting and its value, or what to change. */
@@ -26,6 +33,245 @@ export interface DoctorOptions {
   prober?: OriginProber;
   /** How many allowed origins are probed live (the first ones). Default: 5. */
   maxProbedOrigins?: number;
+  /** Reads users, members, channels and roles by id; default: {@link restReader} with `config.token`. */
+  reader?: MattermostReader;
+}
+
+/** Mattermost's answer to one REST call of the doctor; `status` 0 when there was none. */
+export interface ReaderAnswer {
+  status: number;
+  body: unknown;
+  /** Why there is no answer, when `status` is 0. */
+  error?: string;
+}
+
+/** The few REST v4 calls the doctors make by id, with one token. Never rejects. */
+export interface MattermostReader {
+  /** `GET /api/v4<path>`. */
+  get(path: string): Promise<ReaderAnswer>;
+  /** `POST /api/v4<path>` with a JSON body (lookups such as `/roles/names`, never writes). */
+  post(path: string, body: unknown): Promise<ReaderAnswer>;
+}
+
+/**
+ * A {@link MattermostReader} over `fetch` acting with `token` (5 s per call). The token goes only
+ * in the `Authorization` header.
+ *
+ * @example
+ * ```ts
+ * const reader = restReader('http://mattermost:8065', process.env.PORTHOLE_MM_TOKEN!);
+ * const { status, body } = await reader.get('/users/me');
+ * ```
+ */
+export function restReader(mattermostUrl: string, token: string, fetchImpl: typeof fetch = fetch): MattermostReader {
+  const base = `${mattermostUrl.replace(/\/+$/, '')}/api/v4`;
+  const call = async (path: string, init: RequestInit): Promise<ReaderAnswer> => {
+    try {
+      const res = await fetchImpl(`${base}${path}`, {
+        ...init,
+        headers: { Authorization: `Bearer ${token}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
+        signal: AbortSignal.timeout(5000),
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    } catch (err) {
+      return { status: 0, body: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return {
+    get: (path) => call(path, { method: 'GET' }),
+    post: (path, body) => call(path, { method: 'POST', body: JSON.stringify(body) }),
+  };
+}
+
+/** `404`, `403 …`, or `unreachable (…)`: how an answer that is not 200 is named in a check line. */
+export function describeAnswer(answer: ReaderAnswer): string {
+  return answer.status === 0 ? `unreachable (${answer.error ?? 'no answer'})` : String(answer.status);
+}
+
+const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  delete_at: z.number().default(0),
+  is_bot: z.boolean().default(false),
+  roles: z.string().default(''),
+});
+const memberSchema = z.object({ roles: z.string().default(''), delete_at: z.number().default(0) });
+const channelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  display_name: z.string().default(''),
+  team_id: z.string().default(''),
+  type: z.string(),
+  delete_at: z.number().default(0),
+});
+const rolesSchema = z.array(z.object({ name: z.string(), permissions: z.array(z.string()).default([]) }));
+
+/** A Mattermost user as the doctor reads it (`GET /users/{id}`). */
+export type DoctorUser = z.infer<typeof userSchema>;
+/** A Mattermost channel as the doctor reads it (`GET /channels/{id}`). */
+export type DoctorChannel = z.infer<typeof channelSchema>;
+
+/** `GET path` parsed with `schema`: the value, or `null` with the answer (404, unexpected shape…). */
+async function read<T>(reader: MattermostReader, path: string, schema: z.ZodType<T>): Promise<{ value: T | null; answer: ReaderAnswer }> {
+  const answer = await reader.get(path);
+  if (answer.status !== 200) return { value: null, answer };
+  const parsed = schema.safeParse(answer.body);
+  return parsed.success ? { value: parsed.data, answer } : { value: null, answer: { ...answer, status: 0, error: 'unexpected shape' } };
+}
+
+/** A user by id, or `null` with how Mattermost answered. */
+export function readUser(reader: MattermostReader, userId: string) {
+  return read(reader, `/users/${encodeURIComponent(userId)}`, userSchema);
+}
+
+/** A channel by id, or `null` with how Mattermost answered. */
+export function readChannel(reader: MattermostReader, channelId: string) {
+  return read(reader, `/channels/${encodeURIComponent(channelId)}`, channelSchema);
+}
+
+/** A user's team membership (left teams count as none), or `null`. */
+export async function readTeamMember(reader: MattermostReader, teamId: string, userId: string) {
+  const found = await read(reader, `/teams/${encodeURIComponent(teamId)}/members/${encodeURIComponent(userId)}`, memberSchema);
+  // Leaving a team keeps the row with DeleteAt set (SqlTeamStore.GetMember does not filter on it).
+  return found.value && found.value.delete_at !== 0 ? { value: null, answer: { ...found.answer, status: 404 } } : found;
+}
+
+/** A user's channel membership, or `null`. */
+export function readChannelMember(reader: MattermostReader, channelId: string, userId: string) {
+  return read(reader, `/channels/${encodeURIComponent(channelId)}/members/${encodeURIComponent(userId)}`, memberSchema);
+}
+
+/**
+ * Whether `user` may create posts in `channel`, the way Mattermost decides it (createPost →
+ * userCreatePostPermissionCheckWithApp, channels/app/post_permission_utils.go; HasPermissionToChannel,
+ * channels/app/authorization.go): `create_post` from the channel member's roles, else from the
+ * team member's roles, else from the system roles (`manage_system` grants everything); in a public
+ * channel `create_post_public` from the team or system roles also does. Archived channels refuse
+ * every post (channels/app/post.go). Roles are read with `POST /roles/names`.
+ */
+export async function postingAllowed(
+  reader: MattermostReader,
+  user: Pick<DoctorUser, 'roles'>,
+  channel: Pick<DoctorChannel, 'type' | 'delete_at'>,
+  memberships: { channelRoles?: string; teamRoles?: string },
+): Promise<{ allowed: boolean; why: string }> {
+  if (channel.delete_at !== 0) return { allowed: false, why: 'the channel is archived (Mattermost refuses posts there)' };
+  const split = (roles: string | undefined) => (roles ?? '').split(/\s+/).filter(Boolean);
+  const channelRoles = split(memberships.channelRoles);
+  const teamRoles = split(memberships.teamRoles);
+  const systemRoles = split(user.roles);
+  const names = [...new Set([...channelRoles, ...teamRoles, ...systemRoles])];
+  if (names.length === 0) return { allowed: false, why: 'the user has no roles' };
+  const answer = await reader.post('/roles/names', names);
+  const roles = rolesSchema.safeParse(answer.body);
+  if (answer.status !== 200 || !roles.success)
+    return { allowed: false, why: `could not read its roles (POST /roles/names answered ${describeAnswer(answer)})` };
+  const permissions = new Map(roles.data.map((role) => [role.name, new Set(role.permissions)]));
+  const grants = (from: string[], permission: string) => from.some((name) => permissions.get(name)?.has(permission));
+  if (grants(systemRoles, 'manage_system')) return { allowed: true, why: 'a system admin may post in any channel' };
+  if (grants(channelRoles, 'create_post')) return { allowed: true, why: `create_post from its channel roles (${channelRoles.join(' ')})` };
+  if (grants([...teamRoles, ...systemRoles], 'create_post')) return { allowed: true, why: 'create_post from its team or system roles' };
+  if (channel.type === 'O' && grants([...teamRoles, ...systemRoles], 'create_post_public'))
+    return { allowed: true, why: 'create_post_public in a public channel' };
+  return {
+    allowed: false,
+    why: `none of its roles (${names.join(' ')}) grants create_post there (a channel moderation setting or a permission scheme may have removed it)`,
+  };
+}
+
+/**
+ * The check of each agent id: an existing, active person (not a bot) who is a member of the team
+ * (the companion adds agents to every visitor's private channel, which needs team membership).
+ */
+export async function agentChecks(reader: MattermostReader, agentIds: readonly string[], teamId: string): Promise<DoctorCheck[]> {
+  return Promise.all(
+    agentIds.map(async (id): Promise<DoctorCheck> => {
+      const name = `agent ${id}`;
+      const fix = 'fix PORTHOLE_AGENT_IDS (comma-separated user ids, from System Console → Users)';
+      const { value: user, answer } = await readUser(reader, id);
+      if (!user) return { ok: false, name, detail: `no such user (GET /users/${id} answered ${describeAnswer(answer)}): ${fix}` };
+      if (user.delete_at !== 0) return { ok: false, name, detail: `@${user.username} is deactivated: reactivate them or ${fix}` };
+      if (user.is_bot) return { ok: false, name, detail: `@${user.username} is a bot, not a person who answers visitors: ${fix}` };
+      const member = await readTeamMember(reader, teamId, id);
+      if (!member.value)
+        return {
+          ok: false,
+          name,
+          detail: `@${user.username} is not a member of the support team ${teamId} (GET /teams/${teamId}/members/${id} answered ${describeAnswer(member.answer)}): add them to the team, or ${fix}`,
+        };
+      return { ok: true, name, detail: `@${user.username}, active, a member of the support team` };
+    }),
+  );
+}
+
+/** The inbox check: the channel exists, belongs to the support team, is not archived, and `poster` may post there. */
+export async function inboxCheck(
+  reader: MattermostReader,
+  inboxChannelId: string,
+  teamId: string,
+  poster: DoctorUser,
+): Promise<DoctorCheck> {
+  const name = 'inbox channel';
+  const fix = 'set PORTHOLE_INBOX_CHANNEL_ID to a channel of the support team (its id is under the channel name → View Info)';
+  const { value: channel, answer } = await readChannel(reader, inboxChannelId);
+  if (!channel)
+    return {
+      ok: false,
+      name,
+      detail: `channel ${inboxChannelId} not found (GET /channels/${inboxChannelId} answered ${describeAnswer(answer)}): ${fix}`,
+    };
+  if (channel.team_id !== teamId)
+    return {
+      ok: false,
+      name,
+      detail: `${channel.name} (${channel.id}) is ${channel.team_id ? `in team ${channel.team_id}` : 'a direct or group message'}, not the support team ${teamId}: ${fix}`,
+    };
+  const [channelMember, teamMember] = await Promise.all([
+    readChannelMember(reader, channel.id, poster.id),
+    readTeamMember(reader, teamId, poster.id),
+  ]);
+  const posting = await postingAllowed(reader, poster, channel, {
+    channelRoles: channelMember.value?.roles,
+    teamRoles: teamMember.value?.roles,
+  });
+  return posting.allowed
+    ? { ok: true, name, detail: `${channel.name} (${channel.id}) in the support team; @${poster.username} may post there: ${posting.why}` }
+    : {
+        ok: false,
+        name,
+        detail: `@${poster.username} cannot post new-conversation notices in ${channel.name} (${channel.id}): ${posting.why}. Unarchive it, give the token's user create_post there, or ${fix}`,
+      };
+}
+
+/**
+ * Whether the companion can erase conversations for good (the privacy API, `erase`, retention):
+ * a system admin's token and the `ServiceSettings` that allow permanent deletion through the API
+ * (`DELETE …?permanent=true` answers 501 without them, channels/api4/post.go). Not ready is a
+ * warning while `PORTHOLE_RETENTION_DAYS` is 0, and a failure when the retention job needs it.
+ *
+ * @param tokenProblem - what is wrong with the token for permanent deletion (no system admin's), if anything.
+ */
+export function erasureCheck(
+  settings: Record<string, unknown>,
+  needed: readonly string[],
+  tokenProblem: string | undefined,
+  retentionDays: number,
+): DoctorCheck {
+  const off = needed.filter((name) => settings[name] !== true);
+  const problems = [
+    ...(tokenProblem ? [tokenProblem] : []),
+    ...(off.length
+      ? [`turn on ${off.map((name) => `ServiceSettings.${name}`).join(', ')} (now ${off.map((name) => String(settings[name])).join(', ')})`]
+      : []),
+  ];
+  const name = 'erasure possible';
+  if (problems.length === 0)
+    return { ok: true, name, detail: `permanent deletion through the API is on (${needed.join(', ')}) and the token may use it` };
+  const consequence =
+    retentionDays > 0
+      ? `PORTHOLE_RETENTION_DAYS=${retentionDays} needs it: idle conversations cannot be erased`
+      : 'visitors asking to delete their conversation get 503 erasure_unavailable, and `porthole-server erase` fails';
+  return { ok: retentionDays === 0, warning: retentionDays === 0, name, detail: `${problems.join('; ')}: ${consequence}` };
 }
 
 const mmConfig = z.object({
@@ -35,6 +281,9 @@ const mmConfig = z.object({
       AllowCorsFrom: z.string().optional(),
       EnablePostUsernameOverride: z.boolean().optional(),
       EnablePostIconOverride: z.boolean().optional(),
+      EnableAPIPostDeletion: z.boolean().optional(),
+      EnableAPIChannelDeletion: z.boolean().optional(),
+      EnableAPIUserDeletion: z.boolean().optional(),
     })
     .partial()
     .default({}),
@@ -66,7 +315,7 @@ function parseHeaderList(value: string | null): string[] {
 }
 
 /** Whether a browser on `origin` may send the widget's authorised GET after this preflight answer. */
-function preflightAllows(answer: CorsPreflightAnswer, origin: string): boolean {
+export function preflightAllows(answer: CorsPreflightAnswer, origin: string): boolean {
   if (answer.status < 200 || answer.status >= 300) return false;
   if (answer.allowOrigin !== origin && answer.allowOrigin !== '*') return false;
   const allowed = parseHeaderList(answer.allowHeaders);
@@ -157,12 +406,21 @@ export async function liveOriginChecks(
   return checks;
 }
 
+/** The settings direct mode's erasure needs: the visitor's channel, user and inbox notice are deleted for good. */
+export const DIRECT_ERASURE_SETTINGS = ['EnableAPIChannelDeletion', 'EnableAPIUserDeletion', 'EnableAPIPostDeletion'] as const;
+
 /**
  * Runs the hardening checks of DESIGN.md against the live server: admin token, team, email
  * addresses hidden, user access tokens enabled, every allowed origin in `AllowCorsFrom` — and,
  * for the first allowed origins, a real CORS preflight and WebSocket upgrade, since Mattermost
  * applies CORS settings only after a restart — open server off, direct messages restricted to
  * the team, room in `MaxUsersPerTeam`, and post username and icon overrides on (gateway mode).
+ *
+ * When `config` carries them, also by id: each of `agentIds` (an existing, active person in the
+ * team: made-up ids fail), the inbox channel (in the team, not archived, the admin may post
+ * there), and whether erasure is possible (see {@link erasureCheck}; `retentionDays`).
+ *
+ * @throws {TypeError} when `agentIds` or `inboxChannelId` is given with neither `token` nor `options.reader`.
  *
  * @example
  * ```ts
@@ -172,9 +430,14 @@ export async function liveOriginChecks(
  */
 export async function runDoctor(
   admin: MattermostAdmin,
-  config: Pick<DirectConfig, 'teamId' | 'allowedOrigins' | 'mattermostUrl'>,
+  config: Pick<DirectConfig, 'teamId' | 'allowedOrigins' | 'mattermostUrl'> &
+    Partial<Pick<DirectConfig, 'token' | 'agentIds' | 'inboxChannelId' | 'retentionDays'>>,
   options: DoctorOptions = {},
 ): Promise<DoctorCheck[]> {
+  const byId = config.agentIds !== undefined || config.inboxChannelId !== undefined;
+  if (byId && !options.reader && !config.token)
+    throw new TypeError('runDoctor: checking agentIds or inboxChannelId needs config.token or options.reader (received neither)');
+  const reader = byId ? (options.reader ?? restReader(config.mattermostUrl, config.token!)) : undefined;
   const checks: DoctorCheck[] = [];
   try {
     const me = await admin.getAdminUser();
@@ -196,7 +459,22 @@ export async function runDoctor(
     return checks;
   }
   const team = await admin.getTeam(config.teamId).catch(() => null);
-  checks.push({ ok: !!team, name: 'support team', detail: team ? `${team.name} (${team.id})` : `team ${config.teamId} not found` });
+  checks.push({
+    ok: !!team,
+    name: 'support team',
+    detail: team ? `${team.name} (${team.id})` : `team ${config.teamId} not found: set PORTHOLE_TEAM_ID to the id of an existing team`,
+  });
+  if (reader) {
+    if (config.agentIds) checks.push(...(await agentChecks(reader, config.agentIds, config.teamId)));
+    if (config.inboxChannelId) {
+      const me = await read(reader, '/users/me', userSchema);
+      checks.push(
+        me.value
+          ? await inboxCheck(reader, config.inboxChannelId, config.teamId, me.value)
+          : { ok: false, name: 'inbox channel', detail: `GET /users/me answered ${describeAnswer(me.answer)}` },
+      );
+    }
+  }
 
   const parsed = mmConfig.safeParse(await admin.getConfig());
   if (!parsed.success) {
@@ -252,10 +530,31 @@ export async function runDoctor(
     name: 'post icon override enabled',
     detail: `ServiceSettings.EnablePostIconOverride=${service.EnablePostIconOverride} (want true: gateway mode gives each visitor message the visitor's picture; otherwise every message shows the bot's)`,
   });
+  if (byId) checks.push(erasureCheck(service, DIRECT_ERASURE_SETTINGS, undefined, config.retentionDays ?? 0));
   return checks;
 }
 
-/** Formats checks as one line each: `ok   name: detail` or `FAIL name: detail`. */
+/** Formats checks as one line each: `ok   name: detail`, `WARN name: detail` or `FAIL name: detail`. */
 export function formatDoctor(checks: DoctorCheck[]): string[] {
-  return checks.map((check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
+  return checks.map((check) => `${check.ok ? (check.warning ? 'WARN' : 'ok  ') : 'FAIL'} ${check.name}: ${check.detail}`);
+}
+
+/**
+ * The `doctor.run` audit event of one run: the mode, how many checks passed, warned and failed,
+ * and the names of the failed ones (never their details, which may name users or hosts).
+ */
+export function doctorRunEvent(mode: 'gateway' | 'direct', checks: readonly DoctorCheck[]): AuditEvent {
+  const failed = checks.filter((check) => !check.ok).map((check) => check.name);
+  return {
+    action: 'doctor.run',
+    actor: 'operator:cli',
+    outcome: failed.length === 0 ? 'ok' : 'failed',
+    detail: {
+      mode,
+      passed: checks.length - failed.length,
+      warnings: checks.filter((check) => check.ok && check.warning).length,
+      failed: failed.length,
+      failedChecks: failed,
+    },
+  };
 }

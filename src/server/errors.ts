@@ -4,8 +4,10 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
 import type { Logger } from './logger.js';
 import { MattermostError } from './mattermost-admin.js';
+import type { CompanionMetrics } from './metrics.js';
 
 /** Options of an {@link HttpError}. */
 export interface HttpErrorOptions {
@@ -47,10 +49,26 @@ export class HttpError extends HTTPException {
   }
 }
 
+/** The body of every error response, as a schema (the OpenAPI document is generated from it). */
+export const errorBodySchema = z
+  .object({
+    error: z
+      .object({
+        /** Stable snake_case code, e.g. `rate_limited`. */
+        code: z.string().regex(/^[a-z][a-z0-9_]*$/),
+        /** What went wrong and what to do, for people. */
+        message: z.string(),
+        /** The id of the request, also in the `X-Request-Id` header and the log line. */
+        requestId: z.string(),
+        /** Developer detail; sent only outside production. */
+        detail: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** The body of every error response. */
-export interface ErrorBody {
-  error: { code: string; message: string; requestId: string; detail?: string };
-}
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** Options of {@link createErrorHandler}. */
 export interface ErrorHandlerOptions {
@@ -64,6 +82,56 @@ export interface ErrorHandlerOptions {
    * apps whose routes have different limits. Unset: "The request body is too large."
    */
   maxBodyBytes?: number | ((c: Context) => number | undefined);
+  /** Counts every error response (`porthole_http_errors_total{code,status}`). Default: none. */
+  metrics?: Pick<CompanionMetrics, 'httpError'>;
+  /** Told of every 500 and 502 (never of 4xx, nor of the expected 503s); a throwing hook is caught and logged ({@link errorReporter}). */
+  onError?: ErrorHook;
+}
+
+/** Where an error reported to an {@link ErrorHook} happened. */
+export interface ErrorContext {
+  /** The request's id (`X-Request-Id`, also in the log line and the error body). */
+  requestId?: string;
+  /** The request's method. */
+  method?: string;
+  /** The request's path (never its query). */
+  path?: string;
+  /** `request`: an error that became a 500/502 response; `background`: a background task that failed (relay, live socket, bot socket). */
+  source: 'request' | 'background';
+}
+
+/**
+ * `CompanionOptions.onError`: called with every unexpected failure, to forward it to Sentry or a
+ * similar tool. It must not throw (if it does, the throw is logged and the response is unchanged).
+ */
+export type ErrorHook = (error: unknown, context: ErrorContext) => void;
+
+/** An {@link ErrorHook} made safe by {@link errorReporter}: it never throws. */
+export type ErrorReporter = (error: unknown, context: ErrorContext) => void;
+
+/**
+ * Wraps a host's {@link ErrorHook} so that calling it never throws: a throwing hook is caught and
+ * logged (once per throw, at `warn`: the failure it was told of is already logged). No hook: a no-op.
+ */
+export function errorReporter(hook: ErrorHook | undefined, logger: Logger): ErrorReporter {
+  if (!hook) return () => {};
+  return (error, context) => {
+    try {
+      hook(error, context);
+    } catch (e) {
+      try {
+        logger.warn({ msg: 'the onError hook threw', requestId: context.requestId, error: e instanceof Error ? e.message : String(e) });
+      } catch {
+        // a logger that throws cannot be helped here
+      }
+    }
+  };
+}
+
+/** The error code and status the error handler answers a thrown value with (`internal_error`/500 for an unexpected one). */
+export function errorCodeOf(err: unknown): { code: string; status: number } {
+  const known = toHttpError(err, () => undefined);
+  return known ? { code: known.code, status: known.status } : { code: 'internal_error', status: 500 };
 }
 
 const GENERIC_5XX = 'The chat service could not complete the request. Try again later.';
@@ -148,6 +216,7 @@ function toHttpError(err: unknown, maxBodyBytes: () => number | undefined): Http
  * can find the cause without the client ever seeing it.
  */
 export function createErrorHandler(options: ErrorHandlerOptions) {
+  const report = options.onError ? errorReporter(options.onError, options.logger) : undefined;
   return (err: unknown, c: Context): Response => {
     const requestId: string = c.get('requestId') ?? 'unknown';
     const known = toHttpError(err, () => (typeof options.maxBodyBytes === 'function' ? options.maxBodyBytes(c) : options.maxBodyBytes));
@@ -165,7 +234,11 @@ export function createErrorHandler(options: ErrorHandlerOptions) {
         detail: detail ?? rawMessage,
         cause: describeCause(known?.cause),
       });
+      // 503s are the expected outages (Mattermost or the store away, starting, capacity): alerts, not bug reports.
+      if (status !== 503)
+        report?.(known?.cause ?? err, { requestId, method: c.req.method, path: new URL(c.req.url).pathname, source: 'request' });
     }
+    options.metrics?.httpError(code, status);
 
     const message = status >= 500 && (options.production || !known) ? GENERIC_5XX : rawMessage;
     const body: ErrorBody = { error: { code, message, requestId } };

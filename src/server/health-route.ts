@@ -4,6 +4,7 @@
 // shares — Mattermost, Redis, seats — is reported as `degraded` with 200: taking every instance
 // out at once would only replace the widget's clear answers with the load balancer's error page.
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { MattermostAdmin } from './mattermost-admin.js';
 
 /** One readiness check. */
@@ -27,6 +28,26 @@ export interface ReadinessReport {
   /** Active users and the hard limit (0 = unlimited), when known. */
   users?: { active: number; limit: number; headroom: number | null };
 }
+
+/** The body of `GET /healthz`, as a schema (the OpenAPI document is generated from it). */
+export const healthBodySchema = z.object({ status: z.literal('ok') });
+
+/** The body of `GET /readyz`, as a schema (the OpenAPI document is generated from it): {@link ReadinessReport}. */
+export const readinessReportSchema = z.object({
+  status: z.enum(['ready', 'degraded', 'not_ready']),
+  checks: z.array(
+    z.object({
+      name: z.enum(['mattermost_ping', 'admin_token', 'team', 'user_headroom', 'gateway', 'bot_socket', 'redis', 'draining']),
+      ok: z.boolean(),
+      scope: z.enum(['instance', 'shared']),
+      message: z.string(),
+    }),
+  ),
+  users: z.object({ active: z.number().int(), limit: z.number().int(), headroom: z.number().int().nullable() }).optional(),
+});
+// The schema and the interfaces above describe the same body: adding a check name to one but not the other fails the type check.
+true satisfies SameType<z.infer<typeof readinessReportSchema>, ReadinessReport>;
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /** Settings of {@link healthRoutes}. */
 export interface HealthRouteOptions {

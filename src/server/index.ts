@@ -10,7 +10,7 @@
 export { createCompanion, defaultClientIp, type Companion, type CompanionEnv, type CompanionOptions } from './app.js';
 export { loadConfig, type CompanionConfig, type GatewayCompanionConfig } from './companion-config.js';
 export { loadDirectConfig, ConfigError, SECRET_VARIABLES, type DirectConfig, type ServerSettings } from './config.js';
-export { runGatewayDoctor } from './gateway/gateway-doctor.js';
+export { runGatewayDoctor, companionCorsChecks, type GatewayDoctorConfig, type GatewayDoctorOptions } from './gateway/gateway-doctor.js';
 export { gatewayReadiness } from './gateway/gateway-companion.js';
 // Gateway mode's parts (not gateway/index.js: that one also loads the SQLite store's native addon,
 // which createGateway loads only when it opens its default store).
@@ -32,8 +32,52 @@ export {
 export * from '../protocol/gateway.js';
 export { cors, type CorsOptions } from './cors.js';
 export { CredentialIssuer, CREDENTIAL_MARKER, credentialDescription, credentialExpiry, type VisitorCredential } from './credentials.js';
-export { runDoctor, formatDoctor, liveOriginChecks, type DoctorCheck, type DoctorOptions } from './doctor.js';
-export { HttpError, createErrorHandler, type ErrorBody, type HttpErrorOptions } from './errors.js';
+export {
+  runDoctor,
+  formatDoctor,
+  liveOriginChecks,
+  doctorRunEvent,
+  restReader,
+  type DoctorCheck,
+  type DoctorOptions,
+  type MattermostReader,
+  type ReaderAnswer,
+} from './doctor.js';
+export {
+  createAuditLog,
+  noAuditLog,
+  auditLine,
+  configLoadedEvent,
+  type AuditAction,
+  type AuditDetail,
+  type AuditEvent,
+  type AuditLog,
+  type AuditLogOptions,
+} from './audit-log.js';
+export {
+  HttpError,
+  createErrorHandler,
+  errorCodeOf,
+  errorReporter,
+  type ErrorBody,
+  type ErrorContext,
+  type ErrorHook,
+  type ErrorReporter,
+  type HttpErrorOptions,
+} from './errors.js';
+export {
+  createCompanionMetrics,
+  mattermostRoute,
+  noMetrics,
+  PrometheusCompanionMetrics,
+  type CompanionMetrics,
+  type CompanionMetricsOptions,
+  type MetricsSources,
+  type RateLimitName,
+  type RelayDirection,
+  type SessionOutcome,
+} from './metrics.js';
+export { metricsRoute, type MetricsRouteOptions } from './metrics-route.js';
 export { checkReadiness, healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
 export { verifyIdentity, signIdentity, IdentityError, type IdentityClaims } from './identity.js';
 export { createJsonLogger, silentLogger, type Logger, type LogEntry } from './logger.js';

@@ -1,13 +1,15 @@
 // What one companion instance holds whatever its mode: its Redis connection (when scaled out),
 // the rate-limit counters (in Redis then, else in memory), and whether it is draining — and the
 // readiness checks that come from them.
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { defaultClientIp } from './client-address.js';
 import type { ServerSettings } from './config.js';
 import { readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
 import { createAuditLog, noAuditLog, type AuditLog } from './audit-log.js';
 import type { Logger } from './logger.js';
+import { createCompanionMetrics, noMetrics, type CompanionMetrics } from './metrics.js';
+import { metricsRoute } from './metrics-route.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, sessionRateLimits, type RateLimitStore } from './rate-limit.js';
 import { visitorIdOf } from './visitor-cookie.js';
 import { inspectRedis } from './redis-doctor.js';
@@ -23,6 +25,10 @@ export interface Instance {
   readonly sessionLimits: MiddlewareHandler;
   /** The audit log: `options.audit`, else `PORTHOLE_AUDIT_LOG`'s sink, else one that records nothing. */
   readonly audit: AuditLog;
+  /** The companion's metrics when `PORTHOLE_METRICS_TOKEN` is set (one registry per instance), else {@link noMetrics}. */
+  readonly metrics: CompanionMetrics;
+  /** `GET /metrics` behind the token when `PORTHOLE_METRICS_TOKEN` is set, else undefined (no route: 404). */
+  readonly metricsRoute: Hono | undefined;
   /** True once `drain()` was called: `/readyz` answers 503 so the load balancer sends no more. */
   readonly draining: boolean;
   /** Connects Redis (waits up to 10 s; throws `RedisUnavailableError` with what to check). */
@@ -39,6 +45,7 @@ export interface Instance {
 export function createInstance(
   settings: Pick<ServerSettings, 'redisUrl' | 'redisPrefix' | 'rateLimitPerMinute' | 'siteSessionsPerMinute'> & {
     auditLog?: string;
+    metricsToken?: string;
     production: boolean;
     mode?: 'gateway' | 'direct';
     cookieSecret: string;
@@ -59,6 +66,9 @@ export function createInstance(
   const redis = options.redis ?? (settings.redisUrl ? openRedis(settings.redisUrl, options.logger) : undefined);
   const rateLimitStore =
     options.rateLimitStore ?? (redis ? new RedisRateLimitStore(redis, { prefix: settings.redisPrefix }) : new MemoryRateLimitStore());
+  const metrics = settings.metricsToken
+    ? createCompanionMetrics({ mode: settings.mode ?? 'direct', redis: redis !== undefined })
+    : noMetrics;
   const sessionLimits = sessionRateLimits({
     perAddress: settings.rateLimitPerMinute,
     perSite: settings.siteSessionsPerMinute,
@@ -66,6 +76,7 @@ export function createInstance(
     store: rateLimitStore,
     now: options.now,
     clientIp: (c) => (options.clientIp ? options.clientIp(c) : defaultClientIp(c, settings.trustProxy)),
+    metrics,
   });
   let draining = false;
   return {
@@ -73,6 +84,8 @@ export function createInstance(
     audit,
     rateLimitStore,
     sessionLimits,
+    metrics,
+    metricsRoute: settings.metricsToken ? metricsRoute({ token: settings.metricsToken, metrics }) : undefined,
     get draining() {
       return draining;
     },

@@ -2,6 +2,7 @@
 // REST v4, with every response validated (data from Mattermost is untrusted). Only src/transport
 // may use @mattermost/client; the server never does.
 import { z } from 'zod';
+import { timedMattermostCall, type CompanionMetrics } from './metrics.js';
 
 /** A Mattermost user, as far as the companion cares. */
 export interface MmUser {
@@ -46,6 +47,38 @@ export interface MmUserAccessToken {
   description: string;
   is_active: boolean;
   token?: string;
+}
+
+/** A channel with its times, as erasure and retention read it. */
+export interface MmChannelDetail extends MmChannel {
+  create_at: number;
+  /** When the last post was made in it (0 for none). */
+  last_post_at: number;
+}
+
+/** A user's profile names (public/model/user.go), for transcripts. */
+export interface MmUserProfile extends MmUser {
+  first_name: string;
+  last_name: string;
+  nickname: string;
+}
+
+/** A post of a channel as export and erasure read it (public/model/post.go), with its files' metadata. */
+export interface MmChannelPost {
+  id: string;
+  user_id: string;
+  channel_id: string;
+  root_id: string;
+  message: string;
+  /** Empty for a user's post; `system_…` for Mattermost's own. */
+  type: string;
+  create_at: number;
+  edit_at: number;
+  delete_at: number;
+  props: Record<string, unknown>;
+  file_ids: string[];
+  /** `metadata.files`: the files' metadata (Mattermost fills it in for clients). */
+  files: { id: string; name: string; size: number; mime_type: string }[];
 }
 
 /** User headroom: Team Edition without a licence refuses users past `maxUsersHardLimit`. */
@@ -156,6 +189,32 @@ export interface MattermostAdmin {
   getAllUserAccessTokens(page: number, perPage: number): Promise<MmUserAccessToken[]>;
   /** Revokes (deletes) an access token and the session that uses it. */
   revokeUserAccessToken(tokenId: string): Promise<void>;
+  /** One page of a team's deactivated users (`inactive=true`), for retention. */
+  listInactiveTeamUsers(teamId: string, page: number, perPage: number): Promise<MmUserActivity[]>;
+  /** A channel by id with its times (archived ones included), or `null`. */
+  getChannel(channelId: string): Promise<MmChannelDetail | null>;
+  /**
+   * One page of a channel's posts, newest first (`GET /channels/{id}/posts`, threads flattened);
+   * `includeDeleted` lists soft-deleted posts too (system admins only, api4/post.go getPostsForChannel).
+   */
+  getChannelPosts(channelId: string, page: number, perPage: number, includeDeleted?: boolean): Promise<MmChannelPost[]>;
+  /** Profiles by id (unknown ids are left out). */
+  getUsersByIds(userIds: string[]): Promise<MmUserProfile[]>;
+  /**
+   * Deletes a post for good with its files (`DELETE /posts/{id}?permanent=true`: needs
+   * EnableAPIPostDeletion, else 501, and manage_system, else 403). False when there was none (404).
+   */
+  deletePostPermanently(postId: string): Promise<boolean>;
+  /**
+   * Deletes a channel for good with its posts and members, not their files
+   * (`DELETE /channels/{id}?permanent=true`: needs EnableAPIChannelDeletion, else 401). False when there was none.
+   */
+  deleteChannelPermanently(channelId: string): Promise<boolean>;
+  /**
+   * Deletes a user for good with their posts, files, sessions, tokens, memberships and preferences
+   * (`DELETE /users/{id}?permanent=true`: needs EnableAPIUserDeletion, else 401). False when there was none.
+   */
+  deleteUserPermanently(userId: string): Promise<boolean>;
 }
 
 const user = z.object({ id: z.string(), username: z.string(), delete_at: z.number(), roles: z.string().default('') });
@@ -173,6 +232,34 @@ const accessToken = z.object({
   is_active: z.boolean(),
   token: z.string().optional(),
 });
+const channelDetail = channel.extend({ create_at: z.number().default(0), last_post_at: z.number().default(0) });
+const profile = user.extend({
+  first_name: z.string().default(''),
+  last_name: z.string().default(''),
+  nickname: z.string().default(''),
+});
+const fileInfo = z.object({ id: z.string(), name: z.string(), size: z.number(), mime_type: z.string().default('') });
+const channelPost = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  channel_id: z.string(),
+  root_id: z.string().default(''),
+  message: z.string().default(''),
+  type: z.string().default(''),
+  create_at: z.number(),
+  edit_at: z.number().default(0),
+  delete_at: z.number().default(0),
+  props: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((v) => v ?? {}),
+  file_ids: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  metadata: z.object({ files: z.array(fileInfo).nullish() }).nullish(),
+});
+const postList = z.object({ order: z.array(z.string()), posts: z.record(z.string(), channelPost) });
 const limits = z.object({
   activeUserCount: z.number(),
   maxUsersLimit: z.number().default(0),
@@ -191,6 +278,8 @@ export interface HttpMattermostAdminOptions {
   timeoutMs?: number;
   /** fetch implementation (tests, proxies). Default: global fetch. */
   fetch?: typeof fetch;
+  /** Records each call's duration (`porthole_mattermost_request_duration_seconds`). Default: none. */
+  metrics?: CompanionMetrics;
 }
 
 /**
@@ -207,27 +296,31 @@ export class HttpMattermostAdmin implements MattermostAdmin {
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly metrics: CompanionMetrics | undefined;
 
   constructor(options: HttpMattermostAdminOptions) {
     this.apiBase = `${options.url.replace(/\/+$/, '')}/api/v4`;
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetchImpl = options.fetch ?? fetch;
+    this.metrics = options.metrics;
   }
 
   private async call(method: string, path: string, body?: unknown, token = this.token): Promise<{ status: number; json: unknown }> {
     let response: Response;
     try {
-      response = await this.fetchImpl(`${this.apiBase}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${token}`,
-          'X-Requested-With': 'XMLHttpRequest',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      response = await timedMattermostCall(this.metrics, method, `/api/v4${path}`, () =>
+        this.fetchImpl(`${this.apiBase}${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'X-Requested-With': 'XMLHttpRequest',
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        }),
+      );
     } catch (err) {
       throw new MattermostError(0, undefined, `Mattermost unreachable: ${method} ${path.split('?')[0]}: ${(err as Error).message}`, {
         cause: err,
@@ -408,5 +501,58 @@ export class HttpMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async revokeUserAccessToken(tokenId: string): Promise<void> {
     await this.ok(z.unknown(), 'POST', '/users/tokens/revoke', { token_id: tokenId });
+  }
+
+  /** @inheritdoc */
+  listInactiveTeamUsers(teamId: string, page: number, perPage: number): Promise<MmUserActivity[]> {
+    const query = new URLSearchParams({ in_team: teamId, page: String(page), per_page: String(perPage), inactive: 'true' });
+    return this.ok(z.array(userActivity), 'GET', `/users?${query}`);
+  }
+
+  /** @inheritdoc */
+  getChannel(channelId: string): Promise<MmChannelDetail | null> {
+    return this.maybe(channelDetail, 'GET', `/channels/${encodeURIComponent(channelId)}`);
+  }
+
+  /** @inheritdoc */
+  async getChannelPosts(channelId: string, page: number, perPage: number, includeDeleted = false): Promise<MmChannelPost[]> {
+    const query = new URLSearchParams({ page: String(page), per_page: String(perPage), skipFetchThreads: 'true' });
+    if (includeDeleted) query.set('include_deleted', 'true');
+    const list = await this.ok(postList, 'GET', `/channels/${encodeURIComponent(channelId)}/posts?${query}`);
+    return list.order.flatMap((id) => {
+      const post = list.posts[id];
+      if (!post) return [];
+      const { metadata, ...rest } = post;
+      return [{ ...rest, files: metadata?.files ?? [] }];
+    });
+  }
+
+  /** @inheritdoc */
+  async getUsersByIds(userIds: string[]): Promise<MmUserProfile[]> {
+    if (userIds.length === 0) return [];
+    return this.ok(z.array(profile), 'POST', '/users/ids', userIds);
+  }
+
+  /** The permanent deletion of one object; false when Mattermost does not know it (404). */
+  private async deleteForGood(path: string): Promise<boolean> {
+    const answer = await this.call('DELETE', `${path}?permanent=true`);
+    if (answer.status === 404) return false;
+    if (answer.status < 200 || answer.status >= 300) throw this.failure('DELETE', path, answer);
+    return true;
+  }
+
+  /** @inheritdoc */
+  deletePostPermanently(postId: string): Promise<boolean> {
+    return this.deleteForGood(`/posts/${encodeURIComponent(postId)}`);
+  }
+
+  /** @inheritdoc */
+  deleteChannelPermanently(channelId: string): Promise<boolean> {
+    return this.deleteForGood(`/channels/${encodeURIComponent(channelId)}`);
+  }
+
+  /** @inheritdoc */
+  deleteUserPermanently(userId: string): Promise<boolean> {
+    return this.deleteForGood(`/users/${encodeURIComponent(userId)}`);
   }
 }

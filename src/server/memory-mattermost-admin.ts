@@ -3,11 +3,14 @@ import {
   MattermostError,
   type MattermostAdmin,
   type MmChannel,
+  type MmChannelDetail,
+  type MmChannelPost,
   type MmServerLimits,
   type MmTeam,
   type MmUser,
   type MmUserAccessToken,
   type MmUserActivity,
+  type MmUserProfile,
   type NewMmChannel,
   type NewMmUser,
 } from './mattermost-admin.js';
@@ -22,6 +25,23 @@ function newId(): string {
 export interface MemoryPost {
   channelId: string;
   message: string;
+  id?: string;
+  userId?: string;
+  rootId?: string;
+  createAt?: number;
+  editAt?: number;
+  /** Non-zero once soft-deleted. */
+  deleteAt?: number;
+  fileIds?: string[];
+}
+
+/** A file recorded by {@link MemoryMattermostAdmin.post}. */
+export interface MemoryFile {
+  postId: string;
+  userId: string;
+  name: string;
+  size: number;
+  mime_type: string;
 }
 
 /**
@@ -44,13 +64,17 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   /** Teams by id, with member ids. */
   readonly teams = new Map<string, MmTeam & { members: Set<string> }>();
   /** Channels by id, with member ids. */
-  readonly channels = new Map<string, MmChannel & { members: Set<string> }>();
+  readonly channels = new Map<string, MmChannel & { members: Set<string>; create_at?: number; last_post_at?: number }>();
   /** Every post, in order. */
   readonly posts: MemoryPost[] = [];
   /** Access tokens by id (with their secret). */
   readonly tokens = new Map<string, MmUserAccessToken & { token: string }>();
   /** Number of calls per method name. */
   readonly calls = new Map<string, number>();
+  /** Uploaded files by id. */
+  readonly files = new Map<string, MemoryFile>();
+  /** EnableAPIPostDeletion / EnableAPIChannelDeletion / EnableAPIUserDeletion (all on, as in the harness). */
+  readonly permanentDeletion = { post: true, channel: true, user: true };
   /** When set, every call throws it. */
   failWith: Error | undefined;
   /** Server configuration returned by getConfig. */
@@ -223,6 +247,7 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
       team_id: input.team_id,
       type: input.type,
       delete_at: 0,
+      create_at: Date.now(),
       members: new Set([this.admin.id]),
     };
     this.channels.set(channel.id, channel);
@@ -247,7 +272,114 @@ export class MemoryMattermostAdmin implements MattermostAdmin {
   /** @inheritdoc */
   async createPost(channelId: string, message: string): Promise<void> {
     this.count('createPost');
-    this.posts.push({ channelId, message });
+    this.posts.push({ channelId, message, id: newId(), userId: this.admin.id, rootId: '', createAt: Date.now() });
+  }
+
+  /** A post by any user (an agent's reply, a visitor's message), optionally with files; returns its id. Test set-up, not counted. */
+  post(channelId: string, userId: string, message: string, files: { name: string; size: number; mime_type?: string }[] = []): string {
+    const id = newId();
+    const fileIds = files.map((f) => {
+      const fileId = newId();
+      this.files.set(fileId, { postId: id, userId, name: f.name, size: f.size, mime_type: f.mime_type ?? 'application/octet-stream' });
+      return fileId;
+    });
+    const last = this.posts.reduce((t, p) => Math.max(t, p.createAt ?? 0), 0);
+    this.posts.push({ channelId, message, id, userId, rootId: '', createAt: Math.max(Date.now(), last + 1), fileIds });
+    const channel = this.channels.get(channelId);
+    if (channel) channel.last_post_at = this.posts.at(-1)!.createAt;
+    return id;
+  }
+
+  /** @inheritdoc */
+  async listInactiveTeamUsers(teamId: string, page: number, perPage: number): Promise<MmUserActivity[]> {
+    this.count('listInactiveTeamUsers');
+    const members = this.teams.get(teamId)?.members ?? new Set<string>();
+    return [...this.users.values()]
+      .filter((user) => members.has(user.id) && user.delete_at)
+      .slice(page * perPage, (page + 1) * perPage)
+      .map((user) => ({ ...this.publicUser(user), create_at: user.create_at ?? 0, update_at: user.update_at ?? user.create_at ?? 0 }));
+  }
+
+  /** @inheritdoc */
+  async getChannel(channelId: string): Promise<MmChannelDetail | null> {
+    this.count('getChannel');
+    const channel = this.channels.get(channelId);
+    return channel ? { ...this.publicChannel(channel), create_at: channel.create_at ?? 0, last_post_at: channel.last_post_at ?? 0 } : null;
+  }
+
+  /** @inheritdoc */
+  async getChannelPosts(channelId: string, page: number, perPage: number, includeDeleted = false): Promise<MmChannelPost[]> {
+    this.count('getChannelPosts');
+    return this.posts
+      .filter((p) => p.channelId === channelId && p.id && (includeDeleted || !p.deleteAt))
+      .sort((a, b) => (b.createAt ?? 0) - (a.createAt ?? 0))
+      .slice(page * perPage, (page + 1) * perPage)
+      .map((p) => ({
+        id: p.id!,
+        user_id: p.userId ?? this.admin.id,
+        channel_id: p.channelId,
+        root_id: p.rootId ?? '',
+        message: p.deleteAt ? '' : p.message,
+        type: '',
+        create_at: p.createAt ?? 0,
+        edit_at: p.editAt ?? 0,
+        delete_at: p.deleteAt ?? 0,
+        props: {},
+        file_ids: p.fileIds ?? [],
+        files: (p.fileIds ?? []).flatMap((id) => {
+          const f = this.files.get(id);
+          return f ? [{ id, name: f.name, size: f.size, mime_type: f.mime_type }] : [];
+        }),
+      }));
+  }
+
+  /** @inheritdoc */
+  async getUsersByIds(userIds: string[]): Promise<MmUserProfile[]> {
+    this.count('getUsersByIds');
+    return userIds.flatMap((id) => {
+      const u = this.users.get(id);
+      return u ? [{ ...this.publicUser(u), first_name: u.first_name ?? '', last_name: '', nickname: u.nickname ?? '' }] : [];
+    });
+  }
+
+  /** @inheritdoc */
+  async deletePostPermanently(postId: string): Promise<boolean> {
+    this.count('deletePostPermanently');
+    if (!this.permanentDeletion.post) throw new MattermostError(501, 'api.post.delete_post.not_enabled.app_error', 'not enabled');
+    if (!this.posts.some((p) => p.id === postId)) return false;
+    // As app/post.go PermanentDeletePost: this post's files, then the post and the posts of its thread.
+    for (const [id, f] of this.files) if (f.postId === postId) this.files.delete(id);
+    this.removePosts((p) => p.id === postId || p.rootId === postId);
+    return true;
+  }
+
+  /** @inheritdoc */
+  async deleteChannelPermanently(channelId: string): Promise<boolean> {
+    this.count('deleteChannelPermanently');
+    if (!this.permanentDeletion.channel)
+      throw new MattermostError(401, 'api.user.delete_channel.not_enabled.for_admin.app_error', 'not enabled');
+    if (!this.channels.delete(channelId)) return false;
+    // As app/channel.go PermanentDeleteChannel: the posts go, their files stay.
+    this.removePosts((p) => p.channelId === channelId);
+    return true;
+  }
+
+  /** @inheritdoc */
+  async deleteUserPermanently(userId: string): Promise<boolean> {
+    this.count('deleteUserPermanently');
+    if (!this.permanentDeletion.user) throw new MattermostError(401, 'api.user.delete_user.not_enabled.for_admin.app_error', 'not enabled');
+    if (!this.users.delete(userId)) return false;
+    // As app/user.go PermanentDeleteUser: tokens, memberships, posts and files of the user.
+    for (const [id, t] of this.tokens) if (t.user_id === userId) this.tokens.delete(id);
+    for (const team of this.teams.values()) team.members.delete(userId);
+    for (const channel of this.channels.values()) channel.members.delete(userId);
+    this.removePosts((p) => p.userId === userId);
+    for (const [id, f] of this.files) if (f.userId === userId) this.files.delete(id);
+    return true;
+  }
+
+  private removePosts(doomed: (p: MemoryPost) => boolean): void {
+    for (let i = this.posts.length - 1; i >= 0; i--) if (doomed(this.posts[i]!)) this.posts.splice(i, 1);
   }
 
   /** @inheritdoc */

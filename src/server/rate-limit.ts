@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { addressKey } from './client-address.js';
 import { HttpError } from './errors.js';
+import type { CompanionMetrics, RateLimitName } from './metrics.js';
 
 /** The outcome of counting one hit. */
 export interface RateLimitHit {
@@ -127,6 +128,9 @@ export interface RateLimitOptions {
   what?: string;
   /** Clock, for tests. */
   now?: () => number;
+  /** The limit's name in `porthole_rate_limited_total{limit}`; with `metrics`, each refusal is counted. */
+  name?: RateLimitName;
+  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
 }
 
 /**
@@ -141,6 +145,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const { count, resetAt } = await options.store.hit(options.key(c), windowMs, at);
     if (count > options.limit) {
       const retryAfter = Math.max(1, Math.ceil((resetAt - at) / 1000));
+      if (options.name) options.metrics?.rateLimited(options.name);
       throw new HttpError(
         429,
         'rate_limited',
@@ -171,6 +176,8 @@ export interface SessionRateLimitOptions {
   /** The client address of a request (undefined: unknown, all such requests count together). */
   clientIp: (c: Context) => string | undefined;
   now?: () => number;
+  /** Counts refusals as `session_address`, `session_site` and `session_visitor`. */
+  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
 }
 
 /**
@@ -184,6 +191,8 @@ export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler
     now: o.now,
     key: (c) => `session-site:${c.req.method}:${c.req.header('Origin') ?? 'none'}`,
     what: 'session requests for this site',
+    name: 'session_site',
+    metrics: o.metrics,
   });
   const visitorIds = new WeakMap<Context, string>();
   const perVisitor = rateLimit({
@@ -192,6 +201,8 @@ export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler
     now: o.now,
     key: (c) => `session-visitor:${c.req.method}:${visitorIds.get(c)}`,
     what: 'session requests for this visitor',
+    name: 'session_visitor',
+    metrics: o.metrics,
   });
   return every(
     rateLimit({
@@ -200,6 +211,8 @@ export function sessionRateLimits(o: SessionRateLimitOptions): MiddlewareHandler
       now: o.now,
       key: (c) => `session:${c.req.method}:${addressKey(o.clientIp(c))}`,
       what: 'session requests from one address',
+      name: 'session_address',
+      metrics: o.metrics,
     }),
     async (c, next) => {
       const visitorId = await o.returning(c);

@@ -3,11 +3,13 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
+import { noAuditLog, requestIdOf, type AuditLog } from './audit-log.js';
 import type { CredentialIssuer } from './credentials.js';
 import { HttpError } from './errors.js';
 import { IdentityError, verifyIdentity } from './identity.js';
 import type { Logger } from './logger.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
+import type { CompanionMetrics } from './metrics.js';
 import {
   clearVisitorCookie,
   newVisitorId,
@@ -51,6 +53,18 @@ export interface SessionResponse {
   channelId: string;
 }
 
+/** {@link SessionResponse} as a schema (the OpenAPI document is generated from it). */
+export const sessionResponseSchema = z.object({
+  serverUrl: z.string(),
+  token: z.string(),
+  expiresAt: z.number().int(),
+  userId: z.string(),
+  channelId: z.string(),
+});
+// The schema and the interface describe the same body (a field added to one only fails the type check).
+true satisfies SameType<z.infer<typeof sessionResponseSchema>, SessionResponse>;
+type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
 /** What {@link sessionRoute} needs. */
 export interface SessionRouteDeps {
   admin: MattermostAdmin;
@@ -61,6 +75,10 @@ export interface SessionRouteDeps {
   identitySecret: string | undefined;
   production: boolean;
   logger: Logger;
+  /** Audit sink for identified sessions, refused identities and logouts. Default: none. */
+  audit?: AuditLog;
+  /** Counts sessions minted, new or returning (refusals are counted by `countRefusedSessions`). Default: none. */
+  metrics?: Pick<CompanionMetrics, 'sessionMinted'>;
   now: () => number;
 }
 
@@ -131,6 +149,18 @@ function bearer(c: Context): string {
  */
 export function sessionRoute(deps: SessionRouteDeps): Hono {
   const route = new Hono();
+  const audit = deps.audit ?? noAuditLog;
+  // An identity refused is security-relevant: nobody is known yet, so the actor says so.
+  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => {
+    audit.record({
+      action: 'session.identified',
+      actor: 'visitor:unverified',
+      requestId: requestIdOf(c),
+      outcome: 'failed',
+      detail: { mode: 'direct', reason },
+    });
+    throw error;
+  };
 
   route.post(
     '/',
@@ -141,17 +171,21 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
       let profile: VisitorProfile;
       if (body.identity !== undefined) {
         if (!deps.identitySecret) {
-          throw new HttpError(
-            401,
+          refuseIdentity(
+            c,
             'identity_not_accepted',
-            'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+            new HttpError(
+              401,
+              'identity_not_accepted',
+              'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+            ),
           );
         }
         try {
-          const claims = await verifyIdentity(body.identity, deps.identitySecret, deps.now());
+          const claims = await verifyIdentity(body.identity, deps.identitySecret!, deps.now());
           profile = { key: `id:${claims.sub}`, name: claims.name ?? body.name, email: claims.email, identified: true };
         } catch (err) {
-          if (err instanceof IdentityError) throw new HttpError(401, 'invalid_identity', err.message);
+          if (err instanceof IdentityError) refuseIdentity(c, err.reason, new HttpError(401, 'invalid_identity', err.message));
           throw err;
         }
       } else {
@@ -172,6 +206,18 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
         channelId: visitor.channelId,
       };
       c.header('Cache-Control', 'no-store');
+      deps.metrics?.sessionMinted(visitor.created ? 'new' : 'returning');
+      // Identified visitors only: the actor is their Mattermost user id, never the host's `sub`
+      // (it may be an email address); the user id leads back to them through Mattermost.
+      if (profile.identified)
+        audit.record({
+          action: 'session.identified',
+          actor: `visitor:${visitor.userId}`,
+          subject: visitor.userId,
+          requestId: requestIdOf(c),
+          outcome: 'ok',
+          detail: { mode: 'direct', returning: !visitor.created, conversationId: visitor.channelId, tokenId: credential.tokenId },
+        });
       if (visitor.created)
         deps.logger.info({
           msg: 'visitor conversation created',
@@ -192,6 +238,23 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
     if (user && isVisitorAccount(user)) {
       const revoked = await deps.credentials.revokeAll(user.id);
       deps.logger.info({ msg: 'visitor logged out', userId: user.id, revoked });
+      audit.record({
+        action: 'session.revoked',
+        actor: `visitor:${user.id}`,
+        subject: user.id,
+        requestId: requestIdOf(c),
+        outcome: 'ok',
+        detail: { mode: 'direct', revoked },
+      });
+    } else {
+      // A token Mattermost refuses, or a staff member's: nothing is revoked, and that is worth knowing.
+      audit.record({
+        action: 'session.revoked',
+        actor: user ? `user:${user.id}` : 'visitor:unverified',
+        requestId: requestIdOf(c),
+        outcome: 'failed',
+        detail: { mode: 'direct', reason: user ? 'not_a_visitor_account' : 'unknown_token', revoked: 0 },
+      });
     }
     return c.body(null, 204);
   });

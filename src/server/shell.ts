@@ -22,6 +22,12 @@ export interface ShellOptions {
   routes: string;
   /** Body limit named in 413 messages (see {@link ErrorHandlerOptions.maxBodyBytes}). */
   maxBodyBytes?: ErrorHandlerOptions['maxBodyBytes'];
+  /** Counts error responses (see {@link ErrorHandlerOptions.metrics}). */
+  metrics?: ErrorHandlerOptions['metrics'];
+  /** Told of 500s and 502s (see {@link ErrorHandlerOptions.onError}). */
+  onError?: ErrorHandlerOptions['onError'];
+  /** Routes for machines, not pages (`GET /metrics`): mounted ahead of CORS, so they never carry CORS headers. */
+  scrapeRoutes?: Hono;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -38,8 +44,25 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export function createShell(options: ShellOptions): Hono<CompanionEnv> {
   const { logger } = options;
   const app = new Hono<CompanionEnv>();
-  app.onError(createErrorHandler({ production: options.production, logger, maxBodyBytes: options.maxBodyBytes }));
-  app.notFound(() => {
+  app.onError(
+    createErrorHandler({
+      production: options.production,
+      logger,
+      maxBodyBytes: options.maxBodyBytes,
+      metrics: options.metrics,
+      onError: options.onError,
+    }),
+  );
+  app.notFound((c) => {
+    // A path the companion serves, asked with another method: 405 with the methods it takes (RFC 9110, 15.5.6).
+    const allowed = new Set(app.routes.filter((r) => r.method !== 'ALL' && r.path === c.req.path).map((r) => r.method));
+    if (allowed.has('GET')) allowed.add('HEAD'); // Hono answers HEAD with its GET route
+    if (allowed.size > 0) {
+      const allow = [...allowed].sort().join(', ');
+      throw new HttpError(405, 'method_not_allowed', `${c.req.path} does not take ${c.req.method.slice(0, 20)}; it takes ${allow}.`, {
+        headers: { Allow: allow },
+      });
+    }
     throw new HttpError(404, 'not_found', `No such route. The companion serves ${options.routes}.`);
   });
 
@@ -65,6 +88,7 @@ export function createShell(options: ShellOptions): Hono<CompanionEnv> {
     }
   });
 
+  if (options.scrapeRoutes) app.route('/', options.scrapeRoutes);
   app.use('*', cors({ allowedOrigins: options.allowedOrigins, methods: options.corsMethods }));
   return app;
 }

@@ -2,6 +2,7 @@
 import { sha256Hex } from './crypto-utils.js';
 import type { Logger } from './logger.js';
 import type { MattermostAdmin, MmChannel, MmUser } from './mattermost-admin.js';
+import type { CompanionMetrics } from './metrics.js';
 
 /** Who is asking for a session. */
 export interface VisitorProfile {
@@ -32,6 +33,8 @@ export interface VisitorProvisionerOptions {
   inboxChannelId: string;
   /** Base URL agents open links with (the public Mattermost URL). */
   publicUrl: string;
+  /** Counts each visitor channel created (`porthole_conversations_started_total`). Default: none. */
+  metrics?: Pick<CompanionMetrics, 'conversationStarted'>;
 }
 
 /** Prefix of every visitor username and channel name. */
@@ -176,6 +179,7 @@ export class VisitorProvisioner {
           ? 'Porthole conversation with an identified visitor'
           : 'Porthole conversation with an anonymous visitor',
       });
+      this.options.metrics?.conversationStarted();
       return { channel, created: true };
     } catch (err) {
       const again = await this.admin.getChannelByName(teamId, handle);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { companionEnv } from '../../dev/companion-env.mjs';
 import { createCompanion, loadConfig, runGatewayDoctor, silentLogger, type GatewayCompanionConfig } from '../../src/server/index.ts';
-import { mattermost } from '../support/mattermost.ts';
+import { adminApi, mattermost } from '../support/mattermost.ts';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-gateway-ops-'));
 after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -60,5 +60,45 @@ test('readyz (gateway): 503 "starting" before start(), 200 with Mattermost, the 
     );
   } finally {
     await companion.stop();
+  }
+});
+
+test('doctor (gateway, bot token): a real bot outside the support channel fails with what to change; once added it may post', async () => {
+  const mm = await mattermost();
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const channel = await adminApi<{ id: string }>('POST', '/channels', {
+    team_id: mm.teamId,
+    name: `doctor-${suffix}`,
+    display_name: `doctor ${suffix}`,
+    type: 'O',
+  });
+  const bot = await adminApi<{ user_id: string }>('POST', '/bots', { username: `doctor-bot-${suffix}`, display_name: 'Doctor test bot' });
+  try {
+    await adminApi('POST', `/teams/${mm.teamId}/members`, { team_id: mm.teamId, user_id: bot.user_id });
+    const { token } = await adminApi<{ token: string }>('POST', `/users/${bot.user_id}/tokens`, { description: 'doctor test' });
+    const config = { ...(await gatewayConfig()), adminToken: undefined, botToken: token, supportChannelId: channel.id };
+
+    const outside = await runGatewayDoctor(config);
+    const membership = outside.find((c) => c.name === 'bot in the support channel');
+    assert.equal(membership?.ok, false, JSON.stringify(outside));
+    assert.match(
+      membership!.detail,
+      new RegExp(`is not a member of doctor-${suffix} .*answered 40[34]\\): add the bot .*/invite @doctor-bot-${suffix}`),
+    );
+
+    await adminApi('POST', `/channels/${channel.id}/members`, { user_id: bot.user_id });
+    const inside = await runGatewayDoctor(config);
+    assert.deepEqual(
+      inside.filter((c) => !c.ok),
+      [],
+      JSON.stringify(inside),
+    );
+    assert.match(inside.find((c) => c.name === 'bot may post in the support channel')!.detail, /create_post from its channel roles/);
+    assert.match(inside.find((c) => c.name === 'agents in the support channel')!.detail, /see the visitors' threads/);
+    // A bot token alone cannot erase: a warning (PORTHOLE_RETENTION_DAYS is 0 here).
+    assert.equal(inside.find((c) => c.name === 'erasure possible')?.warning, true);
+  } finally {
+    await adminApi('DELETE', `/channels/${channel.id}?permanent=true`);
+    await adminApi('DELETE', `/users/${bot.user_id}?permanent=true`);
   }
 });

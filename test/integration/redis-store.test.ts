@@ -162,6 +162,8 @@ describe('RedisGatewayStore on a real Redis', () => {
       assert.deepEqual(
         (await keysUnder(prefix)).map((k) => k.slice(prefix.length)),
         [
+          'gw:activity',
+          'gw:client-ids:a:1',
           'gw:client:a%3A1:k',
           'gw:conv:a:1',
           'gw:deletion-order:root-1',

@@ -13,6 +13,15 @@ export const LOADER = 'porthole-chat.js';
  */
 export const TRANSPORT_CHUNKS: Readonly<Record<SessionMode, string>> = { direct: 'mattermost-transport', gateway: 'gateway-transport' };
 
+/**
+ * Chunks loaded only when the visitor uses a feature, never for a working conversation: the
+ * conversation menu (src/panel/privacy-menu.ts, loaded on the menu button's first click).
+ * size.test.ts gives them a budget of their own.
+ */
+export const FEATURE_CHUNKS = ['privacy-menu'] as const;
+
+const chunkName = (file: string) => path.basename(file).replace(/-[\w-]{8}\.js$/, '');
+
 /** The mode whose transport `file` is, if it is one. */
 function transportMode(file: string): SessionMode | undefined {
   const name = path.basename(file).replace(/-[\w-]{8}\.js$/, '');
@@ -32,7 +41,7 @@ function imports(file: string) {
 
 /**
  * Every file reachable from `start`, following static imports only or dynamic ones too; with
- * `mode`, a dynamic import of another mode's transport chunk is not followed.
+ * `mode`, a dynamic import of another mode's transport chunk, or of a feature chunk, is not followed.
  */
 export function closure(start: string[], follow: 'static' | 'all', mode?: SessionMode): string[] {
   const seen = new Set<string>();
@@ -42,7 +51,12 @@ export function closure(start: string[], follow: 'static' | 'all', mode?: Sessio
     if (seen.has(f)) continue;
     seen.add(f);
     const { statics, dynamics } = imports(f);
-    const lazy = follow === 'all' ? dynamics.filter((d) => !mode || (transportMode(d) ?? mode) === mode) : [];
+    const lazy =
+      follow === 'all'
+        ? dynamics.filter(
+            (d) => !mode || ((transportMode(d) ?? mode) === mode && !(FEATURE_CHUNKS as readonly string[]).includes(chunkName(d))),
+          )
+        : [];
     todo.push(...statics, ...lazy);
   }
   return [...seen];
@@ -58,3 +72,9 @@ export const conversationFiles = (mode: SessionMode = 'gateway') => closure([LOA
 /** The transport chunks the build holds, by mode (to tell a missing chunk from a renamed one). */
 export const transportChunks = (): Partial<Record<SessionMode, string>> =>
   Object.fromEntries(closure([LOADER], 'all').flatMap((f) => (transportMode(f) ? [[transportMode(f)!, f]] : [])));
+
+/** The feature chunks the build holds, by name (see FEATURE_CHUNKS). */
+export const featureChunks = (): Record<string, string> =>
+  Object.fromEntries(
+    closure([LOADER], 'all').flatMap((f) => ((FEATURE_CHUNKS as readonly string[]).includes(chunkName(f)) ? [[chunkName(f), f]] : [])),
+  );

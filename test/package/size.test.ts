@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import type { SessionMode } from '../../src/transport/transport.ts';
-import { CDN, conversationFiles, launcherFiles, LOADER, transportChunks } from './bundle-graph.ts';
+import { CDN, closure, conversationFiles, featureChunks, launcherFiles, LOADER, transportChunks } from './bundle-graph.ts';
 
 /** Budgets in bytes, brotli: the launcher, and a working conversation per mode. */
 /**
@@ -70,4 +70,22 @@ test('a gateway conversation ships no @mattermost/client code (and the check fin
     direct.length > 0,
     `expected the markers ${MATTERMOST_CLIENT_MARKERS.join(', ')} in direct mode's chunks (Client4): is the check still looking for the right strings?`,
   );
+});
+
+/**
+ * The conversation menu ("Download transcript", "Delete conversation", its confirmation and
+ * errors, in every locale) is a chunk of its own, loaded on the menu button's first use: no part
+ * of the budgets above. Its own budget, in bytes brotli, covers what it adds on that first use.
+ */
+export const PRIVACY_MENU_BUDGET = 5120;
+
+test('the conversation menu is a lazy chunk of its own, ≤ 5,120 B brotli with what it imports beyond a conversation', () => {
+  assert.ok(fs.existsSync(path.join(CDN, LOADER)), 'dist/cdn/porthole-chat.js is missing: run the build first');
+  const menu = featureChunks()['privacy-menu'];
+  assert.ok(menu, `expected chunks/privacy-menu-*.js among the lazily loaded chunks, found ${JSON.stringify(featureChunks())}`);
+  for (const mode of MODES) assert.ok(!conversationFiles(mode).includes(menu), `${menu} must not be needed for a working ${mode} conversation`);
+  const extra = closure([menu], 'static').filter((f) => !conversationFiles('gateway').includes(f));
+  const size = total(extra);
+  console.log(`size: conversation menu ${size} B of ${PRIVACY_MENU_BUDGET} (${extra.join(', ')})`);
+  assert.ok(size <= PRIVACY_MENU_BUDGET, `the conversation menu adds ${size} B brotli on first use, over its ${PRIVACY_MENU_BUDGET} B budget`);
 });

@@ -42,6 +42,8 @@ export interface BotSocketOptions {
   onConnected(info: { reconnect: boolean }): void;
   /** When an authenticated socket was lost. */
   onDisconnected?(): void;
+  /** A failure logged at error level (Mattermost refused the bot's token), for error tracking. */
+  onError?(error: Error): void;
   /** Default: 500 ms; doubles per failed attempt up to `maxBackoffMs` (default 30 s), with jitter. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -123,6 +125,7 @@ export class BotSocket {
       if (frame.seq_reply === 1 && !authenticated) {
         if (frame.status !== 'OK') {
           this.o.logger.error({ msg: 'gateway bot socket: Mattermost refused the bot token', error: frame.error?.id });
+          this.o.onError?.(new Error(`Mattermost refused the bot's token on its WebSocket (${frame.error?.id ?? 'no error id'})`));
           ws.terminate();
           return;
         }

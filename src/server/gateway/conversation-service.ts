@@ -4,6 +4,7 @@
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MattermostError } from '../mattermost-admin.js';
+import type { CompanionMetrics } from '../metrics.js';
 import type { BotAccount } from './bot-account.js';
 import type { WireMessage } from '../../protocol/gateway.js';
 import type { GatewayMattermost, MmPost } from './mattermost-api.js';
@@ -55,6 +56,8 @@ export interface ConversationServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Called before a new conversation's thread is created; throws (a 429) when the global budget of new conversations is spent. */
   admitNewConversation?: () => Promise<void>;
+  /** Counts conversations started and visitor messages posted to Mattermost. Default: none. */
+  metrics?: Pick<CompanionMetrics, 'conversationStarted' | 'messageRelayed'>;
 }
 
 /** Mattermost's answer while an identical `pending_post_id` is still being saved (app/post.go deduplicateCreatePost). */
@@ -170,7 +173,10 @@ export class ConversationService {
         throw refusal(err);
       });
     }
+    this.o.metrics?.messageRelayed('to_mattermost');
     await store.setClientPost(visitor.conversationId, input.clientId, post.id, this.o.now());
+    // Retention counts idleness from here (and from agents' posts, in the relay).
+    await store.touchConversation(visitor.conversationId, post.create_at);
     return { message: toWireMessage(post, this.parties(visitor))!, created: true };
   }
 
@@ -273,7 +279,13 @@ export class ConversationService {
         channel_id: bot.channelId,
         message: announcement({ name, email: visitor.email, page: visitor.page, identified: visitor.identified }),
         props: { porthole_conversation: visitor.conversationId, porthole_visitor: visitor.userId },
-        pending_post_id: await pendingPostId(this.o.tokenSecret, visitor.conversationId, `root:${replacingRoot ?? ''}`),
+        // Keyed by the revocation time too: after an erasure (which revokes), the next root is a new
+        // post — Mattermost answers a pending_post_id whose post was deleted for good with a 500 for 30 s.
+        pending_post_id: await pendingPostId(
+          this.o.tokenSecret,
+          visitor.conversationId,
+          `root:${replacingRoot ?? ''}:${(await store.getRevokedBefore(visitor.conversationId)) ?? ''}`,
+        ),
       });
       const record: ConversationRecord = {
         conversationId: visitor.conversationId,
@@ -284,6 +296,7 @@ export class ConversationService {
         name,
       };
       const stored = replacingRoot ? await store.replaceConversationRoot(record, replacingRoot) : await store.insertConversation(record);
+      if (!replacingRoot && stored.rootPostId === root.id) this.o.metrics?.conversationStarted();
       this.o.logger.info({
         msg: 'gateway conversation created',
         conversationId: visitor.conversationId,

@@ -6,11 +6,15 @@ import type { GatewayCompanionConfig } from '../companion-config.js';
 import { healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessReport } from '../health-route.js';
 import { createInstance } from '../instance.js';
 import { createJsonLogger } from '../logger.js';
+import { createOpenApiDocument, openApiRoute } from '../openapi.js';
 import { createShell } from '../shell.js';
+import { errorCodeOf, errorReporter } from '../errors.js';
+import { countRefusedSessions } from '../metrics.js';
+import { retentionMs } from '../retention.js';
 import { createGateway, type Gateway } from './gateway.js';
 
 const ROUTES =
-  'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/typing, GET /v1/agents, the /v1/live WebSocket, GET /healthz and GET /readyz';
+  'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/typing, GET /v1/agents, GET /v1/transcript, DELETE /v1/conversation, the /v1/live WebSocket, GET /healthz, GET /readyz and GET /openapi.json';
 
 /** How long `/readyz` waits for Mattermost's ping, ms. */
 const PING_TIMEOUT_MS = 3000;
@@ -75,6 +79,8 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
   const now = options.now ?? Date.now;
   const instance = createInstance(config, { ...options, logger });
   const rateLimitStore = instance.rateLimitStore;
+  const { metrics } = instance;
+  const onError = errorReporter(options.onError, logger);
   const gateway = createGateway(config, {
     logger,
     now,
@@ -82,6 +88,9 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     clientIp: options.clientIp,
     redis: instance.redis,
     redisPrefix: config.redisPrefix,
+    audit: instance.audit,
+    metrics,
+    onError,
     ...options.gateway,
   });
 
@@ -91,7 +100,11 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     allowedOrigins: config.allowedOrigins,
     corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     routes: ROUTES,
+    metrics,
+    onError,
+    scrapeRoutes: instance.metricsRoute,
   });
+  app.post('/v1/session', countRefusedSessions(metrics, errorCodeOf));
   app.on(['POST', 'DELETE'], '/v1/session', instance.sessionLimits);
   app.route('/', gateway.routes);
   let botSocketDownSince: number | undefined = now();
@@ -100,14 +113,21 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     else botSocketDownSince ??= now();
     return botSocketDownSince === undefined ? 0 : now() - botSocketDownSince;
   };
-  app.route(
-    '/',
-    healthRoutes(() => instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production, botSocketDownForMs()))),
-  );
+  const readiness = () =>
+    instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production, botSocketDownForMs()));
+  app.route('/', healthRoutes(readiness));
+  metrics.observe({
+    readiness,
+    liveSockets: () => gateway.status().liveSockets,
+    botSocketConnected: () => gateway.status().botSocket === 'connected',
+    storeUp: () => gateway.storeReachable(),
+  });
+  app.route('/', openApiRoute(createOpenApiDocument({ mode: 'gateway', metrics: config.metricsToken !== undefined })));
 
   let stopped: Promise<void> | undefined;
   return {
     mode: 'gateway',
+    audit: instance.audit,
     app,
     fetch: async (request, env) => app.fetch(request, env),
     start: async () => {
@@ -129,5 +149,7 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     upgrade: (req, socket, head) => gateway.live.handleUpgrade(req, socket, head),
     sweepExpiredCredentials: async () => 0,
     recycleIdleVisitors: async () => 0,
+    eraseIdleConversations: (at) => gateway.eraseIdleConversations(retentionMs(config.retentionDays), at ?? now()),
+    privacy: gateway.privacy,
   };
 }

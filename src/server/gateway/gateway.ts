@@ -6,19 +6,24 @@ import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Context, Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import { noAuditLog, type AuditLog } from '../audit-log.js';
 import { addressKey, defaultClientIp, upgradeClientIp } from '../client-address.js';
-import { HttpError } from '../errors.js';
+import { HttpError, type ErrorReporter } from '../errors.js';
 import { createJsonLogger, type Logger } from '../logger.js';
+import { noMetrics, type CompanionMetrics } from '../metrics.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../rate-limit.js';
 import { ensureBotAccount, type BotAccount } from './bot-account.js';
 import { BotSocket, type BotSocketState } from './bot-socket.js';
 import type { GatewayConfig } from './config.js';
 import { ConversationService } from './conversation-service.js';
 import { LiveCloseCode } from '../../protocol/gateway.js';
+import { GatewayPrivacy } from './erasure.js';
 import { LiveHub } from './live-hub.js';
 import { MattermostRestClient, type BotProvisioningApi, type GatewayMattermost } from './mattermost-api.js';
 import { Relay } from './relay.js';
 import type { GatewayStore } from './store.js';
+import { privacyRoutes } from './privacy-routes.js';
+import { eraseIdleGatewayConversations } from '../retention.js';
 import { guardStore } from './store-guard.js';
 import { authenticateVisitor } from './visitor-auth.js';
 import { visitorRoutes } from './visitor-routes.js';
@@ -53,6 +58,12 @@ export interface GatewayDeps {
   connectWaitMs?: number;
   /** This instance's name in store locks. Default: host name + random. */
   instanceId?: string;
+  /** Audit sink (identified sessions, refused identities, logouts). Default: none. */
+  audit?: AuditLog;
+  /** What the gateway counts (sessions, conversations, messages relayed, Mattermost calls, rate limits). Default: nothing. */
+  metrics?: CompanionMetrics;
+  /** Told of background failures (relay, live sockets, the bot's socket). Default: none. */
+  onError?: ErrorReporter;
 }
 
 /** What the gateway reports for `/readyz`. */
@@ -72,11 +83,21 @@ export const LOGOUT_CHANNEL = 'gw:logout';
 export interface Gateway {
   /**
    * The visitor API: `POST/DELETE /v1/session`, `GET/POST /v1/messages`, `POST /v1/typing`,
-   * `GET /v1/agents`. Mount at the companion's root (`app.route('/', gateway.routes)`) behind its
+   * `GET /v1/agents`, `GET /v1/transcript`, `DELETE /v1/conversation`. Mount at the companion's root (`app.route('/', gateway.routes)`) behind its
    * request-id, CORS (allow GET too) and error-handler middleware. Before `start()`, all but
    * `POST /v1/session` answer 503 `gateway_starting`.
    */
   routes: Hono;
+  /**
+   * Export and erasure (`GET /v1/transcript` and `DELETE /v1/conversation` among the routes; the
+   * CLI and the retention job call it directly). Usable once `start()` has run.
+   */
+  privacy: GatewayPrivacy;
+  /**
+   * Erases the conversations last active more than `idleMs` before `at` (retention; see
+   * `eraseIdleGatewayConversations`); returns how many. Needs `start()` first.
+   */
+  eraseIdleConversations(idleMs: number, at: number): Promise<number>;
   /** The `/v1/live` WebSocket, for Node's http server `upgrade` event. */
   live: {
     /** Takes the upgrade if its path ends in `/v1/live` (returns true), else returns false. */
@@ -94,6 +115,8 @@ export interface Gateway {
   /** Closes the live sockets (1012), the bot's socket and the store it opened. Final: create a new gateway to start again. */
   stop(): Promise<void>;
   status(): GatewayStatus;
+  /** Whether the store answers one read (false before `start()`, or when it fails). */
+  storeReachable(): Promise<boolean>;
 }
 
 const starting = () =>
@@ -126,7 +149,10 @@ function deferred<T extends object>(get: () => T | undefined): T {
 export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
   const logger = deps.logger ?? createJsonLogger();
   const now = deps.now ?? Date.now;
-  const clientFor = deps.mattermost ?? ((token: string) => new MattermostRestClient({ url: config.mattermostUrl, token }));
+  const metrics = deps.metrics ?? noMetrics;
+  const onError: ErrorReporter = deps.onError ?? (() => {});
+  const clientFor =
+    deps.mattermost ?? ((token: string) => new MattermostRestClient({ url: config.mattermostUrl, token, metrics: deps.metrics }));
   const rateLimitStore = deps.rateLimitStore ?? new MemoryRateLimitStore();
   const instanceId = deps.instanceId ?? `${os.hostname()}:${randomUUID()}`;
   const clientIp = (c: Context): string => addressKey(deps.clientIp ? deps.clientIp(c) : defaultClientIp(c, config.trustProxy));
@@ -158,6 +184,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     rateLimitStore,
     connectsPerMinute: config.liveConnectsPerMinute,
     clientIp: (req) => addressKey(upgradeClientIp(req, config.trustProxy)),
+    metrics,
+    onError,
   });
 
   const conversations = new ConversationService({
@@ -169,12 +197,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     logger,
     now,
     instanceId,
+    metrics,
     admitNewConversation: async () => {
       const t = now();
       const hit = await rateLimitStore.hit('gateway:new-conversations', 60_000, t);
       if (hit.count > config.newConversationsPerMinute) {
         const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
         logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute });
+        metrics.rateLimited('new_conversations');
         throw new HttpError(
           429,
           'rate_limited',
@@ -185,28 +215,48 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
   });
 
+  /** Closes a conversation's live sockets here and, through Redis, on the other instances (logout, erasure). */
+  const closeConversation = (conversationId: string) => {
+    hub.closeConversation(conversationId);
+    // The visitor's other tabs may hold sockets on other instances.
+    deps.redis?.publish(`${prefix}${LOGOUT_CHANNEL}`, conversationId).catch((e: unknown) =>
+      logger.warn({
+        msg: 'gateway: could not announce a logout to the other instances; their sockets of it close at the next revocation sweep',
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
+  };
+
   const routes = visitorRoutes({
     config,
     conversations,
     store: storeHandle,
     rateLimitStore,
     clientIp,
-    onLogout: (conversationId) => {
-      hub.closeConversation(conversationId);
-      // The visitor's other tabs may hold sockets on other instances.
-      deps.redis?.publish(`${prefix}${LOGOUT_CHANNEL}`, conversationId).catch((e: unknown) =>
-        logger.warn({
-          msg: 'gateway: could not announce a logout to the other instances; their sockets of it close at the next revocation sweep',
-          error: e instanceof Error ? e.message : String(e),
-        }),
-      );
-    },
+    onLogout: closeConversation,
+    audit: deps.audit,
+    metrics,
     logger,
     now,
   });
 
+  const privacy = new GatewayPrivacy({
+    store: storeHandle,
+    api: apiHandle,
+    admin: config.adminToken ? clientFor(config.adminToken) : undefined,
+    bot: botOf,
+    closeConversation,
+    audit: deps.audit ?? noAuditLog,
+    logger,
+    now,
+  });
+  routes.route('/', privacyRoutes({ config, privacy, store: storeHandle, rateLimitStore, clientIp, now }));
+
   return {
     routes,
+    privacy,
+    eraseIdleConversations: (idleMs, at) =>
+      eraseIdleGatewayConversations({ privacy, store: storeHandle, instanceId, now, logger }, { idleMs, at }),
     live: {
       handleUpgrade: (req, socket, head) => hub.handleUpgrade(req, socket, head),
     },
@@ -239,7 +289,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       });
       bot = account;
       api = clientFor(account.token);
-      const r = new Relay({ api, store, hub, bot: () => account, logger, now });
+      const r = new Relay({ api, store, hub, bot: () => account, logger, now, metrics, onError });
       relay = r;
       let resolveConnected!: () => void;
       const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
@@ -247,6 +297,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         mattermostUrl: config.mattermostUrl,
         token: account.token,
         logger,
+        onError: (error) => onError(error, { source: 'background' }),
         onEvent: r.handle,
         onConnected: (info) => {
           r.connected(info);
@@ -289,5 +340,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       stopped = true;
     },
     status: () => ({ started, botSocket: botSocket?.state ?? 'idle', botUserId: bot?.userId, liveSockets: hub.size }),
+    storeReachable: async () => {
+      if (!store) return false;
+      try {
+        await store.getRevokedBefore('porthole-store-probe');
+        return true;
+      } catch {
+        return false;
+      }
+    },
   };
 }

@@ -3,7 +3,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { ErrorReporter } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { CompanionMetrics } from '../metrics.js';
 import type { RateLimitStore } from '../rate-limit.js';
 import {
   clientFrameSchema,
@@ -37,6 +39,10 @@ export interface LiveHubOptions {
   revocationCheckMs?: number;
   /** Default: {@link LIVE_AUTH_TIMEOUT_MS}. */
   authTimeoutMs?: number;
+  /** Counts refused upgrades (`porthole_http_errors_total`, and `live_connects` refusals). Default: none. */
+  metrics?: Pick<CompanionMetrics, 'httpError' | 'rateLimited'>;
+  /** Told of an unexpected failure while authenticating a socket (also logged at error level). Default: none. */
+  onError?: ErrorReporter;
 }
 
 interface LiveClient {
@@ -152,7 +158,7 @@ export class LiveHub {
     socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowed.has(origin)) {
-      rejectUpgrade(
+      this.reject(
         socket,
         403,
         'Forbidden',
@@ -162,7 +168,7 @@ export class LiveHub {
       return true;
     }
     if (this.closing || !this.accepting) {
-      rejectUpgrade(
+      this.reject(
         socket,
         503,
         'Service Unavailable',
@@ -174,9 +180,9 @@ export class LiveHub {
     void this.admit(req).then(
       (ok) => {
         if (this.closing)
-          return rejectUpgrade(socket, 503, 'Service Unavailable', 'restarting', 'The chat service is restarting. Reconnect in a moment.');
+          return this.reject(socket, 503, 'Service Unavailable', 'restarting', 'The chat service is restarting. Reconnect in a moment.');
         if (!ok)
-          return rejectUpgrade(
+          return this.reject(
             socket,
             429,
             'Too Many Requests',
@@ -188,6 +194,13 @@ export class LiveHub {
       () => socket.destroy(),
     );
     return true;
+  }
+
+  /** Answers an upgrade with an HTTP error, counted like the companion's other error responses. */
+  private reject(socket: Duplex, status: number, reason: string, code: string, message: string): void {
+    this.o.metrics?.httpError(code, status);
+    if (code === 'rate_limited') this.o.metrics?.rateLimited('live_connects');
+    rejectUpgrade(socket, status, reason, code, message);
   }
 
   private async admit(req: IncomingMessage): Promise<boolean> {
@@ -257,6 +270,7 @@ export class LiveHub {
     } catch (e) {
       if (e instanceof PortholeTokenError) return this.drop(client, LiveCloseCode.unauthorized, e.code);
       this.o.logger.error({ msg: 'gateway live auth failed', error: e instanceof Error ? e.message : String(e) });
+      this.o.onError?.(e, { source: 'background' });
       return this.drop(client, LiveCloseCode.internalError, 'internal_error');
     }
     if (client.ws.readyState !== client.ws.OPEN) return;

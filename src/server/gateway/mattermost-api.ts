@@ -3,6 +3,7 @@
 // validated with zod (data from Mattermost is untrusted too).
 import { z } from 'zod';
 import { MattermostError } from '../mattermost-admin.js';
+import { timedMattermostCall, type CompanionMetrics } from '../metrics.js';
 
 const mmUser = z.object({
   id: z.string(),
@@ -16,6 +17,9 @@ const mmUser = z.object({
 
 /** A Mattermost user, as far as the gateway cares. */
 export type MmUserInfo = z.infer<typeof mmUser>;
+
+/** A file's metadata (public/model/file_info.go), as posts carry it in `metadata.files`. */
+const mmFileInfo = z.object({ id: z.string(), name: z.string(), size: z.number(), mime_type: z.string().optional().default('') });
 
 /** A Mattermost post (public/model/post.go), reduced to what the gateway reads. */
 export const mmPostSchema = z.object({
@@ -34,6 +38,10 @@ export const mmPostSchema = z.object({
     .nullish()
     .transform((v) => v ?? {}),
   participants: z.array(mmUser).nullish(),
+  /** Ids of the post's files. */
+  file_ids: z.array(z.string()).nullish(),
+  /** Filled in by Mattermost for clients (app/post_metadata.go): the files' metadata. */
+  metadata: z.object({ files: z.array(mmFileInfo).nullish() }).nullish(),
 });
 export type MmPost = z.infer<typeof mmPostSchema>;
 
@@ -114,7 +122,10 @@ export interface GatewayMattermost {
   getUsersByIds(userIds: string[]): Promise<MmUserInfo[]>;
 }
 
-/** What the admin token does, once at start, to create or repair the bot. */
+/**
+ * What the admin token does: once at start, create or repair the bot; and, for erasure, delete
+ * posts for good (the bot cannot).
+ */
 export interface BotProvisioningApi {
   getMe(): Promise<MmUserInfo>;
   getChannel(channelId: string): Promise<MmChannelInfo | null>;
@@ -128,6 +139,12 @@ export interface BotProvisioningApi {
   addChannelMember(channelId: string, userId: string): Promise<void>;
   /** Mints an access token for `userId` (bots: even with user access tokens off). */
   createUserAccessToken(userId: string, description: string): Promise<{ id: string; token: string }>;
+  /**
+   * Deletes a post for good with its files, reactions and thread rows, and (a root) every post of
+   * its thread (`DELETE /posts/{id}?permanent=true`: needs ServiceSettings.EnableAPIPostDeletion,
+   * else 501, and manage_system, else 403). False when there was no such post (404).
+   */
+  deletePostPermanently(postId: string): Promise<boolean>;
 }
 
 /** Options of {@link MattermostRestClient}. */
@@ -140,6 +157,8 @@ export interface MattermostRestClientOptions {
   timeoutMs?: number;
   /** fetch implementation. Default: global fetch. */
   fetch?: typeof fetch;
+  /** Records each call's duration (`porthole_mattermost_request_duration_seconds`). Default: none. */
+  metrics?: CompanionMetrics;
 }
 
 /**
@@ -156,27 +175,31 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
+  private readonly metrics: CompanionMetrics | undefined;
 
   constructor(options: MattermostRestClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetchFn = options.fetch ?? fetch;
+    this.metrics = options.metrics;
   }
 
   private async call<T>(method: string, path: string, schema: z.ZodType<T> | null, body?: unknown, allow404 = false): Promise<T | null> {
     let res: Response;
     try {
-      res = await this.fetchFn(`${this.url}/api/v4${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          'X-Requested-With': 'XMLHttpRequest',
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      res = await timedMattermostCall(this.metrics, method, `/api/v4${path}`, () =>
+        this.fetchFn(`${this.url}/api/v4${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${this.token}`,
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            'X-Requested-With': 'XMLHttpRequest',
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        }),
+      );
     } catch (err) {
       throw new MattermostError(0, undefined, `${method} ${path.split('?')[0]}: Mattermost unreachable (${(err as Error).message})`, {
         cause: err,
@@ -321,6 +344,17 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
 
   async createUserAccessToken(userId: string, description: string): Promise<{ id: string; token: string }> {
     return (await this.call('POST', `/users/${encodeURIComponent(userId)}/tokens`, accessToken, { description }))!;
+  }
+
+  async deletePostPermanently(postId: string): Promise<boolean> {
+    try {
+      await this.call('DELETE', `/posts/${encodeURIComponent(postId)}?permanent=true`, null);
+      return true;
+    } catch (e) {
+      // api4 getSinglePost answers 404 for a post that does not exist (deleted ones included: permanent reads them).
+      if (e instanceof MattermostError && e.status === 404) return false;
+      throw e;
+    }
   }
 }
 

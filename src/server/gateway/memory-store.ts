@@ -16,6 +16,7 @@ export class MemoryGatewayStore implements GatewayStore {
   private readonly clientPosts = new Map<string, ClientPostRecord>();
   private readonly revocations = new Map<string, number>();
   private readonly deletions = new Map<string, Map<string, DeletionRecord>>();
+  private readonly activity = new Map<string, number>();
   private readonly secrets = new Map<string, string>();
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
 
@@ -34,6 +35,7 @@ export class MemoryGatewayStore implements GatewayStore {
     if (existing) return { ...existing };
     this.conversations.set(record.conversationId, { ...record });
     this.byRoot.set(record.rootPostId, record.conversationId);
+    this.activity.set(record.conversationId, Math.max(record.createdAt, this.activity.get(record.conversationId) ?? 0));
     return { ...record };
   }
 
@@ -78,6 +80,30 @@ export class MemoryGatewayStore implements GatewayStore {
   async deletionsSince(rootPostId: string, since: number): Promise<DeletionRecord[]> {
     const out = [...(this.deletions.get(rootPostId)?.values() ?? [])].filter((d) => d.deletedAt > since).map((d) => ({ ...d }));
     return out.sort((a, b) => a.deletedAt - b.deletedAt || (a.postId < b.postId ? -1 : 1));
+  }
+
+  async touchConversation(conversationId: string, at: number): Promise<void> {
+    if (!this.conversations.has(conversationId)) return;
+    this.activity.set(conversationId, Math.max(at, this.activity.get(conversationId) ?? 0));
+  }
+
+  async idleConversations(before: number, limit: number): Promise<string[]> {
+    return [...this.activity]
+      .filter(([, at]) => at < before)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map(([id]) => id);
+  }
+
+  async deleteConversation(conversationId: string): Promise<boolean> {
+    const record = this.conversations.get(conversationId);
+    this.activity.delete(conversationId);
+    for (const key of this.clientPosts.keys()) if (key.startsWith(`${conversationId}\0`)) this.clientPosts.delete(key);
+    if (!record) return false;
+    this.conversations.delete(conversationId);
+    if (this.byRoot.get(record.rootPostId) === conversationId) this.byRoot.delete(record.rootPostId);
+    this.deletions.delete(record.rootPostId);
+    return true;
   }
 
   async getSecret(name: string): Promise<string | undefined> {

@@ -39,27 +39,29 @@ export class RedisGatewayStoreError extends Error {
 // Lua scripts, one per conflicting write. Times arrive as decimal strings and are stored as given
 // (never through Lua's number formatting); `ttl` is '' when the record does not expire.
 const SCRIPTS = {
-  /** KEYS: conversation, root index. ARGV: the record's six fields. */
+  /** KEYS: conversation, root index, activity. ARGV: the record's six fields. */
   insertConversation: {
-    expects: 'a hash (the conversation) and a string (its root index)',
-    keys: 2,
+    expects: 'a hash (the conversation), a string (its root index) and a sorted set (activity)',
+    keys: 3,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[1], 'conversationId', ARGV[1], 'visitorUserId', ARGV[2], 'rootPostId', ARGV[3],
     'channelId', ARGV[4], 'createdAt', ARGV[5], 'name', ARGV[6])
   redis.call('SET', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[1])
 end
 return redis.call('HGETALL', KEYS[1])`,
   },
-  /** KEYS: conversation, previous root's index, new root's index. ARGV: previous root, the record's six fields. */
+  /** KEYS: conversation, previous root's index, new root's index, activity. ARGV: previous root, the record's six fields. */
   replaceConversationRoot: {
-    expects: 'a hash (the conversation) and strings (the root indexes)',
-    keys: 3,
+    expects: 'a hash (the conversation), strings (the root indexes) and a sorted set (activity)',
+    keys: 4,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[1], 'conversationId', ARGV[2], 'visitorUserId', ARGV[3], 'rootPostId', ARGV[4],
     'channelId', ARGV[5], 'createdAt', ARGV[6], 'name', ARGV[7])
   redis.call('SET', KEYS[3], ARGV[2])
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[6], ARGV[2])
 elseif redis.call('HGET', KEYS[1], 'rootPostId') == ARGV[1] then
   if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
   redis.call('HSET', KEYS[1], 'rootPostId', ARGV[4], 'channelId', ARGV[5], 'createdAt', ARGV[6], 'name', ARGV[7])
@@ -67,11 +69,12 @@ elseif redis.call('HGET', KEYS[1], 'rootPostId') == ARGV[1] then
 end
 return redis.call('HGETALL', KEYS[1])`,
   },
-  /** KEYS: client post. ARGV: at, post id ('' for pending: keeps an existing record), ttl. */
+  /** KEYS: client post, the conversation's client ids. ARGV: at, post id ('' for pending: keeps an existing record), ttl, client id. */
   writeClientPost: {
-    expects: 'a hash { at, postId? }',
-    keys: 1,
+    expects: 'a hash { at, postId? } and a set (client ids)',
+    keys: 2,
     lua: `
+redis.call('SADD', KEYS[2], ARGV[4])
 redis.call('HSETNX', KEYS[1], 'at', ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'postId', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
@@ -120,6 +123,33 @@ for _, id in ipairs(ids) do
   out[#out + 1] = redis.call('HGET', KEYS[1], id)
 end
 return out`,
+  },
+  /** KEYS: conversation, activity. ARGV: conversation id, at. Only moves forward, only for a stored conversation. */
+  touchConversation: {
+    expects: 'a hash (the conversation) and a sorted set (activity)',
+    keys: 2,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local current = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not current or tonumber(current) < tonumber(ARGV[2]) then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+return 1`,
+  },
+  /**
+   * KEYS: conversation, activity, client ids. ARGV: conversation id, client key prefix, root index
+   * prefix, deletions prefix, deletion order prefix. Returns 1 when there was a conversation.
+   */
+  deleteConversation: {
+    expects: 'a hash (the conversation), a sorted set (activity) and a set (client ids)',
+    keys: 3,
+    lua: `
+redis.call('ZREM', KEYS[2], ARGV[1])
+for _, clientId in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[2] .. clientId) end
+redis.call('DEL', KEYS[3])
+local root = redis.call('HGET', KEYS[1], 'rootPostId')
+if not root then return 0 end
+if redis.call('GET', ARGV[3] .. root) == ARGV[1] then redis.call('DEL', ARGV[3] .. root) end
+redis.call('DEL', ARGV[4] .. root, ARGV[5] .. root, KEYS[1])
+return 1`,
   },
   /** KEYS: lock. ARGV: owner, expires at, now, ttl. Returns 1 (taken), 0 (held by another), -1 (malformed). */
   acquireLock: {
@@ -199,6 +229,8 @@ const pairs = (reply: unknown): Record<string, string> => {
  * | `gw:deletions:<rootPostId>` | hash | post id → `{ userId, createAt, deletedAt }` (JSON) |
  * | `gw:deletion-order:<rootPostId>` | sorted set | post ids scored by `deletedAt` |
  * | `gw:secret:<name>` | string | a named secret |
+ * | `gw:client-ids:<conversationId>` | set | the conversation's client ids (so erasure finds their records) |
+ * | `gw:activity` | sorted set | conversation ids scored by last activity (ms), for retention |
  * | `gw:lock:<name>` | hash | `owner`, `expiresAt` (ms); Redis expires it after its ttl too |
  *
  * Conversations, revocations and secrets never expire, nor (unless `clientPostTtlMs` /
@@ -264,7 +296,7 @@ export class RedisGatewayStore implements GatewayStore {
    */
   async insertConversation(record: ConversationRecord): Promise<ConversationRecord> {
     const key = this.key('conv', record.conversationId);
-    const keys = [key, this.key('root', record.rootPostId)];
+    const keys = [key, this.key('root', record.rootPostId), this.activityKey()];
     return this.conversation(key, pairs(await this.run('insertConversation', keys, this.fields('insertConversation', record))));
   }
 
@@ -274,7 +306,7 @@ export class RedisGatewayStore implements GatewayStore {
    */
   async replaceConversationRoot(record: ConversationRecord, previousRootPostId: string): Promise<ConversationRecord> {
     const key = this.key('conv', record.conversationId);
-    const keys = [key, this.key('root', previousRootPostId), this.key('root', record.rootPostId)];
+    const keys = [key, this.key('root', previousRootPostId), this.key('root', record.rootPostId), this.activityKey()];
     const stored = await this.run('replaceConversationRoot', keys, [previousRootPostId, ...this.fields('replaceConversationRoot', record)]);
     return this.conversation(key, pairs(stored));
   }
@@ -290,15 +322,15 @@ export class RedisGatewayStore implements GatewayStore {
 
   /** Records that a send of `clientId` is being attempted (keeps an existing record). */
   async markClientPostPending(conversationId: string, clientId: string, at: number): Promise<void> {
-    const args = [this.ms('markClientPostPending', 'at', at), '', this.clientPostTtl];
-    await this.run('writeClientPost', [this.clientKey(conversationId, clientId)], args);
+    const args = [this.ms('markClientPostPending', 'at', at), '', this.clientPostTtl, clientId];
+    await this.run('writeClientPost', [this.clientKey(conversationId, clientId), this.clientIdsKey(conversationId)], args);
   }
 
   /** Records the post a client id produced (the first attempt's time stays). */
   async setClientPost(conversationId: string, clientId: string, postId: string, at: number): Promise<void> {
     if (postId === '') throw new TypeError('RedisGatewayStore.setClientPost: postId must be a post id; received ""');
-    const args = [this.ms('setClientPost', 'at', at), postId, this.clientPostTtl];
-    await this.run('writeClientPost', [this.clientKey(conversationId, clientId)], args);
+    const args = [this.ms('setClientPost', 'at', at), postId, this.clientPostTtl, clientId];
+    await this.run('writeClientPost', [this.clientKey(conversationId, clientId), this.clientIdsKey(conversationId)], args);
   }
 
   /** Tokens of the conversation issued at or before this time (ms) are revoked. */
@@ -351,6 +383,38 @@ export class RedisGatewayStore implements GatewayStore {
     return out;
   }
 
+  /** Records activity in a stored conversation (the activity sorted set's score only moves forward; one script). */
+  async touchConversation(conversationId: string, at: number): Promise<void> {
+    await this.run('touchConversation', [this.key('conv', conversationId), this.activityKey()], [
+      conversationId,
+      this.ms('touchConversation', 'at', at),
+    ]);
+  }
+
+  /** Conversations last active before `before`, least recently active first, from the activity sorted set. */
+  async idleConversations(before: number, limit: number): Promise<string[]> {
+    const key = this.activityKey();
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new TypeError(`RedisGatewayStore.idleConversations: limit must be a positive integer; received ${preview(limit)}`);
+    const bound = `(${this.ms('idleConversations', 'before', before)}`;
+    return this.guard([key], 'a sorted set (conversation ids by last activity)', () =>
+      this.redis.zrangebyscore(key, '-inf', bound, 'LIMIT', 0, limit),
+    );
+  }
+
+  /** Forgets a conversation (record, root index, client ids, its thread's deletions, activity) in one script; revocations stay. */
+  async deleteConversation(conversationId: string): Promise<boolean> {
+    const keys = [this.key('conv', conversationId), this.activityKey(), this.clientIdsKey(conversationId)];
+    const args = [
+      conversationId,
+      this.key('client', `${encodeURIComponent(conversationId)}:`),
+      this.key('root', ''),
+      this.key('deletions', ''),
+      this.key('deletion-order', ''),
+    ];
+    return (await this.run('deleteConversation', keys, args)) === 1;
+  }
+
   /** A named secret, e.g. the bot's access token. */
   async getSecret(name: string): Promise<string | undefined> {
     const key = this.key('secret', name);
@@ -398,6 +462,14 @@ export class RedisGatewayStore implements GatewayStore {
   /** The conversation id is encoded so `a:b` + `c` and `a` + `b:c` stay two keys. */
   private clientKey(conversationId: string, clientId: string): string {
     return this.key('client', `${encodeURIComponent(conversationId)}:${clientId}`);
+  }
+
+  private activityKey(): string {
+    return `${this.prefix}gw:activity`;
+  }
+
+  private clientIdsKey(conversationId: string): string {
+    return this.key('client-ids', conversationId);
   }
 
   private deletionKeys(rootPostId: string): [string, string] {

@@ -2,7 +2,9 @@
 // a conversation's thread goes to that conversation's live sockets, once. After every reconnect it
 // backfills over REST what the socket missed (Mattermost replays only its last 128 events, and
 // not at all to a socket authenticated by challenge).
+import type { ErrorReporter } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { CompanionMetrics } from '../metrics.js';
 import type { BotAccount } from './bot-account.js';
 import type { MattermostEvent } from './bot-socket.js';
 import type { ServerFrame } from '../../protocol/gateway.js';
@@ -28,6 +30,10 @@ export interface RelayOptions {
   retryMs?: number;
   /** Clock in ms (stands in for a deletion's time, which post_deleted events do not carry). */
   now?: () => number;
+  /** Counts agent posts delivered to visitors' sockets (`to_visitor`). Default: none. */
+  metrics?: Pick<CompanionMetrics, 'messageRelayed'>;
+  /** Told of a failed relay task (also logged at error level). Default: none. */
+  onError?: ErrorReporter;
 }
 
 /** `GET /channels/{id}/posts?since=` answers at most this many posts, in no useful order. */
@@ -73,9 +79,10 @@ export class Relay {
   }
 
   private enqueue(work: () => Promise<void>): void {
-    this.chain = this.chain
-      .then(work)
-      .catch((e) => this.o.logger.error({ msg: 'gateway relay failed', error: e instanceof Error ? e.message : String(e) }));
+    this.chain = this.chain.then(work).catch((e) => {
+      this.o.logger.error({ msg: 'gateway relay failed', error: e instanceof Error ? e.message : String(e) });
+      this.o.onError?.(e, { source: 'background' });
+    });
   }
 
   /** Takes one event from the bot socket. */
@@ -227,8 +234,13 @@ export class Relay {
         deletedAt: message.updateAt,
       });
     }
+    // An agent's new message: the conversation is active (retention counts idleness from here).
+    if (kind === 'posted' && !message.deleted) await this.o.store.touchConversation(conversation.conversationId, post.create_at);
     remember();
-    this.o.hub.publish(conversation.conversationId, { type: message.deleted ? 'deleted' : kind === 'deleted' ? 'edited' : kind, message });
+    const type = message.deleted ? 'deleted' : kind === 'deleted' ? 'edited' : kind;
+    const sockets = this.o.hub.publish(conversation.conversationId, { type, message });
+    // An agent's new post that reached the visitor here (each instance counts its own sockets' deliveries).
+    if (type === 'posted' && sockets > 0 && message.userId !== conversation.visitorUserId) this.o.metrics?.messageRelayed('to_visitor');
     return true;
   }
 

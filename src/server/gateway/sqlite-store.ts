@@ -8,9 +8,9 @@ import type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore
 /** File name of the database inside the data directory. */
 export const SQLITE_FILE = 'porthole-gateway.sqlite';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-/** The schema (version 1). Times are ms since the epoch. */
+/** The schema (version 2: `activity` added for retention). Times are ms since the epoch. */
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS conversations (
   conversation_id TEXT PRIMARY KEY,
@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS secrets (
   name  TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS activity (
+  conversation_id TEXT PRIMARY KEY,
+  last_at         INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_by_time ON activity (last_at, conversation_id);
 CREATE TABLE IF NOT EXISTS locks (
   name       TEXT PRIMARY KEY,
   owner      TEXT NOT NULL,
@@ -121,6 +126,8 @@ export class SqliteGatewayStore implements GatewayStore {
         );
       }
       db.exec(SQLITE_SCHEMA);
+      // Version 1 had no activity: its conversations start idle since their creation.
+      if (version < 2) db.exec('INSERT INTO activity (conversation_id, last_at) SELECT conversation_id, created_at FROM conversations WHERE true ON CONFLICT DO NOTHING');
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return new SqliteGatewayStore(db);
     } catch (err) {
@@ -141,14 +148,17 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async insertConversation(record: ConversationRecord): Promise<ConversationRecord> {
-    this.q.insertConversation.run(
-      record.conversationId,
-      record.visitorUserId,
-      record.rootPostId,
-      record.channelId,
-      record.createdAt,
-      record.name,
-    );
+    this.db.transaction(() => {
+      const inserted = this.q.insertConversation.run(
+        record.conversationId,
+        record.visitorUserId,
+        record.rootPostId,
+        record.channelId,
+        record.createdAt,
+        record.name,
+      );
+      if (inserted.changes > 0) this.q.touch.run(record.conversationId, record.createdAt);
+    })();
     return (await this.getConversation(record.conversationId))!;
   }
 
@@ -201,6 +211,26 @@ export class SqliteGatewayStore implements GatewayStore {
     return rows.map((r) => ({ postId: r.post_id, userId: r.user_id, createAt: r.create_at, deletedAt: r.deleted_at }));
   }
 
+  async touchConversation(conversationId: string, at: number): Promise<void> {
+    this.q.touchExisting.run(conversationId, at, conversationId);
+  }
+
+  async idleConversations(before: number, limit: number): Promise<string[]> {
+    return (this.q.idle.all(before, limit) as { conversation_id: string }[]).map((r) => r.conversation_id);
+  }
+
+  async deleteConversation(conversationId: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.q.getConversation.get(conversationId) as ConversationRow | undefined;
+      this.q.deleteActivity.run(conversationId);
+      this.q.deleteClientPosts.run(conversationId);
+      if (!row) return false;
+      this.q.deleteDeletions.run(row.root_post_id);
+      this.q.deleteConversation.run(conversationId);
+      return true;
+    })();
+  }
+
   async getSecret(name: string): Promise<string | undefined> {
     return (this.q.getSecret.get(name) as { value: string } | undefined)?.value;
   }
@@ -249,6 +279,17 @@ function prepare(db: Database.Database) {
     deletionsSince: db.prepare(
       'SELECT post_id, user_id, create_at, deleted_at FROM deletions WHERE root_post_id = ? AND deleted_at > ? ORDER BY deleted_at, post_id',
     ),
+    touch: db.prepare(
+      'INSERT INTO activity (conversation_id, last_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET last_at = max(last_at, excluded.last_at)',
+    ),
+    touchExisting: db.prepare(
+      'INSERT INTO activity (conversation_id, last_at) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?) ON CONFLICT DO UPDATE SET last_at = max(last_at, excluded.last_at)',
+    ),
+    idle: db.prepare('SELECT conversation_id FROM activity WHERE last_at < ? ORDER BY last_at, conversation_id LIMIT ?'),
+    deleteActivity: db.prepare('DELETE FROM activity WHERE conversation_id = ?'),
+    deleteClientPosts: db.prepare('DELETE FROM client_posts WHERE conversation_id = ?'),
+    deleteDeletions: db.prepare('DELETE FROM deletions WHERE root_post_id = ?'),
+    deleteConversation: db.prepare('DELETE FROM conversations WHERE conversation_id = ?'),
     getSecret: db.prepare('SELECT value FROM secrets WHERE name = ?'),
     setSecret: db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     acquireLock: db.prepare(

@@ -96,6 +96,57 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
     );
 
     it(
+      'indexes conversations by last activity, which only moves forward',
+      withStore(async (store) => {
+        await store.insertConversation(conversation('a', 'root-a'));
+        await store.insertConversation(conversation('b', 'root-b'));
+        assert.deepEqual(await store.idleConversations(1001, 10), ['a', 'b'], 'a new conversation is active at its creation');
+        assert.deepEqual(await store.idleConversations(1000, 10), []);
+        await store.touchConversation('a', 5000);
+        await store.touchConversation('b', 3000);
+        await store.touchConversation('a', 2000);
+        await store.touchConversation('ghost', 100);
+        assert.deepEqual(await store.idleConversations(4000, 10), ['b']);
+        assert.deepEqual(await store.idleConversations(6000, 10), ['b', 'a'], 'least recently active first');
+        assert.deepEqual(await store.idleConversations(6000, 1), ['b']);
+        assert.equal(await store.getConversation('ghost'), undefined, 'touching creates nothing');
+      }),
+    );
+
+    it(
+      'forgets an erased conversation but keeps its revocation',
+      withStore(async (store) => {
+        await store.insertConversation(conversation('a', 'root-a'));
+        await store.insertConversation(conversation('b', 'root-b'));
+        await store.setClientPost('a', 'k1', 'post-1', 10);
+        await store.markClientPostPending('a', 'k2', 11);
+        await store.setClientPost('b', 'k1', 'post-9', 12);
+        await store.recordDeletion('root-a', { postId: 'p1', userId: 'u', createAt: 5, deletedAt: 50 });
+        await store.recordDeletion('root-b', { postId: 'p2', userId: 'u', createAt: 5, deletedAt: 60 });
+        await store.revokeTokens('a', 700);
+        await store.touchConversation('a', 2000);
+
+        assert.equal(await store.deleteConversation('a'), true);
+        assert.equal(await store.getConversation('a'), undefined);
+        assert.equal(await store.findConversationByRoot('root-a'), undefined);
+        assert.equal(await store.getClientPost('a', 'k1'), undefined);
+        assert.equal(await store.getClientPost('a', 'k2'), undefined);
+        assert.deepEqual(await store.deletionsSince('root-a', 0), []);
+        assert.deepEqual(await store.idleConversations(10_000, 10), ['b']);
+        assert.equal(await store.getRevokedBefore('a'), 700, 'old tokens stay revoked');
+        // The other conversation is untouched.
+        assert.deepEqual(await store.getConversation('b'), conversation('b', 'root-b'));
+        assert.deepEqual(await store.getClientPost('b', 'k1'), { postId: 'post-9', at: 12 });
+        assert.equal((await store.deletionsSince('root-b', 0)).length, 1);
+        // Idempotent; and the same visitor can start again.
+        assert.equal(await store.deleteConversation('a'), false);
+        assert.equal(await store.deleteConversation('never'), false);
+        assert.deepEqual(await store.insertConversation(conversation('a', 'root-new')), conversation('a', 'root-new'));
+        assert.equal(await store.getClientPost('a', 'k1'), undefined);
+      }),
+    );
+
+    it(
       'keeps secrets by name',
       withStore(async (store) => {
         assert.equal(await store.getSecret('bot'), undefined);

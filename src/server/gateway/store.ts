@@ -73,6 +73,23 @@ export interface GatewayStore {
   /** Deletions in a thread after `since` (ms), oldest first. */
   deletionsSince(rootPostId: string, since: number): Promise<DeletionRecord[]>;
 
+  /**
+   * Records activity (a message either way) in a conversation at `at` (ms); the time never moves
+   * back. A new conversation starts with its `createdAt`. Retention reads it through {@link idleConversations}.
+   */
+  touchConversation(conversationId: string, at: number): Promise<void>;
+  /**
+   * Up to `limit` ids of conversations whose last activity is before `before` (ms), least recently
+   * active first: read from an index, never by scanning every conversation.
+   */
+  idleConversations(before: number, limit: number): Promise<string[]>;
+  /**
+   * Forgets a conversation for good (erasure): its record, root index, client ids, its thread's
+   * deletion records and its activity. Token revocations stay, so tokens issued before the erasure
+   * keep failing. Returns whether there was a conversation.
+   */
+  deleteConversation(conversationId: string): Promise<boolean>;
+
   /** A named secret, e.g. the bot's access token. */
   getSecret(name: string): Promise<string | undefined>;
   /** Stores a named secret. */

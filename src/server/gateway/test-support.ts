@@ -90,6 +90,12 @@ export class MemoryMattermost {
   loseNextAck = false;
   /** Set to refuse the next created post with this error. */
   refuseNextPost: MattermostError | undefined;
+  /** ServiceSettings.EnableAPIPostDeletion: off, permanent deletion answers 501. */
+  permanentPostDeletion = true;
+  /** Posts whose permanent deletion fails with a 500 (a database hiccup), and how many more times. */
+  readonly failPermanentDeletion = new Map<string, number>();
+  /** Uploaded files by id, with the post they are attached to. */
+  readonly files = new Map<string, { postId: string; name: string; size: number; mime_type: string }>();
   private readonly pending = new Map<string, string>();
   private readonly listeners = new Set<(e: MattermostEvent) => void>();
   private time = 1_700_000_000_000;
@@ -156,6 +162,16 @@ export class MemoryMattermost {
     Object.assign(post, { message, edit_at: t, update_at: t });
     this.emit('post_edited', post);
     return { ...post };
+  }
+
+  /** Attaches a file to a post (as an upload plus `file_ids` would), visible in the post's `metadata.files`. */
+  attachFile(postId: string, name: string, size = 100, mimeType = 'text/plain'): string {
+    const post = this.posts.get(postId)!;
+    const id = mmId('file');
+    this.files.set(id, { postId, name, size, mime_type: mimeType });
+    post.file_ids = [...(post.file_ids ?? []), id];
+    post.metadata = { files: [...(post.metadata?.files ?? []), { id, name, size, mime_type: mimeType }] };
+    return id;
   }
 
   /** Deletes a post (a root takes its replies with it, as in Mattermost). */
@@ -242,6 +258,9 @@ export class MemoryMattermost {
           throw new MattermostError(400, 'api.post.create_post.root_id.app_error', 'createPost → 400');
         if (post.pending_post_id) {
           const seen = mm.pending.get(post.pending_post_id);
+          // As app/post.go deduplicateCreatePost: the first post is returned; gone for good, a 500.
+          if (seen && !mm.posts.has(seen))
+            throw new MattermostError(500, 'api.post.deduplicate_create_post.failed_to_get', 'createPost → 500');
           if (seen) return mm.posts.get(seen)!;
         }
         const saved = mm.save(post, userId);
@@ -335,13 +354,39 @@ export class MemoryMattermost {
         mm.tokens.set(t, userId);
         return { id: mmId('tokid'), token: t };
       },
+      async deletePostPermanently(postId) {
+        const userId = call('deletePostPermanently');
+        // As api4/post.go deletePost: the setting first (501), then manage_system (403).
+        if (!mm.permanentPostDeletion)
+          throw new MattermostError(501, 'api.post.delete_post.not_enabled.app_error', 'deletePostPermanently → 501');
+        if (userId !== mm.admin.id) throw new MattermostError(403, 'api.context.permissions.app_error', 'deletePostPermanently → 403');
+        const failures = mm.failPermanentDeletion.get(postId) ?? 0;
+        if (failures > 0) {
+          mm.failPermanentDeletion.set(postId, failures - 1);
+          throw new MattermostError(500, 'app.post.permanent_delete_post.error', 'deletePostPermanently → 500');
+        }
+        if (!mm.posts.has(postId)) return false;
+        // As app/post.go PermanentDeletePost: this post's files; then the store removes the post
+        // and every post whose root it is (their files stay).
+        for (const [id, file] of mm.files) if (file.postId === postId) mm.files.delete(id);
+        for (const [id, p] of mm.posts) if (id === postId || p.root_id === postId) mm.posts.delete(id);
+        return true;
+      },
     };
   }
 }
 
 /** A started gateway over a {@link MemoryMattermost} and a memory store, behind the companion's error handler. */
 export async function startTestGateway(
-  options: { config?: Partial<GatewayConfig>; now?: () => number; mm?: MemoryMattermost; store?: GatewayStore; logger?: Logger } = {},
+  options: {
+    config?: Partial<GatewayConfig>;
+    now?: () => number;
+    mm?: MemoryMattermost;
+    store?: GatewayStore;
+    logger?: Logger;
+    /** More collaborators (an audit log, a fast sleep…). */
+    deps?: GatewayDeps;
+  } = {},
 ) {
   const mm = options.mm ?? new MemoryMattermost();
   const store = options.store ?? new MemoryGatewayStore();
@@ -354,6 +399,7 @@ export async function startTestGateway(
     now: options.now,
     connectWaitMs: 0,
     botSocket: { minBackoffMs: 60_000 },
+    ...options.deps,
   });
   const app = new Hono();
   app.onError(createErrorHandler({ production: false, logger }));

@@ -4,10 +4,12 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
+import { noAuditLog, requestIdOf, type AuditLog } from '../audit-log.js';
 import { sessionPageSchema } from '../session-route.js';
 import { HttpError } from '../errors.js';
 import { IdentityError, verifyIdentity } from '../identity.js';
 import type { Logger } from '../logger.js';
+import type { CompanionMetrics, RateLimitName } from '../metrics.js';
 import type { RateLimitStore } from '../rate-limit.js';
 import {
   clearVisitorCookie,
@@ -66,11 +68,18 @@ export const gatewaySessionRequestSchema = z
 export const sendRequestSchema = z
   .object({
     clientId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID (crypto.randomUUID())'),
-    text: z.string().refine((v) => v.trim() !== '', 'must not be empty'),
+    // `pattern` tells the OpenAPI document what the refinements check: a character that is not white
+    // space, and no U+0000, which Mattermost cannot store (its database refuses it: a 500 from POST /posts).
+    text: z
+      .string()
+      .refine((v) => v.trim() !== '', 'must not be empty')
+      .refine((v) => !v.includes('\u0000'), 'must not contain the character U+0000 (NUL), which the chat server cannot store')
+      .meta({ pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$' }),
   })
   .strict();
 
-const pageQuery = z.object({
+/** The query of `GET /v1/messages`. */
+export const messagesQuerySchema = z.object({
   per_page: z
     .string()
     .regex(/^\d+$/, 'must be a whole number')
@@ -112,11 +121,16 @@ export interface VisitorRoutesDeps {
   clientIp: (c: Context) => string;
   /** Called after a logout, to close the conversation's live sockets. */
   onLogout?: (conversationId: string) => void;
+  /** Audit sink for identified sessions, refused identities and logouts. Default: none. */
+  audit?: AuditLog;
+  /** Counts sessions minted (new or returning; refusals are counted by `countRefusedSessions`) and rate-limit refusals. Default: none. */
+  metrics?: Pick<CompanionMetrics, 'enabled' | 'sessionMinted' | 'rateLimited'>;
   logger: Logger;
   now: () => number;
 }
 
-function bearerToken(c: Context): string {
+/** The Porthole token of `Authorization: Bearer`; 401 `missing_token` without one. */
+export function bearerToken(c: Context): string {
   const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(c.req.header('Authorization') ?? '');
   if (!match)
     throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <Porthole token>" (from POST /v1/session).', {
@@ -125,7 +139,8 @@ function bearerToken(c: Context): string {
   return match[1]!;
 }
 
-function tokenRefused(e: PortholeTokenError): HttpError {
+/** A refused Porthole token as the 401 the visitor API answers. */
+export function tokenRefused(e: PortholeTokenError): HttpError {
   return new HttpError(401, e.code, e.message, { headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` } });
 }
 
@@ -158,6 +173,18 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
   const { config, conversations, now } = deps;
   const route = new Hono();
   const authOptions = { tokenSecret: config.tokenSecret, store: deps.store, now };
+  const audit = deps.audit ?? noAuditLog;
+  // An identity refused is security-relevant: nobody is known yet, so the actor says so.
+  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => {
+    audit.record({
+      action: 'session.identified',
+      actor: 'visitor:unverified',
+      requestId: requestIdOf(c),
+      outcome: 'failed',
+      detail: { mode: 'gateway', reason },
+    });
+    throw error;
+  };
 
   const visitorOf = async (c: Context): Promise<AuthenticatedVisitor> => {
     try {
@@ -168,26 +195,28 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     }
   };
 
-  const limit = async (key: string, max: number, what: string) => {
+  const limit = async (key: string, max: number, what: string, name: RateLimitName) => {
     const t = now();
     const hit = await deps.rateLimitStore.hit(key, 60_000, t);
     if (hit.count > max) {
       const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
+      deps.metrics?.rateLimited(name);
       throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, {
         headers: { 'Retry-After': String(retryAfter) },
       });
     }
   };
   const limitSend = async (c: Context, visitor: AuthenticatedVisitor, kind: 'message' | 'typing') => {
-    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'messages and typing notices from this address');
+    const name = kind === 'message' ? 'sends' : 'typing';
+    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'messages and typing notices from this address', name);
     if (kind === 'message')
-      await limit(`gateway:messages:${visitor.conversationId}`, config.messagesPerMinute, 'messages in this conversation');
-    else await limit(`gateway:typing:${visitor.conversationId}`, config.typingPerMinute, 'typing notices in this conversation');
+      await limit(`gateway:messages:${visitor.conversationId}`, config.messagesPerMinute, 'messages in this conversation', name);
+    else await limit(`gateway:typing:${visitor.conversationId}`, config.typingPerMinute, 'typing notices in this conversation', name);
   };
 
   /** Reads go to Mattermost with the bot's token: limited per conversation too, so one visitor cannot load the server through the companion. */
   const limitRead = (visitor: AuthenticatedVisitor) =>
-    limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation');
+    limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation', 'reads');
 
   route.use('/v1/*', async (c, next) => {
     await next();
@@ -206,19 +235,23 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     let email: string | undefined;
     if (body.identity !== undefined) {
       if (!config.identitySecret) {
-        throw new HttpError(
-          401,
+        refuseIdentity(
+          c,
           'identity_not_accepted',
-          'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+          new HttpError(
+            401,
+            'identity_not_accepted',
+            'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+          ),
         );
       }
       try {
-        const claims = await verifyIdentity(body.identity, config.identitySecret, now());
+        const claims = await verifyIdentity(body.identity, config.identitySecret!, now());
         key = `id:${claims.sub}`;
         name = claims.name ?? name;
         email = claims.email;
       } catch (err) {
-        if (err instanceof IdentityError) throw new HttpError(401, 'invalid_identity', err.message);
+        if (err instanceof IdentityError) refuseIdentity(c, err.reason, new HttpError(401, 'invalid_identity', err.message));
         throw err;
       }
     } else {
@@ -242,6 +275,32 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
       userId: ids.userId,
       channelId: ids.conversationId,
     };
+    // Identified visitors only. The actor is the conversation id — a one-way hash of the host's
+    // `sub` (visitorIds), never the `sub` itself, which may be an email address.
+    if (body.identity !== undefined) {
+      const returning = await deps.store.getConversation(ids.conversationId).then(
+        (record) => record !== undefined,
+        () => null,
+      );
+      audit.record({
+        action: 'session.identified',
+        actor: `visitor:${ids.conversationId}`,
+        subject: ids.conversationId,
+        requestId: requestIdOf(c),
+        outcome: 'ok',
+        detail: { mode: 'gateway', returning, expiresAt: new Date(exp).toISOString() },
+      });
+    }
+    if (deps.metrics?.enabled) {
+      // Returning: the visitor already has a conversation. Best effort (before start() or with the store away: new).
+      const known = await Promise.resolve()
+        .then(() => deps.store.getConversation(ids.conversationId))
+        .then(
+          (record) => record !== undefined,
+          () => false,
+        );
+      deps.metrics.sessionMinted(known ? 'returning' : 'new');
+    }
     return c.json(response, 200);
   });
 
@@ -252,18 +311,37 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
       // An expired but authentic token may still log out.
       conversationId = (await verifyPortholeToken(bearerToken(c), config.tokenSecret, now(), { ignoreExpiry: true })).cid;
     } catch (e) {
-      if (e instanceof PortholeTokenError) throw tokenRefused(e);
+      if (e instanceof PortholeTokenError) {
+        audit.record({
+          action: 'session.revoked',
+          actor: 'visitor:unverified',
+          requestId: requestIdOf(c),
+          outcome: 'failed',
+          detail: { mode: 'gateway', reason: e.code },
+        });
+        throw tokenRefused(e);
+      }
       throw e;
     }
-    await deps.store.revokeTokens(conversationId, now());
+    const revokedAt = now();
+    await deps.store.revokeTokens(conversationId, revokedAt);
     deps.onLogout?.(conversationId);
     deps.logger.info({ msg: 'gateway visitor logged out', conversationId });
+    // Gateway tokens are not stored one by one: every token of the conversation issued until now is revoked.
+    audit.record({
+      action: 'session.revoked',
+      actor: `visitor:${conversationId}`,
+      subject: conversationId,
+      requestId: requestIdOf(c),
+      outcome: 'ok',
+      detail: { mode: 'gateway', revoked: 'all_issued_until_revokedAt', revokedAt: new Date(revokedAt).toISOString() },
+    });
     return c.body(null, 204);
   });
 
   route.get('/v1/messages', async (c) => {
     const visitor = await visitorOf(c);
-    const parsed = pageQuery.safeParse(c.req.query());
+    const parsed = messagesQuerySchema.safeParse(c.req.query());
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `"${i.path.join('.')}" ${i.message}`);
       throw new HttpError(

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { companionEnv } from '../../../dev/companion-env.mjs';
-import { ensurePackages, isPortOpen, which } from '../../../dev/mattermost/system.mjs';
+import { ensureCommand } from '../../../dev/apt.mjs';
+import { isPortOpen } from '../../../dev/mattermost/system.mjs';
 import { up as redisUp } from '../../../dev/redis/index.mjs';
 import type { MattermostInfo } from '../../support/mattermost.ts';
 import { eventually } from './stack.ts';
@@ -101,7 +102,8 @@ export class Nginx {
   ) {}
 
   async start(): Promise<void> {
-    if (!which('nginx') && !fs.existsSync('/usr/sbin/nginx')) ensurePackages(['nginx'], { isRoot: process.getuid?.() === 0 });
+    // Installed when missing (as root); the nginx service Debian's package starts on :80 is stopped.
+    const bin = ensureCommand({ command: 'nginx', package: 'nginx', services: ['nginx'], paths: ['/usr/sbin/nginx'] });
     const site = fs
       .readFileSync('examples/deploy/nginx.conf', 'utf8')
       .replace('@UPSTREAMS@', this.upstreams.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n    '))
@@ -122,7 +124,6 @@ ${site}
 }
 `;
     fs.writeFileSync(path.join(this.dir, 'nginx.conf'), main);
-    const bin = which('nginx') ?? '/usr/sbin/nginx';
     this.#child = spawn(bin, ['-p', this.dir, '-c', path.join(this.dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     this.#child.stderr!.on('data', (d) => (err += d));

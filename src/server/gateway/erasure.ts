@@ -1,0 +1,214 @@
+// Export and erasure in gateway mode. A conversation is one thread of the support channel: its
+// transcript is the thread's replies; erasing it deletes every post of the thread for good with the
+// admin token (the bot cannot), replies first — Mattermost removes a post's files only for that post
+// (app/post.go PermanentDeletePost) — then the root, which takes the rest of the thread's rows with
+// it (edit history, soft-deleted replies: sqlstore/post_store.go permanentDelete, `RootId IN`). The
+// store forgets the conversation only once the thread is gone.
+import type { AuditLog } from '../audit-log.js';
+import { HttpError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import {
+  auditedErasure,
+  auditExport,
+  conversationNotFound,
+  deletionRefusal,
+  erasureIncomplete,
+  erasureUnavailable,
+  isoTime,
+  parseVisitorRef,
+  withRetries,
+  type ErasureReport,
+  type PrivacyActor,
+  type PrivacyService,
+} from '../privacy.js';
+import { TRANSCRIPT_FORMAT, type Transcript, type TranscriptMessage } from '../../protocol/transcript.js';
+import type { BotAccount } from './bot-account.js';
+import { displayName, type BotProvisioningApi, type GatewayMattermost, type MmPost } from './mattermost-api.js';
+import { fallbackVisitorName, toWireMessage } from './messages.js';
+import { visitorIds } from './porthole-token.js';
+import type { GatewayStore } from './store.js';
+
+/** What {@link GatewayPrivacy} needs. */
+export interface GatewayPrivacyOptions {
+  store: GatewayStore;
+  /** The bot's client (reads the thread). */
+  api: GatewayMattermost;
+  /** The admin token's client (deletes for good); `undefined` without PORTHOLE_MM_TOKEN. */
+  admin: BotProvisioningApi | undefined;
+  bot: () => BotAccount;
+  /** Closes the conversation's live sockets on every instance. */
+  closeConversation: (conversationId: string) => void;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => number;
+  /** Waits between retries (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Replies read per page of the thread (web.PerPageMaximum). */
+const PAGE = 200;
+/** At most this many pages (40,000 replies) are read for one conversation. */
+const MAX_PAGES = 200;
+const SUFFIX = ' (visitor)';
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Export and erasure of gateway conversations, for the visitor API (`GET /v1/transcript`,
+ * `DELETE /v1/conversation`), the CLI and the retention job.
+ *
+ * @example
+ * ```ts
+ * const report = await privacy.erase(conversationId, { actor: 'operator:cli' });
+ * ```
+ */
+export class GatewayPrivacy implements PrivacyService {
+  private readonly o: GatewayPrivacyOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly erasing = new Map<string, Promise<ErasureReport>>();
+
+  constructor(options: GatewayPrivacyOptions) {
+    this.o = options;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** The conversation id a `<visitor>` argument names (`sub:<sub>` is derived as `POST /v1/session` does). */
+  async conversationIdOf(ref: string): Promise<string> {
+    const parsed = parseVisitorRef(ref);
+    return parsed.kind === 'id' ? parsed.id : (await visitorIds(`id:${parsed.sub}`)).conversationId;
+  }
+
+  /** {@inheritDoc PrivacyService.exportConversation} */
+  async exportConversation(ref: string, by: PrivacyActor): Promise<Transcript> {
+    const conversationId = await this.conversationIdOf(ref);
+    if (!(await this.o.store.getConversation(conversationId))) throw conversationNotFound(ref);
+    return this.transcript(conversationId, undefined, by);
+  }
+
+  /** {@inheritDoc PrivacyService.eraseConversation} */
+  async eraseConversation(ref: string, by: PrivacyActor): Promise<ErasureReport> {
+    return this.erase(await this.conversationIdOf(ref), by);
+  }
+
+  /**
+   * The transcript of a conversation: the thread's messages, oldest first, every page; the bot's
+   * root post (the announcement) and system posts are left out. A conversation not started yet
+   * gives no messages, named `visitorName` (the token's name) or the visitor's fallback name.
+   */
+  async transcript(conversationId: string, visitor: { userId: string; name?: string } | undefined, by: PrivacyActor): Promise<Transcript> {
+    const record = await this.o.store.getConversation(conversationId);
+    const exportedAt = isoTime(this.o.now());
+    const visitorName = record?.name ?? visitor?.name ?? (visitor ? fallbackVisitorName(visitor.userId) : 'Visitor');
+    const transcript: Transcript = {
+      format: TRANSCRIPT_FORMAT,
+      exportedAt,
+      conversation: { id: conversationId, createdAt: record ? isoTime(record.createdAt) : null, visitorName },
+      messages: [],
+    };
+    if (record) {
+      const posts = (await this.replies(record.rootPostId)).sort((a, b) => a.create_at - b.create_at || (a.id < b.id ? -1 : 1));
+      const parties = { botUserId: this.o.bot().userId, visitorUserId: record.visitorUserId };
+      const agentIds = [...new Set(posts.filter((p) => p.user_id !== parties.botUserId).map((p) => p.user_id))];
+      const agents = new Map((await this.o.api.getUsersByIds(agentIds)).map((u) => [u.id, displayName(u)]));
+      for (const post of posts) {
+        const message = toWireMessage(post, parties);
+        if (!message || message.deleted) continue;
+        const fromVisitor = post.user_id === parties.botUserId;
+        const override = typeof post.props.override_username === 'string' ? post.props.override_username : undefined;
+        const entry: TranscriptMessage = {
+          id: post.id,
+          author: fromVisitor ? 'visitor' : 'agent',
+          authorName: fromVisitor
+            ? override?.endsWith(SUFFIX)
+              ? override.slice(0, -SUFFIX.length)
+              : visitorName
+            : (agents.get(post.user_id) ?? 'Agent'),
+          text: message.text,
+          createdAt: isoTime(post.create_at),
+          files: (post.metadata?.files ?? []).map((f) => ({ name: f.name, size: f.size, mimeType: f.mime_type })),
+        };
+        if (post.edit_at > 0) entry.editedAt = isoTime(post.edit_at);
+        transcript.messages.push(entry);
+      }
+    }
+    auditExport(this.o.audit, by, conversationId, transcript, 'gateway');
+    return transcript;
+  }
+
+  /** Every reply of a thread (newest pages first, as the visitor API reads them); none when the root is gone. */
+  private async replies(rootPostId: string): Promise<MmPost[]> {
+    const out: MmPost[] = [];
+    let cursor: { fromCreateAt: number; fromPost: string } | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const thread = await this.o.api.getThread(rootPostId, { perPage: PAGE, direction: 'up', ...cursor });
+      if (!thread) return out;
+      out.push(...thread.replies);
+      const last = thread.replies.at(-1);
+      if (!thread.hasNext || !last) return out;
+      cursor = { fromCreateAt: last.create_at, fromPost: last.id };
+    }
+    throw erasureIncomplete(`the thread has more than ${PAGE * MAX_PAGES} replies`);
+  }
+
+  /**
+   * Erases a conversation for good: revokes every token issued until now and closes its live
+   * sockets, deletes each reply (with its files), then the root (with the rest of the thread), then
+   * the store's mapping. Idempotent: a conversation never started, or erased before, reports
+   * `found: false`. Concurrent calls for one conversation share one run.
+   *
+   * @throws {HttpError} 503 `erasure_unavailable` (no admin token; Mattermost refuses permanent
+   *   deletion) before anything is deleted, or 503 `erasure_incomplete` when it stopped part-way.
+   */
+  erase(conversationId: string, by: PrivacyActor): Promise<ErasureReport> {
+    let running = this.erasing.get(conversationId);
+    if (!running) {
+      running = auditedErasure(this.o.audit, by, () => conversationId, 'gateway', () => this.eraseOnce(conversationId)).finally(() =>
+        this.erasing.delete(conversationId),
+      );
+      this.erasing.set(conversationId, running);
+    }
+    return running;
+  }
+
+  private async eraseOnce(conversationId: string): Promise<ErasureReport> {
+    const { store, admin } = this.o;
+    if (!admin)
+      throw erasureUnavailable(
+        "gateway mode erases with Mattermost's admin token, and none is configured; set PORTHOLE_MM_TOKEN to a system admin's access token.",
+      );
+    // First: no token of the conversation works any more, no socket of it stays open.
+    await store.revokeTokens(conversationId, this.o.now());
+    this.o.closeConversation(conversationId);
+    const record = await store.getConversation(conversationId);
+    if (!record) {
+      await store.deleteConversation(conversationId);
+      return { conversationId, found: false, posts: 0, files: 0 };
+    }
+    const root = record.rootPostId;
+    const replies = await withRetries(() => this.replies(root), this.sleep).catch((e: unknown) => {
+      throw e instanceof HttpError ? e : erasureIncomplete('the thread could not be read', e);
+    });
+    // Replies deleted in Mattermost (an agent's) are not in the thread any more, but their files
+    // are: the relay recorded them.
+    const ids = new Set(replies.map((p) => p.id));
+    for (const d of await store.deletionsSince(root, -1)) ids.add(d.postId);
+    const files = replies.reduce((n, p) => n + Math.max(p.file_ids?.length ?? 0, p.metadata?.files?.length ?? 0), 0);
+    let posts = 0;
+    const remove = async (postId: string) => {
+      try {
+        if (await withRetries(() => admin.deletePostPermanently(postId), this.sleep)) posts++;
+      } catch (e) {
+        throw deletionRefusal(e, 'post') ?? erasureIncomplete(`${posts} of ${ids.size + 1} posts deleted`, e);
+      }
+    };
+    for (const id of ids) await remove(id);
+    await remove(root);
+    // Nothing of the thread may be left: a reply that arrived meanwhile went with the root, and the
+    // root must now be unknown to the bot too.
+    if (await this.o.api.getThread(root, { perPage: 1, direction: 'up' }))
+      throw erasureIncomplete('the thread is still readable after its root was deleted');
+    await store.deleteConversation(conversationId);
+    this.o.logger.info({ msg: 'gateway conversation erased', conversationId, posts, files });
+    return { conversationId, found: true, posts, files };
+  }
+}
