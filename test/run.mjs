@@ -123,6 +123,10 @@ checkCoverage('widget (src/ without the companion)', 'coverage/widget/coverage-s
 console.log('\n▶ benchmark smoke (node bench/run.mjs --smoke)');
 sh(process.execPath, ['bench/run.mjs', '--smoke']) === 0 ? totals.passed++ : totals.failed++;
 
+// Property-based: schemathesis against real companions (both modes), from their own /openapi.json.
+console.log('\n▶ schemathesis (node test/schemathesis/run.mjs)');
+sh(process.execPath, ['test/schemathesis/run.mjs']) === 0 ? totals.passed++ : totals.failed++;
+
 await stopMattermost();
 finish();
 

@@ -169,9 +169,10 @@ export class PortholePanelElement extends LitElement {
    * The conversation menu's button toggles the menu (a click, Enter, Space). The menu is a lazy
    * chunk (./privacy-menu.js) that puts itself below the header and handles the rest.
    */
-  #menu = (e: Event): void =>
+  #menu = ({ target }: Event): void =>
+    // (The target is read now: once the click is dispatched, a target inside a shadow root is cleared.)
     void import('./privacy-menu.js').then(
-      (m) => m.toggleMenu(this, e.target as HTMLElement),
+      (m) => m.toggleMenu(this, target as HTMLElement),
       (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: `could not load the menu: ${err}` }),
     );
 

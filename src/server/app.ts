@@ -231,7 +231,10 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
         ? 0
         : recycleIdleVisitors(admin, { teamId: config.teamId, idleMs: config.idleVisitorDays * 86_400_000, now: at ?? now(), logger }),
     eraseIdleConversations: (at) =>
-      eraseIdleDirectVisitors({ admin, privacy, teamId: config.teamId, logger }, { idleMs: retentionMs(config.retentionDays), at: at ?? now() }),
+      eraseIdleDirectVisitors(
+        { admin, privacy, teamId: config.teamId, logger },
+        { idleMs: retentionMs(config.retentionDays), at: at ?? now() },
+      ),
     privacy,
   };
 }

@@ -20,7 +20,9 @@ async function withVisitor() {
   const agent = TEST.agentIds[0];
   t.mm.users.get(agent)!.first_name = 'Ada';
   const first = t.mm.post(session.channelId, session.userId, 'Hello, my order #123 is late');
-  const reply = t.mm.post(session.channelId, agent, 'Here is the invoice', [{ name: 'invoice.pdf', size: 2048, mime_type: 'application/pdf' }]);
+  const reply = t.mm.post(session.channelId, agent, 'Here is the invoice', [
+    { name: 'invoice.pdf', size: 2048, mime_type: 'application/pdf' },
+  ]);
   const second = t.mm.post(session.channelId, session.userId, 'Thanks');
   const call = (method: string, path: string, token?: string) =>
     t.companion.fetch(
@@ -113,9 +115,18 @@ describe('direct mode: DELETE /v1/conversation', () => {
     const session = (await (await postSession(t.companion, { body: { identity } })).json()) as { channelId: string; userId: string };
     t.mm.post(session.channelId, session.userId, 'identified hello');
     const transcript = await t.companion.privacy.exportConversation('sub:user-42', { actor: 'operator:cli' });
-    assert.deepEqual(transcript.messages.map((m) => m.text), ['identified hello']);
-    await assert.rejects(t.companion.privacy.exportConversation(TEST.inboxId.replace(/1$/, '2'), { actor: 'operator:cli' }), /No conversation/);
-    await assert.rejects(t.companion.privacy.eraseConversation(TEST.inboxId, { actor: 'operator:cli' }), /not a visitor's conversation channel/);
+    assert.deepEqual(
+      transcript.messages.map((m) => m.text),
+      ['identified hello'],
+    );
+    await assert.rejects(
+      t.companion.privacy.exportConversation(TEST.inboxId.replace(/1$/, '2'), { actor: 'operator:cli' }),
+      /No conversation/,
+    );
+    await assert.rejects(
+      t.companion.privacy.eraseConversation(TEST.inboxId, { actor: 'operator:cli' }),
+      /not a visitor's conversation channel/,
+    );
     assert.equal((await t.companion.privacy.eraseConversation('sub:user-42', { actor: 'operator:cli' })).user, true);
     assert.equal(t.mm.users.has(session.userId), false);
   });

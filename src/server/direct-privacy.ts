@@ -92,7 +92,11 @@ export class DirectPrivacy implements PrivacyService {
       channel = await this.o.admin.getChannel(parsed.id);
       if (!channel) return { handle: '', user: null, channel: null };
       if (channel.team_id !== this.o.teamId || !channel.name.startsWith(VISITOR_PREFIX))
-        throw new HttpError(400, 'not_a_visitor', `Channel ${parsed.id} is not a visitor's conversation channel (its name does not start with "${VISITOR_PREFIX}").`);
+        throw new HttpError(
+          400,
+          'not_a_visitor',
+          `Channel ${parsed.id} is not a visitor's conversation channel (its name does not start with "${VISITOR_PREFIX}").`,
+        );
       handle = channel.name;
     }
     return this.objectsByHandle(handle, channel);
@@ -118,7 +122,8 @@ export class DirectPrivacy implements PrivacyService {
   /** {@inheritDoc PrivacyService.eraseConversation} */
   async eraseConversation(ref: string, by: PrivacyActor): Promise<ErasureReport> {
     const objects = await this.objectsOf(ref);
-    return this.erase(objects, by);
+    const report = await this.erase(objects, by);
+    return report.conversationId ? report : { ...report, conversationId: ref };
   }
 
   /**
@@ -128,9 +133,14 @@ export class DirectPrivacy implements PrivacyService {
   async visitorForToken(token: string): Promise<MmUser> {
     const user = await this.o.admin.getUserForToken(token);
     if (!user || !isVisitorAccount(user))
-      throw new HttpError(401, 'invalid_token', "Expected the visitor's Mattermost access token (from POST /v1/session); this one is not a visitor's.", {
-        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-      });
+      throw new HttpError(
+        401,
+        'invalid_token',
+        "Expected the visitor's Mattermost access token (from POST /v1/session); this one is not a visitor's.",
+        {
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        },
+      );
     return user;
   }
 
@@ -175,7 +185,9 @@ export class DirectPrivacy implements PrivacyService {
     if (user) ids.add(user.id);
     const profiles = new Map((await this.o.admin.getUsersByIds([...ids])).map((u) => [u.id, u]));
     const visitorProfile = user ? profiles.get(user.id) : undefined;
-    const visitorName = visitorProfile ? profileName(visitorProfile) : `Visitor ${objects.handle.slice(VISITOR_PREFIX.length, VISITOR_PREFIX.length + 4)}`;
+    const visitorName = visitorProfile
+      ? profileName(visitorProfile)
+      : `Visitor ${objects.handle.slice(VISITOR_PREFIX.length, VISITOR_PREFIX.length + 4)}`;
     const transcript: Transcript = {
       format: TRANSCRIPT_FORMAT,
       exportedAt: isoTime(this.o.now()),
@@ -246,7 +258,9 @@ export class DirectPrivacy implements PrivacyService {
         report.files += files;
       }
       if (await this.deleteNotice(handle, channel, step)) report.posts++;
-      report.channel = await step('channel', `${report.files} files deleted, the channel not yet`, () => admin.deleteChannelPermanently(channel.id));
+      report.channel = await step('channel', `${report.files} files deleted, the channel not yet`, () =>
+        admin.deleteChannelPermanently(channel.id),
+      );
     }
     if (user) report.user = await step('user', 'the channel is deleted, the user not yet', () => admin.deleteUserPermanently(user.id));
     logger.info({ msg: 'direct visitor erased', channelId: channel?.id, userId: user?.id, posts: report.posts, files: report.files });
@@ -262,7 +276,9 @@ export class DirectPrivacy implements PrivacyService {
     const since = channel.create_at - NOTICE_SLACK_MS;
     const mentions = (p: MmChannelPost) => p.message.includes(`~${handle}]`) || p.message.includes(`/channels/${handle})`);
     for (let page = 0; page < MAX_PAGES; page++) {
-      const batch = await step('post', 'the inbox notice not found yet', () => this.o.admin.getChannelPosts(this.o.inboxChannelId, page, PAGE));
+      const batch = await step('post', 'the inbox notice not found yet', () =>
+        this.o.admin.getChannelPosts(this.o.inboxChannelId, page, PAGE),
+      );
       const notice = batch.find(mentions);
       if (notice) return step('post', 'the inbox notice not deleted yet', () => this.o.admin.deletePostPermanently(notice.id));
       if (batch.length < PAGE || batch.some((p) => p.create_at < since)) return false;
@@ -288,9 +304,14 @@ export const DIRECT_ERASURES_PER_MINUTE = 3;
 function bearer(c: Context): string {
   const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(c.req.header('Authorization') ?? '');
   if (!match)
-    throw new HttpError(401, 'missing_token', "Expected the header \"Authorization: Bearer <the visitor's Mattermost token>\" (from POST /v1/session).", {
-      headers: { 'WWW-Authenticate': 'Bearer' },
-    });
+    throw new HttpError(
+      401,
+      'missing_token',
+      'Expected the header "Authorization: Bearer <the visitor\'s Mattermost token>" (from POST /v1/session).',
+      {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      },
+    );
   return match[1]!;
 }
 

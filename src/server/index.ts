@@ -30,6 +30,8 @@ export {
   type ThreadQuery,
 } from './gateway/mattermost-api.js';
 export * from '../protocol/gateway.js';
+export * from '../protocol/transcript.js';
+export { parseVisitorRef, type ErasureReport, type PrivacyActor, type PrivacyService, type VisitorRef } from './privacy.js';
 export { cors, type CorsOptions } from './cors.js';
 export { CredentialIssuer, CREDENTIAL_MARKER, credentialDescription, credentialExpiry, type VisitorCredential } from './credentials.js';
 export {
@@ -57,6 +59,7 @@ export {
 export {
   HttpError,
   createErrorHandler,
+  errorBodySchema,
   errorCodeOf,
   errorReporter,
   type ErrorBody,
@@ -78,7 +81,24 @@ export {
   type SessionOutcome,
 } from './metrics.js';
 export { metricsRoute, type MetricsRouteOptions } from './metrics-route.js';
-export { checkReadiness, healthRoutes, readinessStatus, type ReadinessCheck, type ReadinessReport } from './health-route.js';
+export {
+  checkReadiness,
+  healthBodySchema,
+  healthRoutes,
+  readinessReportSchema,
+  readinessStatus,
+  type ReadinessCheck,
+  type ReadinessReport,
+} from './health-route.js';
+export {
+  createOpenApiDocument,
+  openApiRoute,
+  OPENAPI_MAX_AGE_S,
+  OPENAPI_PATH,
+  type OpenApiDocument,
+  type OpenApiOptions,
+} from './openapi.js';
+export { gatewaySessionRequestSchema, messagesQuerySchema, sendRequestSchema } from './gateway/visitor-routes.js';
 export { verifyIdentity, signIdentity, IdentityError, type IdentityClaims } from './identity.js';
 export { createJsonLogger, silentLogger, type Logger, type LogEntry } from './logger.js';
 export {
@@ -86,11 +106,14 @@ export {
   MattermostError,
   type MattermostAdmin,
   type MmChannel,
+  type MmChannelDetail,
+  type MmChannelPost,
   type MmServerLimits,
   type MmTeam,
   type MmUser,
   type MmUserAccessToken,
   type MmUserActivity,
+  type MmUserProfile,
 } from './mattermost-admin.js';
 export { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
 export { toRouteHandlers, stripBasePath, type RouteHandler, type RouteHandlers } from './next.js';
@@ -113,7 +136,7 @@ export {
 } from './rate-limit.js';
 export { addressKey, upgradeClientIp } from './client-address.js';
 export { describeRedisUrl, RedisUnavailableError } from './redis.js';
-export { sessionRequestSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';
+export { sessionRequestSchema, sessionResponseSchema, MAX_SESSION_BODY_BYTES, type SessionResponse } from './session-route.js';
 export { VISITOR_COOKIE } from './visitor-cookie.js';
 export { visitorHandle, VISITOR_EMAIL_DOMAIN, VISITOR_PREFIX } from './visitor-provisioner.js';
 export { recycleIdleVisitors, type RecycleOptions } from './visitor-recycler.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { OpenApiChecker, type OpenApiDocumentLike } from '../../test/support/openapi-check.ts';
+import { OpenApiChecker, type OpenApiDocumentLike } from './openapi-checker.js';
 import { createCompanion, type Companion } from './app.js';
 import type { GatewayCompanionConfig } from './companion-config.js';
 import { MemoryGatewayStore } from './gateway/memory-store.js';
@@ -157,7 +157,7 @@ describe('the document', () => {
   });
 });
 
-describe('the checker (test/support/openapi-check.ts) fails on what breaks the document', () => {
+describe('the checker (openapi-checker.ts) fails on what breaks the document', () => {
   const checker = new OpenApiChecker(createOpenApiDocument({ mode: 'gateway', metrics: false }) as OpenApiDocumentLike);
   const headers = { 'Content-Type': 'application/json', 'X-Request-Id': randomUUID() };
 
@@ -280,6 +280,11 @@ describe('real responses of the in-memory companion conform (the integration sui
       assert.equal((await checker.check('POST', '/v1/typing', await call('POST', '/v1/typing', { token }))).status, 204);
       assert.equal((await checker.check('GET', '/v1/agents', await call('GET', '/v1/agents', { token }))).status, 200);
       assert.equal((await checker.check('POST', '/v1/messages', await call('POST', '/v1/messages', { token, raw: '{' }))).status, 400);
+      // U+0000: Mattermost's database refuses it (POST /posts → 500); refused here, before it is asked.
+      const nul = await call('POST', '/v1/messages', { token, body: { clientId: randomUUID(), text: 'a\u0000b' } });
+      const refused = (await checker.check('POST', '/v1/messages', nul)).body as { error: { code: string; message: string } };
+      assert.equal(refused.error.code, 'invalid_body');
+      assert.match(refused.error.message, /U\+0000/);
       assert.equal((await checker.check('POST', '/v1/messages', await call('POST', '/v1/messages', { token: `${token}x` }))).status, 401);
       assert.equal((await checker.check('DELETE', '/v1/session', await call('DELETE', '/v1/session', { token }))).status, 204);
       assert.equal((await checker.check('GET', '/v1/agents', await call('GET', '/v1/agents', { token }))).status, 401);

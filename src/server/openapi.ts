@@ -68,11 +68,9 @@ const retryAfterHeader = z.string().regex(/^\d+$/).meta({ description: 'Whole se
 
 const wwwAuthenticateHeader = z.string().meta({ description: 'The bearer challenge, e.g. `Bearer error="invalid_token"`.' });
 
-const setCookieHeader = z
-  .string()
-  .meta({
-    description: `Sets (or, on logout, clears) the signed visitor cookie \`${VISITOR_COOKIE}\` (HttpOnly; SameSite=None; Secure; Partitioned in production).`,
-  });
+const setCookieHeader = z.string().meta({
+  description: `Sets (or, on logout, clears) the signed visitor cookie \`${VISITOR_COOKIE}\` (HttpOnly; SameSite=None; Secure; Partitioned in production).`,
+});
 
 const contentDispositionHeader = z
   .string()

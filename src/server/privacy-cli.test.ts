@@ -22,7 +22,11 @@ describe('porthole-server export / erase: arguments', () => {
     assert.equal(await runPrivacyCommand('erase', ['a', '--force'], {}, sink), 1);
     assert.deepEqual(
       out.stderr.map((l) => l.replace(/;.*/, '')),
-      ['porthole-server: expected "export <visitor>"', 'porthole-server: expected "export <visitor>"', 'porthole-server: expected "erase <visitor> --yes"'],
+      [
+        'porthole-server: expected "export <visitor>"',
+        'porthole-server: expected "export <visitor>"',
+        'porthole-server: expected "erase <visitor> --yes"',
+      ],
     );
   });
 

@@ -65,9 +65,13 @@ export function deletionRefusal(e: unknown, what: 'post' | 'channel' | 'user'): 
   if (!(e instanceof MattermostError)) return undefined;
   const setting = { post: 'EnableAPIPostDeletion', channel: 'EnableAPIChannelDeletion', user: 'EnableAPIUserDeletion' }[what];
   if (e.status === 501 || (e.status === 401 && /not_enabled/.test(e.mmId ?? '')))
-    return erasureUnavailable(`Mattermost refuses to delete a ${what} permanently; turn on ServiceSettings.${setting} (System Console > Experimental > Features, or config.json).`);
+    return erasureUnavailable(
+      `Mattermost refuses to delete a ${what} permanently; turn on ServiceSettings.${setting} (System Console > Experimental > Features, or config.json).`,
+    );
   if (e.status === 403)
-    return erasureUnavailable(`Mattermost refuses to delete a ${what} permanently with PORTHOLE_MM_TOKEN; it must be a system admin's token (manage_system).`);
+    return erasureUnavailable(
+      `Mattermost refuses to delete a ${what} permanently with PORTHOLE_MM_TOKEN; it must be a system admin's token (manage_system).`,
+    );
   return undefined;
 }
 
@@ -120,7 +124,14 @@ export async function auditedErasure(
     const detail: Record<string, string | number | boolean> = { mode, found: report.found, posts: report.posts, files: report.files };
     if (report.user !== undefined) detail.user = report.user;
     if (report.channel !== undefined) detail.channel = report.channel;
-    audit.record({ action: 'conversation.erased', actor: by.actor, subject: report.conversationId, requestId: by.requestId, outcome: 'ok', detail });
+    audit.record({
+      action: 'conversation.erased',
+      actor: by.actor,
+      subject: report.conversationId,
+      requestId: by.requestId,
+      outcome: 'ok',
+      detail,
+    });
     return report;
   } catch (e) {
     audit.record({

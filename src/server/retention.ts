@@ -100,7 +100,9 @@ export async function eraseIdleDirectVisitors(deps: DirectRetentionDeps, options
       if (batch.length < perPage) return out;
     }
   };
-  const lastActive = new Map((await listAll((p) => admin.listTeamUsers(teamId, p, perPage, true))).map((u) => [u.id, u.last_activity_at ?? 0]));
+  const lastActive = new Map(
+    (await listAll((p) => admin.listTeamUsers(teamId, p, perPage, true))).map((u) => [u.id, u.last_activity_at ?? 0]),
+  );
   // Collect first, erase after: erasing while paging would shift the pages.
   const everyone = [
     ...(await listAll((p) => admin.listTeamUsers(teamId, p, perPage, false))),

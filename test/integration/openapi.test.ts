@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { companionEnv } from '../../dev/companion-env.mjs';
 import { errorBodySchema } from '../../src/server/errors.ts';
 import { createCompanion, loadConfig, silentLogger, type Companion } from '../../src/server/index.ts';
-import { OpenApiChecker, type OpenApiDocumentLike } from '../support/openapi-check.ts';
+import { OpenApiChecker, type OpenApiDocumentLike } from '../../src/server/openapi-checker.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../support/mattermost.ts';
 
 const METRICS_TOKEN = `it-metrics-${randomUUID()}`;

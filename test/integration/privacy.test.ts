@@ -13,7 +13,15 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { companionEnv } from '../../dev/companion-env.mjs';
 import { transcriptSchema, type Transcript } from '../../src/protocol/transcript.ts';
-import { createCompanion, loadConfig, serve, signIdentity, silentLogger, type Companion, type RunningServer } from '../../src/server/index.ts';
+import {
+  createCompanion,
+  loadConfig,
+  serve,
+  signIdentity,
+  silentLogger,
+  type Companion,
+  type RunningServer,
+} from '../../src/server/index.ts';
 import { SqliteGatewayStore } from '../../src/server/gateway/index.ts';
 import { LiveTestClient, mattermostAs, mattermostLogin, VisitorTestClient } from '../../src/server/gateway/test-support.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../support/mattermost.ts';
@@ -36,7 +44,11 @@ const uniqueWord = () => `porthole${randomUUID().replace(/-/g, '').slice(0, 16)}
 const asAgent = <T = any>(method: string, route: string, body?: unknown) => mattermostAs<T>(mm.url, agentToken, method, route, body);
 
 /** Uploads a file as the agent (POST /files), for a post's file_ids. */
-async function uploadAsAgent(channelId: string, name: string, content: string): Promise<{ id: string; name: string; size: number; mime_type: string }> {
+async function uploadAsAgent(
+  channelId: string,
+  name: string,
+  content: string,
+): Promise<{ id: string; name: string; size: number; mime_type: string }> {
   const form = new FormData();
   form.append('channel_id', channelId);
   form.append('files', new Blob([content], { type: 'text/plain' }), name);
@@ -75,7 +87,11 @@ async function assertGone(postIds: string[], fileIds: string[], word: string): P
 }
 
 function cliRun(env: Record<string, string | undefined>, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 async function start(env: Record<string, string | undefined>, port: number): Promise<{ companion: Companion; url: string }> {
@@ -136,7 +152,10 @@ describe('gateway mode: export and erasure against the real Mattermost', () => {
 
   after(async () => {
     const bot = await adminApi('GET', `/users/username/${botUsername}`).catch(() => undefined);
-    if (bot) await adminApi('DELETE', `/users/${bot.id}?permanent=true`).catch((e) => console.error(`could not delete the test bot: ${e.message}`));
+    if (bot)
+      await adminApi('DELETE', `/users/${bot.id}?permanent=true`).catch((e) =>
+        console.error(`could not delete the test bot: ${e.message}`),
+      );
   });
 
   it('exports the whole thread in order, then erases every trace of it', async () => {
@@ -149,7 +168,12 @@ describe('gateway mode: export and erasure against the real Mattermost', () => {
     const history = (await asAgent<{ id: string }[]>('GET', `/posts/${reply.id}/edit_history`)).map((p) => p.id);
     assert.equal(history.length, 1, 'the edit left a history post');
     const file = await uploadAsAgent(mm.inboxChannelId, 'invoice.txt', `invoice for ${word}`);
-    const withFile = await asAgent('POST', '/posts', { channel_id: mm.inboxChannelId, root_id: root, message: 'Here it is', file_ids: [file.id] });
+    const withFile = await asAgent('POST', '/posts', {
+      channel_id: mm.inboxChannelId,
+      root_id: root,
+      message: 'Here it is',
+      file_ids: [file.id],
+    });
     const last = await visitor.send(session.token, 'Thanks!');
     const live = await LiveTestClient.ready(url, session.token, origin);
 
@@ -170,7 +194,10 @@ describe('gateway mode: export and erasure against the real Mattermost', () => {
     assert.equal(transcript.messages[0]!.authorName, 'Grace Privacy');
     assert.ok(transcript.messages[1]!.editedAt, 'the edit is dated');
     assert.deepEqual(transcript.messages[2]!.files, [{ name: 'invoice.txt', size: file.size, mimeType: file.mime_type }]);
-    assert.ok((await search(word)).includes(first.id), 'before the erasure the search finds the message (so the check after means something)');
+    assert.ok(
+      (await search(word)).includes(first.id),
+      'before the erasure the search finds the message (so the check after means something)',
+    );
 
     const erased = await visitor.call('DELETE', '/v1/conversation', { token: session.token });
     assert.equal(erased.status, 204, JSON.stringify(erased.json));
@@ -305,7 +332,10 @@ describe('direct mode: export and erasure against the real Mattermost', () => {
   it("exports the visitor's channel, then erases the user, the channel, the notice, the files and the posts", async () => {
     const word = uniqueWord();
     const v = await newVisitor('Direct Privacy');
-    const notices = (await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?per_page=100`)) as { order: string[]; posts: Record<string, { message: string }> };
+    const notices = (await adminApi('GET', `/channels/${mm.inboxChannelId}/posts?per_page=100`)) as {
+      order: string[];
+      posts: Record<string, { message: string }>;
+    };
     const notice = notices.order.find((id) => notices.posts[id]!.message.includes(`~${v.username}]`));
     assert.ok(notice, 'the inbox notice was posted');
     const first = await asVisitor(v.token, 'POST', '/posts', { channel_id: v.channelId, message: `my ${word} is broken` });
@@ -364,7 +394,10 @@ describe('direct mode: export and erasure against the real Mattermost', () => {
     const everything = (await adminApi('GET', `/channels/${v.channelId}/posts?include_deleted=true&per_page=200`)).order.length + 1;
     const erase = cliRun(env, 'erase', v.channelId, '--yes');
     assert.equal(erase.status, 0, erase.stderr);
-    assert.match(erase.stdout, new RegExp(`^erased ${v.channelId}: deleted ${everything} posts \\(0 files\\), the channel, the user$`, 'm'));
+    assert.match(
+      erase.stdout,
+      new RegExp(`^erased ${v.channelId}: deleted ${everything} posts \\(0 files\\), the channel, the user$`, 'm'),
+    );
     await assertGone([post.id], [], word);
     assert.equal(await adminStatus(`/users/${v.userId}`), 404);
     const again = cliRun(env, 'erase', v.channelId, '--yes');

@@ -126,7 +126,10 @@ describe('DELETE /v1/conversation (gateway)', () => {
       [true, false],
     );
     // The visitor can start again: a new thread.
-    const r = await t.call('POST', '/v1/messages', { token: (await t.session({}, t.s.cookie)).token, body: { clientId: crypto.randomUUID(), text: 'hi again' } });
+    const r = await t.call('POST', '/v1/messages', {
+      token: (await t.session({}, t.s.cookie)).token,
+      body: { clientId: crypto.randomUUID(), text: 'hi again' },
+    });
     assert.equal(r.status, 201);
     assert.notEqual(t.mm.posts.get(r.json.message.id)!.root_id, t.root);
   });
@@ -186,7 +189,8 @@ describe('DELETE /v1/conversation (gateway)', () => {
   it('limits erasures per conversation', async () => {
     const t = await startTestGateway();
     const s = await t.session();
-    for (let i = 0; i < 3; i++) assert.equal((await t.call('DELETE', '/v1/conversation', { token: (await t.session({}, s.cookie)).token })).status, 204);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await t.call('DELETE', '/v1/conversation', { token: (await t.session({}, s.cookie)).token })).status, 204);
     const r = await t.call('DELETE', '/v1/conversation', { token: (await t.session({}, s.cookie)).token });
     assert.equal(r.status, 429);
   });
@@ -197,13 +201,19 @@ describe('gateway privacy for operators and retention', () => {
     const audit = collectingAudit();
     const t = await startTestGateway({ deps: { audit } });
     const { signIdentity } = await import('../identity.js');
-    const identity = await signIdentity({ sub: 'user-42', name: 'Known', exp: Math.floor(Date.now() / 1000) + 300 }, t.config.identitySecret!);
+    const identity = await signIdentity(
+      { sub: 'user-42', name: 'Known', exp: Math.floor(Date.now() / 1000) + 300 },
+      t.config.identitySecret!,
+    );
     const r = await t.call('POST', '/v1/session', { body: { identity } });
     const token = r.json.token as string;
     await t.call('POST', '/v1/messages', { token, body: { clientId: crypto.randomUUID(), text: 'identified hello' } });
     const bySub = await t.gateway.privacy.exportConversation('sub:user-42', { actor: 'operator:cli' });
     assert.equal(bySub.conversation.id, (await visitorIds('id:user-42')).conversationId);
-    assert.deepEqual(bySub.messages.map((m) => m.text), ['identified hello']);
+    assert.deepEqual(
+      bySub.messages.map((m) => m.text),
+      ['identified hello'],
+    );
     await assert.rejects(t.gateway.privacy.exportConversation('sub:nobody', { actor: 'operator:cli' }), /No conversation is known/);
     await assert.rejects(t.gateway.privacy.exportConversation('not-an-id', { actor: 'operator:cli' }), /Expected a conversation id/);
     const report = await t.gateway.privacy.eraseConversation(bySub.conversation.id, { actor: 'operator:cli' });
@@ -218,7 +228,10 @@ describe('gateway privacy for operators and retention', () => {
     const idle = await t.session({ name: 'Idle' });
     const active = await t.session({ name: 'Active' });
     for (const s of [idle, active])
-      assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: crypto.randomUUID(), text: 'hi' } })).status, 201);
+      assert.equal(
+        (await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: crypto.randomUUID(), text: 'hi' } })).status,
+        201,
+      );
     const day = 86_400_000;
     const start = t.mm.tick();
     // An agent answered the active one much later (the relay touches it).

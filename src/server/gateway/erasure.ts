@@ -162,9 +162,13 @@ export class GatewayPrivacy implements PrivacyService {
   erase(conversationId: string, by: PrivacyActor): Promise<ErasureReport> {
     let running = this.erasing.get(conversationId);
     if (!running) {
-      running = auditedErasure(this.o.audit, by, () => conversationId, 'gateway', () => this.eraseOnce(conversationId)).finally(() =>
-        this.erasing.delete(conversationId),
-      );
+      running = auditedErasure(
+        this.o.audit,
+        by,
+        () => conversationId,
+        'gateway',
+        () => this.eraseOnce(conversationId),
+      ).finally(() => this.erasing.delete(conversationId));
       this.erasing.set(conversationId, running);
     }
     return running;
@@ -172,15 +176,15 @@ export class GatewayPrivacy implements PrivacyService {
 
   private async eraseOnce(conversationId: string): Promise<ErasureReport> {
     const { store, admin } = this.o;
-    if (!admin)
+    const record = await store.getConversation(conversationId);
+    if (record && !admin)
       throw erasureUnavailable(
         "gateway mode erases with Mattermost's admin token, and none is configured; set PORTHOLE_MM_TOKEN to a system admin's access token.",
       );
     // First: no token of the conversation works any more, no socket of it stays open.
     await store.revokeTokens(conversationId, this.o.now());
     this.o.closeConversation(conversationId);
-    const record = await store.getConversation(conversationId);
-    if (!record) {
+    if (!record || !admin) {
       await store.deleteConversation(conversationId);
       return { conversationId, found: false, posts: 0, files: 0 };
     }

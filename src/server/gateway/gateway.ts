@@ -250,7 +250,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     logger,
     now,
   });
-  routes.route('/', privacyRoutes({ config, privacy, store: storeHandle, rateLimitStore, clientIp, now }));
+  routes.route('/', privacyRoutes({ config, privacy, store: storeHandle, rateLimitStore, clientIp, metrics, now }));
 
   return {
     routes,

@@ -13,6 +13,8 @@ export {
 export { GatewayStartError, type BotAccount } from './bot-account.js';
 export type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
 export { MemoryGatewayStore } from './memory-store.js';
+export { GatewayPrivacy, type GatewayPrivacyOptions } from './erasure.js';
+export { privacyRoutes, ERASURES_PER_MINUTE, type PrivacyRoutesDeps } from './privacy-routes.js';
 export { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from './redis-store.js';
 export { SqliteGatewayStore, StoreOpenError, SQLITE_FILE, SQLITE_SCHEMA } from './sqlite-store.js';
 export {

@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { requestIdOf } from '../audit-log.js';
 import { HttpError } from '../errors.js';
+import type { CompanionMetrics, RateLimitName } from '../metrics.js';
 import type { RateLimitStore } from '../rate-limit.js';
 import { clearVisitorCookie } from '../visitor-cookie.js';
 import { transcriptFileName } from '../../protocol/transcript.js';
@@ -24,6 +25,8 @@ export interface PrivacyRoutesDeps {
   rateLimitStore: RateLimitStore;
   /** The client address of a request (for per-address limits). */
   clientIp: (c: Context) => string;
+  /** Counts refusals of the shared limits (`reads`, `sends`) in `porthole_rate_limited_total`. */
+  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
   now: () => number;
 }
 
@@ -47,10 +50,11 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
       throw e;
     }
   };
-  const limit = async (key: string, max: number, what: string) => {
+  const limit = async (key: string, max: number, what: string, name?: RateLimitName) => {
     const t = now();
     const hit = await deps.rateLimitStore.hit(key, 60_000, t);
     if (hit.count > max) {
+      if (name) deps.metrics?.rateLimited(name);
       const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
       throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, {
         headers: { 'Retry-After': String(retryAfter) },
@@ -60,7 +64,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
 
   route.get('/v1/transcript', async (c) => {
     const visitor = await visitorOf(c);
-    await limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation');
+    await limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation', 'reads');
     const transcript = await deps.privacy.transcript(visitor.conversationId, visitor, {
       actor: `visitor:${visitor.conversationId}`,
       requestId: requestIdOf(c),
@@ -82,7 +86,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
       repeat = true;
       if (await deps.store.getConversation(conversationId)) throw e;
     }
-    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'requests from this address');
+    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'requests from this address', 'sends');
     await limit(`gateway:erase:${conversationId}`, ERASURES_PER_MINUTE, 'erasures of this conversation');
     if (!repeat) await deps.privacy.erase(conversationId, { actor: `visitor:${conversationId}`, requestId: requestIdOf(c) });
     c.header('Cache-Control', 'no-store');

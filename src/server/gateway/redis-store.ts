@@ -385,10 +385,11 @@ export class RedisGatewayStore implements GatewayStore {
 
   /** Records activity in a stored conversation (the activity sorted set's score only moves forward; one script). */
   async touchConversation(conversationId: string, at: number): Promise<void> {
-    await this.run('touchConversation', [this.key('conv', conversationId), this.activityKey()], [
-      conversationId,
-      this.ms('touchConversation', 'at', at),
-    ]);
+    await this.run(
+      'touchConversation',
+      [this.key('conv', conversationId), this.activityKey()],
+      [conversationId, this.ms('touchConversation', 'at', at)],
+    );
   }
 
   /** Conversations last active before `before`, least recently active first, from the activity sorted set. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { SQLITE_FILE, SqliteGatewayStore, StoreOpenError } from './sqlite-store.js';
 import { describeGatewayStoreContract } from './store-contract.js';
 
@@ -43,5 +44,23 @@ describe('SqliteGatewayStore on disk', () => {
       () => SqliteGatewayStore.open(path.join(file, 'data')),
       (err: unknown) => err instanceof StoreOpenError && err.message.includes(file) && /PORTHOLE_DATA_DIR/.test(err.message),
     );
+  });
+
+  it('migrates a version 1 file: its conversations enter the activity index from their creation', async () => {
+    const dir = tempDir();
+    const db = new Database(path.join(dir, SQLITE_FILE));
+    db.exec(`CREATE TABLE conversations (conversation_id TEXT PRIMARY KEY, visitor_user_id TEXT NOT NULL,
+      root_post_id TEXT NOT NULL UNIQUE, channel_id TEXT NOT NULL, created_at INTEGER NOT NULL, name TEXT NOT NULL)`);
+    db.prepare('INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?)').run('old', 'u', 'r', 'c', 500, 'Ada');
+    db.pragma('user_version = 1');
+    db.close();
+    const store = SqliteGatewayStore.open(dir);
+    try {
+      assert.deepEqual(await store.idleConversations(501, 10), ['old']);
+      assert.deepEqual(await store.idleConversations(500, 10), []);
+      assert.equal(await store.deleteConversation('old'), true);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -127,7 +127,10 @@ export class SqliteGatewayStore implements GatewayStore {
       }
       db.exec(SQLITE_SCHEMA);
       // Version 1 had no activity: its conversations start idle since their creation.
-      if (version < 2) db.exec('INSERT INTO activity (conversation_id, last_at) SELECT conversation_id, created_at FROM conversations WHERE true ON CONFLICT DO NOTHING');
+      if (version < 2)
+        db.exec(
+          'INSERT INTO activity (conversation_id, last_at) SELECT conversation_id, created_at FROM conversations WHERE true ON CONFLICT DO NOTHING',
+        );
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return new SqliteGatewayStore(db);
     } catch (err) {

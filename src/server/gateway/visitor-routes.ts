@@ -275,32 +275,31 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
       userId: ids.userId,
       channelId: ids.conversationId,
     };
+    // Whether the visitor already has a conversation, for the audit line and the metrics; best
+    // effort (before start() or with the store away: unknown). Read only when one of them needs it.
+    const hasConversation =
+      body.identity !== undefined || deps.metrics?.enabled
+        ? await Promise.resolve()
+            .then(() => deps.store.getConversation(ids.conversationId))
+            .then(
+              (record) => record !== undefined,
+              () => null,
+            )
+        : null;
     // Identified visitors only. The actor is the conversation id — a one-way hash of the host's
     // `sub` (visitorIds), never the `sub` itself, which may be an email address.
     if (body.identity !== undefined) {
-      const returning = await deps.store.getConversation(ids.conversationId).then(
-        (record) => record !== undefined,
-        () => null,
-      );
       audit.record({
         action: 'session.identified',
         actor: `visitor:${ids.conversationId}`,
         subject: ids.conversationId,
         requestId: requestIdOf(c),
         outcome: 'ok',
-        detail: { mode: 'gateway', returning, expiresAt: new Date(exp).toISOString() },
+        detail: { mode: 'gateway', returning: hasConversation, expiresAt: new Date(exp).toISOString() },
       });
     }
-    if (deps.metrics?.enabled) {
-      // Returning: the visitor already has a conversation. Best effort (before start() or with the store away: new).
-      const known = await Promise.resolve()
-        .then(() => deps.store.getConversation(ids.conversationId))
-        .then(
-          (record) => record !== undefined,
-          () => false,
-        );
-      deps.metrics.sessionMinted(known ? 'returning' : 'new');
-    }
+    // Returning: the visitor already has a conversation (unknown counts as new).
+    if (deps.metrics?.enabled) deps.metrics.sessionMinted(hasConversation ? 'returning' : 'new');
     return c.json(response, 200);
   });
 

@@ -1,7 +1,8 @@
-// Checks real responses against the companion's OpenAPI document (`GET /openapi.json`): the status
-// is one the operation lists, the content type is the documented one, the body matches the
-// documented JSON Schema (ajv's 2020-12 draft, the dialect of OpenAPI 3.1, with formats), and
-// every required response header is present and matches its schema. Tests only.
+// Tests only (excluded from the build, like test-support.ts). Checks real responses against the
+// companion's OpenAPI document (`GET /openapi.json`): the status is one the operation lists, the
+// content type is the documented one, the body matches the documented JSON Schema (ajv's 2020-12
+// draft, the dialect of OpenAPI 3.1, with formats), and every required response header is present
+// and matches its schema.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
