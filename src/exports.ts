@@ -8,6 +8,7 @@
  */
 export { PortholeChatElement } from './element/porthole-chat.js';
 export type {
+  PortholeConversationErasedDetail,
   PortholeErrorCode,
   PortholeErrorDetail,
   PortholeEventMap,

@@ -1,5 +1,11 @@
 import type { MemoryTransport } from '../transport/memory-transport.js';
-import { PrivacyError, defaultTranscriptName, type PrivacyApi, type PrivacyApiFactory, type PrivacyErrorKind } from './privacy-controller.js';
+import {
+  PrivacyError,
+  defaultTranscriptName,
+  type PrivacyApi,
+  type PrivacyApiFactory,
+  type PrivacyErrorKind,
+} from './privacy-controller.js';
 
 /** A privacy call of the in-memory API. */
 export type MemoryPrivacyOp = 'transcript' | 'erase';

@@ -57,8 +57,7 @@ const errorBody = z.object({ error: z.object({ code: z.string(), message: z.opti
 const DISPOSITION = /filename="([\w.-]{1,128})"/;
 
 /** The file name the companion uses, for when its Content-Disposition is not readable (CORS). */
-export const defaultTranscriptName = (now: Date = new Date()): string =>
-  `porthole-transcript-${now.toISOString().slice(0, 10)}.json`;
+export const defaultTranscriptName = (now: Date = new Date()): string => `porthole-transcript-${now.toISOString().slice(0, 10)}.json`;
 
 /**
  * The URL of a privacy route (`transcript` or `conversation`) of the companion that serves

@@ -173,7 +173,7 @@ export class PortholePanelElement extends LitElement {
     // (The target is read now: once the click is dispatched, a target inside a shadow root is cleared.)
     void import('./privacy-menu.js').then(
       (m) => m.toggleMenu(this, target as HTMLElement),
-      (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: `could not load the menu: ${err}` }),
+      (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
     );
 
   #close = (): void => (this.launcher ? this.launcher.close() : void (this.open = false));

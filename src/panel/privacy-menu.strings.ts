@@ -65,7 +65,8 @@ const de: PrivacyStrings = {
   eraseFailed: 'Die Unterhaltung konnte nicht gelöscht werden.',
   network: 'Der Chat ist gerade nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   unavailable: 'Der Chat-Dienst ist ausgelastet oder nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.',
-  erasureUnavailable: 'Das Löschen von Unterhaltungen ist auf dieser Website gerade nicht möglich. Bitte kontaktieren Sie uns, damit wir sie löschen.',
+  erasureUnavailable:
+    'Das Löschen von Unterhaltungen ist auf dieser Website gerade nicht möglich. Bitte kontaktieren Sie uns, damit wir sie löschen.',
   auth: 'Ihre Chat-Sitzung ist beendet. Laden Sie die Seite neu und versuchen Sie es erneut.',
   rejected: 'Der Chat-Dienst hat die Anfrage abgelehnt. Bitte kontaktieren Sie uns.',
   retry: 'Erneut versuchen',

@@ -92,7 +92,7 @@ describe('<porthole-privacy-menu> (the conversation menu)', () => {
     expect($(el, '[part="menu-button"]'), 'no session, no menu').to.equal(null);
   });
 
-  it("<porthole-chat no-privacy-menu> hides the menu button, whenever the attribute is set or removed", async () => {
+  it('<porthole-chat no-privacy-menu> hides the menu button, whenever the attribute is set or removed', async () => {
     const server = new MemoryTransport();
     configurePanel({ transportFactory: () => server, clock: new FakeClock(), storage: new MemoryStorage() });
     const chat = await fixture<PortholeChatElement>(html`<porthole-chat no-privacy-menu></porthole-chat>`);

@@ -121,7 +121,10 @@ export class PortholePrivacyMenuElement extends LitElement {
       onTranscript: (file) => save(file),
       onErased: (session) => this.#erased(session.channelId),
       onError: (e, task) =>
-        emit(this.#target, 'porthole-error', { code: 'privacy_failed', message: `${task === 'download' ? 'download' : 'erase'}: ${e.message}` }),
+        emit(this.#target, 'porthole-error', {
+          code: 'privacy_failed',
+          message: `${task === 'download' ? 'download' : 'erase'}: ${e.message}`,
+        }),
     });
   }
 
@@ -208,7 +211,15 @@ export class PortholePrivacyMenuElement extends LitElement {
     const items = this.#items;
     const at = items.indexOf(this.renderRoot.querySelector<HTMLElement>(':focus') ?? items[0]);
     const to =
-      e.key === 'ArrowDown' ? (at + 1) % items.length : e.key === 'ArrowUp' ? (at - 1 + items.length) % items.length : e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : -1;
+      e.key === 'ArrowDown'
+        ? (at + 1) % items.length
+        : e.key === 'ArrowUp'
+          ? (at - 1 + items.length) % items.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? items.length - 1
+              : -1;
     if (to >= 0) {
       e.preventDefault();
       items[to].focus();
@@ -309,7 +320,14 @@ export class PortholePrivacyMenuElement extends LitElement {
       </div>`;
     if (this.view === 'confirm') {
       const erasing = busy === 'erase';
-      return html`<div part="privacy-confirm" class="banner alert" role="alertdialog" aria-labelledby="ct" aria-describedby="cd" @keydown=${this.#onConfirmKey}>
+      return html`<div
+        part="privacy-confirm"
+        class="banner alert"
+        role="alertdialog"
+        aria-labelledby="ct"
+        aria-describedby="cd"
+        @keydown=${this.#onConfirmKey}
+      >
         <p id="ct"><strong>${l.confirmTitle}</strong></p>
         <p id="cd">${l.confirmText}</p>
         <div class="actions">

@@ -18,6 +18,13 @@ describe('verifyIdentity (HS256)', () => {
     assert.deepEqual(await verifyIdentity(jwt, secret, now), { sub: 'user-42', name: 'Ada', email: 'ada@example.com', exp });
   });
 
+  it('turns control characters in the name and email into spaces (Mattermost cannot store a NUL)', async () => {
+    const jwt = await signIdentity({ sub: 'u', name: 'Ada\u0000Love\u001flace\n', email: 'a@x.org\u0000', exp }, secret);
+    const claims = await verifyIdentity(jwt, secret, now);
+    assert.equal(claims.name, 'Ada Love lace');
+    assert.equal(claims.email, 'a@x.org');
+  });
+
   it('refuses a forged signature (other secret)', async () => {
     await refused(await signIdentity({ sub: 'u', exp }, 'another-secret-another-secret-another'), 'bad_signature');
   });

@@ -27,10 +27,17 @@ export class IdentityError extends Error {
 }
 
 const headerSchema = z.object({ alg: z.string(), typ: z.string().optional() });
+/** Control characters (U+0000 … U+001F, U+007F) become spaces: Mattermost cannot store a NUL in a post. */
+const shownText = (max: number, min = 0) =>
+  z
+    .string()
+    .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .pipe(z.string().min(min).max(max));
+
 const claimsSchema = z.object({
   sub: z.string().min(1).max(256),
-  name: z.string().trim().min(1).max(128).optional(),
-  email: z.string().trim().max(254).optional(),
+  name: shownText(128, 1).optional(),
+  email: shownText(254).optional(),
   exp: z.number().finite(),
   nbf: z.number().finite().optional(),
 });

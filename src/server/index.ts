@@ -39,6 +39,7 @@ export {
   formatDoctor,
   liveOriginChecks,
   doctorRunEvent,
+  erasureCheck,
   restReader,
   type DoctorCheck,
   type DoctorOptions,
@@ -115,7 +116,9 @@ export {
   type MmUserActivity,
   type MmUserProfile,
 } from './mattermost-admin.js';
-export { MemoryMattermostAdmin } from './memory-mattermost-admin.js';
+export { MemoryMattermostAdmin, type MemoryFile } from './memory-mattermost-admin.js';
+export { GatewayPrivacy, type GatewayPrivacyOptions } from './gateway/erasure.js';
+export type { BotAccount } from './gateway/bot-account.js';
 export { toRouteHandlers, stripBasePath, type RouteHandler, type RouteHandlers } from './next.js';
 export {
   HttpOriginProber,

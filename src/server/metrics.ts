@@ -135,7 +135,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /**
- * One companion's metrics, in their own prom-client {@link Registry}. Counters and the latency
+ * One companion's metrics, in their own prom-client `Registry`. Counters and the latency
  * histogram move as things happen; the gauges `porthole_ready`, `porthole_mattermost_up`,
  * `porthole_redis_up`, `porthole_store_up`, `porthole_bot_socket_connected`, `porthole_live_sockets`
  * and `porthole_seat_headroom` are read in their `collect()` at scrape time, from one readiness
@@ -293,9 +293,8 @@ export class PrometheusCompanionMetrics implements CompanionMetrics {
   }
 
   /**
-   * @inheritdoc
-   *
-   * The sources are read first, so the scrape also holds the latency of the readiness checks it caused.
+   * The metrics in Prometheus's text format, the scrape-time gauges freshly read. The sources are
+   * read first, so the scrape also holds the latency of the readiness checks it caused.
    */
   async scrape(): Promise<string> {
     const snapshot = await this.snapshot();

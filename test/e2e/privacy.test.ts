@@ -157,9 +157,11 @@ test('download the transcript, delete the conversation: Mattermost forgets it, t
   const erased = v.page.evaluate(
     () =>
       new Promise<unknown>((resolve) =>
-        document.querySelector('porthole-chat')!.addEventListener('porthole-conversation-erased', (e) => resolve((e as CustomEvent).detail), {
-          once: true,
-        }),
+        document
+          .querySelector('porthole-chat')!
+          .addEventListener('porthole-conversation-erased', (e) => resolve((e as CustomEvent).detail), {
+            once: true,
+          }),
       ),
   );
   await menuButton.click();

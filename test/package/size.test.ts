@@ -83,9 +83,13 @@ test('the conversation menu is a lazy chunk of its own, ≤ 5,120 B brotli with 
   assert.ok(fs.existsSync(path.join(CDN, LOADER)), 'dist/cdn/porthole-chat.js is missing: run the build first');
   const menu = featureChunks()['privacy-menu'];
   assert.ok(menu, `expected chunks/privacy-menu-*.js among the lazily loaded chunks, found ${JSON.stringify(featureChunks())}`);
-  for (const mode of MODES) assert.ok(!conversationFiles(mode).includes(menu), `${menu} must not be needed for a working ${mode} conversation`);
+  for (const mode of MODES)
+    assert.ok(!conversationFiles(mode).includes(menu), `${menu} must not be needed for a working ${mode} conversation`);
   const extra = closure([menu], 'static').filter((f) => !conversationFiles('gateway').includes(f));
   const size = total(extra);
   console.log(`size: conversation menu ${size} B of ${PRIVACY_MENU_BUDGET} (${extra.join(', ')})`);
-  assert.ok(size <= PRIVACY_MENU_BUDGET, `the conversation menu adds ${size} B brotli on first use, over its ${PRIVACY_MENU_BUDGET} B budget`);
+  assert.ok(
+    size <= PRIVACY_MENU_BUDGET,
+    `the conversation menu adds ${size} B brotli on first use, over its ${PRIVACY_MENU_BUDGET} B budget`,
+  );
 });
