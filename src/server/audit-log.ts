@@ -149,6 +149,21 @@ export function requestIdOf(c: Context): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/**
+ * Records a refused identity (security-relevant: nobody is known yet, so the actor says so) and
+ * throws `error`, the answer the route gives.
+ */
+export function refuseIdentity(audit: AuditLog, c: Context, mode: 'gateway' | 'direct', reason: string, error: Error): never {
+  audit.record({
+    action: 'session.identified',
+    actor: 'visitor:unverified',
+    requestId: requestIdOf(c),
+    outcome: 'failed',
+    detail: { mode, reason },
+  });
+  throw error;
+}
+
 /** Every variable some mode of the companion reads. */
 function knownVariables(): Set<string> {
   return new Set([

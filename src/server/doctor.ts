@@ -88,7 +88,8 @@ export function describeAnswer(answer: ReaderAnswer): string {
   return answer.status === 0 ? `unreachable (${answer.error ?? 'no answer'})` : String(answer.status);
 }
 
-const userSchema = z.object({
+/** A Mattermost user as the doctors read it. */
+export const doctorUserSchema = z.object({
   id: z.string(),
   username: z.string(),
   delete_at: z.number().default(0),
@@ -107,7 +108,7 @@ const channelSchema = z.object({
 const rolesSchema = z.array(z.object({ name: z.string(), permissions: z.array(z.string()).default([]) }));
 
 /** A Mattermost user as the doctor reads it (`GET /users/{id}`). */
-export type DoctorUser = z.infer<typeof userSchema>;
+export type DoctorUser = z.infer<typeof doctorUserSchema>;
 /** A Mattermost channel as the doctor reads it (`GET /channels/{id}`). */
 export type DoctorChannel = z.infer<typeof channelSchema>;
 
@@ -121,7 +122,7 @@ async function read<T>(reader: MattermostReader, path: string, schema: z.ZodType
 
 /** A user by id, or `null` with how Mattermost answered. */
 export function readUser(reader: MattermostReader, userId: string) {
-  return read(reader, `/users/${encodeURIComponent(userId)}`, userSchema);
+  return read(reader, `/users/${encodeURIComponent(userId)}`, doctorUserSchema);
 }
 
 /** A channel by id, or `null` with how Mattermost answered. */
@@ -467,7 +468,7 @@ export async function runDoctor(
   if (reader) {
     if (config.agentIds) checks.push(...(await agentChecks(reader, config.agentIds, config.teamId)));
     if (config.inboxChannelId) {
-      const me = await read(reader, '/users/me', userSchema);
+      const me = await read(reader, '/users/me', doctorUserSchema);
       checks.push(
         me.value
           ? await inboxCheck(reader, config.inboxChannelId, config.teamId, me.value)

@@ -11,31 +11,22 @@ import type { ReadinessReport } from './health-route.js';
 import { silentLogger } from './logger.js';
 import { HttpMattermostAdmin, MattermostError } from './mattermost-admin.js';
 import { mattermostRoute, noMetrics, PrometheusCompanionMetrics } from './metrics.js';
-import { captureLogger, cookieOf, nodeEnv, postSession, TEST, testCompanion, testConfig } from './test-support.js';
+import {
+  captureLogger,
+  cookieOf,
+  nodeEnv,
+  parseMetricsText,
+  postSession,
+  TEST,
+  testCompanion,
+  testConfig,
+  type MetricSample,
+} from './test-support.js';
 
 const METRICS_TOKEN = 'metrics-token-metrics-token-0123';
 
-/** One sample of a scrape: `name{labels} value`. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses Prometheus's text format (the subset prom-client writes). */
-function parse(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `not a sample line: ${JSON.stringify(line)}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    const raw = m[3]!;
-    samples.push({ name: m[1]!, labels, value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw) });
-  }
-  return samples;
-}
+type Sample = MetricSample;
+const parse = parseMetricsText;
 
 /** The value of the one sample matching name and labels (undefined when there is none). */
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {

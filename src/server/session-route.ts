@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { noAuditLog, requestIdOf, type AuditLog } from './audit-log.js';
+import { noAuditLog, refuseIdentity as refuseIdentityAudited, requestIdOf, type AuditLog } from './audit-log.js';
 import type { CredentialIssuer } from './credentials.js';
 import { HttpError } from './errors.js';
 import { IdentityError, verifyIdentity } from './identity.js';
@@ -150,17 +150,7 @@ function bearer(c: Context): string {
 export function sessionRoute(deps: SessionRouteDeps): Hono {
   const route = new Hono();
   const audit = deps.audit ?? noAuditLog;
-  // An identity refused is security-relevant: nobody is known yet, so the actor says so.
-  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => {
-    audit.record({
-      action: 'session.identified',
-      actor: 'visitor:unverified',
-      requestId: requestIdOf(c),
-      outcome: 'failed',
-      detail: { mode: 'direct', reason },
-    });
-    throw error;
-  };
+  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => refuseIdentityAudited(audit, c, 'direct', reason, error);
 
   route.post(
     '/',

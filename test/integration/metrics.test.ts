@@ -11,31 +11,15 @@ import { after, before, describe, it } from 'node:test';
 import { companionEnv } from '../../dev/companion-env.mjs';
 import { createCompanion, loadConfig, serve, silentLogger, type Companion, type RunningServer } from '../../src/server/index.ts';
 import { LiveTestClient, mattermostAs, mattermostLogin, VisitorTestClient, waitUntil } from '../../src/server/gateway/test-support.ts';
+import { parseMetricsText, type MetricSample } from '../../src/server/test-support.ts';
 import { adminApi, mattermost, type MattermostInfo } from '../support/mattermost.ts';
 
 const METRICS_TOKEN = `metrics-${randomUUID()}`;
 const GATEWAY_PORT = 8820;
 const DIRECT_PORT = 8821;
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses Prometheus's text format (one sample per line; `# HELP` / `# TYPE` skipped). */
-function parse(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `not a sample line: ${JSON.stringify(line)}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    samples.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
-  }
-  return samples;
-}
+type Sample = MetricSample;
+const parse = parseMetricsText;
 
 /** Every sample of `name` whose labels include `labels`. */
 const matching = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>

@@ -15,19 +15,13 @@ import {
   restReader,
   type DoctorChannel,
   type DoctorCheck,
+  doctorUserSchema,
   type DoctorUser,
   type MattermostReader,
 } from '../doctor.js';
 import type { CorsPreflightAnswer } from '../origin-prober.js';
 import type { GatewayConfig } from './config.js';
 
-const userSchema = z.object({
-  id: z.string(),
-  username: z.string(),
-  delete_at: z.number().default(0),
-  is_bot: z.boolean().default(false),
-  roles: z.string().default(''),
-});
 const serviceSettings = z.object({
   ServiceSettings: z
     .object({
@@ -59,7 +53,7 @@ export interface GatewayDoctorOptions {
 
 async function readUserAt(reader: MattermostReader, path: string) {
   const answer = await reader.get(path);
-  const parsed = userSchema.safeParse(answer.body);
+  const parsed = doctorUserSchema.safeParse(answer.body);
   return answer.status === 200 && parsed.success ? { value: parsed.data as DoctorUser, answer } : { value: null, answer };
 }
 
@@ -94,7 +88,7 @@ async function agentsCheck(reader: MattermostReader, channel: DoctorChannel, bot
   const people: string[] = [];
   for (let i = 0; i < ids.length && people.length < 5; i += 200) {
     const answer = await reader.post('/users/ids', ids.slice(i, i + 200));
-    const users = z.array(userSchema).safeParse(answer.body);
+    const users = z.array(doctorUserSchema).safeParse(answer.body);
     if (answer.status !== 200 || !users.success)
       return { ok: false, name, detail: `could not read the members (${describeAnswer(answer)})` };
     people.push(...users.data.filter((user) => user.delete_at === 0 && !user.is_bot).map((user) => `@${user.username}`));

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { noAuditLog, requestIdOf, type AuditLog } from '../audit-log.js';
+import { noAuditLog, refuseIdentity as refuseIdentityAudited, requestIdOf, type AuditLog } from '../audit-log.js';
 import { sessionPageSchema } from '../session-route.js';
 import { HttpError } from '../errors.js';
 import { IdentityError, verifyIdentity } from '../identity.js';
@@ -174,17 +174,7 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
   const route = new Hono();
   const authOptions = { tokenSecret: config.tokenSecret, store: deps.store, now };
   const audit = deps.audit ?? noAuditLog;
-  // An identity refused is security-relevant: nobody is known yet, so the actor says so.
-  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => {
-    audit.record({
-      action: 'session.identified',
-      actor: 'visitor:unverified',
-      requestId: requestIdOf(c),
-      outcome: 'failed',
-      detail: { mode: 'gateway', reason },
-    });
-    throw error;
-  };
+  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => refuseIdentityAudited(audit, c, 'gateway', reason, error);
 
   const visitorOf = async (c: Context): Promise<AuthenticatedVisitor> => {
     try {
