@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { expect } from '@open-wc/testing';
 import { TRANSCRIPT_FORMAT, transcriptFileName, transcriptSchema } from './transcript.js';
 
 const valid = {
@@ -21,8 +20,8 @@ const valid = {
 
 describe('transcriptSchema', () => {
   it('accepts a transcript in the porthole-transcript/1 format', () => {
-    assert.deepEqual(transcriptSchema.parse(valid), valid);
-    assert.deepEqual(transcriptSchema.parse({ ...valid, messages: [] }).messages, []);
+    expect(transcriptSchema.parse(valid)).to.deep.equal(valid);
+    expect(transcriptSchema.parse({ ...valid, messages: [] }).messages).to.deep.equal([]);
   });
 
   it('refuses another format, author, time or file size, naming the field', () => {
@@ -33,10 +32,10 @@ describe('transcriptSchema', () => {
       { ...valid, messages: [{ ...valid.messages[0], files: [{ name: 'a', size: -1, mimeType: '' }] }] },
     ];
     const paths = bad.map((b) => transcriptSchema.safeParse(b).error?.issues[0]?.path.join('.'));
-    assert.deepEqual(paths, ['format', 'exportedAt', 'messages.0.author', 'messages.0.files.0.size']);
+    expect(paths).to.deep.equal(['format', 'exportedAt', 'messages.0.author', 'messages.0.files.0.size']);
   });
 
   it('names the download after the UTC date', () => {
-    assert.equal(transcriptFileName(new Date('2026-12-31T23:30:00.000-02:00')), 'porthole-transcript-2027-01-01.json');
+    expect(transcriptFileName(new Date('2026-12-31T23:30:00.000-02:00'))).to.equal('porthole-transcript-2027-01-01.json');
   });
 });

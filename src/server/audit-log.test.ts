@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,18 +145,20 @@ describe('createAuditLog (file)', () => {
 });
 
 describe('createAuditLog (stdout)', () => {
-  it('writes JSON lines on stdout', () => {
-    const script = `
-      import { createAuditLog } from ${JSON.stringify(path.resolve('src/server/audit-log.ts'))};
-      const audit = createAuditLog('stdout', { now: () => new Date(${AT.getTime()}) });
+  it('writes JSON lines on stdout', async () => {
+    const written: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      const audit = createAuditLog('stdout', { now: () => AT });
       audit.record({ action: 'doctor.run', actor: 'operator:cli', outcome: 'ok', detail: { failed: 0, token: 'nope' } });
       await audit.close();
-    `;
-    const file = path.join(tempDir(), 'stdout-sink.mts');
-    fs.writeFileSync(file, script);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), {
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(written.length, 1);
+    assert.ok(written[0]!.endsWith('\n'), 'one line');
+    assert.deepEqual(JSON.parse(written[0]!), {
       at: AT.toISOString(),
       action: 'doctor.run',
       actor: 'operator:cli',
