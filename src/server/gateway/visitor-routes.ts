@@ -276,7 +276,7 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
               () => null,
             )
         : null;
-    // Identified visitors only. The actor is the conversation id — a one-way hash of the host's
+    // Identified visitors only. The actor is the conversation id — an unkeyed hash of the host's
     // `sub` (visitorIds), never the `sub` itself, which may be an email address.
     if (body.identity !== undefined) {
       audit.record({
