@@ -4,6 +4,7 @@ import commonjs from '@rollup/plugin-commonjs';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import MagicString from 'magic-string';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
@@ -42,6 +43,46 @@ const sri = (dir) => ({
   },
 });
 
+/** A CSS comment, or a quoted string (kept verbatim), whichever starts first. */
+const CSS_COMMENT_OR_STRING = /\/\*[\s\S]*?\*\/|"(?:\\[\s\S]|[^"\\])*"|'(?:\\[\s\S]|[^'\\])*'/g;
+
+/**
+ * Minifies a stylesheet conservatively: drops comments, collapses whitespace, and removes it
+ * around `{`, `}`, `;`, `,` and after `:` (and the `;` before a `}`). Quoted strings are left
+ * exactly as written, and so is every other space — the descendant combinator in `.a :focus`,
+ * the spaces `calc(a - b)` needs. Exported for test/package/css-minify.test.ts.
+ */
+export function minifyCss(css) {
+  const strings = [];
+  const bare = css.replace(CSS_COMMENT_OR_STRING, (m) => (m.startsWith('/*') ? ' ' : `\0${strings.push(m) - 1}\0`));
+  return bare
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([{};,]) ?/g, '$1')
+    .replace(/: /g, ':')
+    .replace(/;}/g, '}')
+    .trim()
+    .replace(/\0(\d+)\0/g, (_, i) => strings[Number(i)]);
+}
+
+/**
+ * Lit's `css` template literals in `src/**\/*.styles.ts` minified in place (terser leaves template
+ * text alone): about 100 bytes off the panel chunk and 70 off the menu's, brotli. A literal
+ * with a `${…}` interpolation is left as it is.
+ */
+const minifyCssLiterals = () => ({
+  name: 'minify-css-literals',
+  transform(code, id) {
+    if (!/[/\\]src[/\\].*\.styles\.ts$/.test(id)) return null;
+    const out = new MagicString(code);
+    // (TypeScript emits a tagged template as css `…`, with a space.)
+    for (const m of code.matchAll(/\bcss\s*`((?:[^`\\$]|\\[\s\S]|\$(?!\{))*)`/g)) {
+      const end = m.index + m[0].length - 1;
+      out.overwrite(end - m[1].length, end, minifyCss(m[1]));
+    }
+    return out.hasChanged() ? { code: out.toString(), map: out.generateMap({ hires: true, source: id }) } : null;
+  },
+});
+
 /** Empties an output directory before a build, so no stale chunk is ever shipped or measured. */
 const clean = (dir) => ({ name: 'clean', buildStart: () => fs.rmSync(dir, { recursive: true, force: true }) });
 
@@ -73,6 +114,7 @@ export default [
       clean('dist/cdn'),
       resolve({ browser: true, exportConditions: ['browser', 'production'] }),
       commonjs(),
+      minifyCssLiterals(),
       ts(),
       // reconnecting-websocket's `_debug` calls log nothing unless its `debug` option is set (never
       // here): dropped from the CDN build.
@@ -100,6 +142,7 @@ export default [
     plugins: [
       clean('dist/chunks'),
       resolve({ preferBuiltins: true }),
+      minifyCssLiterals(),
       ts(),
       // dist/ holds ES modules: say so, so Node loads dist/server without guessing (and warning).
       // Bundlers (webpack) read sideEffects from the nearest package.json too: repeat the root's,

@@ -1,13 +1,13 @@
 import type { Meta } from '@storybook/web-components-vite';
 import { action } from 'storybook/actions';
-import { MemoryPrivacyApi } from '../src/controllers/privacy-controller-memory.js';
+import { MemoryPrivacyApi } from '../src/testing/memory-privacy-api.js';
 import { configurePrivacyMenu, type PortholePrivacyMenuElement } from '../src/panel/privacy-menu.js';
 import { names, shortHistory, type ChatArgs, type ChatContext, type Scenario } from './support/fixture.js';
 import { chatMeta, chatStory } from './support/meta.js';
 
 // The conversation menu in the panel's header: "Download transcript" and "Delete conversation",
 // the confirmation, progress, the deleted state and the errors. The companion's privacy API is the
-// in-memory one (src/controllers/privacy-controller-memory.ts) over the story's MemoryTransport.
+// in-memory one (src/testing/memory-privacy-api.ts) over the story's MemoryTransport.
 export default {
   title: 'Privacy',
   ...chatMeta,

@@ -38,7 +38,7 @@ export interface TranscriptFile {
 /**
  * The companion's privacy API as the widget uses it (`GET /v1/transcript`, `DELETE
  * /v1/conversation`). {@link httpPrivacyApi} is the real one; tests and Storybook use the
- * in-memory one (privacy-controller-memory.ts).
+ * in-memory one (src/testing/memory-privacy-api.ts).
  */
 export interface PrivacyApi {
   /** The visitor's transcript as a file. */

@@ -20,7 +20,7 @@ const CSS =
 
 let sheet: CSSStyleSheet | undefined;
 
-const PROPS = ['getToken', 'tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen'] as const;
+const PROPS = ['getToken', 'tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'noPrivacyMenu'] as const;
 
 function invalid(name: string, value: unknown, allowed: string): void {
   console.error(`<porthole-chat>: invalid ${name} ${JSON.stringify(value)}, expected ${allowed}; kept the last valid value`);
@@ -98,7 +98,7 @@ function isUrl(value: string, schemes: RegExp): boolean {
  */
 export class PortholeChatElement extends HTMLElement {
   /** @internal Custom element protocol: the attributes above. */
-  static readonly observedAttributes = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload'];
+  static readonly observedAttributes = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload', 'no-privacy-menu'];
 
   #button: HTMLButtonElement;
   /** The fixed-position box holding the button and, once loaded, the panel. */
@@ -150,6 +150,8 @@ export class PortholeChatElement extends HTMLElement {
 
   /** @internal Custom element lifecycle, called by the browser. */
   attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
+    // `no-privacy-menu` needs no code: the style above hides the menu button while it is set.
+    if (name === 'no-privacy-menu') return;
     if (name === 'open') {
       value === null ? this.#hide() : void this.#show();
       return;
@@ -233,6 +235,18 @@ export class PortholeChatElement extends HTMLElement {
   }
   set isOpen(value: boolean) {
     this.toggleAttribute('open', !!value);
+  }
+
+  /**
+   * Whether the panel's conversation menu ("Download transcript", "Delete conversation") is hidden,
+   * for sites that offer their own privacy flow; mirrors the boolean `no-privacy-menu` attribute.
+   * @attr no-privacy-menu
+   */
+  get noPrivacyMenu(): boolean {
+    return this.hasAttribute('no-privacy-menu');
+  }
+  set noPrivacyMenu(value: boolean) {
+    this.toggleAttribute('no-privacy-menu', !!value);
   }
 
   /**

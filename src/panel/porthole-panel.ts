@@ -127,10 +127,11 @@ export class PortholePanelElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // Re-export the inner parts so the page can style them as porthole-chat::part(…).
+    // Re-export the inner parts so the page can style them as porthole-chat::part(…), with those the
+    // lazy conversation menu (privacy-menu.ts) forwards from its own shadow root once it exists.
     this.setAttribute(
       'exportparts',
-      'panel,header,menu-button,close,log,message,message-text,link,retry-message,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
+      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,message,message-text,link,retry-message,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
     );
   }
 

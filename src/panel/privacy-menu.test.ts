@@ -1,7 +1,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import 'axe-core'; // UMD: defines window.axe (the test runner does not convert it to ESM)
 import type AxeCore from 'axe-core';
-import { MemoryPrivacyApi } from '../controllers/privacy-controller-memory.js';
+import { MemoryPrivacyApi } from '../testing/memory-privacy-api.js';
 import type { TranscriptFile } from '../controllers/privacy-controller.js';
 import { FakeClock, settle } from '../testing/fake-clock.js';
 import { MemoryStorage, testSession } from '../testing/helpers.js';
@@ -108,6 +108,58 @@ describe('<porthole-privacy-menu> (the conversation menu)', () => {
     expect(getComputedStyle(button).display).to.not.equal('none');
     chat.setAttribute('no-privacy-menu', '');
     expect(getComputedStyle(button).display).to.equal('none');
+    // The property reflects the attribute, both ways.
+    expect(chat.noPrivacyMenu).to.equal(true);
+    chat.noPrivacyMenu = false;
+    expect(chat.hasAttribute('no-privacy-menu')).to.equal(false);
+    expect(getComputedStyle(button).display).to.not.equal('none');
+    chat.noPrivacyMenu = true;
+    expect(chat.getAttribute('no-privacy-menu')).to.equal('');
+    expect(getComputedStyle(button).display).to.equal('none');
+  });
+
+  it('the page styles the menu through porthole-chat::part(…): every part of it is re-exported', async () => {
+    const server = new MemoryTransport();
+    const privacy = new MemoryPrivacyApi(server);
+    configurePanel({ transportFactory: () => server, clock: new FakeClock(), storage: new MemoryStorage() });
+    configurePrivacyMenu({ api: privacy.factory, save: () => {} });
+    const style = document.createElement('style');
+    style.textContent = ['menu-button', 'privacy-menu', 'privacy-item', 'privacy-confirm', 'privacy-error', 'privacy-status']
+      .map((p, i) => `porthole-chat::part(${p}){scroll-margin-top:${i + 1}px}`)
+      .join('');
+    document.head.append(style);
+    try {
+      const chat = await fixture<PortholeChatElement>(html`<porthole-chat></porthole-chat>`);
+      chat.getToken = () => testSession({ mode: 'gateway' });
+      await chat.open();
+      await settle();
+      const panel = chat.shadowRoot!.querySelector('porthole-panel')!;
+      await panel.updateComplete;
+      const margin = (el: Element | null) => (el ? getComputedStyle(el).scrollMarginTop : 'missing');
+      const button = $(panel, '[part="menu-button"]')!;
+      expect(margin(button), 'menu-button').to.equal('1px');
+      button.click();
+      await waitUntil(() => $(panel, 'porthole-privacy-menu') && m$(panel, '[part="privacy-menu"]'), 'the menu opens');
+      expect(margin(m$(panel, '[part="privacy-menu"]')), 'privacy-menu').to.equal('2px');
+      expect(margin(m$(panel, '[part="privacy-item"]')), 'privacy-item').to.equal('3px');
+      m$(panel, '[part="privacy-item"]:last-child')!.click();
+      await waitUntil(() => m$(panel, '[part="privacy-confirm"]'), 'the confirmation shows');
+      expect(margin(m$(panel, '[part="privacy-confirm"]')), 'privacy-confirm').to.equal('4px');
+      // A failed erasure shows privacy-error; a held download shows privacy-status.
+      privacy.failNext('erase', 'network');
+      m$(panel, '[part="privacy-confirm"] .danger')!.click();
+      await waitUntil(() => m$(panel, '[part="privacy-error"]'), 'the error shows');
+      expect(margin(m$(panel, '[part="privacy-error"]')), 'privacy-error').to.equal('5px');
+      const release = privacy.hold();
+      await menuOf(panel).toggle(button);
+      m$(panel, '[part="privacy-item"]')!.click();
+      await waitUntil(() => m$(panel, '[part="privacy-status"]'), 'the progress shows');
+      expect(margin(m$(panel, '[part="privacy-status"]')), 'privacy-status').to.equal('6px');
+      release();
+      await waitUntil(() => !m$(panel, '[part="privacy-status"]'), 'the download ends');
+    } finally {
+      style.remove();
+    }
   });
 
   it('a direct-mode session without token-url has no companion to ask: no menu', async () => {

@@ -62,7 +62,7 @@ export function toggleMenu(panel: PortholePanelElement, anchor: HTMLElement): Pr
 /** Which part of the menu is showing. */
 type View = 'closed' | 'menu' | 'confirm';
 
-/** The panel's parts this element adds, re-exported through the panel (see `connectedCallback`). */
+/** This element's parts, which the panel re-exports (its `exportparts` lists them too). */
 const PARTS = 'privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status';
 
 /**
@@ -91,8 +91,9 @@ const PARTS = 'privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-s
  *
  * @example
  * ```ts
- * await import('./privacy-menu.js');
- * panel.renderRoot.querySelector('porthole-privacy-menu')!.toggle(button);
+ * // What the panel's menu button does once this chunk has loaded (the panel imports it lazily):
+ * await toggleMenu(panel, menuButton); // creates the menu below the header, opens it
+ * panel.renderRoot.querySelector('porthole-privacy-menu')!.toggle(menuButton); // closes it
  * ```
  */
 export class PortholePrivacyMenuElement extends LitElement {
@@ -130,12 +131,8 @@ export class PortholePrivacyMenuElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Forwarded to the panel's shadow root, whose own exportparts passes them on to the page.
     this.setAttribute('exportparts', PARTS);
-    // The panel's exportparts list is in its own (eager) chunk; the parts of this lazy element are
-    // added when it first connects, so `porthole-chat::part(privacy-menu)` works once it exists.
-    const panel = this.panel;
-    const list = panel?.getAttribute('exportparts');
-    if (panel && list != null && !list.includes(PARTS)) panel.setAttribute('exportparts', `${list},${PARTS}`);
     document.addEventListener('pointerdown', this.#outside, true);
   }
 

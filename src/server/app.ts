@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Context, Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from './audit-log.js';
+import { addressKey, defaultClientIp } from './client-address.js';
 import type { CompanionConfig } from './companion-config.js';
 import type { DirectConfig } from './config.js';
 import { CredentialIssuer } from './credentials.js';
@@ -208,7 +209,14 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
   );
   app.route(
     '/',
-    directPrivacyRoutes({ privacy, rateLimitStore: instance.rateLimitStore, exportsPerMinute: 10, production: config.production, now }),
+    directPrivacyRoutes({
+      privacy,
+      rateLimitStore: instance.rateLimitStore,
+      clientIp: (c) => addressKey(options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy)),
+      production: config.production,
+      metrics,
+      now,
+    }),
   );
   const readiness = () => instance.readiness(() => checkReadiness({ admin, teamId: config.teamId, production: config.production }));
   app.route('/', healthRoutes(readiness));

@@ -4,6 +4,8 @@ import type { AuditEvent, AuditLog } from './audit-log.js';
 import { transcriptSchema } from '../protocol/transcript.js';
 import { nodeEnv, postSession, TEST, testCompanion } from './test-support.js';
 import { signIdentity } from './identity.js';
+import { DIRECT_PRIVACY_REQUESTS_PER_ADDRESS, DIRECT_TRANSCRIPTS_PER_MINUTE } from './direct-privacy.js';
+import { MattermostError } from './mattermost-admin.js';
 
 function collectingAudit(): AuditLog & { events: AuditEvent[] } {
   const events: AuditEvent[] = [];
@@ -149,5 +151,95 @@ describe('direct mode: retention', () => {
     const off = testCompanion();
     await postSession(off.companion);
     assert.equal(await off.companion.eraseIdleConversations(Date.now() + 400 * day), 0);
+  });
+});
+
+describe('direct mode: erasure failures, limits and races', () => {
+  it('finishes a half-done erasure when asked again with the same token (credentials go last, with the user)', async () => {
+    const t = await withVisitor();
+    const deleteChannel = t.mm.deleteChannelPermanently.bind(t.mm);
+    let failures = 5;
+    t.mm.deleteChannelPermanently = async (id) => {
+      if (failures-- > 0) throw new MattermostError(500, 'app.channel.permanent_delete.app_error', 'deleteChannelPermanently → 500');
+      return deleteChannel(id);
+    };
+    const first = await t.call('DELETE', '/v1/conversation', t.session.token);
+    assert.equal(first.status, 503);
+    assert.equal(first.headers.get('Retry-After'), '5');
+    const body = (await first.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'erasure_incomplete');
+    assert.match(body.error.message, /ask again to finish it/);
+    assert.ok(t.mm.users.has(t.session.userId));
+    failures = 0;
+    const again = await t.call('DELETE', '/v1/conversation', t.session.token);
+    assert.equal(again.status, 204, await again.clone().text());
+    assert.equal(t.mm.channels.has(t.session.channelId), false);
+    assert.equal(t.mm.users.has(t.session.userId), false);
+    assert.equal([...t.mm.tokens.values()].filter((k) => k.user_id === t.session.userId).length, 0, 'no credential left');
+  });
+
+  it('revokes the credentials when Mattermost refuses to delete the user', async () => {
+    const t = await withVisitor();
+    t.mm.permanentDeletion.user = false;
+    const res = await t.call('DELETE', '/v1/conversation', t.session.token);
+    assert.equal(res.status, 503);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /EnableAPIUserDeletion/);
+    assert.equal([...t.mm.tokens.values()].filter((k) => k.user_id === t.session.userId).length, 0, 'no credential left');
+  });
+
+  it("audits an erasure whose channel was already gone with the user's id, never an empty subject", async () => {
+    const audit = collectingAudit();
+    const t = testCompanion({}, { audit });
+    const identity = await signIdentity({ sub: 'user-7', name: 'Seven', exp: 1_800_000_000 + 300 }, TEST.identitySecret);
+    const session = (await (await postSession(t.companion, { body: { identity } })).json()) as { channelId: string; userId: string };
+    t.mm.channels.delete(session.channelId); // deleted by an earlier, half-done erasure
+    const report = await t.companion.privacy.eraseConversation('sub:user-7', { actor: 'operator:cli' });
+    assert.equal(report.user, true);
+    const line = audit.events.find((e) => e.action === 'conversation.erased')!;
+    assert.equal(line.outcome, 'ok');
+    assert.equal(line.subject, session.userId);
+  });
+
+  it('limits privacy requests per address before asking Mattermost about the token', async () => {
+    const t = await withVisitor();
+    const before = t.mm.calls.get('getUserForToken') ?? 0;
+    for (let i = 0; i < DIRECT_PRIVACY_REQUESTS_PER_ADDRESS; i++)
+      assert.equal((await t.call(i % 2 ? 'GET' : 'DELETE', i % 2 ? '/v1/transcript' : '/v1/conversation', `made-up-${i}`)).status, 401);
+    const refused = await t.call('GET', '/v1/transcript', 'made-up-again');
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('Retry-After')) >= 1);
+    assert.match(
+      ((await refused.json()) as { error: { message: string } }).error.message,
+      /privacy requests from this address: at most 30/,
+    );
+    assert.equal(
+      (t.mm.calls.get('getUserForToken') ?? 0) - before,
+      DIRECT_PRIVACY_REQUESTS_PER_ADDRESS,
+      'the refused one cost Mattermost nothing',
+    );
+  });
+
+  it('limits transcript downloads per visitor', async () => {
+    const t = await withVisitor();
+    for (let i = 0; i < DIRECT_TRANSCRIPTS_PER_MINUTE; i++)
+      assert.equal((await t.call('GET', '/v1/transcript', t.session.token)).status, 200);
+    assert.equal((await t.call('GET', '/v1/transcript', t.session.token)).status, 429);
+  });
+
+  it('retention keeps a visitor who became active after the pass read the activities', async () => {
+    const t = testCompanion({ retentionDays: 30 });
+    const back = (await (await postSession(t.companion, { ip: '203.0.113.1' })).json()) as { userId: string };
+    const gone = (await (await postSession(t.companion, { ip: '203.0.113.2' })).json()) as { userId: string };
+    const day = 86_400_000;
+    const listInactive = t.mm.listInactiveTeamUsers.bind(t.mm);
+    // The pass has read every activity; then the first visitor comes back.
+    t.mm.listInactiveTeamUsers = async (...args) => {
+      const list = await listInactive(...args);
+      t.mm.users.get(back.userId)!.last_activity_at = Date.now() + 39 * day;
+      return list;
+    };
+    assert.equal(await t.companion.eraseIdleConversations(Date.now() + 40 * day), 1);
+    assert.equal(t.mm.users.has(back.userId), true, 'kept');
+    assert.equal(t.mm.users.has(gone.userId), false);
   });
 });

@@ -16,14 +16,18 @@ import {
   conversationNotFound,
   deletionRefusal,
   erasureIncomplete,
+  defaultSleep,
   isoTime,
+  MAX_PAGES,
+  PAGE,
   parseVisitorRef,
   withRetries,
   type ErasureReport,
   type PrivacyActor,
   type PrivacyService,
 } from './privacy.js';
-import type { RateLimitStore } from './rate-limit.js';
+import type { CompanionMetrics, RateLimitName } from './metrics.js';
+import { enforceRateLimit, type RateLimitStore } from './rate-limit.js';
 import { clearVisitorCookie } from './visitor-cookie.js';
 import { isVisitorAccount, visitorHandle, VISITOR_PREFIX } from './visitor-provisioner.js';
 import { TRANSCRIPT_FORMAT, transcriptFileName, type Transcript } from '../protocol/transcript.js';
@@ -48,14 +52,8 @@ interface VisitorObjects {
   channel: MmChannelDetail | null;
 }
 
-/** Posts per page (Mattermost's maximum). */
-const PAGE = 200;
-/** At most this many pages of a channel are read (40,000 posts). */
-const MAX_PAGES = 200;
 /** The inbox notice is posted right after the channel is created; it is looked for from this long before. */
 const NOTICE_SLACK_MS = 10 * 60_000;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A profile's name as Mattermost clients show it by default: full name, else nickname, else username. */
 function profileName(user: MmUserProfile): string {
@@ -159,6 +157,7 @@ export class DirectPrivacy implements PrivacyService {
    * (retention: an agent's late reply keeps the conversation); true when it was erased.
    */
   async eraseIfIdle(user: MmUser, idleSince: number, by: PrivacyActor): Promise<boolean> {
+    // Read now, not at the start of the pass: a message since keeps the conversation.
     const objects = await this.objectsByHandle(user.username);
     if (objects.channel && Math.max(objects.channel.last_post_at, objects.channel.create_at) >= idleSince) return false;
     return (await this.erase(objects, by)).found;
@@ -247,8 +246,8 @@ export class DirectPrivacy implements PrivacyService {
         throw deletionRefusal(e, what) ?? erasureIncomplete(done, e);
       }
     };
-    // First: the visitor's credentials stop working (their sessions end with the user, too).
-    if (user) await step('user', 'nothing deleted yet', () => this.o.credentials.revokeAll(user.id));
+    // The visitor's credentials keep working until the last step, so an erasure that stopped
+    // part-way can be finished with the same token (DELETE /v1/conversation again).
     if (channel) {
       const posts = await step('post', 'nothing deleted yet', () => this.channelPosts(channel.id, true));
       report.posts = posts.length;
@@ -262,7 +261,18 @@ export class DirectPrivacy implements PrivacyService {
         admin.deleteChannelPermanently(channel.id),
       );
     }
-    if (user) report.user = await step('user', 'the channel is deleted, the user not yet', () => admin.deleteUserPermanently(user.id));
+    if (user) {
+      // Last, the user with its credentials: app/user.go PermanentDeleteUser deactivates it (which
+      // revokes its sessions), then deletes its sessions and access tokens for good.
+      try {
+        report.user = await withRetries(() => admin.deleteUserPermanently(user.id), this.sleep);
+      } catch (e) {
+        const refused = deletionRefusal(e, 'user');
+        // Mattermost keeps the user: its credentials at least stop working (a retry needs the CLI).
+        if (refused) await withRetries(() => this.o.credentials.revokeAll(user.id), this.sleep).catch(() => {});
+        throw refused ?? erasureIncomplete('the channel is deleted, the user not yet', e);
+      }
+    }
     logger.info({ msg: 'direct visitor erased', channelId: channel?.id, userId: user?.id, posts: report.posts, files: report.files });
     return report;
   }
@@ -291,15 +301,24 @@ export class DirectPrivacy implements PrivacyService {
 export interface DirectPrivacyRoutesDeps {
   privacy: DirectPrivacy;
   rateLimitStore: RateLimitStore;
-  /** Transcripts a visitor may ask for per minute. */
-  exportsPerMinute: number;
+  /** The client address of a request, as a rate-limit key (see `addressKey`). */
+  clientIp: (c: Context) => string;
   /** Whether the cleared visitor cookie is `Secure` (as the session route sets it). */
   production: boolean;
+  /** Counts refusals (`privacy_address`, `transcripts`, `erasures`) in `porthole_rate_limited_total`. */
+  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
   now: () => number;
 }
 
+/** Transcripts a visitor may download per minute. */
+export const DIRECT_TRANSCRIPTS_PER_MINUTE = 10;
 /** Erasures a visitor may ask for per minute. */
 export const DIRECT_ERASURES_PER_MINUTE = 3;
+/**
+ * Privacy requests (both routes together) one client address (IPv6: its /64) may make per minute,
+ * counted before the token is checked: each check is a `GET /users/me` on Mattermost.
+ */
+export const DIRECT_PRIVACY_REQUESTS_PER_ADDRESS = 30;
 
 function bearer(c: Context): string {
   const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(c.req.header('Authorization') ?? '');
@@ -319,31 +338,37 @@ function bearer(c: Context): string {
  * Direct mode's privacy routes, authenticated with the visitor's Mattermost access token:
  * `GET /v1/transcript` → 200 the {@link Transcript} as an attachment; `DELETE /v1/conversation` →
  * 204 once the visitor's channel, inbox notice, credentials and user are deleted for good (and
- * the visitor cookie is cleared).
+ * the visitor cookie is cleared). The token works until the user is deleted, the last step: a
+ * repeat after `erasure_incomplete` finishes the erasure. Limits: per client address first
+ * ({@link DIRECT_PRIVACY_REQUESTS_PER_ADDRESS}), then per visitor
+ * ({@link DIRECT_TRANSCRIPTS_PER_MINUTE}, {@link DIRECT_ERASURES_PER_MINUTE}).
  */
 export function directPrivacyRoutes(deps: DirectPrivacyRoutesDeps): Hono {
   const route = new Hono();
-  const limit = async (key: string, max: number, what: string) => {
-    const t = deps.now();
-    const hit = await deps.rateLimitStore.hit(key, 60_000, t);
-    if (hit.count > max) {
-      const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
-      throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, {
-        headers: { 'Retry-After': String(retryAfter) },
-      });
-    }
-  };
+  const limit = (key: string, max: number, what: string, name: RateLimitName) =>
+    enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name, metrics: deps.metrics }, deps.now());
+  const perAddress = (c: Context) =>
+    limit(
+      `direct:privacy:${deps.clientIp(c)}`,
+      DIRECT_PRIVACY_REQUESTS_PER_ADDRESS,
+      'privacy requests from this address',
+      'privacy_address',
+    );
   route.get('/v1/transcript', async (c) => {
-    const user = await deps.privacy.visitorForToken(bearer(c));
-    await limit(`direct:reads:${user.id}`, deps.exportsPerMinute, 'transcript downloads');
+    const token = bearer(c);
+    await perAddress(c);
+    const user = await deps.privacy.visitorForToken(token);
+    await limit(`direct:reads:${user.id}`, DIRECT_TRANSCRIPTS_PER_MINUTE, 'transcript downloads', 'transcripts');
     const transcript = await deps.privacy.transcriptFor(user, { actor: `visitor:${user.id}`, requestId: requestIdOf(c) });
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', `attachment; filename="${transcriptFileName(new Date(deps.now()))}"`);
     return c.json(transcript, 200);
   });
   route.delete('/v1/conversation', async (c) => {
-    const user = await deps.privacy.visitorForToken(bearer(c));
-    await limit(`direct:erase:${user.id}`, DIRECT_ERASURES_PER_MINUTE, 'erasures');
+    const token = bearer(c);
+    await perAddress(c);
+    const user = await deps.privacy.visitorForToken(token);
+    await limit(`direct:erase:${user.id}`, DIRECT_ERASURES_PER_MINUTE, 'erasures', 'erasures');
     await deps.privacy.eraseFor(user, { actor: `visitor:${user.id}`, requestId: requestIdOf(c) });
     c.header('Cache-Control', 'no-store');
     c.header('Set-Cookie', clearVisitorCookie(deps.production), { append: true });

@@ -18,7 +18,7 @@ export { createGateway, type Gateway, type GatewayDeps, type GatewayStatus } fro
 export { loadGatewayConfig, GATEWAY_SECRET_VARIABLES, type GatewayConfig } from './gateway/config.js';
 export { MemoryGatewayStore } from './gateway/memory-store.js';
 export { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from './gateway/redis-store.js';
-export type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './gateway/store.js';
+export type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './gateway/store.js';
 export type { BotSocketState } from './gateway/bot-socket.js';
 export {
   MattermostRestClient,

@@ -13,7 +13,17 @@ export type RelayDirection = 'to_mattermost' | 'to_visitor';
 
 /** The limits whose refusals `porthole_rate_limited_total{limit}` counts. */
 export type RateLimitName =
-  'session_address' | 'session_site' | 'session_visitor' | 'reads' | 'sends' | 'typing' | 'live_connects' | 'new_conversations';
+  | 'session_address'
+  | 'session_site'
+  | 'session_visitor'
+  | 'reads'
+  | 'sends'
+  | 'typing'
+  | 'live_connects'
+  | 'new_conversations'
+  | 'transcripts'
+  | 'erasures'
+  | 'privacy_address';
 
 /** Where the scrape-time gauges come from; each is read once per scrape. */
 export interface MetricsSources {

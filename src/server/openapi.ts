@@ -280,7 +280,8 @@ const visitorOperations = {
       '415': notJson,
       '422': error(['message_refused'], 'Mattermost refused this message itself; sending it again will not help.'),
       '429': tooMany('messages (per conversation and per address) or new conversations'),
-      ...mattermostFailures(GATEWAY_503),
+      // erasure_in_progress: DELETE /v1/conversation is under way for this conversation (any instance).
+      ...mattermostFailures([...GATEWAY_503, 'erasure_in_progress']),
     },
   },
   typing: {
@@ -333,7 +334,11 @@ function privacyOperations(mode: OpenApiOptions['mode']) {
         '200': json('The transcript, as a download.', transcriptSchema, { contentDisposition: true }),
         '401': refused,
         '403': originRefused,
-        '429': tooMany(gateway ? 'reads of this conversation' : 'transcript downloads'),
+        '429': tooMany(
+          gateway
+            ? 'transcript downloads of this conversation (5 a minute)'
+            : 'transcript downloads (10 a minute per visitor, 30 privacy requests a minute per address)',
+        ),
         ...mattermostFailures(unavailable),
       },
     },
@@ -341,14 +346,18 @@ function privacyOperations(mode: OpenApiOptions['mode']) {
       operationId: 'eraseConversation',
       summary: 'Erase the conversation for good',
       description: gateway
-        ? "Deletes the conversation's posts and files permanently in Mattermost, revokes the visitor's tokens, closes its live sockets and clears the visitor cookie. A repeat (its token revoked by the first) answers 204 again. Recorded in the audit log (`conversation.erased`)."
-        : "Deletes the visitor's channel, its posts and files, their inbox notice, credentials and Mattermost user permanently, and clears the visitor cookie. The token dies with the user: a repeat answers 401. Recorded in the audit log (`conversation.erased`).",
+        ? "Deletes the conversation's posts and files permanently in Mattermost, revokes the visitor's tokens, closes its live sockets and clears the visitor cookie; while it runs, sends to the conversation answer 503 `erasure_in_progress`. A repeat with the token the erasure revoked resumes an erasure that stopped part-way (`erasure_incomplete`), or answers 204 again when it finished. Recorded in the audit log (`conversation.erased`)."
+        : "Deletes the visitor's channel, its posts and files, their inbox notice, then the Mattermost user with its credentials, permanently, and clears the visitor cookie. The token works until that last step: a repeat after `erasure_incomplete` finishes the erasure; once done, the token dies with the user and a repeat answers 401. Recorded in the audit log (`conversation.erased`).",
       security,
       responses: {
         '204': empty('Erased (or nothing was left to erase).', { setCookie: true }),
         '401': refused,
         '403': originRefused,
-        '429': tooMany(gateway ? 'erasures (per conversation and per address)' : 'erasures'),
+        '429': tooMany(
+          gateway
+            ? 'erasures (per conversation and per address)'
+            : 'erasures (3 a minute per visitor, 30 privacy requests a minute per address)',
+        ),
         '502': error(['mattermost_error'], 'Mattermost refused a deletion (its own text only in `detail`, outside production).'),
         '503': error(
           ['erasure_unavailable', 'erasure_incomplete', 'mattermost_unavailable', ...unavailable],

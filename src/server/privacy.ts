@@ -40,9 +40,30 @@ export interface PrivacyService {
   eraseConversation(ref: string, by: PrivacyActor): Promise<ErasureReport>;
 }
 
+/** Posts read per page of a thread or channel (Mattermost's maximum, web.PerPageMaximum). */
+export const PAGE = 200;
+/** At most this many pages (40,000 posts) are read for one conversation. */
+export const MAX_PAGES = 200;
+
+/** Waits `ms` (the default pause between retries; tests pass a fast one). */
+export const defaultSleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** The 503 for an erasure the companion cannot do, with what to change. */
 export function erasureUnavailable(what: string): HttpError {
   return new HttpError(503, 'erasure_unavailable', `The conversation cannot be erased: ${what} Nothing was deleted.`);
+}
+
+/**
+ * The 503 while another erasure of the conversation is under way (gateway: sends and new threads
+ * are refused until it ends; it ends the conversation, so the widget then needs a new session).
+ */
+export function erasureInProgress(): HttpError {
+  return new HttpError(
+    503,
+    'erasure_in_progress',
+    'This conversation is being erased; nothing can be posted to it meanwhile. Try again in a moment (with a new session once it is erased).',
+    { headers: { 'Retry-After': '5' } },
+  );
 }
 
 /** The 503 for an erasure that stopped part-way: it is safe (and needed) to ask again. */
@@ -127,7 +148,8 @@ export async function auditedErasure(
     audit.record({
       action: 'conversation.erased',
       actor: by.actor,
-      subject: report.conversationId,
+      // Direct mode: the channel may be gone already (a repeat); then the user id or handle.
+      subject: report.conversationId || subject(),
       requestId: by.requestId,
       outcome: 'ok',
       detail,

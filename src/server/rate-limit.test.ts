@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryRateLimitStore } from './rate-limit.js';
+import { HttpError } from './errors.js';
+import { enforceRateLimit, MemoryRateLimitStore } from './rate-limit.js';
 import { postSession, testCompanion } from './test-support.js';
 
 describe('MemoryRateLimitStore', () => {
@@ -77,5 +78,46 @@ describe('session rate limit', () => {
     assert.equal((await postSession(companion, { ip: '198.51.100.250', cookie })).status, 429, 'the 101st from one visitor is refused');
     // …and a forged cookie does not pass for one.
     assert.equal((await postSession(companion, { ip: '198.51.100.6', cookie: 'porthole_vid=AAAAAAAAAAAAAAAAAAAAAA.forged' })).status, 429);
+  });
+});
+
+describe('enforceRateLimit', () => {
+  it('passes up to the limit, then throws 429 with Retry-After and counts the refusal by name', async () => {
+    const store = new MemoryRateLimitStore();
+    const refused: string[] = [];
+    const check = {
+      key: 'k',
+      limit: 2,
+      what: 'erasures',
+      name: 'erasures' as const,
+      metrics: { rateLimited: (n: string) => void refused.push(n) },
+    };
+    await enforceRateLimit(store, check, 0);
+    await enforceRateLimit(store, check, 1000);
+    await assert.rejects(enforceRateLimit(store, check, 20_500), (e: unknown) => {
+      assert.ok(e instanceof HttpError);
+      assert.equal(e.status, 429);
+      assert.equal(e.code, 'rate_limited');
+      assert.equal(e.message, 'Too many erasures: at most 2 per minute. Retry after 40 s.');
+      assert.equal(e.headers['Retry-After'], '40');
+      return true;
+    });
+    assert.deepEqual(refused, ['erasures']);
+    // A new window starts afresh.
+    await enforceRateLimit(store, check, 60_000);
+  });
+
+  it('takes a message of its own and runs onRefused before throwing', async () => {
+    const store = new MemoryRateLimitStore();
+    let told = 0;
+    const check = {
+      key: 'k',
+      limit: 0,
+      what: 'x',
+      message: (limit: number, s: number) => `budget ${limit}, wait ${s}`,
+      onRefused: () => void told++,
+    };
+    await assert.rejects(enforceRateLimit(store, check, 0), /^HttpError: budget 0, wait 60$|budget 0, wait 60/);
+    assert.equal(told, 1);
   });
 });

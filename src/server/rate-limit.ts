@@ -114,6 +114,52 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
+/** One limit checked by {@link enforceRateLimit}. */
+export interface RateLimitCheck {
+  /** The counter's key (a bucket name plus a conversation, an address …). */
+  key: string;
+  /** Allowed hits per window. */
+  limit: number;
+  /** Window length in ms. Default: 60 000. */
+  windowMs?: number;
+  /** What is counted, for the 429's message ("Too many <what>"). */
+  what: string;
+  /** The limit's name in `porthole_rate_limited_total{limit}`; with `metrics`, each refusal is counted. */
+  name?: RateLimitName;
+  /** Where refusals are counted (`porthole_rate_limited_total{limit=name}`). Default: nowhere. */
+  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
+  /**
+   * The 429's message, given the limit and the seconds to wait. Default: `Too many <what>: at most
+   * <limit> per minute. Retry after <n> s.`
+   */
+  message?: (limit: number, retryAfter: number) => string;
+  /** Called before the 429 is thrown (e.g. to log a spent global budget). */
+  onRefused?: () => void;
+}
+
+/**
+ * Counts one hit in `store` and, past the limit, throws 429 `rate_limited` with `Retry-After`
+ * (whole seconds until the window ends), counting the refusal in `porthole_rate_limited_total`.
+ * Every limit of the companion goes through here.
+ *
+ * @throws {HttpError} 429 `rate_limited`.
+ */
+export async function enforceRateLimit(store: RateLimitStore, check: RateLimitCheck, now: number): Promise<void> {
+  const windowMs = check.windowMs ?? 60_000;
+  const { count, resetAt } = await store.hit(check.key, windowMs, now);
+  if (count <= check.limit) return;
+  const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
+  if (check.name) check.metrics?.rateLimited(check.name);
+  check.onRefused?.();
+  const per = windowMs === 60_000 ? 'minute' : `${Math.round(windowMs / 1000)} s`;
+  throw new HttpError(
+    429,
+    'rate_limited',
+    check.message?.(check.limit, retryAfter) ?? `Too many ${check.what}: at most ${check.limit} per ${per}. Retry after ${retryAfter} s.`,
+    { headers: { 'Retry-After': String(retryAfter) } },
+  );
+}
+
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {
   /** Allowed hits per key and window. */
@@ -140,21 +186,22 @@ export interface RateLimitOptions {
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const windowMs = options.windowMs ?? 60_000;
   const now = options.now ?? Date.now;
+  const what = options.what ?? 'requests from one address';
   return async (c, next) => {
-    const at = now();
-    const { count, resetAt } = await options.store.hit(options.key(c), windowMs, at);
-    if (count > options.limit) {
-      const retryAfter = Math.max(1, Math.ceil((resetAt - at) / 1000));
-      if (options.name) options.metrics?.rateLimited(options.name);
-      throw new HttpError(
-        429,
-        'rate_limited',
-        `Too many ${options.what ?? 'requests from one address'}: at most ${options.limit} per ${Math.round(windowMs / 1000)} s. Retry after ${retryAfter} s.`,
-        {
-          headers: { 'Retry-After': String(retryAfter) },
-        },
-      );
-    }
+    await enforceRateLimit(
+      options.store,
+      {
+        key: options.key(c),
+        limit: options.limit,
+        windowMs,
+        what,
+        name: options.name,
+        metrics: options.metrics,
+        message: (limit, retryAfter) =>
+          `Too many ${what}: at most ${limit} per ${Math.round(windowMs / 1000)} s. Retry after ${retryAfter} s.`,
+      },
+      now(),
+    );
     await next();
   };
 }

@@ -2,7 +2,8 @@
 // messages, an agent's reply, an agent's file and an edit; the transcript has them all in order;
 // after the erasure nothing of the visitor can be found through Mattermost's API (as the admin,
 // deleted posts included), the store has no mapping, the old token is refused, and an audit line
-// was written. Also the CLI's `export` / `erase` and a retention pass. Ports 8840–8841.
+// was written. Also the CLI's `export` / `erase`, a retention pass, and an erasure left half-done
+// by another instance (sends refused, finished with the revoked token). Ports 8840–8841.
 // Run: node --experimental-websocket --import tsx --test test/integration/privacy.test.ts
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -144,6 +145,7 @@ describe('gateway mode: export and erasure against the real Mattermost', () => {
       PORTHOLE_DATA_DIR: dataDir,
       PORTHOLE_AUDIT_LOG: auditFile,
       PORTHOLE_RETENTION_DAYS: '30',
+      PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
       PORTHOLE_PORT: String(GATEWAY_PORT),
     });
     ({ companion, url } = await start(env, GATEWAY_PORT));
@@ -269,6 +271,54 @@ describe('gateway mode: export and erasure against the real Mattermost', () => {
         ['conversation.erased', 'ok'],
       ],
     );
+  });
+
+  it('an erasure another instance left half-done refuses sends and is finished by the visitor with the revoked token', async () => {
+    const word = uniqueWord();
+    const session = await visitor.session({ name: 'Half Done' });
+    const first = await visitor.send(session.token, `please forget ${word}`);
+    const second = await visitor.send(session.token, `and this ${word} too`);
+    const root = (await adminApi('GET', `/posts/${first.id}`)).root_id as string;
+    // Another process on the same store file began the erasure — marker, revocation, one reply
+    // deleted for good — and died.
+    const other = SqliteGatewayStore.open(dataDir);
+    try {
+      const t = Date.now();
+      await other.markErasing(session.channelId, { startedAt: t, revokedAt: t });
+      await other.revokeTokens(session.channelId, t);
+    } finally {
+      await other.close();
+    }
+    await adminApi('DELETE', `/posts/${second.id}?permanent=true`);
+
+    // The widget gets a new session with its cookie and sends: refused, nothing reaches Mattermost.
+    const again = await visitor.session({ name: 'Half Done' }, session.cookie);
+    const refused = await visitor.call('POST', '/v1/messages', {
+      token: again.token,
+      body: { clientId: randomUUID(), text: `behind the erasure ${word}` },
+    });
+    assert.equal(refused.status, 503, JSON.stringify(refused.json));
+    assert.equal(refused.json.error.code, 'erasure_in_progress');
+    assert.equal(refused.res.headers.get('Retry-After'), '5');
+    assert.equal((await visitor.call('GET', '/v1/messages', { token: session.token })).json.error.code, 'token_revoked');
+
+    // The visitor asks again with the token that erasure revoked: it is finished.
+    const erased = await visitor.call('DELETE', '/v1/conversation', { token: session.token });
+    assert.equal(erased.status, 204, JSON.stringify(erased.json));
+    await assertGone([first.id, second.id, root], [], word);
+    const store = SqliteGatewayStore.open(dataDir);
+    try {
+      assert.equal(await store.getConversation(session.channelId), undefined);
+      assert.equal(await store.getErasure(session.channelId), undefined);
+    } finally {
+      await store.close();
+    }
+    // Afterwards the visitor starts again in a new thread.
+    const fresh = await visitor.session({ name: 'Half Done' }, session.cookie);
+    const hello = await visitor.send(fresh.token, 'hello again');
+    const newRoot = (await adminApi('GET', `/posts/${hello.id}`)).root_id as string;
+    assert.notEqual(newRoot, root);
+    assert.equal((await visitor.call('DELETE', '/v1/conversation', { token: fresh.token })).status, 204);
   });
 
   it('a retention pass erases the idle conversation and keeps the one an agent answered later', async () => {

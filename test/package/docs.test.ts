@@ -28,10 +28,18 @@ const sources = (...dirs: string[]) =>
   );
 
 // What the public API must contain (the issue's list); each is also checked against the code.
-const ATTRIBUTES = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload'];
-const EVENTS = ['porthole-open', 'porthole-close', 'porthole-message', 'porthole-message-sent', 'porthole-state-change', 'porthole-error'];
+const ATTRIBUTES = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload', 'no-privacy-menu'];
+const EVENTS = [
+  'porthole-open',
+  'porthole-close',
+  'porthole-message',
+  'porthole-message-sent',
+  'porthole-state-change',
+  'porthole-error',
+  'porthole-conversation-erased',
+];
 const METHODS = ['open', 'close', 'toggle', 'send', 'logout'];
-const PROPERTIES = ['tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'getToken', 'connectionState'];
+const PROPERTIES = ['tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'noPrivacyMenu', 'getToken', 'connectionState'];
 // Stories every state must have (ids in Storybook's index).
 const STORIES = [
   'launcher--closed',
@@ -139,8 +147,13 @@ describe('custom-elements.json', () => {
     for (const a of el.attributes ?? []) assert.ok(a.description, `attribute ${a.name} has no description`);
     const field = Object.fromEntries((el.attributes ?? []).map((a) => [a.name, a.fieldName]));
     assert.deepEqual(
-      { 'token-url': field['token-url'], 'fallback-href': field['fallback-href'], open: field.open },
-      { 'token-url': 'tokenUrl', 'fallback-href': 'fallbackHref', open: 'isOpen' },
+      {
+        'token-url': field['token-url'],
+        'fallback-href': field['fallback-href'],
+        open: field.open,
+        'no-privacy-menu': field['no-privacy-menu'],
+      },
+      { 'token-url': 'tokenUrl', 'fallback-href': 'fallbackHref', open: 'isOpen', 'no-privacy-menu': 'noPrivacyMenu' },
       'attributes should name their properties',
     );
   });

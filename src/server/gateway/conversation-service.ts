@@ -5,6 +5,7 @@ import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MattermostError } from '../mattermost-admin.js';
 import type { CompanionMetrics } from '../metrics.js';
+import { erasureInProgress } from '../privacy.js';
 import type { BotAccount } from './bot-account.js';
 import type { WireMessage } from '../../protocol/gateway.js';
 import type { GatewayMattermost, MmPost } from './mattermost-api.js';
@@ -149,6 +150,8 @@ export class ConversationService {
     const { store } = this.o;
     const known = await store.getClientPost(visitor.conversationId, input.clientId);
     if (known?.postId) return { message: await this.knownMessage(visitor, known.postId, input.clientId, known.at), created: false };
+    // An erasure under way (any instance) is not undone by a message posted behind it.
+    if (await store.getErasure(visitor.conversationId)) throw erasureInProgress();
 
     let conversation = await this.ensureConversation(visitor);
     if (known) {
@@ -270,6 +273,8 @@ export class ConversationService {
         });
     }
     try {
+      // Erasure sets its marker under this lock: once it is set, no new thread is started.
+      if (await store.getErasure(visitor.conversationId)) throw erasureInProgress();
       const made = current(await store.getConversation(visitor.conversationId));
       if (made) return made;
       if (!replacingRoot) await this.o.admitNewConversation?.();

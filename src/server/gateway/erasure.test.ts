@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import type { AuditEvent, AuditLog } from '../audit-log.js';
 import { transcriptSchema } from '../../protocol/transcript.js';
 import { visitorIds } from './porthole-token.js';
-import { startTestGateway } from './test-support.js';
+import { TRANSCRIPTS_PER_MINUTE } from './privacy-routes.js';
+import { MattermostError } from '../mattermost-admin.js';
+import type { GatewayDeps } from './gateway.js';
+import { MemoryGatewayStore } from './memory-store.js';
+import { MemoryMattermost, startTestGateway } from './test-support.js';
 
 /** An audit log that keeps its events. */
 function collectingAudit(): AuditLog & { events: AuditEvent[] } {
@@ -72,16 +76,18 @@ describe('GET /v1/transcript (gateway)', () => {
     assert.equal(t.mm.calls.length, calls);
   });
 
-  it('needs a valid token and counts against the reads limit', async () => {
+  it('needs a valid token and has a limit of its own (a transcript reads the whole thread)', async () => {
     const t = await startTestGateway({ config: { readsPerMinute: 2 } });
     assert.equal((await t.call('GET', '/v1/transcript')).status, 401);
     assert.equal((await t.call('GET', '/v1/transcript', { token: 'pt1.nope' })).json.error.code, 'token_malformed');
     const s = await t.session();
+    for (let i = 0; i < TRANSCRIPTS_PER_MINUTE; i++) assert.equal((await t.call('GET', '/v1/transcript', { token: s.token })).status, 200);
+    const over = await t.call('GET', '/v1/transcript', { token: s.token });
+    assert.equal(over.status, 429);
+    assert.ok(over.res.headers.get('Retry-After'));
+    assert.match(over.json.error.message, /transcript downloads of this conversation: at most 5 per minute/);
+    // Transcripts and reads are counted apart.
     assert.equal((await t.call('GET', '/v1/messages', { token: s.token })).status, 200);
-    assert.equal((await t.call('GET', '/v1/transcript', { token: s.token })).status, 200);
-    const third = await t.call('GET', '/v1/transcript', { token: s.token });
-    assert.equal(third.status, 429);
-    assert.ok(third.res.headers.get('Retry-After'));
   });
 });
 
@@ -244,5 +250,251 @@ describe('gateway privacy for operators and retention', () => {
     assert.ok(await t.store.getConversation(active.channelId));
     assert.equal(audit.events.find((e) => e.action === 'conversation.erased')!.actor, 'system:retention');
     assert.equal(await t.gateway.eraseIdleConversations(5 * day, start + 10 * day), 0, 'nothing left idle');
+  });
+});
+
+/**
+ * Gateway collaborators that run `hook` once, right after the admin client deleted `target()` for
+ * good (the moment a racing request or a flaky Mattermost would strike).
+ */
+function afterRootDeleted(mm: MemoryMattermost, target: () => string | undefined, hook: () => Promise<void>): Partial<GatewayDeps> {
+  let fired = false;
+  return {
+    mattermost: (token) => {
+      const client = mm.clientFor(token);
+      if (token !== mm.adminToken) return client;
+      return {
+        ...client,
+        async deletePostPermanently(postId) {
+          const deleted = await client.deletePostPermanently(postId);
+          if (!fired && postId === target()) {
+            fired = true;
+            await hook();
+          }
+          return deleted;
+        },
+      };
+    },
+  };
+}
+
+describe('gateway erasure races and failures', () => {
+  it('refuses a send while the conversation is being erased, so no new thread outlives the erasure', async () => {
+    let root: string | undefined;
+    let during: { status: number; code?: string; retryAfter: string | null } | undefined;
+    // eslint-disable-next-line prefer-const
+    let t: Awaited<ReturnType<typeof withConversation>>;
+    const mm = new MemoryMattermost();
+    t = await withConversation({
+      mm,
+      deps: afterRootDeleted(
+        mm,
+        () => root,
+        async () => {
+          // The revoked widget mints a new session with its cookie and sends: the root is gone.
+          const again = await t.session({ name: 'Grace' }, t.s.cookie);
+          const r = await t.call('POST', '/v1/messages', {
+            token: again.token,
+            body: { clientId: crypto.randomUUID(), text: 'still there?' },
+          });
+          during = { status: r.status, code: r.json?.error?.code, retryAfter: r.res.headers.get('Retry-After') };
+        },
+      ),
+    });
+    root = t.root;
+    assert.equal((await t.call('DELETE', '/v1/conversation', { token: t.s.token })).status, 204);
+    assert.deepEqual(during, { status: 503, code: 'erasure_in_progress', retryAfter: '5' });
+    const left = [...t.mm.posts.values()].filter((p) => p.props.porthole_conversation === t.s.channelId || p.props.porthole_visitor);
+    assert.deepEqual(left, [], 'no thread of the visitor is left in Mattermost');
+    assert.equal(await t.store.getConversation(t.s.channelId), undefined);
+    assert.equal(await t.store.getErasure(t.s.channelId), undefined, 'the marker goes with the conversation');
+    // Afterwards the visitor can start again.
+    const r = await t.call('POST', '/v1/messages', {
+      token: (await t.session({}, t.s.cookie)).token,
+      body: { clientId: crypto.randomUUID(), text: 'hi again' },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  });
+
+  it('erases a thread stored meanwhile (another instance) instead of forgetting it', async () => {
+    let root: string | undefined;
+    let newRoot: string | undefined;
+    const mm = new MemoryMattermost();
+    // eslint-disable-next-line prefer-const
+    let t: Awaited<ReturnType<typeof withConversation>>;
+    t = await withConversation({
+      mm,
+      deps: afterRootDeleted(
+        mm,
+        () => root,
+        async () => {
+          // A stale instance that does not know of the marker moves the conversation to a new thread.
+          const record = (await t.store.getConversation(t.s.channelId))!;
+          const botToken = [...mm.tokens].find(([, id]) => id === t.gateway.status().botUserId)![0];
+          const post = await mm.clientFor(botToken).createPost({ channel_id: record.channelId, message: 'new thread', props: {} });
+          newRoot = post.id;
+          await mm.clientFor(botToken).createPost({ channel_id: record.channelId, root_id: post.id, message: 'a reply', props: {} });
+          await t.store.replaceConversationRoot({ ...record, rootPostId: post.id }, record.rootPostId);
+        },
+      ),
+    });
+    root = t.root;
+    assert.equal((await t.call('DELETE', '/v1/conversation', { token: t.s.token })).status, 204);
+    assert.ok(newRoot);
+    assert.equal(t.mm.posts.has(newRoot), false, 'the new thread is erased too');
+    assert.equal([...t.mm.posts.values()].filter((p) => p.root_id === newRoot).length, 0);
+    assert.equal(await t.store.getConversation(t.s.channelId), undefined);
+    assert.deepEqual(t.audit.events.find((e) => e.action === 'conversation.erased')!.detail, {
+      mode: 'gateway',
+      found: true,
+      posts: 6,
+      files: 1,
+    });
+  });
+
+  it('finishes a half-done erasure when asked again with the same (now revoked) token', async () => {
+    const t = await withConversation();
+    t.mm.failPermanentDeletion.set(t.first.id, 5);
+    const r = await t.call('DELETE', '/v1/conversation', { token: t.s.token });
+    assert.equal(r.json.error.code, 'erasure_incomplete');
+    assert.equal(r.res.headers.get('Retry-After'), '5');
+    assert.equal((await t.call('GET', '/v1/messages', { token: t.s.token })).json.error.code, 'token_revoked', 'only DELETE takes it');
+    // Meanwhile a new session of the visitor cannot post behind the erasure.
+    const fresh = await t.session({}, t.s.cookie);
+    const send = await t.call('POST', '/v1/messages', { token: fresh.token, body: { clientId: crypto.randomUUID(), text: 'x' } });
+    assert.equal(send.status, 503);
+    assert.equal(send.json.error.code, 'erasure_in_progress');
+
+    const again = await t.call('DELETE', '/v1/conversation', { token: t.s.token });
+    assert.equal(again.status, 204, JSON.stringify(again.json));
+    assert.equal(t.mm.posts.has(t.first.id), false);
+    assert.equal(t.mm.posts.has(t.root), false);
+    assert.equal(await t.store.getConversation(t.s.channelId), undefined);
+    assert.equal(await t.store.getErasure(t.s.channelId), undefined);
+    assert.deepEqual(
+      t.audit.events.filter((e) => e.action === 'conversation.erased').map((e) => e.outcome),
+      ['failed', 'ok'],
+    );
+  });
+
+  it('does not resume with a token issued after the erasure began', async () => {
+    const t = await withConversation();
+    t.mm.failPermanentDeletion.set(t.first.id, 5);
+    assert.equal((await t.call('DELETE', '/v1/conversation', { token: t.s.token })).json.error.code, 'erasure_incomplete');
+    const marker = (await t.store.getErasure(t.s.channelId))!;
+    // A later erasure attempt revoked later tokens too (the resume moves the revocation forward).
+    await t.store.revokeTokens(t.s.channelId, marker.revokedAt + 60_000);
+    const { signPortholeToken } = await import('./porthole-token.js');
+    const { verifyPortholeToken } = await import('./porthole-token.js');
+    const claims = await verifyPortholeToken(t.s.token, t.config.tokenSecret, Date.now());
+    const later = await signPortholeToken({ ...claims, iat: marker.revokedAt + 1 }, t.config.tokenSecret);
+    const r = await t.call('DELETE', '/v1/conversation', { token: later });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error.code, 'token_revoked');
+  });
+
+  it('retries a blip in the final check that the thread is gone (not a 500)', async () => {
+    let fail = 0;
+    const mm = new MemoryMattermost();
+    const t = await withConversation({
+      mm,
+      deps: {
+        mattermost: (token) => {
+          const client = mm.clientFor(token);
+          return {
+            ...client,
+            async getThread(rootPostId, query) {
+              if (!mm.posts.has(rootPostId) && fail++ === 0) throw new MattermostError(502, undefined, 'getThread → 502');
+              return client.getThread(rootPostId, query);
+            },
+          };
+        },
+      },
+    });
+    const r = await t.call('DELETE', '/v1/conversation', { token: t.s.token });
+    assert.equal(r.status, 204, JSON.stringify(r.json));
+    assert.equal(fail, 2, 'failed once, asked again');
+    assert.equal(await t.store.getConversation(t.s.channelId), undefined);
+  });
+
+  it('reports erasure_incomplete when the final check keeps failing', async () => {
+    const mm = new MemoryMattermost();
+    const t = await withConversation({
+      mm,
+      deps: {
+        mattermost: (token) => {
+          const client = mm.clientFor(token);
+          return {
+            ...client,
+            async getThread(rootPostId, query) {
+              if (!mm.posts.has(rootPostId)) throw new MattermostError(0, undefined, 'getThread: unreachable');
+              return client.getThread(rootPostId, query);
+            },
+          };
+        },
+      },
+    });
+    const r = await t.call('DELETE', '/v1/conversation', { token: t.s.token });
+    assert.equal(r.status, 503);
+    assert.equal(r.json.error.code, 'erasure_incomplete');
+    assert.match(r.json.error.message, /could not be checked/);
+  });
+});
+
+/** A memory store whose listing of idle conversations, or renewal of the retention lock, can be interfered with. */
+class InterferingStore extends MemoryGatewayStore {
+  afterIdleList: ((ids: string[]) => Promise<void>) | undefined;
+  retentionRenewals = 0;
+  failRenewalAfter = Infinity;
+
+  override async idleConversations(before: number, limit: number): Promise<string[]> {
+    const ids = await super.idleConversations(before, limit);
+    const hook = this.afterIdleList;
+    this.afterIdleList = undefined;
+    await hook?.(ids);
+    return ids;
+  }
+
+  override async acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    if (name === 'retention' && this.retentionRenewals++ > this.failRenewalAfter) return false;
+    return super.acquireLock(name, owner, ttlMs, now);
+  }
+}
+
+describe('gateway retention races', () => {
+  const day = 86_400_000;
+  const twoIdle = async (store: InterferingStore) => {
+    const t = await startTestGateway({ store });
+    const a = await t.session({ name: 'A' });
+    const b = await t.session({ name: 'B' });
+    for (const s of [a, b])
+      assert.equal(
+        (await t.call('POST', '/v1/messages', { token: s.token, body: { clientId: crypto.randomUUID(), text: 'hi' } })).status,
+        201,
+      );
+    return { t, a, b, start: t.mm.tick() };
+  };
+
+  it('keeps a conversation that became active after the pass listed it', async () => {
+    const store = new InterferingStore();
+    const { t, a, b, start } = await twoIdle(store);
+    // Listed idle, then a message arrives before the pass gets to it.
+    store.afterIdleList = async () => store.touchConversation(a.channelId, start + 8 * day);
+    assert.equal(await t.gateway.eraseIdleConversations(5 * day, start + 10 * day), 1);
+    assert.ok(await t.store.getConversation(a.channelId), 'the active one stays');
+    assert.equal(await t.store.getErasure(a.channelId), undefined, 'and can be written to');
+    assert.equal(await t.store.getConversation(b.channelId), undefined);
+    const r = await t.call('POST', '/v1/messages', { token: a.token, body: { clientId: crypto.randomUUID(), text: 'more' } });
+    assert.equal(r.status, 201);
+  });
+
+  it('renews the pass lock after each erasure and stops when it cannot', async () => {
+    const store = new InterferingStore();
+    const { t, a, b, start } = await twoIdle(store);
+    // The first acquisition (0) and the renewal after the first erasure (1) work; the next one fails.
+    store.failRenewalAfter = 0;
+    assert.equal(await t.gateway.eraseIdleConversations(5 * day, start + 10 * day), 1);
+    const kept = [await t.store.getConversation(a.channelId), await t.store.getConversation(b.channelId)].filter(Boolean);
+    assert.equal(kept.length, 1, 'the pass stopped after losing the lock');
   });
 });

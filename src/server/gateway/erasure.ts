@@ -14,7 +14,10 @@ import {
   deletionRefusal,
   erasureIncomplete,
   erasureUnavailable,
+  defaultSleep,
   isoTime,
+  MAX_PAGES,
+  PAGE,
   parseVisitorRef,
   withRetries,
   type ErasureReport,
@@ -41,17 +44,17 @@ export interface GatewayPrivacyOptions {
   audit: AuditLog;
   logger: Logger;
   now: () => number;
+  /** This instance's name in store locks (the conversation's creation lock, taken to mark an erasure). */
+  instanceId: string;
   /** Waits between retries (tests pass a fast one). */
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Replies read per page of the thread (web.PerPageMaximum). */
-const PAGE = 200;
-/** At most this many pages (40,000 replies) are read for one conversation. */
-const MAX_PAGES = 200;
 const SUFFIX = ' (visitor)';
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const NO_ADMIN_TOKEN =
+  "gateway mode erases with Mattermost's admin token, and none is configured; set PORTHOLE_MM_TOKEN to a system admin's access token.";
+/** Threads one erasure deletes at most (a new one started while the last was deleted). */
+const MAX_ROUNDS = 3;
 
 /**
  * Export and erasure of gateway conversations, for the visitor API (`GET /v1/transcript`,
@@ -151,10 +154,15 @@ export class GatewayPrivacy implements PrivacyService {
   }
 
   /**
-   * Erases a conversation for good: revokes every token issued until now and closes its live
-   * sockets, deletes each reply (with its files), then the root (with the rest of the thread), then
-   * the store's mapping. Idempotent: a conversation never started, or erased before, reports
-   * `found: false`. Concurrent calls for one conversation share one run.
+   * Erases a conversation for good. First, durably and for every instance, it marks the
+   * conversation as being erased (under the conversation's creation lock, so no thread is being
+   * created meanwhile): from then on the conversation service refuses sends and new threads with
+   * 503 `erasure_in_progress`. Then it revokes every token issued until now and closes the live
+   * sockets, deletes each reply (with its files), then the root (with the rest of the thread), and
+   * forgets the conversation only if the store still maps it to that root — a thread that started
+   * anyway is erased too. The store's forgetting removes the marker. Idempotent: a conversation
+   * never started, or erased before, reports `found: false`. Concurrent calls for one conversation
+   * share one run; a call after an `erasure_incomplete` resumes it.
    *
    * @throws {HttpError} 503 `erasure_unavailable` (no admin token; Mattermost refuses permanent
    *   deletion) before anything is deleted, or 503 `erasure_incomplete` when it stopped part-way.
@@ -174,45 +182,109 @@ export class GatewayPrivacy implements PrivacyService {
     return running;
   }
 
+  /**
+   * Retention: erases the conversation unless it was active at or after `idleBefore` (ms). The
+   * activity is read again under the erasure marker, so a message racing the pass is either
+   * refused (503 `erasure_in_progress`, the widget retries) or keeps the conversation. True when
+   * it was erased.
+   */
+  async eraseIfIdle(conversationId: string, idleBefore: number, by: PrivacyActor): Promise<boolean> {
+    const running = this.erasing.get(conversationId);
+    if (running) return (await running).found;
+    const { store } = this.o;
+    // A pending erasure (one that stopped part-way) is finished whatever the activity.
+    if (!(await store.getErasure(conversationId))) {
+      const t = this.o.now();
+      await this.markErasing(conversationId, { startedAt: t, revokedAt: t });
+      const last = await store.getActivity(conversationId);
+      if (last === undefined || last >= idleBefore) {
+        await store.clearErasure(conversationId);
+        return false;
+      }
+    }
+    return (await this.erase(conversationId, by)).found;
+  }
+
+  /** Sets the erasure marker while holding the conversation's creation lock (see ConversationService). */
+  private async markErasing(conversationId: string, marker: { startedAt: number; revokedAt: number }) {
+    const { store, now, instanceId } = this.o;
+    const lock = `conversation:${conversationId}`;
+    const deadline = now() + 15_000;
+    while (!(await store.acquireLock(lock, instanceId, 30_000, now()))) {
+      if (now() > deadline) throw erasureIncomplete('the conversation is busy being created; nothing deleted yet');
+      await this.sleep(100);
+    }
+    try {
+      return await store.markErasing(conversationId, marker);
+    } finally {
+      await store.releaseLock(lock, instanceId);
+    }
+  }
+
   private async eraseOnce(conversationId: string): Promise<ErasureReport> {
     const { store, admin } = this.o;
-    const record = await store.getConversation(conversationId);
-    if (record && !admin)
-      throw erasureUnavailable(
-        "gateway mode erases with Mattermost's admin token, and none is configured; set PORTHOLE_MM_TOKEN to a system admin's access token.",
-      );
-    // First: no token of the conversation works any more, no socket of it stays open.
-    await store.revokeTokens(conversationId, this.o.now());
+    const first = await store.getConversation(conversationId);
+    if (first && !admin) throw erasureUnavailable(NO_ADMIN_TOKEN);
+    const t = this.o.now();
+    const marker = await this.markErasing(conversationId, { startedAt: t, revokedAt: t });
+    // No token of the conversation works any more (a resume revokes those minted meanwhile too),
+    // no socket of it stays open.
+    await store.revokeTokens(conversationId, Math.max(t, marker.revokedAt));
     this.o.closeConversation(conversationId);
-    if (!record || !admin) {
-      await store.deleteConversation(conversationId);
-      return { conversationId, found: false, posts: 0, files: 0 };
+    const report: ErasureReport = { conversationId, found: false, posts: 0, files: 0 };
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      // Read again under the marker: a thread created before it was set is erased too.
+      const record = await store.getConversation(conversationId);
+      if (!record) {
+        await store.deleteConversation(conversationId);
+        return report;
+      }
+      if (!admin) {
+        // A thread was stored after the check above; nothing was deleted.
+        await store.clearErasure(conversationId);
+        throw erasureUnavailable(NO_ADMIN_TOKEN);
+      }
+      report.found = true;
+      try {
+        await this.eraseThread(record.rootPostId, admin, report);
+      } catch (e) {
+        // Mattermost refused before anything was deleted: the conversation stays usable.
+        if (e instanceof HttpError && e.code === 'erasure_unavailable' && report.posts === 0) await store.clearErasure(conversationId);
+        throw e;
+      }
+      if ((await store.deleteConversation(conversationId, record.rootPostId)) !== 'moved') {
+        this.o.logger.info({ msg: 'gateway conversation erased', conversationId, posts: report.posts, files: report.files });
+        return report;
+      }
+      // A new thread was stored for the conversation while this one was deleted: erase it too.
     }
-    const root = record.rootPostId;
+    throw erasureIncomplete(`${report.posts} posts deleted, but the conversation kept getting a new thread`);
+  }
+
+  /** Deletes every post of the thread `root` for good, counting into `report`. */
+  private async eraseThread(root: string, admin: BotProvisioningApi, report: ErasureReport): Promise<void> {
     const replies = await withRetries(() => this.replies(root), this.sleep).catch((e: unknown) => {
       throw e instanceof HttpError ? e : erasureIncomplete('the thread could not be read', e);
     });
     // Replies deleted in Mattermost (an agent's) are not in the thread any more, but their files
     // are: the relay recorded them.
     const ids = new Set(replies.map((p) => p.id));
-    for (const d of await store.deletionsSince(root, -1)) ids.add(d.postId);
-    const files = replies.reduce((n, p) => n + Math.max(p.file_ids?.length ?? 0, p.metadata?.files?.length ?? 0), 0);
-    let posts = 0;
+    for (const d of await this.o.store.deletionsSince(root, -1)) ids.add(d.postId);
+    report.files += replies.reduce((n, p) => n + Math.max(p.file_ids?.length ?? 0, p.metadata?.files?.length ?? 0), 0);
     const remove = async (postId: string) => {
       try {
-        if (await withRetries(() => admin.deletePostPermanently(postId), this.sleep)) posts++;
+        if (await withRetries(() => admin.deletePostPermanently(postId), this.sleep)) report.posts++;
       } catch (e) {
-        throw deletionRefusal(e, 'post') ?? erasureIncomplete(`${posts} of ${ids.size + 1} posts deleted`, e);
+        throw deletionRefusal(e, 'post') ?? erasureIncomplete(`${report.posts} of ${ids.size + 1} posts deleted`, e);
       }
     };
     for (const id of ids) await remove(id);
     await remove(root);
     // Nothing of the thread may be left: a reply that arrived meanwhile went with the root, and the
     // root must now be unknown to the bot too.
-    if (await this.o.api.getThread(root, { perPage: 1, direction: 'up' }))
-      throw erasureIncomplete('the thread is still readable after its root was deleted');
-    await store.deleteConversation(conversationId);
-    this.o.logger.info({ msg: 'gateway conversation erased', conversationId, posts, files });
-    return { conversationId, found: true, posts, files };
+    const left = await withRetries(() => this.o.api.getThread(root, { perPage: 1, direction: 'up' }), this.sleep).catch((e: unknown) => {
+      throw erasureIncomplete('the thread is deleted but could not be checked', e);
+    });
+    if (left) throw erasureIncomplete('the thread is still readable after its root was deleted');
   }
 }

@@ -11,7 +11,7 @@ import { addressKey, defaultClientIp, upgradeClientIp } from '../client-address.
 import { HttpError, type ErrorReporter } from '../errors.js';
 import { createJsonLogger, type Logger } from '../logger.js';
 import { noMetrics, type CompanionMetrics } from '../metrics.js';
-import { MemoryRateLimitStore, type RateLimitStore } from '../rate-limit.js';
+import { enforceRateLimit, MemoryRateLimitStore, type RateLimitStore } from '../rate-limit.js';
 import { ensureBotAccount, type BotAccount } from './bot-account.js';
 import { BotSocket, type BotSocketState } from './bot-socket.js';
 import type { GatewayConfig } from './config.js';
@@ -198,21 +198,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     now,
     instanceId,
     metrics,
-    admitNewConversation: async () => {
-      const t = now();
-      const hit = await rateLimitStore.hit('gateway:new-conversations', 60_000, t);
-      if (hit.count > config.newConversationsPerMinute) {
-        const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
-        logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute });
-        metrics.rateLimited('new_conversations');
-        throw new HttpError(
-          429,
-          'rate_limited',
-          `The chat service is taking too many new conversations right now (at most ${config.newConversationsPerMinute} a minute). Retry after ${retryAfter} s.`,
-          { headers: { 'Retry-After': String(retryAfter) } },
-        );
-      }
-    },
+    admitNewConversation: () =>
+      enforceRateLimit(
+        rateLimitStore,
+        {
+          key: 'gateway:new-conversations',
+          limit: config.newConversationsPerMinute,
+          what: 'new conversations',
+          name: 'new_conversations',
+          metrics,
+          onRefused: () =>
+            logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute }),
+          message: (limit, retryAfter) =>
+            `The chat service is taking too many new conversations right now (at most ${limit} a minute). Retry after ${retryAfter} s.`,
+        },
+        now(),
+      ),
   });
 
   /** Closes a conversation's live sockets here and, through Redis, on the other instances (logout, erasure). */
@@ -249,6 +250,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     audit: deps.audit ?? noAuditLog,
     logger,
     now,
+    instanceId,
   });
   routes.route('/', privacyRoutes({ config, privacy, store: storeHandle, rateLimitStore, clientIp, metrics, now }));
 

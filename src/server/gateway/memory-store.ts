@@ -1,6 +1,6 @@
 // The gateway's state in process memory: for unit tests and single-process experiments. Lost on
 // restart, so production uses the SQLite store (or Redis when scaled out).
-import type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
+import type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './store.js';
 
 /**
  * A {@link GatewayStore} in `Map`s. Same contract as the SQLite store (one shared contract test).
@@ -19,6 +19,7 @@ export class MemoryGatewayStore implements GatewayStore {
   private readonly activity = new Map<string, number>();
   private readonly secrets = new Map<string, string>();
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
+  private readonly erasures = new Map<string, ErasureMarker>();
 
   async getConversation(conversationId: string): Promise<ConversationRecord | undefined> {
     const found = this.conversations.get(conversationId);
@@ -95,15 +96,37 @@ export class MemoryGatewayStore implements GatewayStore {
       .map(([id]) => id);
   }
 
-  async deleteConversation(conversationId: string): Promise<boolean> {
+  async getActivity(conversationId: string): Promise<number | undefined> {
+    return this.activity.get(conversationId);
+  }
+
+  async deleteConversation(conversationId: string, expectedRootPostId?: string): Promise<'deleted' | 'absent' | 'moved'> {
     const record = this.conversations.get(conversationId);
+    if (record && expectedRootPostId !== undefined && record.rootPostId !== expectedRootPostId) return 'moved';
     this.activity.delete(conversationId);
+    this.erasures.delete(conversationId);
     for (const key of this.clientPosts.keys()) if (key.startsWith(`${conversationId}\0`)) this.clientPosts.delete(key);
-    if (!record) return false;
+    if (!record) return 'absent';
     this.conversations.delete(conversationId);
     if (this.byRoot.get(record.rootPostId) === conversationId) this.byRoot.delete(record.rootPostId);
     this.deletions.delete(record.rootPostId);
-    return true;
+    return 'deleted';
+  }
+
+  async markErasing(conversationId: string, marker: ErasureMarker): Promise<ErasureMarker> {
+    const existing = this.erasures.get(conversationId);
+    if (existing) return { ...existing };
+    this.erasures.set(conversationId, { ...marker });
+    return { ...marker };
+  }
+
+  async getErasure(conversationId: string): Promise<ErasureMarker | undefined> {
+    const found = this.erasures.get(conversationId);
+    return found && { ...found };
+  }
+
+  async clearErasure(conversationId: string): Promise<void> {
+    this.erasures.delete(conversationId);
   }
 
   async getSecret(name: string): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { requestIdOf } from '../audit-log.js';
 import { HttpError } from '../errors.js';
 import type { CompanionMetrics, RateLimitName } from '../metrics.js';
-import type { RateLimitStore } from '../rate-limit.js';
+import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
 import { clearVisitorCookie } from '../visitor-cookie.js';
 import { transcriptFileName } from '../../protocol/transcript.js';
 import type { GatewayConfig } from './config.js';
@@ -16,27 +16,31 @@ import { bearerToken, tokenRefused } from './visitor-routes.js';
 
 /** Erasures a conversation may ask for per minute (each one is a dozen Mattermost calls or more). */
 export const ERASURES_PER_MINUTE = 3;
+/** Transcripts a conversation may download per minute (each reads every page of the thread, up to 200). */
+export const TRANSCRIPTS_PER_MINUTE = 5;
 
 /** What {@link privacyRoutes} needs. */
 export interface PrivacyRoutesDeps {
-  config: Pick<GatewayConfig, 'tokenSecret' | 'production' | 'readsPerMinute' | 'addressSendsPerMinute'>;
+  config: Pick<GatewayConfig, 'tokenSecret' | 'production' | 'addressSendsPerMinute'>;
   privacy: GatewayPrivacy;
   store: GatewayStore;
   rateLimitStore: RateLimitStore;
   /** The client address of a request (for per-address limits). */
   clientIp: (c: Context) => string;
-  /** Counts refusals of the shared limits (`reads`, `sends`) in `porthole_rate_limited_total`. */
+  /** Counts refusals (`transcripts`, `erasures`, `sends`) in `porthole_rate_limited_total`. */
   metrics?: Pick<CompanionMetrics, 'rateLimited'>;
   now: () => number;
 }
 
 /**
- * `GET /v1/transcript` → 200, the {@link Transcript} as an attachment (counts against the reads
- * limit of the conversation); `DELETE /v1/conversation` → 204, the conversation erased for good,
- * its tokens revoked, its live sockets closed and the visitor cookie cleared (at most
- * {@link ERASURES_PER_MINUTE} a minute per conversation, and within the address's limit of sends).
- * Both need a valid, unrevoked Porthole token; a repeated erasure (its token revoked by the first,
- * nothing left to erase) answers 204 again.
+ * `GET /v1/transcript` → 200, the {@link Transcript} as an attachment (at most
+ * {@link TRANSCRIPTS_PER_MINUTE} a minute per conversation: each one reads the whole thread);
+ * `DELETE /v1/conversation` → 204, the conversation erased for good, its tokens revoked, its live
+ * sockets closed and the visitor cookie cleared (at most {@link ERASURES_PER_MINUTE} a minute per
+ * conversation, and within the address's limit of sends). Both need a valid, unrevoked Porthole
+ * token, except that `DELETE` also takes a token revoked by the erasure it asks for: a repeat
+ * after `erasure_incomplete` resumes that erasure, and a repeat after it finished (nothing left)
+ * answers 204 again.
  */
 export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
   const { config, now } = deps;
@@ -50,21 +54,17 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
       throw e;
     }
   };
-  const limit = async (key: string, max: number, what: string, name?: RateLimitName) => {
-    const t = now();
-    const hit = await deps.rateLimitStore.hit(key, 60_000, t);
-    if (hit.count > max) {
-      if (name) deps.metrics?.rateLimited(name);
-      const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
-      throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, {
-        headers: { 'Retry-After': String(retryAfter) },
-      });
-    }
-  };
+  const limit = (key: string, max: number, what: string, name: RateLimitName) =>
+    enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name, metrics: deps.metrics }, now());
 
   route.get('/v1/transcript', async (c) => {
     const visitor = await visitorOf(c);
-    await limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation', 'reads');
+    await limit(
+      `gateway:transcripts:${visitor.conversationId}`,
+      TRANSCRIPTS_PER_MINUTE,
+      'transcript downloads of this conversation',
+      'transcripts',
+    );
     const transcript = await deps.privacy.transcript(visitor.conversationId, visitor, {
       actor: `visitor:${visitor.conversationId}`,
       requestId: requestIdOf(c),
@@ -76,19 +76,23 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
 
   route.delete('/v1/conversation', async (c) => {
     let conversationId: string;
-    let repeat = false;
+    let erase = true;
     try {
       conversationId = (await visitorOf(c)).conversationId;
     } catch (e) {
-      // A repeat of an erasure whose answer was lost: its token is revoked; answered below if nothing is left.
       if (!(e instanceof HttpError && e.code === 'token_revoked')) throw e;
-      conversationId = (await verifyPortholeToken(bearerToken(c), config.tokenSecret, now(), { ignoreExpiry: true })).cid;
-      repeat = true;
-      if (await deps.store.getConversation(conversationId)) throw e;
+      // Authentic but revoked: by the erasure it asks for (resume it), or by one that finished (204 again).
+      const claims = await verifyPortholeToken(bearerToken(c), config.tokenSecret, now(), { ignoreExpiry: true });
+      conversationId = claims.cid;
+      const pending = await deps.store.getErasure(conversationId);
+      if (pending) {
+        if (claims.iat > pending.revokedAt) throw e;
+      } else if (await deps.store.getConversation(conversationId)) throw e;
+      else erase = false;
     }
     await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'requests from this address', 'sends');
-    await limit(`gateway:erase:${conversationId}`, ERASURES_PER_MINUTE, 'erasures of this conversation');
-    if (!repeat) await deps.privacy.erase(conversationId, { actor: `visitor:${conversationId}`, requestId: requestIdOf(c) });
+    await limit(`gateway:erase:${conversationId}`, ERASURES_PER_MINUTE, 'erasures of this conversation', 'erasures');
+    if (erase) await deps.privacy.erase(conversationId, { actor: `visitor:${conversationId}`, requestId: requestIdOf(c) });
     c.header('Cache-Control', 'no-store');
     c.header('Set-Cookie', clearVisitorCookie(config.production), { append: true });
     return c.body(null, 204);

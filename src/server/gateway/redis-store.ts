@@ -3,7 +3,7 @@
 // is validated, so a key written by something else fails loudly with its name.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
+import type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './store.js';
 
 /** Options of {@link RedisGatewayStore}. */
 export interface RedisGatewayStoreOptions {
@@ -135,13 +135,19 @@ if not current or tonumber(current) < tonumber(ARGV[2]) then redis.call('ZADD', 
 return 1`,
   },
   /**
-   * KEYS: conversation, activity, client ids. ARGV: conversation id, client key prefix, root index
-   * prefix, deletions prefix, deletion order prefix. Returns 1 when there was a conversation.
+   * KEYS: conversation, activity, client ids, erasure marker. ARGV: conversation id, client key
+   * prefix, root index prefix, deletions prefix, deletion order prefix, expected root ('' for any).
+   * Returns 1 when there was a conversation, 0 when not, 2 when it has another root (nothing deleted).
    */
   deleteConversation: {
-    expects: 'a hash (the conversation), a sorted set (activity) and a set (client ids)',
-    keys: 3,
+    expects: 'a hash (the conversation), a sorted set (activity), a set (client ids) and a hash (erasure marker)',
+    keys: 4,
     lua: `
+if ARGV[6] ~= '' then
+  local stored = redis.call('HGET', KEYS[1], 'rootPostId')
+  if stored and stored ~= ARGV[6] then return 2 end
+end
+redis.call('DEL', KEYS[4])
 redis.call('ZREM', KEYS[2], ARGV[1])
 for _, clientId in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[2] .. clientId) end
 redis.call('DEL', KEYS[3])
@@ -150,6 +156,16 @@ if not root then return 0 end
 if redis.call('GET', ARGV[3] .. root) == ARGV[1] then redis.call('DEL', ARGV[3] .. root) end
 redis.call('DEL', ARGV[4] .. root, ARGV[5] .. root, KEYS[1])
 return 1`,
+  },
+  /** KEYS: erasure marker. ARGV: started at, revoked at. Keeps an existing marker; returns the stored one. */
+  markErasing: {
+    expects: 'a hash { startedAt, revokedAt }',
+    keys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'startedAt', ARGV[1], 'revokedAt', ARGV[2])
+end
+return redis.call('HGETALL', KEYS[1])`,
   },
   /** KEYS: lock. ARGV: owner, expires at, now, ttl. Returns 1 (taken), 0 (held by another), -1 (malformed). */
   acquireLock: {
@@ -195,6 +211,8 @@ const conversationSchema = z.object({
 const clientPostSchema = z.object({ at: time, postId: id.optional() });
 const deletionSchema = z.object({ userId: z.string(), createAt: z.number().int(), deletedAt: z.number().int() });
 const lockValue = 'a hash { owner, expiresAt (integer ms) }';
+const erasureSchema = z.object({ startedAt: time, revokedAt: time });
+const erasureValue = 'a hash { startedAt, revokedAt } (integer ms)';
 
 /** The problems of an object's fields (the value as a whole is described by "expected … received …"). */
 const fieldIssues = (error: z.ZodError) =>
@@ -231,6 +249,7 @@ const pairs = (reply: unknown): Record<string, string> => {
  * | `gw:secret:<name>` | string | a named secret |
  * | `gw:client-ids:<conversationId>` | set | the conversation's client ids (so erasure finds their records) |
  * | `gw:activity` | sorted set | conversation ids scored by last activity (ms), for retention |
+ * | `gw:erasing:<conversationId>` | hash | `startedAt`, `revokedAt` (ms): an erasure under way (no sends, no new thread) |
  * | `gw:lock:<name>` | hash | `owner`, `expiresAt` (ms); Redis expires it after its ttl too |
  *
  * Conversations, revocations and secrets never expire, nor (unless `clientPostTtlMs` /
@@ -403,17 +422,49 @@ export class RedisGatewayStore implements GatewayStore {
     );
   }
 
-  /** Forgets a conversation (record, root index, client ids, its thread's deletions, activity) in one script; revocations stay. */
-  async deleteConversation(conversationId: string): Promise<boolean> {
-    const keys = [this.key('conv', conversationId), this.activityKey(), this.clientIdsKey(conversationId)];
+  /** The conversation's last activity (ms), from the activity sorted set. */
+  async getActivity(conversationId: string): Promise<number | undefined> {
+    const key = this.activityKey();
+    const raw = await this.guard([key], 'a sorted set (conversation ids by last activity)', () => this.redis.zscore(key, conversationId));
+    return raw === null ? undefined : this.parse(key, time, raw, 'an integer time in ms');
+  }
+
+  /**
+   * Forgets a conversation (record, root index, client ids, its thread's deletions, activity,
+   * erasure marker) in one script — compare-and-delete on `expectedRootPostId`; revocations stay.
+   */
+  async deleteConversation(conversationId: string, expectedRootPostId?: string): Promise<'deleted' | 'absent' | 'moved'> {
+    const keys = [this.key('conv', conversationId), this.activityKey(), this.clientIdsKey(conversationId), this.erasureKey(conversationId)];
     const args = [
       conversationId,
       this.key('client', `${encodeURIComponent(conversationId)}:`),
       this.key('root', ''),
       this.key('deletions', ''),
       this.key('deletion-order', ''),
+      expectedRootPostId ?? '',
     ];
-    return (await this.run('deleteConversation', keys, args)) === 1;
+    const result = await this.run('deleteConversation', keys, args);
+    return result === 1 ? 'deleted' : result === 2 ? 'moved' : 'absent';
+  }
+
+  /** Marks the conversation as being erased unless it is (one script); returns the stored marker. */
+  async markErasing(conversationId: string, marker: ErasureMarker): Promise<ErasureMarker> {
+    const key = this.erasureKey(conversationId);
+    const args = [this.ms('markErasing', 'startedAt', marker.startedAt), this.ms('markErasing', 'revokedAt', marker.revokedAt)];
+    return this.parse(key, erasureSchema, pairs(await this.run('markErasing', [key], args)), erasureValue);
+  }
+
+  /** The conversation's pending erasure, if any. */
+  async getErasure(conversationId: string): Promise<ErasureMarker | undefined> {
+    const key = this.erasureKey(conversationId);
+    const found = await this.guard([key], erasureValue, () => this.redis.hgetall(key));
+    return Object.keys(found).length === 0 ? undefined : this.parse(key, erasureSchema, found, erasureValue);
+  }
+
+  /** Removes the erasure marker. */
+  async clearErasure(conversationId: string): Promise<void> {
+    const key = this.erasureKey(conversationId);
+    await this.guard([key], erasureValue, () => this.redis.del(key));
   }
 
   /** A named secret, e.g. the bot's access token. */
@@ -467,6 +518,10 @@ export class RedisGatewayStore implements GatewayStore {
 
   private activityKey(): string {
     return `${this.prefix}gw:activity`;
+  }
+
+  private erasureKey(conversationId: string): string {
+    return this.key('erasing', conversationId);
   }
 
   private clientIdsKey(conversationId: string): string {

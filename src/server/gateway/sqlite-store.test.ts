@@ -58,7 +58,7 @@ describe('SqliteGatewayStore on disk', () => {
     try {
       assert.deepEqual(await store.idleConversations(501, 10), ['old']);
       assert.deepEqual(await store.idleConversations(500, 10), []);
-      assert.equal(await store.deleteConversation('old'), true);
+      assert.equal(await store.deleteConversation('old'), 'deleted');
     } finally {
       await store.close();
     }

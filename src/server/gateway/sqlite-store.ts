@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ClientPostRecord, ConversationRecord, DeletionRecord, GatewayStore } from './store.js';
+import type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './store.js';
 
 /** File name of the database inside the data directory. */
 export const SQLITE_FILE = 'porthole-gateway.sqlite';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
-/** The schema (version 2: `activity` added for retention). Times are ms since the epoch. */
+/** The schema (version 2: `activity` added for retention; 3: `erasures`). Times are ms since the epoch. */
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS conversations (
   conversation_id TEXT PRIMARY KEY,
@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS activity (
   last_at         INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS activity_by_time ON activity (last_at, conversation_id);
+CREATE TABLE IF NOT EXISTS erasures (
+  conversation_id TEXT PRIMARY KEY,
+  started_at      INTEGER NOT NULL,
+  revoked_at      INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS locks (
   name       TEXT PRIMARY KEY,
   owner      TEXT NOT NULL,
@@ -222,16 +227,36 @@ export class SqliteGatewayStore implements GatewayStore {
     return (this.q.idle.all(before, limit) as { conversation_id: string }[]).map((r) => r.conversation_id);
   }
 
-  async deleteConversation(conversationId: string): Promise<boolean> {
-    return this.db.transaction(() => {
+  async getActivity(conversationId: string): Promise<number | undefined> {
+    return (this.q.getActivity.get(conversationId) as { last_at: number } | undefined)?.last_at;
+  }
+
+  async deleteConversation(conversationId: string, expectedRootPostId?: string): Promise<'deleted' | 'absent' | 'moved'> {
+    return this.db.transaction((): 'deleted' | 'absent' | 'moved' => {
       const row = this.q.getConversation.get(conversationId) as ConversationRow | undefined;
+      if (row && expectedRootPostId !== undefined && row.root_post_id !== expectedRootPostId) return 'moved';
       this.q.deleteActivity.run(conversationId);
       this.q.deleteClientPosts.run(conversationId);
-      if (!row) return false;
+      this.q.clearErasure.run(conversationId);
+      if (!row) return 'absent';
       this.q.deleteDeletions.run(row.root_post_id);
       this.q.deleteConversation.run(conversationId);
-      return true;
+      return 'deleted';
     })();
+  }
+
+  async markErasing(conversationId: string, marker: ErasureMarker): Promise<ErasureMarker> {
+    this.q.markErasing.run(conversationId, marker.startedAt, marker.revokedAt);
+    return (await this.getErasure(conversationId))!;
+  }
+
+  async getErasure(conversationId: string): Promise<ErasureMarker | undefined> {
+    const row = this.q.getErasure.get(conversationId) as { started_at: number; revoked_at: number } | undefined;
+    return row && { startedAt: row.started_at, revokedAt: row.revoked_at };
+  }
+
+  async clearErasure(conversationId: string): Promise<void> {
+    this.q.clearErasure.run(conversationId);
   }
 
   async getSecret(name: string): Promise<string | undefined> {
@@ -289,6 +314,10 @@ function prepare(db: Database.Database) {
       'INSERT INTO activity (conversation_id, last_at) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM conversations WHERE conversation_id = ?) ON CONFLICT DO UPDATE SET last_at = max(last_at, excluded.last_at)',
     ),
     idle: db.prepare('SELECT conversation_id FROM activity WHERE last_at < ? ORDER BY last_at, conversation_id LIMIT ?'),
+    getActivity: db.prepare('SELECT last_at FROM activity WHERE conversation_id = ?'),
+    markErasing: db.prepare('INSERT INTO erasures (conversation_id, started_at, revoked_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    getErasure: db.prepare('SELECT started_at, revoked_at FROM erasures WHERE conversation_id = ?'),
+    clearErasure: db.prepare('DELETE FROM erasures WHERE conversation_id = ?'),
     deleteActivity: db.prepare('DELETE FROM activity WHERE conversation_id = ?'),
     deleteClientPosts: db.prepare('DELETE FROM client_posts WHERE conversation_id = ?'),
     deleteDeletions: db.prepare('DELETE FROM deletions WHERE root_post_id = ?'),

@@ -106,6 +106,8 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
         await store.touchConversation('b', 3000);
         await store.touchConversation('a', 2000);
         await store.touchConversation('ghost', 100);
+        assert.equal(await store.getActivity('a'), 5000);
+        assert.equal(await store.getActivity('ghost'), undefined);
         assert.deepEqual(await store.idleConversations(4000, 10), ['b']);
         assert.deepEqual(await store.idleConversations(6000, 10), ['b', 'a'], 'least recently active first');
         assert.deepEqual(await store.idleConversations(6000, 1), ['b']);
@@ -126,7 +128,10 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
         await store.revokeTokens('a', 700);
         await store.touchConversation('a', 2000);
 
-        assert.equal(await store.deleteConversation('a'), true);
+        await store.markErasing('a', { startedAt: 690, revokedAt: 700 });
+        assert.equal(await store.deleteConversation('a', 'root-a'), 'deleted');
+        assert.equal(await store.getErasure('a'), undefined, 'the erasure marker goes with it');
+        assert.equal(await store.getActivity('a'), undefined);
         assert.equal(await store.getConversation('a'), undefined);
         assert.equal(await store.findConversationByRoot('root-a'), undefined);
         assert.equal(await store.getClientPost('a', 'k1'), undefined);
@@ -139,10 +144,46 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
         assert.deepEqual(await store.getClientPost('b', 'k1'), { postId: 'post-9', at: 12 });
         assert.equal((await store.deletionsSince('root-b', 0)).length, 1);
         // Idempotent; and the same visitor can start again.
-        assert.equal(await store.deleteConversation('a'), false);
-        assert.equal(await store.deleteConversation('never'), false);
+        assert.equal(await store.deleteConversation('a'), 'absent');
+        assert.equal(await store.deleteConversation('never'), 'absent');
         assert.deepEqual(await store.insertConversation(conversation('a', 'root-new')), conversation('a', 'root-new'));
         assert.equal(await store.getClientPost('a', 'k1'), undefined);
+      }),
+    );
+
+    it(
+      'deletes a conversation only from the root it expects',
+      withStore(async (store) => {
+        await store.insertConversation(conversation('a', 'root-1'));
+        await store.replaceConversationRoot(conversation('a', 'root-2'), 'root-1');
+        await store.markErasing('a', { startedAt: 10, revokedAt: 11 });
+        // The erasure deleted root-1, but a new thread started meanwhile: nothing is forgotten.
+        assert.equal(await store.deleteConversation('a', 'root-1'), 'moved');
+        assert.equal((await store.getConversation('a'))?.rootPostId, 'root-2');
+        assert.equal((await store.findConversationByRoot('root-2'))?.conversationId, 'a');
+        assert.equal(await store.getActivity('a'), 1000);
+        assert.deepEqual(await store.getErasure('a'), { startedAt: 10, revokedAt: 11 });
+        assert.equal(await store.deleteConversation('a', 'root-2'), 'deleted');
+        assert.equal(await store.getConversation('a'), undefined);
+        assert.equal(await store.getErasure('a'), undefined);
+      }),
+    );
+
+    it(
+      'keeps the first erasure marker until it is cleared',
+      withStore(async (store) => {
+        assert.equal(await store.getErasure('a'), undefined);
+        assert.deepEqual(await store.markErasing('a', { startedAt: 100, revokedAt: 101 }), { startedAt: 100, revokedAt: 101 });
+        // A resumed erasure keeps the first one's revocation time: the tokens it revoked may finish it.
+        assert.deepEqual(await store.markErasing('a', { startedAt: 200, revokedAt: 201 }), { startedAt: 100, revokedAt: 101 });
+        assert.deepEqual(await store.getErasure('a'), { startedAt: 100, revokedAt: 101 });
+        assert.equal(await store.getErasure('b'), undefined);
+        await store.clearErasure('a');
+        assert.equal(await store.getErasure('a'), undefined);
+        // With no conversation stored, deleting still removes the marker.
+        await store.markErasing('a', { startedAt: 300, revokedAt: 301 });
+        assert.equal(await store.deleteConversation('a', 'root-x'), 'absent');
+        assert.equal(await store.getErasure('a'), undefined);
       }),
     );
 

@@ -35,6 +35,17 @@ export interface DeletionRecord {
   deletedAt: number;
 }
 
+/** A pending erasure of a conversation (see {@link GatewayStore.markErasing}). */
+export interface ErasureMarker {
+  /** When the erasure began (ms). */
+  startedAt: number;
+  /**
+   * The revocation time the erasure set (ms): tokens issued at or before it were revoked by this
+   * erasure, and may still ask `DELETE /v1/conversation` to finish it while the marker stays.
+   */
+  revokedAt: number;
+}
+
 /**
  * The gateway's state. Implementations: {@link MemoryGatewayStore} (tests, one process),
  * `SqliteGatewayStore` (the default, a file under PORTHOLE_DATA_DIR), Redis later. Conflicting
@@ -83,12 +94,28 @@ export interface GatewayStore {
    * active first: read from an index, never by scanning every conversation.
    */
   idleConversations(before: number, limit: number): Promise<string[]>;
+  /** The conversation's last activity (ms), if it is stored. */
+  getActivity(conversationId: string): Promise<number | undefined>;
   /**
    * Forgets a conversation for good (erasure): its record, root index, client ids, its thread's
-   * deletion records and its activity. Token revocations stay, so tokens issued before the erasure
-   * keep failing. Returns whether there was a conversation.
+   * deletion records, its activity and its erasure marker. Token revocations stay, so tokens
+   * issued before the erasure keep failing. With `expectedRootPostId` it is a compare-and-delete:
+   * when the stored conversation has another root (a new thread started meanwhile) nothing is
+   * deleted and the answer is `'moved'`. Returns `'deleted'`, `'absent'` or `'moved'`.
    */
-  deleteConversation(conversationId: string): Promise<boolean>;
+  deleteConversation(conversationId: string, expectedRootPostId?: string): Promise<'deleted' | 'absent' | 'moved'>;
+
+  /**
+   * Marks the conversation as being erased, durably and for every instance: while the marker
+   * stays, no message is posted and no thread is created for it. Keeps an existing marker (the
+   * first erasure's revocation time stays); returns the stored one. Removed by
+   * {@link deleteConversation} or {@link clearErasure}.
+   */
+  markErasing(conversationId: string, marker: ErasureMarker): Promise<ErasureMarker>;
+  /** The conversation's pending erasure, if one began and did not finish. */
+  getErasure(conversationId: string): Promise<ErasureMarker | undefined>;
+  /** Removes the erasure marker (an erasure that deleted nothing, or skipped the conversation). */
+  clearErasure(conversationId: string): Promise<void>;
 
   /** A named secret, e.g. the bot's access token. */
   getSecret(name: string): Promise<string | undefined>;

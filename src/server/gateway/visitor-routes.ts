@@ -10,7 +10,7 @@ import { HttpError } from '../errors.js';
 import { IdentityError, verifyIdentity } from '../identity.js';
 import type { Logger } from '../logger.js';
 import type { CompanionMetrics, RateLimitName } from '../metrics.js';
-import type { RateLimitStore } from '../rate-limit.js';
+import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
 import {
   clearVisitorCookie,
   newVisitorId,
@@ -185,17 +185,8 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     }
   };
 
-  const limit = async (key: string, max: number, what: string, name: RateLimitName) => {
-    const t = now();
-    const hit = await deps.rateLimitStore.hit(key, 60_000, t);
-    if (hit.count > max) {
-      const retryAfter = Math.max(1, Math.ceil((hit.resetAt - t) / 1000));
-      deps.metrics?.rateLimited(name);
-      throw new HttpError(429, 'rate_limited', `Too many ${what}: at most ${max} per minute. Retry after ${retryAfter} s.`, {
-        headers: { 'Retry-After': String(retryAfter) },
-      });
-    }
-  };
+  const limit = (key: string, max: number, what: string, name: RateLimitName) =>
+    enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name, metrics: deps.metrics }, now());
   const limitSend = async (c: Context, visitor: AuthenticatedVisitor, kind: 'message' | 'typing') => {
     const name = kind === 'message' ? 'sends' : 'typing';
     await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'messages and typing notices from this address', name);

@@ -5,7 +5,7 @@ import {
   type PrivacyApi,
   type PrivacyApiFactory,
   type PrivacyErrorKind,
-} from './privacy-controller.js';
+} from '../controllers/privacy-controller.js';
 
 /** A privacy call of the in-memory API. */
 export type MemoryPrivacyOp = 'transcript' | 'erase';
