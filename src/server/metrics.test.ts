@@ -276,52 +276,6 @@ describe('gateway mode metrics', () => {
     assert.equal(value(samples, 'porthole_seat_headroom'), undefined);
     for (const secret of [METRICS_TOKEN, first.json.token, t.mm.adminToken]) assert.equal(text.includes(secret), false);
   });
-
-  it('counts agent posts delivered to a visitor socket as to_visitor, never the visitor’s own or undelivered ones', async () => {
-    const mm = new MemoryMattermost();
-    const admin = mm.clientFor(mm.adminToken);
-    const botUserId = await admin.createBot({ username: 'porthole-bot', display_name: 'Porthole', description: '' });
-    await admin.addChannelMember(mm.channelId, botUserId);
-    const { token } = await admin.createUserAccessToken(botUserId, 't');
-    const api = mm.clientFor(token);
-    const store = new MemoryGatewayStore();
-    const root = await api.createPost({ channel_id: mm.channelId, message: 'New conversation', props: {} });
-    await store.insertConversation({
-      conversationId: 'conv',
-      visitorUserId: 'visitor',
-      rootPostId: root.id,
-      channelId: mm.channelId,
-      createdAt: root.create_at,
-      name: 'Ada',
-    });
-    let sockets = 1;
-    const metrics = new PrometheusCompanionMetrics({ mode: 'gateway', redis: false, defaultMetrics: false });
-    const bot = { userId: botUserId, username: 'porthole-bot', token, channelId: mm.channelId, teamId: mm.teamId };
-    const relay = new Relay({
-      api,
-      store,
-      hub: { publish: () => sockets, reconnectAll: () => {} },
-      bot: () => bot,
-      logger: silentLogger,
-      metrics,
-    });
-    mm.subscribe(relay.handle);
-    const agent = mm.addAgent('agent-ada');
-    const reply = mm.reply(agent, root.id, 'Hello');
-    mm.edit(reply.id, 'Hello!');
-    await api.createPost({
-      channel_id: mm.channelId,
-      root_id: root.id,
-      message: 'from the visitor',
-      props: { porthole_visitor: 'visitor' },
-    });
-    await relay.idle();
-    sockets = 0;
-    mm.reply(agent, root.id, 'nobody is listening');
-    await relay.idle();
-    const samples = parse(await metrics.scrape());
-    assert.equal(value(samples, 'porthole_messages_relayed_total', { direction: 'to_visitor' }), 1);
-  });
 });
 
 describe('scrape-time gauges', () => {

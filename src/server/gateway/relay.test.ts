@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../logger.js';
 import type { ServerFrame } from '../../protocol/gateway.js';
+import { PrometheusCompanionMetrics, type CompanionMetrics } from '../metrics.js';
+import { parseMetricsText } from '../test-support.js';
 import { MemoryGatewayStore } from './memory-store.js';
 import { Relay } from './relay.js';
 import { MemoryMattermost } from './test-support.js';
 
-async function setup() {
+/** A relay on the in-memory Mattermost; `sockets()` is how many visitor sockets a publish reaches. */
+async function setup(options: { metrics?: CompanionMetrics; sockets?: () => number } = {}) {
   const mm = new MemoryMattermost();
   const admin = mm.clientFor(mm.adminToken);
   const botUserId = await admin.createBot({ username: 'porthole-bot', display_name: 'Porthole', description: '' });
@@ -27,11 +30,11 @@ async function setup() {
   const frames: [string, ServerFrame][] = [];
   const resyncs: string[] = [];
   const hub = {
-    publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), 1),
+    publish: (id: string, frame: ServerFrame) => (frames.push([id, frame]), options.sockets ? options.sockets() : 1),
     reconnectAll: (reason: string) => void resyncs.push(reason),
   };
   const bot = { userId: botUserId, username: 'porthole-bot', token, channelId: mm.channelId, teamId: mm.teamId };
-  const relay = new Relay({ api, store, hub, bot: () => bot, logger: silentLogger, retryMs: 20 });
+  const relay = new Relay({ api, store, hub, bot: () => bot, logger: silentLogger, retryMs: 20, metrics: options.metrics });
   const agent = mm.addAgent('agent-ada');
   return { mm, api, store, root, other, frames, resyncs, relay, agent, botUserId };
 }
@@ -156,5 +159,33 @@ describe('Relay', () => {
     await t.relay.idle();
     assert.deepEqual(t.resyncs, ['resync']);
     t.relay.stop();
+  });
+});
+
+describe('Relay metrics', () => {
+  it('counts agent posts delivered to a visitor socket as to_visitor, never the visitor’s own or undelivered ones', async () => {
+    let sockets = 1;
+    const metrics = new PrometheusCompanionMetrics({ mode: 'gateway', redis: false, defaultMetrics: false });
+    const { mm, api, root, relay, agent } = await setup({ metrics, sockets: () => sockets });
+    mm.subscribe(relay.handle);
+    const reply = mm.reply(agent, root.id, 'Hello');
+    mm.edit(reply.id, 'Hello!');
+    await api.createPost({
+      channel_id: mm.channelId,
+      root_id: root.id,
+      message: 'from the visitor',
+      props: { porthole_visitor: 'visitor' },
+    });
+    await relay.idle();
+    sockets = 0;
+    mm.reply(agent, root.id, 'nobody is listening');
+    await relay.idle();
+    const delivered = parseMetricsText(await metrics.scrape()).filter(
+      (s) => s.name === 'porthole_messages_relayed_total' && s.labels.direction === 'to_visitor',
+    );
+    assert.deepEqual(
+      delivered.map((s) => s.value),
+      [1],
+    );
   });
 });
