@@ -115,6 +115,7 @@ const EVENTS = [
   'porthole-message-sent',
   'porthole-state-change',
   'porthole-error',
+  'porthole-conversation-erased',
 ] as const;
 
 // Each story gets its own transport; the panel finds it by the session's channel id. The one
