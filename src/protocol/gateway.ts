@@ -44,6 +44,17 @@ export const LiveCloseCode = {
   tooManyFrames: 4429,
 } as const;
 
+/** A file attached to a message (`POST /v1/files` answers with one; messages carry them). */
+export const wireFileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number(),
+  type: z.string(),
+  width: z.optional(z.number()),
+  height: z.optional(z.number()),
+});
+export type WireFile = z.infer<typeof wireFileSchema>;
+
 /** One message of the conversation, oldest first in lists (same fields as the widget's ChatMessage). */
 export const wireMessageSchema = z.object({
   /** Mattermost post id. */
@@ -60,6 +71,8 @@ export const wireMessageSchema = z.object({
   updateAt: z.number(),
   deleted: z.boolean(),
   edited: z.boolean(),
+  /** Files attached to the post (absent: none). */
+  files: z.optional(z.array(wireFileSchema)),
 });
 
 /** A message as sent by the visitor API and `/v1/live`. */

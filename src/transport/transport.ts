@@ -3,6 +3,35 @@
  * these types; implementations validate wire data before it crosses this boundary.
  */
 
+/** A file attached to a message (Mattermost's file info, as far as the widget needs it). */
+export interface ChatFile {
+  /** Mattermost file id. */
+  id: string;
+  /** File name as uploaded (untrusted text: render as text only). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** MIME type as Mattermost recorded it. */
+  type: string;
+  /** Pixel size of an image, when Mattermost knows it (previews reserve this space). */
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Whether the team is around, and what the visitor should be told. `unreachable`: Mattermost
+ * cannot be reached (gateway mode still accepts messages and forwards them once it is back).
+ */
+export interface Availability {
+  state: 'online' | 'away' | 'offline' | 'closed' | 'unreachable';
+  /** The site's expected-reply text (e.g. "We usually answer within an hour"). */
+  expectedReply?: string;
+  /** Fields of the pre-chat / offline form the site asks for (none: no form). */
+  fields: Array<'name' | 'email'>;
+  /** The site has configured answers by email too (say "and by email" only then, and only once an email was given). */
+  emailReplies: boolean;
+}
+
 /** A message in the conversation, as the widget sees it. */
 export interface ChatMessage {
   /** Server id of the post. */
@@ -21,6 +50,8 @@ export interface ChatMessage {
   deleted: boolean;
   /** The post was edited after it was sent. */
   edited: boolean;
+  /** Files attached to the post (none: absent or empty). */
+  files?: ChatFile[];
 }
 
 /** A page of history, oldest first. */
@@ -120,7 +151,7 @@ export interface Transport {
   /** Every message created, edited or deleted after `since` (ms, server clock). */
   since(since: number, signal?: AbortSignal): Promise<ChatMessage[]>;
   /** Post a message. `clientId` makes repeats of the same send idempotent. */
-  send(message: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage>;
+  send(message: { clientId: string; text: string; fileIds?: string[] }, signal?: AbortSignal): Promise<ChatMessage>;
   /** Tell the other side the visitor is typing. Best effort. */
   typing(): void;
   /** Display names by user id. */
