@@ -13,8 +13,8 @@ export const AGENTS = [
   { username: 'agent-grace', first_name: 'Grace', last_name: 'Agent' },
 ];
 
-/** Origins the demo and the test suites serve pages from; Mattermost must list them in AllowCorsFrom. */
-export const DEV_ORIGINS = [8080, 8000, 8090].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
+/** Origins the demo and the test suites serve pages from (8852: the privacy e2e; 8910, 8920: the files and agents e2e in direct mode); Mattermost must list them in AllowCorsFrom. */
+export const DEV_ORIGINS = [8080, 8000, 8090, 8852, 8910, 8920].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
 
 /** The settings Porthole needs, as a config patch. */
 export function portholeSettings(origins = DEV_ORIGINS) {
