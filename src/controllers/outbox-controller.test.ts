@@ -52,6 +52,41 @@ describe('OutboxController', () => {
     expect(server.visitorPosts).to.have.length(1);
   });
 
+  it('records why a message was refused, persists it, and lets a failed message be edited or removed', async () => {
+    const { outbox, server, storage } = setup();
+    outbox.persist = true;
+    outbox.attach(server, 'visitor');
+    server.failNext('send', 'rejected', false, undefined, 413);
+    server.failNext('send', 'rejected', false, undefined, 403);
+    server.failNext('send', 'invalid');
+    const a = outbox.enqueue('a');
+    const b = outbox.enqueue('b');
+    const c = outbox.enqueue('c');
+    await settle();
+    expect(outbox.items.map((i) => [i.state, i.failure])).to.deep.equal([
+      ['failed', 'too_long'],
+      ['failed', 'refused'],
+      ['failed', 'invalid'],
+    ]);
+    expect(JSON.parse(storage.getItem('porthole:outbox:visitor')!).map((i: { failure: string }) => i.failure)).to.deep.equal([
+      'too_long',
+      'refused',
+      'invalid',
+    ]);
+    expect(outbox.edit(a.clientId)).to.equal('a');
+    outbox.remove(b.clientId);
+    expect(outbox.items.map((i) => i.clientId)).to.deep.equal([c.clientId]);
+    // A message still sending is neither edited nor removed.
+    const release = server.hold();
+    const d = outbox.enqueue('d');
+    expect(outbox.edit(d.clientId)).to.equal(undefined);
+    outbox.remove(d.clientId);
+    expect(outbox.items.map((i) => i.clientId)).to.include(d.clientId);
+    release();
+    await settle();
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['d']);
+  });
+
   it('retries network failures by itself with backoff and waits while paused', async () => {
     const { outbox, server, clock } = setup();
     outbox.attach(server, 'visitor');

@@ -14,9 +14,22 @@ export interface OutboxItem {
    * (refused) waits for the visitor's retry.
    */
   state: 'sending' | 'failed';
+  /**
+   * Why a `failed` item was refused: `too_long` (over Mattermost's length as posted), `refused`
+   * (the server will not take it as it is), `invalid` (the answer was not understood: a retry
+   * may help). Only `invalid` offers a retry; every failed item can be edited or removed.
+   */
+  failure?: OutboxFailure;
   /** When the first send was attempted (client clock). */
   triedAt?: number;
 }
+
+/** Why a message was refused; see {@link OutboxItem.failure}. */
+export type OutboxFailure = 'too_long' | 'refused' | 'invalid';
+
+/** The failure of a refused send, from its error. */
+export const failureOf = (e: unknown): OutboxFailure =>
+  e instanceof TransportError && e.kind === 'invalid' ? 'invalid' : e instanceof TransportError && e.status === 413 ? 'too_long' : 'refused';
 
 const stored = z.array(
   z.object({
@@ -24,6 +37,7 @@ const stored = z.array(
     text: z.string(),
     createdAt: z.number(),
     state: z.enum(['sending', 'failed']),
+    failure: z.optional(z.enum(['too_long', 'refused', 'invalid'])),
     triedAt: z.optional(z.number()),
   }),
 );
@@ -149,9 +163,24 @@ export class OutboxController implements ReactiveController {
 
   /** Tries a failed message again. */
   retry(clientId: string): void {
-    this.#update(clientId, { state: 'sending' });
+    this.#update(clientId, { state: 'sending', failure: undefined });
     this.#tries.delete(clientId);
     this.flush();
+  }
+
+  /** Drops a failed message (it was never stored by the server). Items still sending stay. */
+  remove(clientId: string): void {
+    if (this.#items.some((i) => i.clientId === clientId && i.state === 'failed')) this.#remove(clientId);
+  }
+
+  /**
+   * Takes a failed message back for editing: removes it and returns its text (to put in the
+   * composer; sending it again makes a new message). Undefined for an item that is not failed.
+   */
+  edit(clientId: string): string | undefined {
+    const item = this.#items.find((i) => i.clientId === clientId && i.state === 'failed');
+    if (item) this.#remove(clientId);
+    return item?.text;
   }
 
   /**
@@ -216,7 +245,7 @@ export class OutboxController implements ReactiveController {
       // is not the message's fault: the panel gets a new session and the message goes then.
       const tokenRefused = e instanceof TransportError && e.kind === 'auth';
       if (!isRetryable(e) && !tokenRefused) {
-        this.#update(clientId, { state: 'failed' });
+        this.#update(clientId, { state: 'failed', failure: failureOf(e) });
         refused = true;
       } else {
         // Rate limited: the server said when (`retryAfter`); wait that long, and at least the

@@ -68,7 +68,10 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @csspart message - One message (`data-post-id`, `data-client-id`, `data-state`, `data-from`).
  * @csspart message-text - A message's text.
  * @csspart link - A link inside a message.
- * @csspart retry-message - Retry button of a message that failed to send.
+ * @csspart retry-message - Retry button of a message that failed to send (only where a retry can help).
+ * @csspart edit-message - Takes a failed message back into the composer.
+ * @csspart remove-message - Drops a failed message.
+ * @csspart counter - Character counter under the input, near Mattermost's 16,383-character limit.
  * @csspart load-older - The "load older messages" button.
  * @csspart typing - The typing indicator.
  * @csspart status - The connection status line.

@@ -23,5 +23,11 @@ export const de: Strings = {
   refused:
     'Wir konnten nicht bestätigen, wer Sie sind, daher kann der Chat nicht öffnen. Bitte melden Sie sich erneut an oder laden Sie die Seite neu.',
   menu: 'Optionen der Unterhaltung',
+  // Messages that cannot go
+  tooLong: 'Nicht gesendet: zu lang.',
+  editMessage: 'Bearbeiten',
+  removeMessage: 'Entfernen',
+  charsLeft: (n: number) => `noch ${n} Zeichen`,
+  charsOver: (n: number) => `${n} Zeichen zu viel`,
   unread: (n: number) => (n === 1 ? '1 ungelesene Nachricht' : `${n} ungelesene Nachrichten`),
 };

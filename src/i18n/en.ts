@@ -21,6 +21,12 @@ export const en = {
   loading: 'Loading the conversation…',
   refused: 'We could not confirm who you are, so the chat cannot open. Please sign in again or reload the page.',
   menu: 'Conversation options',
+  // Messages that cannot go
+  tooLong: 'Not sent: too long.',
+  editMessage: 'Edit',
+  removeMessage: 'Remove',
+  charsLeft: (n: number) => `${n} characters left`,
+  charsOver: (n: number) => `${n} characters too many`,
   unread: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
 };
 

@@ -22,5 +22,11 @@ export const fr: Strings = {
   loading: 'Chargement de la conversation…',
   refused: 'Nous n’avons pas pu confirmer votre identité : la discussion ne peut pas s’ouvrir. Reconnectez-vous ou rechargez la page.',
   menu: 'Options de la conversation',
+  // Messages that cannot go
+  tooLong: 'Non envoyé : trop long.',
+  editMessage: 'Modifier',
+  removeMessage: 'Supprimer',
+  charsLeft: (n: number) => `${n} caractères restants`,
+  charsOver: (n: number) => `${n} caractères de trop`,
   unread: (n: number) => (n === 1 ? '1 message non lu' : `${n} messages non lus`),
 };

@@ -131,9 +131,17 @@ export const styles = css`
   }
   form {
     display: flex;
+    flex-wrap: wrap;
     gap: 8px;
     padding: 10px;
     border-top: 1px solid var(--bo);
+  }
+  form .meta {
+    flex-basis: 100%;
+    margin: 0;
+  }
+  .err {
+    font-weight: 600;
   }
   textarea {
     flex: 1;

@@ -83,10 +83,10 @@ describe('<porthole-panel>', () => {
     expect(server.visitorPosts).to.have.length(1);
   });
 
-  it('a refused message shows a retry button that sends it', async () => {
+  it('a message whose answer was not understood offers a retry that sends it', async () => {
     const server = new MemoryTransport();
     const { el } = await openPanel(server);
-    server.failNext('send', 'rejected');
+    server.failNext('send', 'invalid');
     await type(el, 'try me');
     await settle();
     await el.updateComplete;
@@ -96,6 +96,77 @@ describe('<porthole-panel>', () => {
     await el.updateComplete;
     expect(messages(el)[0].dataset.state).to.equal('sent');
     expect(server.visitorPosts).to.have.length(1);
+  });
+
+  it('a refused message offers no retry, but can be edited back into the composer or removed', async () => {
+    const server = new MemoryTransport();
+    const { el } = await openPanel(server);
+    server.failNext('send', 'rejected', false, undefined, 413);
+    server.failNext('send', 'rejected');
+    await type(el, 'first');
+    await settle();
+    await type(el, 'second');
+    await settle();
+    await el.updateComplete;
+    const [first, second] = messages(el);
+    expect(first.dataset.state).to.equal('failed');
+    expect(first.textContent).to.contain('Not sent: too long.');
+    expect(second.textContent).to.contain('Not sent.');
+    expect($(el, '[part="retry-message"]')).to.equal(null);
+    first.querySelector<HTMLElement>('[part="edit-message"]')!.click();
+    await el.updateComplete;
+    const ta = $<HTMLTextAreaElement>(el, 'textarea')!;
+    expect(ta.value).to.equal('first');
+    expect(el.shadowRoot!.activeElement).to.equal(ta);
+    messages(el)[0].querySelector<HTMLElement>('[part="remove-message"]')!.click();
+    await el.updateComplete;
+    expect(messages(el)).to.have.length(0);
+    expect(server.visitorPosts).to.have.length(0);
+    // Sent again as a new message once edited.
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+    await settle();
+    await el.updateComplete;
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['first']);
+  });
+
+  it('counts near Mattermost\'s 16,383-character limit and refuses a longer message with the reason, keeping the text', async () => {
+    const server = new MemoryTransport();
+    const { el } = await openPanel(server);
+    const ta = $<HTMLTextAreaElement>(el, 'textarea')!;
+    const counter = $(el, '[part="counter"]')!;
+    ta.value = 'x'.repeat(1000);
+    ta.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(counter.hidden).to.equal(true);
+    // Code points, as Mattermost counts: 16,000 emoji are 32,000 UTF-16 units.
+    ta.value = '😀'.repeat(16_000);
+    ta.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(counter.hidden).to.equal(false);
+    expect(counter.textContent!.trim()).to.equal('383 characters left');
+    expect(ta.getAttribute('aria-describedby')).to.equal(counter.id);
+    ta.value = '😀'.repeat(16_390);
+    ta.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(counter.textContent!.trim()).to.equal('7 characters too many');
+    expect(counter.getAttribute('role')).to.equal('none');
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+    await settle();
+    await el.updateComplete;
+    expect(server.visitorPosts).to.have.length(0);
+    expect(messages(el)).to.have.length(0);
+    expect(ta.value).to.have.length(16_390 * 2);
+    expect(counter.getAttribute('role')).to.equal('alert');
+    expect(ta.getAttribute('aria-invalid')).to.equal('true');
+    await expect(el).shadowDom.to.be.accessible();
+    ta.value = '😀'.repeat(16_383);
+    ta.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(ta.getAttribute('aria-invalid')).to.equal('false');
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+    await settle();
+    expect(server.visitorPosts).to.have.length(1);
+    expect(ta.value).to.equal('');
   });
 
   it('shows agent messages with their name and emits porthole-message', async () => {

@@ -10,7 +10,8 @@ import type { OutboxController } from '../controllers/outbox-controller.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { emit } from '../events/emit.js';
 import { strings } from '../i18n/index.js';
-import { renderMessage } from '../render/message.js';
+import { MAX_MESSAGE_RUNES } from '../protocol/limits.js';
+import { renderMessage, type MessageActions } from '../render/message.js';
 import type { TransportFactory } from '../transport/transport.js';
 import { styles } from './porthole-panel.styles.js';
 import { showUnread } from './unread-badge.js';
@@ -78,6 +79,9 @@ export class PortholePanelElement extends LitElement {
   readonly session: SessionController;
 
   #typingAt = 0;
+  /** Length of the composer's text in code points (exact near the limit), and whether a send was refused for it. */
+  #chars = 0;
+  #tooLong = false;
   #stick = true;
   #clock: Clock;
   /** Messages from the team that arrived while the panel was closed. */
@@ -131,7 +135,7 @@ export class PortholePanelElement extends LitElement {
     // lazy conversation menu (privacy-menu.ts) forwards from its own shadow root once it exists.
     this.setAttribute(
       'exportparts',
-      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,message,message-text,link,retry-message,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
+      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,message,message-text,link,retry-message,edit-message,remove-message,counter,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
     );
   }
 
@@ -195,18 +199,37 @@ export class PortholePanelElement extends LitElement {
   };
 
   #onInput = (): void => {
+    this.#count();
     const now = this.#clock.now();
     if (now - this.#typingAt < 3000) return;
     this.#typingAt = now;
     this.session.transport?.typing();
   };
 
+  /** Counts the composer's text; near Mattermost's limit in code points, as the server counts. */
+  #count(): void {
+    const value = this.#input?.value ?? '';
+    const chars = value.length > MAX_MESSAGE_RUNES - 500 ? [...value].length : value.length;
+    if (chars === this.#chars) return;
+    this.#chars = chars;
+    this.#tooLong &&= chars > MAX_MESSAGE_RUNES;
+    this.requestUpdate();
+  }
+
   #submit = (e?: Event): void => {
     e?.preventDefault();
     const input = this.#input;
     if (!input?.value.trim()) return;
+    this.#count();
+    // Refused here, with the reason, rather than by the server after a round trip; the text stays.
+    if (this.#chars > MAX_MESSAGE_RUNES) {
+      this.#tooLong = true;
+      this.requestUpdate();
+      return;
+    }
     void this.send(input.value);
     input.value = '';
+    this.#count();
   };
 
   #older = async (): Promise<void> => {
@@ -218,7 +241,19 @@ export class PortholePanelElement extends LitElement {
     if (log) log.scrollTop += log.scrollHeight - heightBefore;
   };
 
-  #retry = (clientId: string): void => this.outbox.retry(clientId);
+  /** The buttons of a failed message: retry (where it can help), edit (back into the composer), remove. */
+  #actions: MessageActions = {
+    retry: (clientId) => this.outbox.retry(clientId),
+    edit: (clientId) => {
+      const text = this.outbox.edit(clientId);
+      const input = this.#input;
+      if (text === undefined || !input) return;
+      input.value = input.value ? `${text}\n${input.value}` : text;
+      this.#count();
+      input.focus();
+    },
+    remove: (clientId) => this.outbox.remove(clientId),
+  };
 
   get #input(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea');
@@ -300,11 +335,13 @@ export class PortholePanelElement extends LitElement {
                   edited: m.edited,
                 },
                 labels,
-                this.#retry,
+                this.#actions,
               ),
             ),
         )}
-        ${pending.map((item) => renderMessage({ clientId: item.clientId, text: item.text, from: 'visitor', state: item.state }, labels, this.#retry))}
+        ${pending.map((item) =>
+          renderMessage({ clientId: item.clientId, text: item.text, from: 'visitor', state: item.state, failure: item.failure }, labels, this.#actions),
+        )}
       </div>
       <p part="typing" class="typing" ?hidden=${!conversation.typing}>${labels.typing}</p>
       <form part="composer" @submit=${this.#submit}>
@@ -313,9 +350,14 @@ export class PortholePanelElement extends LitElement {
           rows="2"
           aria-label=${labels.input}
           placeholder=${labels.placeholder}
+          aria-describedby="n"
+          aria-invalid=${this.#tooLong}
           @keydown=${this.#onInputKey}
           @input=${this.#onInput}
         ></textarea>
+        <p part="counter" id="n" class="meta ${this.#tooLong ? 'err' : ''}" role=${this.#tooLong ? 'alert' : 'none'} ?hidden=${this.#chars <= MAX_MESSAGE_RUNES - 500}>
+          ${this.#chars > MAX_MESSAGE_RUNES ? labels.charsOver(this.#chars - MAX_MESSAGE_RUNES) : labels.charsLeft(MAX_MESSAGE_RUNES - this.#chars)}
+        </p>
         <button part="send" class="send" type="submit">${labels.send}</button>
       </form>
     </section>`;

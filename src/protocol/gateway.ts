@@ -13,8 +13,7 @@ export const LIVE_AUTH_TIMEOUT_MS = 10_000;
 /** Frames a socket may send per minute (pings and re-auths included); past it, 4429. */
 export const LIVE_MAX_FRAMES_PER_MINUTE = 120;
 
-/** Longest message text Mattermost stores, in Unicode code points (`model.PostMessageMaxRunesV2`). */
-export const MAX_MESSAGE_RUNES = 16_383;
+export { MAX_MESSAGE_RUNES } from './limits.js';
 
 /**
  * Close codes of `/v1/live`. Codes 4xxx mirror the HTTP status they correspond to. A bad frame

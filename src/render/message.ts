@@ -11,11 +11,21 @@ export interface MessageView {
   /** Author's display name (agents). */
   author?: string;
   state: 'sending' | 'sent' | 'failed';
+  /** Why a failed message was refused (the outbox's `failure`): only `invalid` offers a retry. */
+  failure?: 'too_long' | 'refused' | 'invalid';
   edited?: boolean;
 }
 
+/** What the buttons of a failed message do, by client id. */
+export interface MessageActions {
+  retry(clientId: string): void;
+  /** Back into the composer. */
+  edit(clientId: string): void;
+  remove(clientId: string): void;
+}
+
 /** One message as a template: text through renderText, state as data attributes and words. */
-export function renderMessage(view: MessageView, labels: Strings, onRetry: (clientId: string) => void): TemplateResult {
+export function renderMessage(view: MessageView, labels: Strings, actions: MessageActions): TemplateResult {
   return html`<div
     part="message"
     class="m ${view.from}"
@@ -31,7 +41,10 @@ export function renderMessage(view: MessageView, labels: Strings, onRetry: (clie
     ${
       view.state === 'failed'
         ? html`<span class="meta err"
-            >${labels.failed} <button part="retry-message" @click=${() => onRetry(view.clientId!)}>${labels.retryMessage}</button></span
+            >${view.failure === 'too_long' ? labels.tooLong : labels.failed}
+            ${view.failure === 'invalid' ? html`<button part="retry-message" @click=${() => actions.retry(view.clientId!)}>${labels.retryMessage}</button>` : ''}
+            <button part="edit-message" @click=${() => actions.edit(view.clientId!)}>${labels.editMessage}</button>
+            <button part="remove-message" @click=${() => actions.remove(view.clientId!)}>${labels.removeMessage}</button></span
           >`
         : ''
     }

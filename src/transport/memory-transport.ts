@@ -53,7 +53,7 @@ export class MemoryTransport implements Transport {
   down = false;
   readonly userId: string;
   #listeners = new Set<(e: TransportEvent) => void>();
-  #failures: Array<{ op: Op; kind: TransportErrorKind; commit: boolean; retryAfter?: number }> = [];
+  #failures: Array<{ op: Op; kind: TransportErrorKind; commit: boolean; retryAfter?: number; status?: number }> = [];
   #autoOnline: boolean;
   #hold?: Promise<void>;
   /** Posts created so far: the next post id. */
@@ -125,10 +125,11 @@ export class MemoryTransport implements Transport {
 
   /**
    * The next call of `op` fails with `kind`; with `commit` the post is stored anyway (lost ack).
-   * `retryAfter` (ms) is the error's, as a `rate_limited` answer's `Retry-After` would give it.
+   * `retryAfter` (ms) is the error's, as a `rate_limited` answer's `Retry-After` would give it;
+   * `status` the HTTP status the error carries (413: too long).
    */
-  failNext(op: Op, kind: TransportErrorKind = 'network', commit = false, retryAfter?: number): void {
-    this.#failures.push({ op, kind, commit, retryAfter });
+  failNext(op: Op, kind: TransportErrorKind = 'network', commit = false, retryAfter?: number, status?: number): void {
+    this.#failures.push({ op, kind, commit, retryAfter, status });
   }
 
   /** Calls wait until the returned function is called (to observe in-flight states); an abort still ends them. */
@@ -254,7 +255,7 @@ export class MemoryTransport implements Transport {
     if (index < 0) return undefined;
     const [failure] = this.#failures.splice(index, 1);
     if (commitable && failure.commit) return failure;
-    throw new TransportError(failure.kind, `simulated ${failure.kind} failure`, undefined, failure.retryAfter);
+    throw new TransportError(failure.kind, `simulated ${failure.kind} failure`, failure.status, failure.retryAfter);
   }
 
   #live(event: TransportEvent): void {
