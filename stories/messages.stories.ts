@@ -2,7 +2,7 @@ import type { Meta } from '@storybook/web-components-vite';
 import { names, shortHistory, type ChatArgs } from './support/fixture.js';
 import { chatMeta, chatStory } from './support/meta.js';
 
-// The visitor's messages: sending, sent, failed (with its retry button).
+// The visitor's messages: sending, sent, failed (edit and remove; a retry only where it can help), the length counter.
 export default {
   title: 'Messages',
   ...chatMeta,
@@ -33,7 +33,8 @@ export const Sent = chatStory({
 
 /**
  * The server refused the message (a 4xx: `porthole-error` with code `send_failed`): "Not sent."
- * and a retry button. The refusal happens once: retrying sends it.
+ * with Edit (back into the composer) and Remove; no Retry, since the same message would be
+ * refused again.
  */
 export const Failed = chatStory({
   transport: { history: shortHistory, names },
@@ -41,6 +42,40 @@ export const Failed = chatStory({
     await c.openAndLoad();
     c.server.failNext('send', 'rejected');
     await c.el.send('It is order #1042.');
+  },
+});
+
+/** The server refused the message as too long (413, e.g. @-words pushed it over): "Not sent: too long." */
+export const FailedTooLong = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    c.server.failNext('send', 'rejected', false, undefined, 413);
+    await c.el.send('It is order #1042, @support @billing @shipping…');
+  },
+});
+
+/** The answer could not be read (a proxy's page instead of JSON): "Not sent." with a Retry, which can help. */
+export const FailedRetryable = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    c.server.failNext('send', 'invalid');
+    await c.el.send('It is order #1042.');
+  },
+});
+
+/**
+ * Near Mattermost's 16,383-character limit the counter shows what is left; past it, Enter is
+ * refused with "N characters too many" and the text stays (type a few more characters to see it).
+ */
+export const NearTheLimit = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    const input = c.panel!.shadowRoot!.querySelector('textarea')!;
+    input.value = 'Lorem ipsum dolor sit amet. '.repeat(580);
+    input.dispatchEvent(new Event('input'));
   },
 });
 
