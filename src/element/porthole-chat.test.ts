@@ -132,6 +132,7 @@ describe('<porthole-chat> launcher', () => {
     expect(panel.shadowRoot!.querySelector('h2')!.textContent).to.equal('Help desk');
     expect(panel.getAttribute('exportparts')).to.contain('send');
     expect(panel.locale).to.equal('de');
+    await settle(); // the session starts once the panel has rendered in German
     server.agentPost('Guten Tag');
     expect(got[0].target).to.equal(el);
     expect(got[0].bubbles && got[0].composed).to.equal(true);

@@ -9,7 +9,7 @@ import type { HealthController } from '../controllers/health-controller.js';
 import type { OutboxController } from '../controllers/outbox-controller.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { emit } from '../events/emit.js';
-import { strings } from '../i18n/index.js';
+import { loadStrings, strings } from '../i18n/index.js';
 import { MAX_MESSAGE_RUNES } from '../protocol/limits.js';
 import { renderMessage, type MessageActions } from '../render/message.js';
 import type { TransportFactory } from '../transport/transport.js';
@@ -260,6 +260,12 @@ export class PortholePanelElement extends LitElement {
   }
   get #log(): HTMLElement | null {
     return this.renderRoot.querySelector('.log');
+  }
+
+  /** Every update waits for the locale's strings (a chunk, but for English): the panel never shows another language first. */
+  protected override async scheduleUpdate(): Promise<void> {
+    await loadStrings(this.locale);
+    super.scheduleUpdate();
   }
 
   protected override willUpdate(): void {

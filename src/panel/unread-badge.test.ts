@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { loadStrings } from '../i18n/index.js';
 import { showUnread } from './unread-badge.js';
 
 function launcherRoot(): ShadowRoot {
@@ -23,7 +24,8 @@ describe('showUnread', () => {
     expect(root.adoptedStyleSheets).to.have.length(sheets + 1);
   });
 
-  it('caps the badge at 99+, speaks the locale, and 0 removes it', () => {
+  it('caps the badge at 99+, speaks the locale, and 0 removes it', async () => {
+    await loadStrings('fr'); // the panel that shows the badge has loaded its locale
     const root = launcherRoot();
     showUnread(root, 150, 'fr');
     expect(badge(root)!.textContent).to.equal('99+');
