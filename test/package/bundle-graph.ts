@@ -20,6 +20,12 @@ export const TRANSPORT_CHUNKS: Readonly<Record<SessionMode, string>> = { direct:
  */
 export const FEATURE_CHUNKS = ['privacy-menu'] as const;
 
+/**
+ * The strings of every locale but English (src/i18n/index.ts): a conversation loads at most one,
+ * the page's; the budgets measure an English conversation and size.test.ts gives each its own.
+ */
+export const LOCALE_CHUNKS = ['fr', 'de'] as const;
+
 const chunkName = (file: string) => path.basename(file).replace(/-[\w-]{8}\.js$/, '');
 
 /** The mode whose transport `file` is, if it is one. */
@@ -41,7 +47,7 @@ function imports(file: string) {
 
 /**
  * Every file reachable from `start`, following static imports only or dynamic ones too; with
- * `mode`, a dynamic import of another mode's transport chunk, or of a feature chunk, is not followed.
+ * `mode`, a dynamic import of another mode's transport chunk, of a feature chunk or of a locale's strings, is not followed.
  */
 export function closure(start: string[], follow: 'static' | 'all', mode?: SessionMode): string[] {
   const seen = new Set<string>();
@@ -54,7 +60,9 @@ export function closure(start: string[], follow: 'static' | 'all', mode?: Sessio
     const lazy =
       follow === 'all'
         ? dynamics.filter(
-            (d) => !mode || ((transportMode(d) ?? mode) === mode && !(FEATURE_CHUNKS as readonly string[]).includes(chunkName(d))),
+            (d) =>
+              !mode ||
+              ((transportMode(d) ?? mode) === mode && ![...FEATURE_CHUNKS, ...LOCALE_CHUNKS].includes(chunkName(d) as never)),
           )
         : [];
     todo.push(...statics, ...lazy);
@@ -77,4 +85,10 @@ export const transportChunks = (): Partial<Record<SessionMode, string>> =>
 export const featureChunks = (): Record<string, string> =>
   Object.fromEntries(
     closure([LOADER], 'all').flatMap((f) => ((FEATURE_CHUNKS as readonly string[]).includes(chunkName(f)) ? [[chunkName(f), f]] : [])),
+  );
+
+/** The locale chunks the build holds, by locale (see LOCALE_CHUNKS). */
+export const localeChunks = (): Record<string, string> =>
+  Object.fromEntries(
+    closure([LOADER], 'all').flatMap((f) => ((LOCALE_CHUNKS as readonly string[]).includes(chunkName(f)) ? [[chunkName(f), f]] : [])),
   );

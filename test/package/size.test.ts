@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import type { SessionMode } from '../../src/transport/transport.ts';
-import { CDN, closure, conversationFiles, featureChunks, launcherFiles, LOADER, transportChunks } from './bundle-graph.ts';
+import { CDN, closure, conversationFiles, featureChunks, launcherFiles, LOADER, LOCALE_CHUNKS, localeChunks, transportChunks } from './bundle-graph.ts';
 
 /** Budgets in bytes, brotli: the launcher, and a working conversation per mode. */
 /**
@@ -92,4 +92,19 @@ test('the conversation menu is a lazy chunk of its own, ≤ 5,120 B brotli with 
     size <= PRIVACY_MENU_BUDGET,
     `the conversation menu adds ${size} B brotli on first use, over its ${PRIVACY_MENU_BUDGET} B budget`,
   );
+});
+
+/** Each locale's strings but English's are a chunk of their own, loaded by a panel in that locale: its budget, brotli. */
+export const LOCALE_BUDGET = 1024;
+
+test('every locale but English is a chunk of its own, ≤ 1,024 B brotli, outside the English conversation', () => {
+  assert.ok(fs.existsSync(path.join(CDN, LOADER)), 'dist/cdn/porthole-chat.js is missing: run the build first');
+  const chunks = localeChunks();
+  assert.deepEqual(Object.keys(chunks).sort(), [...LOCALE_CHUNKS].sort(), `expected a chunk per locale, found ${JSON.stringify(chunks)}`);
+  const conversation = conversationFiles('gateway');
+  for (const [locale, file] of Object.entries(chunks)) {
+    console.log(`size: ${locale} strings ${brotli(file)} B of ${LOCALE_BUDGET} (${file})`);
+    assert.ok(!conversation.includes(file), `${file} is part of the English conversation`);
+    assert.ok(brotli(file) <= LOCALE_BUDGET, `${file} is ${brotli(file)} B brotli, over its ${LOCALE_BUDGET} B budget`);
+  }
 });
