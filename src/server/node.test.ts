@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toRouteHandlers } from './next.js';
+import express from 'express';
 import http from 'node:http';
-import { serve, shutdown } from './node.js';
+import { serve, shutdown, toNodeListener } from './node.js';
 import { TEST, testCompanion } from './test-support.js';
 
 describe('adapters', () => {
@@ -17,6 +18,47 @@ describe('adapters', () => {
       assert.equal((await post()).status, 429);
     } finally {
       await running.close();
+    }
+  });
+
+  it('toNodeListener() in Express: mounted before express.json() it reads the body; after it, it refuses loudly', async () => {
+    const seen: string[] = [];
+    const companion = {
+      fetch: async (request: Request) => {
+        seen.push(await request.text());
+        return new Response('ok');
+      },
+    };
+    const errors: unknown[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+    const app = express();
+    app.use('/good', toNodeListener(companion));
+    app.use(express.json());
+    app.use('/bad', toNodeListener(companion));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    const post = (path: string) =>
+      fetch(base + path + '/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"identity":"x"}' });
+    try {
+      const good = await post('/good');
+      assert.equal(good.status, 200);
+      assert.deepEqual(seen, ['{"identity":"x"}']);
+      const bad = await post('/bad');
+      assert.equal(bad.status, 500);
+      const body = await bad.json();
+      assert.equal(body.error.code, 'body_consumed');
+      assert.match(body.error.message, /mount the companion before any body parser/);
+      assert.equal(seen.length, 1, 'the companion never saw the emptied request');
+      await post('/bad');
+      assert.equal(errors.length, 1, 'said once in the log');
+      assert.match(String(errors[0]), /express\.json\(\)/);
+      // A request without a body passes after the parser too.
+      assert.equal((await fetch(base + '/bad/healthz')).status, 200);
+    } finally {
+      console.error = consoleError;
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

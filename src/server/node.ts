@@ -13,7 +13,8 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => Promis
  *
  * Express / Connect: mount it under a path, before any body parser (the companion reads the raw
  * body itself): `app.use('/porthole', toNodeListener(companion))` — Express strips the mount path,
- * so the companion sees `/v1/session`.
+ * so the companion sees `/v1/session`. Mounted after a parser that read the body, it answers 500
+ * `body_consumed` (and says why in the log, once) instead of seeing an empty body.
  *
  * @example
  * ```ts
@@ -22,7 +23,31 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => Promis
  */
 export function toNodeListener(companion: Pick<Companion, 'fetch'>): NodeListener {
   const listener = getRequestListener((request, env) => companion.fetch(request, env));
-  return (req, res) => listener(req, res);
+  let warned = false;
+  return async (req, res) => {
+    if (!bodyConsumed(req)) return listener(req, res);
+    // A body parser mounted before the companion (express.json(), bodyParser…) has read the body:
+    // the companion would see an empty one — and an identified visitor would silently become an
+    // anonymous one. Refuse, loudly, once in the log and on every such request.
+    if (!warned) {
+      warned = true;
+      console.error(`porthole: ${BODY_CONSUMED}`);
+    }
+    res.writeHead(500, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'body_consumed', message: BODY_CONSUMED } }));
+  };
+}
+
+const BODY_CONSUMED =
+  "the request's body was read before the companion got it (a body parser such as express.json() is mounted before it): mount the companion before any body parser, e.g. app.use('/porthole', toNodeListener(companion)); app.use(express.json())";
+
+/**
+ * Whether something read `req`'s body before the companion: the request declares a body and the
+ * stream has ended (on-finished's test, which Express's body parsers use themselves).
+ */
+function bodyConsumed(req: IncomingMessage): boolean {
+  const declared = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  return declared && req.complete && !req.readable;
 }
 
 /** A listening companion server. */
