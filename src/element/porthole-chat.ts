@@ -20,6 +20,10 @@ const CSS =
 
 let sheet: CSSStyleSheet | undefined;
 
+// In Node (server rendering, tests) there is no DOM: a stand-in base lets the module load (the tag is
+// then never defined, see define.ts), so importing the package there does not throw.
+const HTMLElement = globalThis.HTMLElement ?? (class {} as typeof globalThis.HTMLElement);
+
 const PROPS = ['getToken', 'tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'noPrivacyMenu'] as const;
 
 function invalid(name: string, value: unknown, allowed: string): void {
