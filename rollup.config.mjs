@@ -83,6 +83,26 @@ const minifyCssLiterals = () => ({
   },
 });
 
+/**
+ * marked's ESM entry is one pre-bundled file whose tail (`var v=new Marked(); function marked()…`
+ * and the properties set on it) keeps its Parser and Renderer alive although the widget imports
+ * only its Lexer (src/render/markdown/markdown.ts): ~4 KB brotli of HTML rendering the markdown
+ * chunk would ship unused. The CDN build cuts that tail and exports the Lexer alone; an upgrade of
+ * marked that changes the file's shape fails the build here instead of shipping it silently.
+ */
+export const markedLexerOnly = () => ({
+  name: 'marked-lexer-only',
+  transform(code, id) {
+    if (!/[/\\]node_modules[/\\]marked[/\\]lib[/\\]marked\.esm\.js$/.test(id)) return null;
+    const tail = code.match(/var (\w+)=new \w+;function \w+\(\w+,\w+\)\{return \1\.parse\(/);
+    const lexer = code.match(/export\{[^}]*?\b(\w+) as Lexer\b[^}]*\}/);
+    if (!tail || !lexer || lexer.index < tail.index)
+      throw new Error(`marked-lexer-only: expected marked 18's "var v=new ne;function x(l,e){return v.parse(" tail and an export of Lexer in ${id}; the file changed shape`);
+    const out = new MagicString(code).overwrite(tail.index, code.length, `export{${lexer[1]} as Lexer};\n`);
+    return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
+  },
+});
+
 /** Empties an output directory before a build, so no stale chunk is ever shipped or measured. */
 const clean = (dir) => ({ name: 'clean', buildStart: () => fs.rmSync(dir, { recursive: true, force: true }) });
 
@@ -113,6 +133,7 @@ export default [
     plugins: [
       clean('dist/cdn'),
       resolve({ browser: true, exportConditions: ['browser', 'production'] }),
+      markedLexerOnly(),
       commonjs(),
       minifyCssLiterals(),
       ts(),
@@ -136,9 +157,19 @@ export default [
       exports: 'src/exports.ts',
       'server/index': 'src/server/index.ts',
       'server/cli': 'src/server/cli.ts',
+      react: 'src/react/index.ts',
     },
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
-    external,
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      // A client component for React Server Components frameworks (Next.js): the directive must open
+      // the file, and rollup drops directives it finds in a module, so it is added here.
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'react' ? "'use client';" : ''),
+    },
+    // React is the host app's (a peer dependency), never bundled.
+    external: (id) => external(id) || id === 'react' || id.startsWith('react/'),
     plugins: [
       clean('dist/chunks'),
       resolve({ preferBuiltins: true }),

@@ -16,6 +16,8 @@ export type {
   PortholeStateChangeDetail,
 } from './events/porthole-events.js';
 export type {
+  Availability,
+  ChatFile,
   ChatMessage,
   ChatPage,
   ConnectionState,

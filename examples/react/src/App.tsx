@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { ChatMessage, ConnectionState, PortholeChatElement } from 'porthole-chat';
-import { PortholeChat } from './porthole-chat';
+import { PortholeChat } from 'porthole-chat/react';
 
 export function App() {
   const chat = useRef<PortholeChatElement>(null);
