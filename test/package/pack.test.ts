@@ -150,6 +150,7 @@ test('the tarball holds every file the exports map, types, main and bin point at
     ['.', 'dist/index.js'],
     ['./element', 'dist/exports.js'],
     ['./server', 'dist/server/index.js'],
+    ['./react', 'dist/react.js'],
     ['./cdn/*', 'dist/cdn/porthole-chat.js'],
   ])
     assert.ok(
