@@ -97,7 +97,9 @@ export const markedLexerOnly = () => ({
     const tail = code.match(/var (\w+)=new \w+;function \w+\(\w+,\w+\)\{return \1\.parse\(/);
     const lexer = code.match(/export\{[^}]*?\b(\w+) as Lexer\b[^}]*\}/);
     if (!tail || !lexer || lexer.index < tail.index)
-      throw new Error(`marked-lexer-only: expected marked 18's "var v=new ne;function x(l,e){return v.parse(" tail and an export of Lexer in ${id}; the file changed shape`);
+      throw new Error(
+        `marked-lexer-only: expected marked 18's "var v=new ne;function x(l,e){return v.parse(" tail and an export of Lexer in ${id}; the file changed shape`,
+      );
     const out = new MagicString(code).overwrite(tail.index, code.length, `export{${lexer[1]} as Lexer};\n`);
     return { code: out.toString(), map: out.generateMap({ hires: true, source: id }) };
   },
@@ -128,6 +130,9 @@ export default [
       format: 'es',
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
+      // What both transports share (the reconnecting socket, the blob download) is one chunk with a
+      // stable name (docs/cdn.md lists it), whichever module rollup would have named it after.
+      manualChunks: (id) => (/[/\\](live-socket|upload)\.ts$|[/\\]reconnecting-websocket[/\\]/.test(id) ? 'live-socket' : undefined),
       sourcemap: true,
     },
     plugins: [

@@ -39,6 +39,11 @@ export const BENCHES = [
     limit: { smoke: 60, full: 900 },
   },
   { id: 'scale', title: '9. Scaled out: two instances on one Redis', file: 'bench/scale.ts', mm: true, limit: { smoke: 60, full: 600 } },
+  // Markdown (issue 11): the chunk's weight, and rendering and scrolling 5,000 markdown messages.
+  { id: 'markdown-weight', title: '10. Markdown weight', file: 'bench/markdown-weight.ts', mm: false, limit: { smoke: 30, full: 60 } },
+  { id: 'markdown-render', title: '11. Rendering markdown', file: 'bench/markdown-render.ts', mm: false, limit: { smoke: 50, full: 900 } },
+  // Files (issue 11): upload throughput through the companion beside a direct upload to Mattermost.
+  { id: 'upload', title: '12. Upload throughput', file: 'bench/upload.ts', mm: true, limit: { smoke: 30, full: 300 } },
 ];
 const DOC = path.join(root, 'docs/benchmarks.md');
 const SMOKE_BUDGET_S = 60;

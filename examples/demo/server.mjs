@@ -83,7 +83,7 @@ export async function startDemo(mm, { port = 8080, env = process.env } = {}) {
       if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) continue;
       res.writeHead(200, {
         'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Security-Policy': `default-src 'self'; connect-src ${connectSrc(url.pathname)}; img-src 'self' data:; style-src 'self'`,
+        'Content-Security-Policy': `default-src 'self'; connect-src ${connectSrc(url.pathname)}; img-src 'self' data: blob:; style-src 'self'`,
       });
       return fs.createReadStream(file).pipe(res);
     }

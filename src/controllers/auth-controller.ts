@@ -18,6 +18,8 @@ const sessionSchema = z.object({
   expiresAt: z.union([z.number(), z.string()]),
   userId: z.string().check(z.minLength(1)),
   channelId: z.string().check(z.minLength(1)),
+  // Files: what the companion accepts (absent from an older one: no attachments offered).
+  uploads: z.optional(z.object({ maxBytes: z.number().check(z.positive()), types: z.array(z.string()) })),
 });
 
 /** Why getting a session failed. */
@@ -204,7 +206,7 @@ export class AuthController implements ReactiveController {
     if (!parsed.success || !Number.isFinite(expiresAt))
       throw new AuthError(
         'invalid_response',
-        `expected { mode?: "direct" | "gateway", serverUrl: http(s) URL, token, expiresAt: ms or ISO date, userId, channelId }, received ${
+        `expected { mode?: "direct" | "gateway", serverUrl: http(s) URL, token, expiresAt: ms or ISO date, userId, channelId, uploads?: { maxBytes > 0, types: string[] } }, received ${
           raw && typeof raw === 'object' ? `keys [${Object.keys(raw)}]` : typeof raw
         }`,
         false,

@@ -140,7 +140,7 @@ describe('ConversationController', () => {
     await conversation.load();
     server.drop();
     server.agentPost('posted while the socket was down');
-    const sent = await server.send({ clientId: 'c-1', text: 'mine, acknowledged over REST' });
+    const sent = (await server.send({ clientId: 'c-1', text: 'mine, acknowledged over REST' })) as ChatMessage;
     conversation.merge([sent], false, false); // what the panel does with the outbox's answer
     server.restore();
     await conversation.resync();

@@ -45,6 +45,8 @@ export class ConversationController implements ReactiveController {
   /** Runs that overlapping callers share (the first page, the older page, a resync). */
   #shared = new Map<SharedRun, Promise<void>>();
   #typing = false;
+  /** Who is typing (user ids, first typer first), while `typing`. */
+  #typers: string[] = [];
   #typingTimer?: ReturnType<typeof setTimeout>;
   #connected = false;
   /** Live events that arrived while the first page was loading, merged right after it. */
@@ -71,6 +73,10 @@ export class ConversationController implements ReactiveController {
   /** Someone on the team is typing. */
   get typing(): boolean {
     return this.#typing;
+  }
+  /** The user ids of who is typing, while `typing` (the panel names them). */
+  get typingUserIds(): readonly string[] {
+    return this.#typers;
   }
   /** Display names by user id, as far as known. */
   get names(): Readonly<Record<string, string>> {
@@ -211,7 +217,9 @@ export class ConversationController implements ReactiveController {
   }
 
   #fetchNames(): void {
-    const ids = [...new Set(this.#messages.map((m) => m.userId))].filter((id) => id !== this.#selfId && !this.#asked.has(id));
+    const ids = [...new Set([...this.#messages.map((m) => m.userId), ...this.#typers])].filter(
+      (id) => id !== this.#selfId && !this.#asked.has(id),
+    );
     if (!ids.length || !this.#transport) return;
     ids.forEach((id) => this.#asked.add(id));
     const { signal } = this.#runs;
@@ -229,7 +237,7 @@ export class ConversationController implements ReactiveController {
   #subscribe(): void {
     if (!this.#transport || this.#unlisten) return;
     this.#unlisten = this.#transport.subscribe((e) => {
-      if (e.type === 'typing') this.#setTyping(true);
+      if (e.type === 'typing') this.#setTyping(true, e.userId);
       else if (e.type === 'status' || e.type === 'refused') return;
       else if (this.#loaded) this.merge([e.message], e.type === 'posted');
       else this.#early.push({ message: e.message, live: e.type === 'posted' });
@@ -241,9 +249,15 @@ export class ConversationController implements ReactiveController {
     this.#unlisten = undefined;
   }
 
-  #setTyping(on: boolean): void {
+  #setTyping(on: boolean, userId?: string): void {
     clearTimeout(this.#typingTimer);
     if (on) this.#typingTimer = setTimeout(() => this.#setTyping(false), this.#options.typingTimeout ?? 6000);
+    const typers = on ? (userId && !this.#typers.includes(userId) ? [...this.#typers, userId] : this.#typers) : [];
+    if (typers !== this.#typers) {
+      this.#typers = typers;
+      this.#host.requestUpdate();
+      if (on) this.#fetchNames();
+    }
     if (on === this.#typing) return;
     this.#typing = on;
     this.#host.requestUpdate();

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import * as z from 'zod/mini';
-import { isRetryable, TransportError, type ChatMessage, type Transport } from '../transport/transport.js';
+import { isQueued, isRetryable, TransportError, type ChatMessage, type ContactDetails, type Transport } from '../transport/transport.js';
 import { backoff, systemClock, type Clock } from './clock.js';
 
 /** A message the visitor wrote that the server has not confirmed yet. */
@@ -11,9 +11,11 @@ export interface OutboxItem {
   createdAt: number;
   /**
    * `sending` is retried by itself (network trouble, a rate limit, a refused token); `failed`
-   * (refused) waits for the visitor's retry.
+   * (refused) waits for the visitor's retry. `queued`: the companion stored it while Mattermost is
+   * down (store and forward); it stays shown until the post with its client id arrives
+   * ({@link OutboxController.settle}) and is not sent again, but after a reload (which answers 202 again).
    */
-  state: 'sending' | 'failed';
+  state: 'sending' | 'failed' | 'queued';
   /**
    * Why a `failed` item was refused: `too_long` (over Mattermost's length as posted), `refused`
    * (the server will not take it as it is), `invalid` (the answer was not understood: a retry
@@ -22,6 +24,11 @@ export interface OutboxItem {
   failure?: OutboxFailure;
   /** When the first send was attempted (client clock). */
   triedAt?: number;
+  /** Files (uploaded already) that go with the message, and their names to show while it is pending. */
+  fileIds?: string[];
+  fileNames?: string[];
+  /** The contact form's fields, sent with this message (offline part). */
+  contact?: ContactDetails;
 }
 
 /** Why a message was refused; see {@link OutboxItem.failure}. */
@@ -36,9 +43,16 @@ const stored = z.array(
     clientId: z.string(),
     text: z.string(),
     createdAt: z.number(),
-    state: z.enum(['sending', 'failed']),
+    // A queued item is sent once more after a reload: the companion answers 202 again (or the post, once forwarded).
+    state: z.pipe(
+      z.enum(['sending', 'failed', 'queued']),
+      z.transform((v) => (v === 'queued' ? 'sending' : v)),
+    ),
     failure: z.optional(z.enum(['too_long', 'refused', 'invalid'])),
     triedAt: z.optional(z.number()),
+    fileIds: z.optional(z.array(z.string())),
+    fileNames: z.optional(z.array(z.string())),
+    contact: z.optional(z.object({ name: z.optional(z.string()), email: z.optional(z.string()) })),
   }),
 );
 
@@ -151,9 +165,11 @@ export class OutboxController implements ReactiveController {
     this.flush();
   }
 
-  /** Queues `text` and starts sending it. */
-  enqueue(text: string): OutboxItem {
+  /** Queues `text` (with the uploaded `files`, and the contact form's fields, if any) and starts sending it. */
+  enqueue(text: string, files?: Array<{ id: string; name: string }>, contact?: ContactDetails): OutboxItem {
     const item: OutboxItem = { clientId: crypto.randomUUID(), text, createdAt: this.#clock.now(), state: 'sending' };
+    if (contact) item.contact = contact;
+    if (files?.length) Object.assign(item, { fileIds: files.map((f) => f.id), fileNames: files.map((f) => f.name) });
     this.#items = [...this.#items, item];
     this.#save();
     this.#host.requestUpdate();
@@ -199,6 +215,13 @@ export class OutboxController implements ReactiveController {
     else void this.#send(next, this.#transport);
   }
 
+  /** Drops the `queued` items whose post is among `shown` (arrived live or by resync): they show as posts now. */
+  settle(shown: readonly Pick<ChatMessage, 'clientId'>[]): void {
+    if (!this.#items.some((i) => i.state === 'queued')) return;
+    const arrived = new Set(shown.map((m) => m.clientId));
+    for (const i of this.#items) if (i.state === 'queued' && arrived.has(i.clientId)) this.#remove(i.clientId);
+  }
+
   /** Forgets the queue and its stored copy (logout). */
   clear(): void {
     try {
@@ -231,8 +254,15 @@ export class OutboxController implements ReactiveController {
         // lost. Look before posting again.
         message = (await transport.latest(RECENT, signal)).messages.find((p) => p.clientId === clientId);
       } else if (item.triedAt === undefined) this.#update(clientId, { triedAt: this.#clock.now() });
-      message ??= await transport.send({ clientId, text: item.text }, signal);
+      const answer = message ?? (await transport.send({ clientId, text: item.text, fileIds: item.fileIds, contact: item.contact }, signal));
       if (signal.aborted) return;
+      if (isQueued(answer)) {
+        // Stored by the companion: shown as saved until its post arrives; the next one goes now.
+        this.#update(clientId, { state: 'queued' });
+        sent = true;
+        return;
+      }
+      message = answer;
       this.#remove(clientId);
       this.#options.onSent?.(message);
       sent = true;

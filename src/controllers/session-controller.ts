@@ -128,7 +128,9 @@ export class SessionController implements ReactiveController {
       clock,
       probe: () => this.#establish(),
       onChange: (open) => {
-        this.outbox.paused = open;
+        // Offline part: with only Mattermost down, the companion still takes (queues) messages.
+        if (!open) this.#chatServerDown = false;
+        this.outbox.paused = open && !this.#chatServerDown;
         if (open) options.onStateChange?.('offline');
       },
     });
@@ -144,6 +146,15 @@ export class SessionController implements ReactiveController {
   get transport(): Transport | undefined {
     return this.#transport;
   }
+
+  /**
+   * Gateway mode: the companion answers but Mattermost does not (`mattermost_unavailable`). The
+   * outbox keeps sending (the companion stores the messages); the panel says so instead of the fallback.
+   */
+  get chatServerDown(): boolean {
+    return this.#chatServerDown;
+  }
+  #chatServerDown = false;
 
   /** The companion or the host refused who the visitor is: say so, rather than "unreachable". */
   get refused(): boolean {
@@ -181,6 +192,11 @@ export class SessionController implements ReactiveController {
   hostDisconnected(): void {
     this.#run?.abort();
     this.#run = undefined;
+  }
+
+  /** Offline part: a message the companion queued is shown as saved until its post arrives. */
+  hostUpdate(): void {
+    this.outbox.settle(this.conversation.messages);
   }
 
   #begin(renew = false): void {
@@ -285,6 +301,11 @@ export class SessionController implements ReactiveController {
       this.#report('rate_limited', e.message);
       if (code !== 'send_failed') this.health.failure();
       return;
+    }
+    // Only Mattermost down: the companion still stores messages, so the outbox keeps sending.
+    if (e instanceof TransportError && e.code === 'mattermost_unavailable') {
+      this.#chatServerDown = true;
+      this.outbox.paused = false;
     }
     const retryable = isRetryable(e);
     this.#report(retryable ? 'network' : (code ?? 'request_rejected'), e instanceof Error ? e.message : String(e));

@@ -72,19 +72,49 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @csspart message - One message (`data-post-id`, `data-client-id`, `data-state`, `data-from`).
  * @csspart message-text - A message's text.
  * @csspart link - A link inside a message.
+ * @csspart code - Inline code in a message (markdown).
+ * @csspart code-block - A code block in a message (markdown).
+ * @csspart quote - A blockquote in a message (markdown).
+ * @csspart list - A bullet or numbered list in a message (markdown).
+ * @csspart table - A table in a message (markdown).
+ * @csspart heading - A heading in a message (markdown; `role="heading"`).
  * @csspart retry-message - Retry button of a message that failed to send (only where a retry can help).
  * @csspart edit-message - Takes a failed message back into the composer.
  * @csspart remove-message - Drops a failed message.
  * @csspart counter - Character counter under the input, near Mattermost's 16,383-character limit.
  * @csspart load-older - The "load older messages" button.
- * @csspart typing - The typing indicator.
+ * @csspart typing - The typing indicator ("Ada is typing…").
+ * @csspart availability - Under the header: whether the team is around, a dot and the expected-reply text (`data-state`).
+ * @csspart avatar - An agent's face (profile image or initials) before their name.
+ * @csspart time - A message's time (`<time>`; the full date as its title).
+ * @csspart day - A day separator: Today, Yesterday or a date.
  * @csspart status - The connection status line.
  * @csspart fallback - What shows when the service is unreachable.
  * @csspart retry - The fallback's retry button.
  * @csspart fallback-link - The fallback's contact link (`fallback-href`).
+ * @csspart offline-notice - Gateway mode, Mattermost down: says messages are saved and answered here (instead of the fallback).
+ * @csspart contact-form - The pre-chat / offline contact form (fields from the companion's `PORTHOLE_CONTACT_FIELDS`), shown while the team is not online, before the visitor's first message.
+ * @csspart contact-input - A field of the contact form.
+ * @csspart contact-error - What is wrong with a field of the contact form.
+ * @csspart contact-submit - The contact form's Continue button.
+ * @csspart contact-skip - The contact form's Skip button.
+ * @csspart contact-thanks - What the visitor is told once the contact form is sent.
  * @csspart composer - The form holding the input and the send button.
  * @csspart input - The message textarea.
  * @csspart send - The send button.
+ * @csspart attach - The composer's paperclip button (only when the companion accepts uploads).
+ * @csspart attachments - The files attached to the message being written.
+ * @csspart attachment - One attached file (`data-state`: uploading, done, failed).
+ * @csspart progress - An upload's labelled progress bar.
+ * @csspart cancel-upload - Stops an upload in flight.
+ * @csspart upload-error - Why an attached file cannot go.
+ * @csspart retry-upload - Retries a failed upload (only where it can help).
+ * @csspart remove-upload - Removes an attached file.
+ * @csspart files - The files of a message.
+ * @csspart file - One file of a message.
+ * @csspart file-preview - An image file's preview (a `blob:` URL in a box sized before it loads).
+ * @csspart file-link - A download link with the file's name and size.
+ * @csspart file-size - The size inside a download link.
  *
  * @cssproperty --porthole-accent - Accent colour (launcher, send button, visitor messages). Default `#1a56db`.
  * @cssproperty --porthole-on-accent - Text colour on the accent. Default `#fff`.
@@ -97,6 +127,13 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @cssproperty --porthole-bubble - Background of the team's messages. Default `#eef0f3`.
  * @cssproperty --porthole-border - Separator above the composer. Default `#d0d7de`.
  * @cssproperty --porthole-badge - Background of the unread count. Default `#d1242f`.
+ * @cssproperty --porthole-code-bg - Background of code in messages. Default `rgb(127 127 127 / 0.15)`.
+ * @cssproperty --porthole-quote-border - The bar beside a quote in a message. Default `#d0d7de`.
+ * @cssproperty --porthole-table-border - Cell borders of a table in a message. Default `#d0d7de`.
+ * @cssproperty --porthole-avatar-size - Size of an agent's face. Default `20px`.
+ * @cssproperty --porthole-online - Availability dot, an agent online. Default `#2da44e`.
+ * @cssproperty --porthole-away - Availability dot, the team away. Default `#d4a72c`.
+ * @cssproperty --porthole-offline - Availability dot, nobody online, closed or unreachable. Default `#8c959f`.
  *
  * @example
  * ```html

@@ -28,7 +28,13 @@ export type PortholeErrorCode =
    * failed (the companion unreachable, `503 erasure_unavailable`, a refused token…). The visitor
    * sees why, with a retry where trying again can help; `message` names the call and the answer.
    */
-  | 'privacy_failed';
+  | 'privacy_failed'
+  /**
+   * A file the visitor attached cannot go (files): refused before upload (type, size, empty, more
+   * than 10), refused by the server (413/415), or the upload failed. The visitor sees why, with a
+   * Retry only where trying again can help; `message` names the file and the reason.
+   */
+  | 'upload_failed';
 
 /** Detail of `porthole-conversation-erased`. */
 export interface PortholeConversationErasedDetail {

@@ -23,6 +23,10 @@ export const de: Strings = {
   refused:
     'Wir konnten nicht bestätigen, wer Sie sind, daher kann der Chat nicht öffnen. Bitte melden Sie sich erneut an oder laden Sie die Seite neu.',
   menu: 'Optionen der Unterhaltung',
+  // Files (files-widget)
+  attach: 'Dateien anhängen',
+  // Accessibility
+  log: 'Nachrichten',
   // Messages that cannot go
   tooLong: 'Nicht gesendet: zu lang.',
   editMessage: 'Bearbeiten',
@@ -30,4 +34,18 @@ export const de: Strings = {
   charsLeft: (n: number) => `noch ${n} Zeichen`,
   charsOver: (n: number) => `${n} Zeichen zu viel`,
   unread: (n: number) => (n === 1 ? '1 ungelesene Nachricht' : `${n} ungelesene Nachrichten`),
+  // Agents and availability
+  typingName: (name: string) => `${name} schreibt…`,
+  today: 'Heute',
+  yesterday: 'Gestern',
+  availability: {
+    online: 'Wir sind online',
+    away: 'Wir sind gleich zurück',
+    offline: 'Gerade ist niemand online',
+    closed: 'Wir haben gerade geschlossen',
+    unreachable: 'Der Chat-Dienst ist nicht erreichbar',
+  },
+  // When nobody is there (offline)
+  queued: 'Gespeichert — wir antworten hier.',
+  offlineNotice: 'Der Chat des Teams ist gerade nicht erreichbar. Sie können trotzdem schreiben: Ihre Nachrichten werden gespeichert, und wir antworten hier.',
 };

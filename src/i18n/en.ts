@@ -21,6 +21,10 @@ export const en = {
   loading: 'Loading the conversation…',
   refused: 'We could not confirm who you are, so the chat cannot open. Please sign in again or reload the page.',
   menu: 'Conversation options',
+  // Files (files-widget)
+  attach: 'Attach files',
+  // Accessibility
+  log: 'Messages',
   // Messages that cannot go
   tooLong: 'Not sent: too long.',
   editMessage: 'Edit',
@@ -28,6 +32,20 @@ export const en = {
   charsLeft: (n: number) => `${n} characters left`,
   charsOver: (n: number) => `${n} characters too many`,
   unread: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
+  // Agents and availability
+  typingName: (name: string) => `${name} is typing…`,
+  today: 'Today',
+  yesterday: 'Yesterday',
+  availability: {
+    online: 'We are online',
+    away: 'We are away for a moment',
+    offline: 'Nobody is online right now',
+    closed: 'We are closed right now',
+    unreachable: 'The chat service cannot be reached',
+  },
+  // When nobody is there (offline)
+  queued: 'Saved — we’ll answer here.',
+  offlineNotice: 'The team’s chat cannot be reached right now. You can still write: your messages are saved and we’ll answer here.',
 };
 
 /** The strings a locale provides. */

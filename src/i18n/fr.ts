@@ -22,6 +22,10 @@ export const fr: Strings = {
   loading: 'Chargement de la conversation…',
   refused: 'Nous n’avons pas pu confirmer votre identité : la discussion ne peut pas s’ouvrir. Reconnectez-vous ou rechargez la page.',
   menu: 'Options de la conversation',
+  // Files (files-widget)
+  attach: 'Joindre des fichiers',
+  // Accessibility
+  log: 'Messages',
   // Messages that cannot go
   tooLong: 'Non envoyé : trop long.',
   editMessage: 'Modifier',
@@ -29,4 +33,18 @@ export const fr: Strings = {
   charsLeft: (n: number) => `${n} caractères restants`,
   charsOver: (n: number) => `${n} caractères de trop`,
   unread: (n: number) => (n === 1 ? '1 message non lu' : `${n} messages non lus`),
+  // Agents and availability
+  typingName: (name: string) => `${name} écrit…`,
+  today: 'Aujourd’hui',
+  yesterday: 'Hier',
+  availability: {
+    online: 'Nous sommes en ligne',
+    away: 'Nous revenons dans un instant',
+    offline: 'Personne n’est en ligne pour le moment',
+    closed: 'Nous sommes fermés pour le moment',
+    unreachable: 'Le service de discussion est injoignable',
+  },
+  // When nobody is there (offline)
+  queued: 'Enregistré — nous répondrons ici.',
+  offlineNotice: 'La messagerie de l’équipe est injoignable pour le moment. Vous pouvez quand même écrire : vos messages sont enregistrés et nous répondrons ici.',
 };

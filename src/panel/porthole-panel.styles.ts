@@ -161,6 +161,54 @@ export const styles = css`
     background: var(--a);
     color: var(--on);
   }
+  /* Agents and availability */
+  .avl {
+    margin: 0;
+    padding: 0 16px 8px;
+    background: var(--a);
+    color: var(--on);
+    font-size: 0.8em;
+  }
+  .dot {
+    display: inline-block;
+    width: 8px;
+    height: 8px;
+    margin-inline-end: 6px;
+    border-radius: 50%;
+    background: var(--porthole-offline, #8c959f);
+  }
+  [data-state='online'] .dot {
+    background: var(--porthole-online, #2da44e);
+  }
+  [data-state='away'] .dot {
+    background: var(--porthole-away, #d4a72c);
+  }
+  .av {
+    display: inline-grid;
+    place-items: center;
+    width: var(--porthole-avatar-size, 20px);
+    height: var(--porthole-avatar-size, 20px);
+    margin-inline-end: 6px;
+    vertical-align: middle;
+    border-radius: 50%;
+    overflow: hidden;
+    background: var(--bo);
+    font-size: 0.7em;
+  }
+  .av img {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+  }
+  .who time {
+    font-weight: 400;
+  }
+  .day {
+    align-self: center;
+    margin: 4px 0;
+    font-size: 0.75em;
+    color: var(--mu);
+  }
   [hidden] {
     display: none;
   }

@@ -55,7 +55,28 @@ describe('<porthole-panel>', () => {
     const log = $(el, '[part="log"]')!;
     expect(log.getAttribute('role')).to.equal('log');
     expect(log.getAttribute('aria-live')).to.equal('polite');
+    // The log's name is its own, not the dialog's.
+    expect(log.getAttribute('aria-label')).to.equal('Messages');
     expect(el.shadowRoot!.activeElement).to.equal($(el, 'textarea'));
+    // The widget's words carry their language; the input follows what the visitor writes.
+    expect(dialog.getAttribute('lang')).to.equal('en');
+    expect($(el, 'textarea')!.getAttribute('dir')).to.equal('auto');
+  });
+
+  it('adds no second banner landmark to a page that has its own header (axe on the whole page)', async () => {
+    const page = document.createElement('header');
+    page.textContent = 'The shop';
+    document.body.prepend(page);
+    try {
+      const { el } = await openPanel(undefined, undefined, { locale: 'de' });
+      await el.updateComplete;
+      expect($(el, '[role="dialog"]')!.getAttribute('lang')).to.equal('de');
+      const axe = (window as unknown as { axe: typeof AxeCore }).axe;
+      const result = await axe.run(document, { runOnly: ['landmark-no-duplicate-banner', 'landmark-unique', 'aria-allowed-role'] });
+      expect(result.violations.map((v) => v.id)).to.deep.equal([]);
+    } finally {
+      page.remove();
+    }
   });
 
   it('Enter sends, Shift+Enter does not; the message goes sending → sent', async () => {

@@ -8,13 +8,20 @@ import type { ConversationController } from '../controllers/conversation-control
 import type { HealthController } from '../controllers/health-controller.js';
 import type { OutboxController } from '../controllers/outbox-controller.js';
 import { SessionController } from '../controllers/session-controller.js';
+import { AvatarController } from '../controllers/avatar-controller.js';
+import { AvailabilityController, companionAvailability } from '../controllers/availability-controller.js';
+import { renderAvatar } from '../render/avatar.js';
+import { dayLabel, renderDay, renderTime } from '../render/timeline.js';
 import { emit } from '../events/emit.js';
 import { loadStrings, strings } from '../i18n/index.js';
 import { MAX_MESSAGE_RUNES } from '../protocol/limits.js';
 import { renderMessage, type MessageActions } from '../render/message.js';
+import { MarkdownController } from '../render/markdown/loader.js';
 import type { TransportFactory } from '../transport/transport.js';
 import { styles } from './porthole-panel.styles.js';
 import { showUnread } from './unread-badge.js';
+import type { AttachmentTray } from './attachments.js';
+import type { ContactForm } from './contact-form.js';
 
 /** Defaults every panel created afterwards uses (tests and Storybook inject a memory transport). */
 export interface PanelDefaults {
@@ -77,6 +84,8 @@ export class PortholePanelElement extends LitElement {
 
   /** The visitor's session: auth, transport, renewal and the failure policy. */
   readonly session: SessionController;
+  /** Re-renders the messages once the markdown chunk arrives. */
+  readonly #markdown = new MarkdownController(this);
 
   #typingAt = 0;
   /** Length of the composer's text in code points (exact near the limit), and whether a send was refused for it. */
@@ -86,6 +95,17 @@ export class PortholePanelElement extends LitElement {
   #clock: Clock;
   /** Messages from the team that arrived while the panel was closed. */
   #unread = 0;
+  /** The contact form (offline part), once its lazy chunk is loaded. */
+  #contact?: ContactForm;
+  /** The attachment tray (files), once its lazy chunk is loaded. */
+  #files?: AttachmentTray;
+  // Agents and availability
+  /** Agents' faces as blob: URLs, for the panel's life. */
+  readonly #avatars = new AvatarController(this, () => this.session.transport);
+  /** Whether the team is around, asked while the panel is open. */
+  readonly #availability: AvailabilityController;
+  /** The transport the availability is asked through (undefined: closed or no session yet). */
+  #availableVia?: unknown;
 
   constructor() {
     super();
@@ -105,6 +125,17 @@ export class PortholePanelElement extends LitElement {
       onSent: (m) => emit(this.#target, 'porthole-message-sent', m),
       onStateChange: (state) => emit(this.#target, 'porthole-state-change', { state }),
       onError: (code, message) => emit(this.#target, 'porthole-error', { code, message }),
+    });
+    this.#availability = new AvailabilityController(this, {
+      clock,
+      source: () => {
+        const t = this.session.transport;
+        // Direct mode: the companion's route next to token-url (the transport talks to Mattermost only).
+        const url = this.tokenUrl;
+        if (t?.availability) return (signal) => t.availability!(signal);
+        if (url) return companionAvailability(url);
+        return undefined;
+      },
     });
   }
 
@@ -135,7 +166,7 @@ export class PortholePanelElement extends LitElement {
     // lazy conversation menu (privacy-menu.ts) forwards from its own shadow root once it exists.
     this.setAttribute(
       'exportparts',
-      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,message,message-text,link,retry-message,edit-message,remove-message,counter,load-older,typing,status,fallback,retry,fallback-link,composer,input,send',
+      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,message,message-text,link,code,code-block,quote,list,table,heading,retry-message,edit-message,remove-message,counter,load-older,typing,status,fallback,offline-notice,contact-form,contact-input,contact-error,contact-submit,contact-skip,contact-thanks,retry,fallback-link,composer,input,send,attach,attachments,attachment,progress,cancel-upload,upload-error,retry-upload,remove-upload,files,file,file-preview,file-link,file-size,availability,avatar,time,day',
     );
   }
 
@@ -144,9 +175,9 @@ export class PortholePanelElement extends LitElement {
     this.session.start();
   }
 
-  /** Queues `text` (starting the session if needed); resolves once queued. */
-  async send(text: string): Promise<void> {
-    this.outbox.enqueue(text);
+  /** Queues `text`, with the uploaded `files` if any (starting the session if needed); resolves once queued. */
+  async send(text: string, files?: Array<{ id: string; name: string }>): Promise<void> {
+    this.outbox.enqueue(text, files, this.#contact?.take());
     this.activate();
   }
 
@@ -182,6 +213,40 @@ export class PortholePanelElement extends LitElement {
     );
 
   #close = (): void => (this.launcher ? this.launcher.close() : void (this.open = false));
+
+  // Files: the attach button, a drop of files on the panel or a paste of files loads the
+  // attachment tray (./attachments.js) on first use; without the session's `uploads`, none is offered.
+  #attach(files?: File[]): void {
+    if (!this.session.current?.uploads) return;
+    void import('./attachments.js').then(
+      (m) => {
+        this.#files ??= new m.AttachmentTray(this);
+        if (files) this.#files.add(files);
+        else this.#files.pick();
+        this.requestUpdate();
+      },
+      (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
+    );
+  }
+
+  #drag = (e: DragEvent): void => {
+    if (this.session.current?.uploads && e.dataTransfer?.types.includes('Files')) e.preventDefault();
+  };
+
+  #drop = (e: DragEvent): void => {
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (!files.length || !this.session.current?.uploads) return;
+    e.preventDefault();
+    this.#attach(files);
+  };
+
+  #paste = (e: ClipboardEvent): void => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length || !this.session.current?.uploads) return;
+    // Text pasted along with the files (an image copied from a document) still goes into the composer.
+    if (!e.clipboardData!.types.includes('text/plain')) e.preventDefault();
+    this.#attach(files);
+  };
 
   #onKey = (e: KeyboardEvent): void => {
     if (e.key === 'Escape') {
@@ -219,7 +284,8 @@ export class PortholePanelElement extends LitElement {
   #submit = (e?: Event): void => {
     e?.preventDefault();
     const input = this.#input;
-    if (!input?.value.trim()) return;
+    const attached = this.#files?.uploads.items.length;
+    if (!input || !(input.value.trim() || attached)) return;
     this.#count();
     // Refused here, with the reason, rather than by the server after a round trip; the text stays.
     if (this.#chars > MAX_MESSAGE_RUNES) {
@@ -227,7 +293,10 @@ export class PortholePanelElement extends LitElement {
       this.requestUpdate();
       return;
     }
-    void this.send(input.value);
+    // Files go with the message once uploaded: while one uploads or has failed, nothing goes (the tray says why).
+    const files = attached ? this.#files!.take() : undefined;
+    if (attached && !files) return;
+    void this.send(input.value, files);
     input.value = '';
     this.#count();
   };
@@ -253,6 +322,7 @@ export class PortholePanelElement extends LitElement {
       input.focus();
     },
     remove: (clientId) => this.outbox.remove(clientId),
+    file: (id, signal) => this.session.transport?.file(id, signal) ?? Promise.reject(new Error('not connected')),
   };
 
   get #input(): HTMLTextAreaElement | null {
@@ -274,11 +344,28 @@ export class PortholePanelElement extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    // Offline part: the contact form's chunk, only when the team is not online and the site asks for fields.
+    const a = this.#availability.value;
+    if (!this.#contact && a?.fields.length && a.state !== 'online')
+      void import('./contact-form.js').then(
+        (m) => {
+          this.#contact ??= new m.ContactForm(this);
+          this.requestUpdate();
+        },
+        (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
+      );
     if (changed.has('open') && this.open) {
       this.#setUnread(0);
       this.outbox.persist = true;
       this.activate();
       this.#input?.focus();
+    }
+    // Availability: asked while open, again once the session's transport is there.
+    const via = this.open ? this.session.transport : undefined;
+    if (via !== this.#availableVia) {
+      this.#availableVia = via;
+      if (via) this.#availability.start();
+      else this.#availability.stop();
     }
     const log = this.#log;
     if (log && this.#stick) log.scrollTop = log.scrollHeight;
@@ -290,8 +377,21 @@ export class PortholePanelElement extends LitElement {
     const shown = new Set(conversation.messages.map((m) => m.clientId));
     const pending = this.outbox.items.filter((item) => !shown.has(item.clientId));
     const href = this.fallbackHref && /^(https?|mailto|tel):/i.test(this.fallbackHref) ? this.fallbackHref : undefined;
-    return html`<section part="panel" role="dialog" aria-labelledby="t" @keydown=${this.#onKey}>
-      <header part="header">
+    const team = this.#availability.value;
+    const now = this.#clock.now();
+    const typer = conversation.typingUserIds.map((id) => conversation.names[id]).find(Boolean);
+    // lang: the widget's words are read with its locale's voice, whatever the page's language.
+    // The header is no banner landmark (the page has its own): role none.
+    return html`<section
+      part="panel"
+      role="dialog"
+      aria-labelledby="t"
+      lang=${this.locale || 'en'}
+      @keydown=${this.#onKey}
+      @dragover=${this.#drag}
+      @drop=${this.#drop}
+    >
+      <header part="header" role="none">
         <h2 id="t">${this.heading || labels.title}</h2>
         ${
           // Only with a session and a companion to ask (the launcher's `no-privacy-menu` hides it by CSS).
@@ -302,17 +402,27 @@ export class PortholePanelElement extends LitElement {
         <button part="close" class="x" aria-label=${labels.close} @click=${this.#close}>×</button>
       </header>
       ${
-        this.health.open
-          ? html`<div part="fallback" class="fallback" role="alert">
-              <p>${this.session.refused ? labels.refused : labels.fallback}</p>
-              <button part="retry" @click=${() => this.health.retry()}>${labels.retry}</button>
-              ${href ? html`<a part="fallback-link" href=${href} target="_blank" rel="noopener">${labels.contact}</a>` : ''}
-            </div>`
-          : this.connection.state === 'reconnecting'
-            ? html`<p part="status" class="status" role="status">${labels.reconnecting}</p>`
-            : ''
+        team
+          ? html`<p part="availability" class="avl" role="status" data-state=${team.state}>
+              <span class="dot" aria-hidden="true"></span
+              >${labels.availability[team.state]}${team.expectedReply ? ` · ${team.expectedReply}` : ''}
+            </p>`
+          : ''
       }
-      <div part="log" class="log" role="log" aria-live="polite" aria-labelledby="t" tabindex="0">
+      ${
+        this.health.open && this.session.chatServerDown
+          ? html`<p part="offline-notice" class="status" role="status">${labels.offlineNotice}</p>`
+          : this.health.open
+            ? html`<div part="fallback" class="fallback" role="alert">
+                <p>${this.session.refused ? labels.refused : labels.fallback}</p>
+                <button part="retry" @click=${() => this.health.retry()}>${labels.retry}</button>
+                ${href ? html`<a part="fallback-link" href=${href} target="_blank" rel="noopener">${labels.contact}</a>` : ''}
+              </div>`
+            : this.connection.state === 'reconnecting'
+              ? html`<p part="status" class="status" role="status">${labels.reconnecting}</p>`
+              : ''
+      }
+      <div part="log" class="log" role="log" aria-live="polite" aria-label=${labels.log} tabindex="0">
         ${conversation.hasMore ? html`<button part="load-older" class="older" @click=${this.#older}>${labels.loadOlder}</button>` : ''}
         ${
           conversation.messages.length || pending.length
@@ -326,10 +436,16 @@ export class PortholePanelElement extends LitElement {
           // Keyed by post id: a page of older messages is inserted above the others instead of
           // re-using every element for a different post (which re-rendered the whole list).
           (m) => m.id,
-          (m) =>
+          (m, i) => {
+            // A day separator above the first message of each day (the visitor's days), inside the
+            // message's own item, so a new separator re-renders that message only.
+            const day = dayLabel(m.createAt, conversation.messages[i - 1]?.createAt, now, labels, this.locale);
+            const agent = m.userId !== this.#self;
+            const face = agent ? this.#avatars.url(m.userId) : undefined;
             // A new message re-renders only itself: the others are skipped while their message
-            // object (replaced on edit), author name and strings are the same.
-            guard([m, conversation.names[m.userId], labels], () =>
+            // object (replaced on edit), author name, face, day and strings are the same.
+            return guard([m, conversation.names[m.userId], labels, this.#markdown.version, day, face], () => [
+              day ? renderDay(day, m.createAt) : '',
               renderMessage(
                 {
                   id: m.id,
@@ -339,19 +455,37 @@ export class PortholePanelElement extends LitElement {
                   author: conversation.names[m.userId],
                   state: 'sent',
                   edited: m.edited,
+                  files: m.files,
+                  avatar: agent ? renderAvatar(conversation.names[m.userId], face) : undefined,
+                  time: renderTime(m.createAt, this.locale),
                 },
                 labels,
                 this.#actions,
               ),
-            ),
+            ]);
+          },
         )}
         ${pending.map((item) =>
-          renderMessage({ clientId: item.clientId, text: item.text, from: 'visitor', state: item.state, failure: item.failure }, labels, this.#actions),
+          renderMessage(
+            {
+              clientId: item.clientId,
+              text: item.text,
+              from: 'visitor',
+              state: item.state,
+              failure: item.failure,
+              fileNames: item.fileNames,
+            },
+            labels,
+            this.#actions,
+          ),
         )}
       </div>
-      <p part="typing" class="typing" ?hidden=${!conversation.typing}>${labels.typing}</p>
+      <p part="typing" class="typing" ?hidden=${!conversation.typing}>${typer ? labels.typingName(typer) : labels.typing}</p>
+      ${this.#contact?.render(this.#availability.value, conversation.messages.some((m) => m.userId === this.#self) || pending.length > 0)}
       <form part="composer" @submit=${this.#submit}>
+        ${this.#files?.render()}
         <textarea
+          dir="auto"
           part="input"
           rows="2"
           aria-label=${labels.input}
@@ -360,10 +494,16 @@ export class PortholePanelElement extends LitElement {
           aria-invalid=${this.#tooLong}
           @keydown=${this.#onInputKey}
           @input=${this.#onInput}
+          @paste=${this.#paste}
         ></textarea>
         <p part="counter" id="n" class="meta ${this.#tooLong ? 'err' : ''}" role=${this.#tooLong ? 'alert' : 'none'} ?hidden=${this.#chars <= MAX_MESSAGE_RUNES - 500}>
           ${this.#chars > MAX_MESSAGE_RUNES ? labels.charsOver(this.#chars - MAX_MESSAGE_RUNES) : labels.charsLeft(MAX_MESSAGE_RUNES - this.#chars)}
         </p>
+        ${
+          this.session.current?.uploads
+            ? html`<button part="attach" type="button" class="x" aria-label=${labels.attach} @click=${() => this.#attach()}>📎</button>`
+            : ''
+        }
         <button part="send" class="send" type="submit">${labels.send}</button>
       </form>
     </section>`;

@@ -111,6 +111,14 @@ export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
 // ---- REST responses of the visitor API ----
 
+/** What the companion lets visitors upload, in the session response of both modes (files). */
+export const uploadLimitsSchema = z.object({
+  /** Largest file, in bytes. */
+  maxBytes: z.number(),
+  /** Allowed MIME types: exact (`image/png`) or a whole type (`image/*`). */
+  types: z.array(z.string()),
+});
+
 /** `POST /v1/session` in gateway mode. */
 export const gatewaySessionSchema = z.object({
   mode: z.literal('gateway'),
@@ -123,6 +131,8 @@ export const gatewaySessionSchema = z.object({
   userId: z.string(),
   /** The conversation's opaque id, stable for the visitor. */
   channelId: z.string(),
+  /** Files: what `POST /v1/files` accepts (absent from an older companion: no uploads). */
+  uploads: z.optional(uploadLimitsSchema),
 });
 export type GatewaySession = z.infer<typeof gatewaySessionSchema>;
 
@@ -134,5 +144,29 @@ export type MessagesResponse = z.infer<typeof messagesResponseSchema>;
 export const sendResponseSchema = z.object({ message: wireMessageSchema });
 
 /** `GET /v1/agents`: the agents who posted in this conversation. */
+// Offline part (store and forward).
+/** `POST /v1/messages` → 202 while Mattermost is unreachable: the message is stored and will be posted once it is back. */
+export const queuedResponseSchema = z.object({
+  queued: z.object({
+    /** The client id of the queued message. */
+    clientId: z.string(),
+    /** When the companion accepted it (ms). */
+    createAt: z.number(),
+  }),
+});
+export type QueuedResponse = z.infer<typeof queuedResponseSchema>;
+/** What `POST /v1/messages` answers: the message (200/201) or, while Mattermost is down, `{queued}` (202). */
+export const sendAnswerSchema = z.union([sendResponseSchema, queuedResponseSchema]);
+
 export const agentsResponseSchema = z.object({ agents: z.array(z.object({ userId: z.string(), name: z.string() })) });
 export type AgentsResponse = z.infer<typeof agentsResponseSchema>;
+
+// Agents and availability
+/** `GET /v1/availability` (both modes): the widget's {@link Availability}. */
+export const availabilityResponseSchema = z.object({
+  state: z.enum(['online', 'away', 'offline', 'closed', 'unreachable']),
+  expectedReply: z.optional(z.string().check(z.maxLength(200))),
+  fields: z.array(z.enum(['name', 'email'])),
+  emailReplies: z.boolean(),
+});
+export type AvailabilityResponse = z.infer<typeof availabilityResponseSchema>;

@@ -33,6 +33,8 @@ export const transcriptMessageSchema = z.object({
   /** When it was last edited, if it was. */
   editedAt: z.optional(isoTime),
   files: z.array(transcriptFileSchema),
+  /** Offline part: `true` for a message the companion accepted while Mattermost was down and has not posted yet (its id is `queued:<clientId>`). */
+  queued: z.optional(z.boolean()),
 });
 
 /**

@@ -1,6 +1,8 @@
 import { html, type TemplateResult } from 'lit';
 import type { Strings } from '../i18n/index.js';
-import { renderText } from './message-text.js';
+import type { ChatFile } from '../transport/transport.js';
+import { renderFileNames, renderFiles, type FileLoader } from './files.js';
+import { richText } from './markdown/loader.js';
 
 /** What one message line shows. */
 export interface MessageView {
@@ -10,10 +12,19 @@ export interface MessageView {
   from: 'visitor' | 'agent';
   /** Author's display name (agents). */
   author?: string;
-  state: 'sending' | 'sent' | 'failed';
+  /** `queued`: stored by the companion while Mattermost is down (offline part). */
+  state: 'sending' | 'sent' | 'failed' | 'queued';
   /** Why a failed message was refused (the outbox's `failure`): only `invalid` offers a retry. */
   failure?: 'too_long' | 'refused' | 'invalid';
   edited?: boolean;
+  /** Files of the post (files), or the names of those a pending message carries. */
+  files?: ChatFile[];
+  fileNames?: string[];
+  // Agents and availability
+  /** The author's face (render/avatar.ts), before the name. */
+  avatar?: TemplateResult;
+  /** The message's time (render/timeline.ts), after the name. */
+  time?: TemplateResult;
 }
 
 /** What the buttons of a failed message do, by client id. */
@@ -22,9 +33,11 @@ export interface MessageActions {
   /** Back into the composer. */
   edit(clientId: string): void;
   remove(clientId: string): void;
+  /** Fetches a file's bytes for a preview or a download (files). */
+  file?: FileLoader;
 }
 
-/** One message as a template: text through renderText, state as data attributes and words. */
+/** One message as a template: text through richText (plain, or markdown once its chunk is here), state as data attributes and words. */
 export function renderMessage(view: MessageView, labels: Strings, actions: MessageActions): TemplateResult {
   return html`<div
     part="message"
@@ -34,10 +47,12 @@ export function renderMessage(view: MessageView, labels: Strings, actions: Messa
     data-state=${view.state}
     data-from=${view.from}
   >
-    <span class="who">${view.from === 'agent' ? (view.author ?? labels.team) : labels.you}</span>
-    <div class="text" part="message-text" dir="auto">${renderText(view.text)}</div>
+    <span class="who">${view.avatar}${view.from === 'agent' ? (view.author ?? labels.team) : labels.you} ${view.time}</span>
+    <div class="text" part="message-text" dir="auto">${richText(view.text)}</div>
+    ${view.files ? renderFiles(view.files, actions.file) : renderFileNames(view.fileNames)}
     ${view.edited ? html`<span class="meta">${labels.edited}</span>` : ''}
     ${view.state === 'sending' ? html`<span class="meta">${labels.sending}</span>` : ''}
+    ${view.state === 'queued' ? html`<span class="meta">${labels.queued}</span>` : ''}
     ${
       view.state === 'failed'
         ? html`<span class="meta err"

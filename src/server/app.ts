@@ -14,6 +14,7 @@ import { errorCodeOf, errorReporter, type ErrorHook } from './errors.js';
 import type { GatewayDeps } from './gateway/gateway.js';
 import { createGatewayCompanion } from './gateway/gateway-companion.js';
 import { checkReadiness, healthRoutes } from './health-route.js';
+import { directAvailabilityRoute } from './availability-route.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { HttpMattermostAdmin, type MattermostAdmin } from './mattermost-admin.js';
 import { createInstance } from './instance.js';
@@ -182,7 +183,8 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     logger,
     allowedOrigins: config.allowedOrigins,
     corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    routes: 'POST/DELETE /v1/session, GET /v1/transcript, DELETE /v1/conversation, GET /healthz, GET /readyz and GET /openapi.json',
+    routes:
+      'POST/DELETE /v1/session, GET /v1/transcript, DELETE /v1/conversation, GET /v1/availability, GET /healthz, GET /readyz and GET /openapi.json',
     maxBodyBytes: MAX_SESSION_BODY_BYTES,
     metrics,
     onError: errorReporter(options.onError, logger),
@@ -201,6 +203,7 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
       cookieSecret: config.cookieSecret,
       identitySecret: config.identitySecret,
       production: config.production,
+      uploads: config.uploads,
       logger,
       audit: instance.audit,
       metrics,
@@ -215,6 +218,21 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
       clientIp: (c) => addressKey(options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy)),
       production: config.production,
       metrics,
+      now,
+    }),
+  );
+  // Agents and availability: GET /v1/availability (no token; see availability-route.ts).
+  app.route(
+    '/',
+    directAvailabilityRoute({
+      settings: config.availability,
+      mattermostUrl: config.mattermostUrl,
+      token: config.token,
+      agentIds: config.agentIds,
+      rateLimitStore: instance.rateLimitStore,
+      clientIp: (c) => addressKey(options.clientIp ? options.clientIp(c) : defaultClientIp(c, config.trustProxy)),
+      metrics,
+      logger,
       now,
     }),
   );

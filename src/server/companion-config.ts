@@ -11,6 +11,7 @@ import {
   type ServerSettings,
 } from './config.js';
 import { loadGatewayConfig, loadMode, type GatewayConfig } from './gateway/config.js';
+import { loadAvailabilitySettings, type AvailabilitySettings } from './availability.js';
 
 /** Gateway mode's settings, plus the HTTP server's. */
 export interface GatewayCompanionConfig extends GatewayConfig, ServerSettings {
@@ -35,8 +36,26 @@ export type CompanionConfig = GatewayCompanionConfig | DirectConfig;
  * ```
  */
 export function loadConfig(env: Record<string, string | undefined>): CompanionConfig {
-  if (loadMode(env) === 'direct') return loadDirectConfig(env);
   const problems: string[] = [];
+  // Agents and availability: the same variables in both modes.
+  let availability: AvailabilitySettings | undefined;
+  try {
+    availability = loadAvailabilitySettings(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (loadMode(env) === 'direct') {
+    let direct: DirectConfig | undefined;
+    try {
+      direct = loadDirectConfig(env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.unshift(...err.problems);
+    }
+    if (problems.length || !direct) throw new ConfigError(problems);
+    return { ...direct, availability };
+  }
   let gateway: GatewayConfig | undefined;
   try {
     gateway = loadGatewayConfig(env);
@@ -49,6 +68,7 @@ export function loadConfig(env: Record<string, string | undefined>): CompanionCo
   if (problems.length || !gateway || !server.ok) throw new ConfigError(problems);
   return {
     ...gateway,
+    availability,
     mode: 'gateway',
     ...serverSettings(server.vars),
   };

@@ -2,6 +2,7 @@
 // start. A bad value is reported as one line per problem, and secret values are never echoed.
 // (`loadConfig` in companion-config.ts picks the mode; gateway mode's settings are in gateway/.)
 import { z } from 'zod';
+import { uploadLimits, uploadVariables, type UploadLimits } from './uploads.js';
 
 /** The HTTP server's own settings, the same in both modes (`PORTHOLE_PORT`, `PORTHOLE_REDIS_URL`, …; see docs/companion.md). */
 export interface ServerSettings {
@@ -33,6 +34,8 @@ export interface ServerSettings {
 export interface DirectConfig extends ServerSettings {
   /** Visitors become Mattermost users (`PORTHOLE_MODE=direct`). */
   mode: 'direct';
+  /** Agents, office hours and the expected-reply text (`PORTHOLE_AGENTS`…; see availability.ts). Unset: the defaults. */
+  availability?: import('./availability.js').AvailabilitySettings;
   /** Mattermost base URL as the companion reaches it (no trailing slash). */
   mattermostUrl: string;
   /** Mattermost base URL returned to browsers (`serverUrl`); defaults to {@link mattermostUrl}. */
@@ -61,6 +64,11 @@ export interface DirectConfig extends ServerSettings {
   maxCredentialsPerVisitor: number;
   /** Visitors idle this many days are deactivated (reactivated when they return); 0 turns it off. */
   idleVisitorDays: number;
+  /**
+   * What the widget lets visitors upload (`PORTHOLE_MAX_UPLOAD_BYTES`, `PORTHOLE_UPLOAD_TYPES`), told in
+   * the session response. Advisory in direct mode: Mattermost's `FileSettings.MaxFileSize` is the hard limit.
+   */
+  uploads?: UploadLimits;
 }
 
 /** Thrown by {@link loadConfig}; `problems` holds one line per bad or missing variable. */
@@ -203,6 +211,8 @@ const schema = z.object({
   PORTHOLE_TRUST_PROXY: bool.default(false),
   PORTHOLE_MAX_CREDENTIALS_PER_VISITOR: int(1, 20).default(3),
   PORTHOLE_IDLE_VISITOR_DAYS: int(0, 3650).default(30),
+  // files
+  ...uploadVariables,
   NODE_ENV: z.string().optional(),
 });
 
@@ -274,5 +284,6 @@ export function loadDirectConfig(env: Record<string, string | undefined>): Direc
     trustProxy: vars.PORTHOLE_TRUST_PROXY,
     maxCredentialsPerVisitor: vars.PORTHOLE_MAX_CREDENTIALS_PER_VISITOR,
     idleVisitorDays: vars.PORTHOLE_IDLE_VISITOR_DAYS,
+    uploads: uploadLimits(vars),
   };
 }

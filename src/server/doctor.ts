@@ -1,6 +1,7 @@
 // `porthole-server doctor`: checks that Mattermost is hardened and configured the way Porthole
 // needs — both what its configuration says and what the running server actually applies.
 import { z } from 'zod';
+import type { UploadLimits } from './uploads.js';
 import type { AuditEvent } from './audit-log.js';
 import type { DirectConfig } from './config.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
@@ -297,7 +298,61 @@ const mmConfig = z.object({
     .partial()
     .default({}),
   PrivacySettings: z.object({ ShowEmailAddress: z.boolean().optional() }).partial().default({}),
+  // Files
+  FileSettings: z.object({ MaxFileSize: z.number().optional(), EnableFileAttachments: z.boolean().optional() }).partial().default({}),
 });
+
+/**
+ * Files in gateway mode: the companion uploads as the bot, so Mattermost must take attachments
+ * and files as large as `PORTHOLE_MAX_UPLOAD_BYTES` (else visitors get 502 / 413 after the
+ * companion accepted the file). WARN otherwise.
+ */
+export function gatewayFileCheck(settings: { MaxFileSize?: number; EnableFileAttachments?: boolean }, uploads: UploadLimits): DoctorCheck {
+  const name = 'file uploads';
+  if (settings.EnableFileAttachments === false)
+    return {
+      ok: true,
+      warning: true,
+      name,
+      detail: 'FileSettings.EnableFileAttachments=false: every visitor upload will fail (Mattermost answers 403); turn it on',
+    };
+  if (settings.MaxFileSize !== undefined && settings.MaxFileSize < uploads.maxBytes)
+    return {
+      ok: true,
+      warning: true,
+      name,
+      detail: `FileSettings.MaxFileSize=${settings.MaxFileSize} is less than PORTHOLE_MAX_UPLOAD_BYTES=${uploads.maxBytes}: files in between pass the companion and are refused by Mattermost (413); lower PORTHOLE_MAX_UPLOAD_BYTES or raise MaxFileSize`,
+    };
+  return {
+    ok: true,
+    name,
+    detail: `FileSettings.MaxFileSize=${settings.MaxFileSize} takes files up to PORTHOLE_MAX_UPLOAD_BYTES=${uploads.maxBytes}`,
+  };
+}
+
+/**
+ * Files in direct mode: the widget holds the visitor's own Mattermost token, so nothing of the
+ * companion's stands between it and `POST /api/v4/files`; Mattermost's `FileSettings.MaxFileSize`
+ * is the only hard limit. WARN when it allows more than `PORTHOLE_MAX_UPLOAD_BYTES` says.
+ */
+export function fileSizeCheck(maxFileSize: number | undefined, uploads: UploadLimits): DoctorCheck {
+  const name = 'file size limit';
+  if (maxFileSize === undefined)
+    return {
+      ok: true,
+      warning: true,
+      name,
+      detail: 'FileSettings.MaxFileSize is not readable; visitors may upload what Mattermost allows',
+    };
+  if (maxFileSize > uploads.maxBytes)
+    return {
+      ok: true,
+      warning: true,
+      name,
+      detail: `FileSettings.MaxFileSize=${maxFileSize} is more than PORTHOLE_MAX_UPLOAD_BYTES=${uploads.maxBytes}: in direct mode the widget enforces ${uploads.maxBytes} and the types of PORTHOLE_UPLOAD_TYPES, but a visitor calling Mattermost with their own token is held only to MaxFileSize (set it to ${uploads.maxBytes} to match)`,
+    };
+  return { ok: true, name, detail: `FileSettings.MaxFileSize=${maxFileSize} (at most PORTHOLE_MAX_UPLOAD_BYTES=${uploads.maxBytes})` };
+}
 
 /**
  * Why a live check can fail although the configuration lists the origin. Mattermost wraps its
@@ -432,7 +487,7 @@ export const DIRECT_ERASURE_SETTINGS = ['EnableAPIChannelDeletion', 'EnableAPIUs
 export async function runDoctor(
   admin: MattermostAdmin,
   config: Pick<DirectConfig, 'teamId' | 'allowedOrigins' | 'mattermostUrl'> &
-    Partial<Pick<DirectConfig, 'token' | 'agentIds' | 'inboxChannelId' | 'retentionDays'>>,
+    Partial<Pick<DirectConfig, 'token' | 'agentIds' | 'inboxChannelId' | 'retentionDays' | 'uploads'>>,
   options: DoctorOptions = {},
 ): Promise<DoctorCheck[]> {
   const byId = config.agentIds !== undefined || config.inboxChannelId !== undefined;
@@ -532,6 +587,7 @@ export async function runDoctor(
     detail: `ServiceSettings.EnablePostIconOverride=${service.EnablePostIconOverride} (want true: gateway mode gives each visitor message the visitor's picture; otherwise every message shows the bot's)`,
   });
   if (byId) checks.push(erasureCheck(service, DIRECT_ERASURE_SETTINGS, undefined, config.retentionDays ?? 0));
+  if (config.uploads) checks.push(fileSizeCheck(parsed.data.FileSettings.MaxFileSize, config.uploads));
   return checks;
 }
 

@@ -16,6 +16,8 @@ export { gatewayReadiness } from './gateway/gateway-companion.js';
 // which createGateway loads only when it opens its default store).
 export { createGateway, type Gateway, type GatewayDeps, type GatewayStatus } from './gateway/gateway.js';
 export { loadGatewayConfig, GATEWAY_SECRET_VARIABLES, type GatewayConfig } from './gateway/config.js';
+// Files: the upload limits of both modes.
+export { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './uploads.js';
 export { MemoryGatewayStore } from './gateway/memory-store.js';
 export { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from './gateway/redis-store.js';
 export type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './gateway/store.js';

@@ -23,7 +23,8 @@ export type RateLimitName =
   | 'new_conversations'
   | 'transcripts'
   | 'erasures'
-  | 'privacy_address';
+  | 'privacy_address'
+  | 'uploads';
 
 /** Where the scrape-time gauges come from; each is read once per scrape. */
 export interface MetricsSources {
@@ -59,6 +60,10 @@ export interface CompanionMetrics {
   httpError(code: string, status: number): void;
   /** Counts one request refused by a rate limit. */
   rateLimited(limit: RateLimitName): void;
+  /** Offline part (store and forward): a visitor message queued while Mattermost was down, forwarded once it was back, or dropped (refused for good). */
+  messageQueued?(event: 'queued' | 'forwarded' | 'dropped'): void;
+  /** Files: counts one visitor upload stored in Mattermost through the gateway, and its bytes. */
+  fileUploaded(bytes: number): void;
   /** Sets where the scrape-time gauges come from (called once the companion is assembled). */
   observe(sources: MetricsSources): void;
   /** The metrics in Prometheus's text format, the scrape-time gauges freshly read. */
@@ -76,6 +81,7 @@ export const noMetrics: CompanionMetrics = {
   mattermostRequest() {},
   httpError() {},
   rateLimited() {},
+  fileUploaded() {},
   observe() {},
   scrape: async () => '',
   contentType: 'text/plain; version=0.0.4; charset=utf-8',
@@ -177,6 +183,9 @@ export class PrometheusCompanionMetrics implements CompanionMetrics {
   private readonly mattermost: Histogram<'method' | 'route' | 'status'>;
   private readonly errors: Counter<'code' | 'status'>;
   private readonly limited: Counter<'limit'>;
+  private readonly uploads: Counter;
+  private readonly uploadBytes: Counter;
+  private readonly queued: Counter<'event'>;
 
   constructor(options: CompanionMetricsOptions) {
     this.mode = options.mode;
@@ -194,6 +203,12 @@ export class PrometheusCompanionMetrics implements CompanionMetrics {
       name: 'porthole_conversations_started_total',
       help: 'Conversations created in Mattermost (gateway: a thread in the support channel; direct: a visitor channel).',
       labelNames: ['mode'],
+      registers,
+    });
+    this.queued = new Counter({
+      name: 'porthole_messages_queued_total',
+      help: 'Store and forward (gateway): visitor messages queued while Mattermost was unreachable, forwarded once it was back, or dropped (refused for good).',
+      labelNames: ['event'],
       registers,
     });
     this.relayed = new Counter({
@@ -221,11 +236,23 @@ export class PrometheusCompanionMetrics implements CompanionMetrics {
       labelNames: ['limit'],
       registers,
     });
+    // Files
+    this.uploads = new Counter({
+      name: 'porthole_files_uploaded_total',
+      help: 'Visitor files stored in Mattermost through the gateway (POST /v1/files; refusals are in porthole_http_errors_total).',
+      registers,
+    });
+    this.uploadBytes = new Counter({
+      name: 'porthole_file_upload_bytes_total',
+      help: 'Bytes of the visitor files stored in Mattermost through the gateway.',
+      registers,
+    });
     // Known series start at 0, so rate() sees their first increase.
     this.sessions.inc({ mode: this.mode, outcome: 'new', reason: '' }, 0);
     this.sessions.inc({ mode: this.mode, outcome: 'returning', reason: '' }, 0);
     this.conversations.inc({ mode: this.mode }, 0);
     if (this.mode === 'gateway') for (const direction of ['to_mattermost', 'to_visitor'] as const) this.relayed.inc({ direction }, 0);
+    if (this.mode === 'gateway') for (const event of ['queued', 'forwarded', 'dropped'] as const) this.queued.inc({ event }, 0);
 
     // Scrape-time gauges: each collect() reads the scrape's one snapshot.
     const self = this;
@@ -333,6 +360,12 @@ export class PrometheusCompanionMetrics implements CompanionMetrics {
   }
 
   /** @inheritdoc */
+  fileUploaded(bytes: number): void {
+    this.uploads.inc();
+    this.uploadBytes.inc(bytes);
+  }
+
+  /** @inheritdoc */
   mattermostRequest(method: string, path: string, status: number | 'error', seconds: number): void {
     const upper = method.toUpperCase();
     this.mattermost.observe(
@@ -353,6 +386,10 @@ export class PrometheusCompanionMetrics implements CompanionMetrics {
   /** @inheritdoc */
   rateLimited(limit: RateLimitName): void {
     this.limited.inc({ limit });
+  }
+
+  messageQueued(event: 'queued' | 'forwarded' | 'dropped'): void {
+    this.queued.inc({ event });
   }
 }
 

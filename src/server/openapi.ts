@@ -13,6 +13,7 @@ import {
 } from 'zod-openapi';
 import {
   agentsResponseSchema,
+  availabilityResponseSchema,
   clientFrameSchema,
   gatewaySessionSchema,
   LIVE_AUTH_TIMEOUT_MS,
@@ -21,11 +22,14 @@ import {
   LiveCloseCode,
   MAX_MESSAGE_RUNES,
   messagesResponseSchema,
+  queuedResponseSchema,
   sendResponseSchema,
   serverFrameSchema,
+  wireFileSchema,
 } from '../protocol/gateway.js';
 import { transcriptSchema } from '../protocol/transcript.js';
 import { errorBodySchema } from './errors.js';
+import { DEFAULT_UPLOAD_LIMITS } from './uploads.js';
 import {
   gatewaySessionRequestSchema,
   MAX_GATEWAY_SESSION_BODY_BYTES,
@@ -263,7 +267,7 @@ const visitorOperations = {
   messagesPost: {
     operationId: 'sendMessage',
     summary: 'Send a message',
-    description: `Posts as a reply in the conversation's thread (the first message creates the thread). Idempotent per \`clientId\`: a repeat answers 200 with the first post. At most ${MAX_MESSAGE_RUNES} characters as posted (every @-word gains one invisible character).`,
+    description: `Posts as a reply in the conversation's thread (the first message creates the thread). Idempotent per \`clientId\`: a repeat answers 200 with the first post. While Mattermost is unreachable the companion stores the message and answers 202 (store and forward). \`contact\` (the contact form's \`name\`, \`email\`) is shown to agents in the thread. At most ${MAX_MESSAGE_RUNES} characters as posted (every @-word gains one invisible character).`,
     security: [{ portholeToken: [] }],
     requestBody: {
       required: true,
@@ -273,7 +277,14 @@ const visitorOperations = {
     responses: {
       '200': json('A repeat of a client id: the message as first posted.', sendResponseSchema),
       '201': json('The message, posted.', sendResponseSchema),
-      '400': badJson('`{"clientId": UUID, "text": non-blank string}`'),
+      // Offline part (store and forward).
+      '202': json(
+        'Mattermost is unreachable (or this conversation still has queued messages, which keep their order): the message is stored and will be posted once Mattermost is back, in order, once. A repeat of a queued client id answers 202 again.',
+        queuedResponseSchema,
+      ),
+      '400': badJson(
+        '`{"clientId": UUID, "text": non-blank string (blank only with fileIds), "fileIds"?: ids of files uploaded in this conversation, at most 10}`',
+      ),
       '401': tokenRefused,
       '403': originRefused,
       '413': tooLarge(MAX_MESSAGE_BODY_BYTES, ['body_too_large', 'message_too_long']),
@@ -310,6 +321,137 @@ const visitorOperations = {
     },
   },
 } satisfies Record<string, ZodOpenApiOperationObject>;
+
+// ---- files (gateway mode) ----
+
+/** `POST /v1/files`'s answer. */
+const fileUploadResponseSchema = z.object({ file: wireFileSchema });
+
+const binary = z.string().meta({ format: 'binary' });
+/** What `GET /v1/files/{fileId}` may answer with (anything but these types is served as octet-stream). */
+const SERVED_FILE_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'application/pdf',
+  'text/plain',
+  'application/octet-stream',
+];
+const fileIdParam = z.object({ fileId: z.string().meta({ description: "A file id from `POST /v1/files` or a message's `files`." }) });
+
+const fileOperations = {
+  upload: {
+    operationId: 'uploadFile',
+    summary: 'Upload a file',
+    description: `The raw bytes as the body (not multipart), with the file's MIME type as \`Content-Type\` and a \`Content-Length\`. Size and type are checked before Mattermost sees a byte (\`PORTHOLE_MAX_UPLOAD_BYTES\`, \`PORTHOLE_UPLOAD_TYPES\`, default ${DEFAULT_UPLOAD_LIMITS.types.join(', ')}; the name's extension must not stand for a type outside them); then it is streamed to Mattermost as the bot, and a body longer than announced is cut off with 413. The file belongs to this conversation only: attach it with \`fileIds\` in \`POST /v1/messages\`. A visitor who has not written yet gets the conversation's thread started.`,
+    security: [{ portholeToken: [] }],
+    requestParams: {
+      header: z.object({
+        'X-Porthole-File-Name': z
+          .string()
+          .meta({
+            description: '`encodeURIComponent(name)`: 1–255 characters (≤ 255 bytes in UTF-8) decoded, no `/`, `\\` or control characters.',
+          }),
+      }),
+    },
+    requestBody: {
+      required: true,
+      description: `At most \`PORTHOLE_MAX_UPLOAD_BYTES\` (default ${DEFAULT_UPLOAD_LIMITS.maxBytes}) bytes.`,
+      content: Object.fromEntries(DEFAULT_UPLOAD_LIMITS.types.map((t) => [t, { schema: binary }])),
+    },
+    responses: {
+      '201': json("The file, stored in Mattermost and recorded as this conversation's.", fileUploadResponseSchema),
+      '400': error(['invalid_request'], 'No `X-Porthole-File-Name`, a bad name, an empty body or a malformed `Content-Length`.'),
+      '401': tokenRefused,
+      '403': originRefused,
+      '411': error(['length_required'], 'No `Content-Length`.'),
+      '413': error(['file_too_large'], "Larger than the limit (by `Content-Length` or counted), or than Mattermost's own `MaxFileSize`."),
+      '415': error(['file_type_not_allowed'], 'A type outside `PORTHOLE_UPLOAD_TYPES` (the message lists those accepted).'),
+      '429': tooMany('uploads in this conversation (`PORTHOLE_UPLOADS_PER_MINUTE`, default 10)'),
+      ...mattermostFailures([...GATEWAY_503, 'erasure_in_progress']),
+    },
+  },
+  read: {
+    operationId: 'downloadFile',
+    summary: 'Download a file of this conversation',
+    description:
+      "A file uploaded in this conversation or attached to a message of its thread (an agent's), streamed from Mattermost; any other id answers 404. Always an attachment, with `X-Content-Type-Options: nosniff`; types other than common images, PDF and plain text are served as `application/octet-stream`.",
+    security: [{ portholeToken: [] }],
+    requestParams: { path: fileIdParam },
+    responses: {
+      '200': {
+        description: 'The bytes.',
+        headers: z.object({
+          'X-Request-Id': requestIdHeader,
+          'Content-Disposition': z.string().meta({ description: '`attachment; filename="…"; filename*=UTF-8\'\'…`' }),
+          'X-Content-Type-Options': z.literal('nosniff'),
+          'Cache-Control': z.literal('private, max-age=300'),
+        }),
+        content: Object.fromEntries(SERVED_FILE_TYPES.map((t) => [t, { schema: binary }])),
+      },
+      '401': tokenRefused,
+      '403': originRefused,
+      '404': error(['not_found'], 'No such file in this conversation.'),
+      '429': tooMany('reads of this conversation'),
+      ...mattermostFailures(GATEWAY_503),
+    },
+  },
+} satisfies Record<string, ZodOpenApiOperationObject>;
+
+// ---- agents and availability ----
+
+const availabilityDescription =
+  "`closed` outside `PORTHOLE_OFFICE_HOURS`; else `online` (an agent online), `away` (away or do-not-disturb), `offline`, from the configured agents' Mattermost statuses, asked at most every 30 s per instance; `unreachable` (still 200) when Mattermost cannot be asked.";
+
+const agentOperations = {
+  availability: (mode: OpenApiOptions['mode']): ZodOpenApiOperationObject => ({
+    operationId: 'getAvailability',
+    summary: 'Whether the team is around',
+    description:
+      mode === 'gateway'
+        ? availabilityDescription
+        : `${availabilityDescription} Direct mode: no token (it says nothing about a visitor), at most 30 a minute per address.`,
+    ...(mode === 'gateway' ? { security: [{ portholeToken: [] }] } : {}),
+    responses: {
+      '200': json('The availability, with the expected-reply text and the contact form the site asks for.', availabilityResponseSchema),
+      ...(mode === 'gateway' ? { '401': tokenRefused } : {}),
+      '403': originRefused,
+      '429': tooMany(mode === 'gateway' ? 'reads of this conversation' : 'availability requests from this address'),
+      ...(mode === 'gateway' ? mattermostFailures(GATEWAY_503) : {}),
+    },
+  }),
+  image: {
+    operationId: 'getAgentImage',
+    summary: "An agent's profile image",
+    description:
+      "The Mattermost profile image of an agent who posted in this conversation or is configured (`PORTHOLE_AGENTS`, else the support channel's people); anyone else answers 404. PNG, JPEG, GIF or WebP only, with `X-Content-Type-Options: nosniff`.",
+    security: [{ portholeToken: [] }],
+    requestParams: { path: z.object({ userId: z.string().meta({ description: "The agent's Mattermost user id." }) }) },
+    responses: {
+      '200': {
+        description: 'The image.',
+        headers: z.object({
+          'X-Request-Id': requestIdHeader,
+          'X-Content-Type-Options': z.literal('nosniff'),
+          'Cache-Control': z.literal('private, max-age=3600'),
+        }),
+        content: Object.fromEntries(['image/png', 'image/jpeg', 'image/gif', 'image/webp'].map((t) => [t, { schema: binary }])),
+      },
+      '401': tokenRefused,
+      '403': originRefused,
+      '404': error(['agent_not_found'], 'Not an agent of this conversation.'),
+      '429': tooMany('reads of this conversation'),
+      ...mattermostFailures(GATEWAY_503),
+      '502': error(
+        ['mattermost_error', 'unexpected_image_type'],
+        'Mattermost refused the request, or answered with a type that is not one of those images.',
+      ),
+    },
+  } satisfies ZodOpenApiOperationObject,
+};
 
 /** Who the privacy routes act for: the Porthole token (gateway) or the visitor's Mattermost token (direct). */
 function privacyOperations(mode: OpenApiOptions['mode']) {
@@ -454,8 +596,12 @@ export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument 
   if (gateway) {
     paths['/v1/messages'] = { get: visitorOperations.messagesGet, post: visitorOperations.messagesPost };
     paths['/v1/typing'] = { post: visitorOperations.typing };
+    paths['/v1/files'] = { post: fileOperations.upload };
+    paths['/v1/files/{fileId}'] = { get: fileOperations.read };
     paths['/v1/agents'] = { get: visitorOperations.agents };
+    paths['/v1/agents/{userId}/image'] = { get: agentOperations.image };
   }
+  paths['/v1/availability'] = { get: agentOperations.availability(options.mode) };
   const privacy = privacyOperations(options.mode);
   paths['/v1/transcript'] = { get: privacy.transcript };
   paths['/v1/conversation'] = { delete: privacy.erase };

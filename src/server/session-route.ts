@@ -9,6 +9,7 @@ import { HttpError } from './errors.js';
 import { IdentityError, verifyIdentity } from './identity.js';
 import type { Logger } from './logger.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
+import type { UploadLimits } from './uploads.js';
 import type { CompanionMetrics } from './metrics.js';
 import {
   clearVisitorCookie,
@@ -51,6 +52,8 @@ export interface SessionResponse {
   userId: string;
   /** The visitor's conversation channel id. */
   channelId: string;
+  /** Files: what the widget lets the visitor upload (advisory in direct mode: Mattermost's MaxFileSize is the hard limit). */
+  uploads?: { maxBytes: number; types: string[] };
 }
 
 /** {@link SessionResponse} as a schema (the OpenAPI document is generated from it). */
@@ -60,6 +63,7 @@ export const sessionResponseSchema = z.object({
   expiresAt: z.number().int(),
   userId: z.string(),
   channelId: z.string(),
+  uploads: z.object({ maxBytes: z.number().int(), types: z.array(z.string()) }).optional(),
 });
 // The schema and the interface describe the same body (a field added to one only fails the type check).
 true satisfies SameType<z.infer<typeof sessionResponseSchema>, SessionResponse>;
@@ -74,6 +78,8 @@ export interface SessionRouteDeps {
   cookieSecret: string;
   identitySecret: string | undefined;
   production: boolean;
+  /** Files: the upload limits told to the widget (`PORTHOLE_MAX_UPLOAD_BYTES`, `PORTHOLE_UPLOAD_TYPES`). Default: none told. */
+  uploads?: UploadLimits;
   logger: Logger;
   /** Audit sink for identified sessions, refused identities and logouts. Default: none. */
   audit?: AuditLog;
@@ -195,6 +201,7 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
         userId: visitor.userId,
         channelId: visitor.channelId,
       };
+      if (deps.uploads) response.uploads = { maxBytes: deps.uploads.maxBytes, types: [...deps.uploads.types] };
       c.header('Cache-Control', 'no-store');
       deps.metrics?.sessionMinted(visitor.created ? 'new' : 'returning');
       // Identified visitors only: the actor is their Mattermost user id, never the host's `sub`

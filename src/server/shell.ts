@@ -18,6 +18,8 @@ export interface ShellOptions {
   allowedOrigins: readonly string[];
   /** Methods announced to browsers in preflights. */
   corsMethods: readonly string[];
+  /** Request headers announced in preflights. Default: Content-Type, Authorization. */
+  corsHeaders?: readonly string[];
   /** The routes this companion serves, for the 404 message. */
   routes: string;
   /** Body limit named in 413 messages (see {@link ErrorHandlerOptions.maxBodyBytes}). */
@@ -89,6 +91,6 @@ export function createShell(options: ShellOptions): Hono<CompanionEnv> {
   });
 
   if (options.scrapeRoutes) app.route('/', options.scrapeRoutes);
-  app.use('*', cors({ allowedOrigins: options.allowedOrigins, methods: options.corsMethods }));
+  app.use('*', cors({ allowedOrigins: options.allowedOrigins, methods: options.corsMethods, headers: options.corsHeaders }));
   return app;
 }

@@ -535,6 +535,24 @@ describe('GatewayTransport', () => {
       expect(net.calls[0].url).to.equal('https://companion.example/v1/agents');
     });
 
+    // Agents and availability
+    it('fetches an agent’s image with the bearer (404: none) and the availability, validated', async () => {
+      net.on(/\/v1\/agents\/a1\/image$/, new Response(new Blob(['png'], { type: 'image/png' })));
+      net.on(/\/v1\/agents\/zz\/image$/, json({ error: { code: 'agent_not_found', message: 'no' } }, 404));
+      net.on(/\/v1\/availability$/, json({ state: 'closed', expectedReply: 'Tomorrow', fields: ['email'], emailReplies: true }));
+      make();
+      const blob = await t.avatar('a1');
+      expect(blob?.type).to.equal('image/png');
+      expect(new Headers(net.calls[0].init.headers).get('Authorization')).to.equal('Bearer tok-1');
+      expect(net.calls[0].url).to.equal('https://companion.example/v1/agents/a1/image');
+      expect(await t.avatar('zz')).to.equal(undefined);
+      expect(await t.availability()).to.deep.equal({ state: 'closed', expectedReply: 'Tomorrow', fields: ['email'], emailReplies: true });
+      net.on(/\/v1\/availability$/, json({ state: 'sleeping', fields: [], emailReplies: false }));
+      expect((await t.availability().catch((e) => e)).kind).to.equal('invalid');
+      net.on(/\/v1\/agents\/a1\/image$/, json({}, 503));
+      expect((await t.avatar('a1').catch((e) => e)).kind).to.equal('unavailable');
+    });
+
     it('classifies failures: network, 401 auth, 429 rate_limited, 5xx unavailable, other 4xx rejected, a bad body invalid', async () => {
       make();
       const kindOf = async (answer: Answer) => {

@@ -1,17 +1,24 @@
 import {
   agentsResponseSchema,
+  availabilityResponseSchema,
   LiveCloseCode,
   messagesResponseSchema,
-  sendResponseSchema,
+  sendAnswerSchema,
   serverFrameSchema,
+  wireFileSchema,
   type WireMessage,
 } from '../protocol/gateway.js';
 import { LiveSocket, type LiveSocketTimers } from './live-socket.js';
+import { fetchBlob } from './upload.js';
 import {
   parseRetryAfter,
   TransportError,
+  type ChatFile,
+  type Availability,
   type ChatMessage,
   type ChatPage,
+  type ContactDetails,
+  type QueuedSend,
   type Session,
   type Transport,
   type TransportEvent,
@@ -112,10 +119,61 @@ export class GatewayTransport implements Transport {
     return [...byId.values()].sort((a, b) => a.createAt - b.createAt);
   }
 
-  async send({ clientId, text }: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage> {
+  async send(
+    { clientId, text, fileIds, contact }: { clientId: string; text: string; fileIds?: string[]; contact?: ContactDetails },
+    signal?: AbortSignal,
+  ): Promise<ChatMessage | QueuedSend> {
     // The companion is idempotent by clientId: a repeat returns the message it stored the first time.
-    const init = { method: 'POST', body: JSON.stringify({ clientId, text }) };
-    return (await this.#request('/v1/messages', sendResponseSchema, signal, init)).message;
+    const init = {
+      method: 'POST',
+      body: JSON.stringify({ clientId, text, ...(fileIds?.length ? { fileIds } : {}), ...(contact ? { contact } : {}) }),
+    };
+    // 202 {queued}: Mattermost is down; the companion stored the message (store and forward).
+    const answer = await this.#request('/v1/messages', sendAnswerSchema, signal, init);
+    return 'queued' in answer ? answer : answer.message;
+  }
+
+  async upload(file: File, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<ChatFile> {
+    const what = 'POST /v1/files';
+    if (this.#refused)
+      throw new TransportError('auth', `${what}: the companion refused this token on /v1/live; a new session is needed`, 401);
+    const headers = {
+      Authorization: `Bearer ${this.#session.token}`,
+      'Content-Type': file.type || 'application/octet-stream',
+      'X-Porthole-File-Name': encodeURIComponent(file.name),
+    };
+    // File transfer code is a lazy chunk: loaded with the first upload or file shown.
+    const { uploadError, xhrUpload } = await import('./xhr-upload.js');
+    const answer = await xhrUpload(this.#base + '/v1/files', headers, file, onProgress, signal, what);
+    if (answer.status !== 201) throw uploadError(what, answer);
+    const parsed = wireFileSchema.safeParse((answer.body as { file?: unknown } | undefined)?.file);
+    if (!parsed.success)
+      throw new TransportError(
+        'invalid',
+        `${what} answered 201 without {file: {id, name, size, type}} (received ${describe(answer.body)})`,
+        201,
+      );
+    return parsed.data;
+  }
+
+  // Agents and availability
+  avatar(userId: string, signal?: AbortSignal): Promise<Blob | undefined> {
+    return fetchBlob(
+      `${this.#base}/v1/agents/${encodeURIComponent(userId)}/image`,
+      this.#session.token,
+      signal,
+      'GET /v1/agents/:id/image',
+      this.#options.fetch,
+    ).catch(notFound);
+  }
+
+  availability(signal?: AbortSignal): Promise<Availability> {
+    return this.#request('/v1/availability', availabilityResponseSchema, signal);
+  }
+
+  file(fileId: string, signal?: AbortSignal): Promise<Blob> {
+    const url = `${this.#base}/v1/files/${encodeURIComponent(fileId)}`;
+    return fetchBlob(url, this.#session.token, signal, 'GET /v1/files/:id', this.#options.fetch);
   }
 
   typing(): void {
@@ -218,6 +276,7 @@ export class GatewayTransport implements Transport {
         `${what} answered ${status} (${detail}${typeof error?.requestId === 'string' ? `; request ${error.requestId}` : ''})`,
         status,
         status === 429 ? parseRetryAfter(response.headers.get('Retry-After'), Date.now()) : undefined,
+        typeof error?.code === 'string' ? error.code : undefined,
       );
     }
     if (!schema) return undefined as T;
@@ -253,6 +312,12 @@ export class GatewayTransport implements Transport {
     } else this.#emit({ type: frame.type, message: toChat(frame.message, frame.type === 'deleted') });
   }
 }
+
+/** A 404 as "nothing to show"; other failures stay failures. */
+export const notFound = (e: unknown): undefined => {
+  if ((e as { status?: number })?.status === 404) return undefined;
+  throw e;
+};
 
 /** A wire message as the widget's ChatMessage (the same fields; a deleted event's is always `deleted`). */
 const toChat = (m: WireMessage, deleted: boolean): ChatMessage => (deleted ? { ...m, deleted } : m);

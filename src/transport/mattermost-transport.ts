@@ -1,7 +1,17 @@
 import C4 from '@mattermost/client/lib/client4';
 import { LiveSocket } from './live-socket.js';
-import { TransportError, type ChatMessage, type ChatPage, type Session, type Transport, type TransportEvent } from './transport.js';
-import { oldestPostId, safeJson, toMessage, toMessages, toPage, wsFrame } from './wire.js';
+import { fetchBlob } from './upload.js';
+import {
+  TransportError,
+  type ChatFile,
+  type ChatMessage,
+  type ChatPage,
+  type ContactDetails,
+  type Session,
+  type Transport,
+  type TransportEvent,
+} from './transport.js';
+import { oldestPostId, safeJson, toChatFile, toMessage, toMessages, toPage, wsFrame } from './wire.js';
 
 // @mattermost/client is CommonJS with `exports.default`; depending on the bundler's interop the
 // default import is the class or the module object.
@@ -139,11 +149,18 @@ export class MattermostTransport implements Transport {
     return toMessages(await this.#request((c) => c.getPostsSince(channel, since, false), signal), channel);
   }
 
-  async send({ clientId, text }: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage> {
+  async send(
+    { clientId, text, fileIds, contact }: { clientId: string; text: string; fileIds?: string[]; contact?: ContactDetails },
+    signal?: AbortSignal,
+  ): Promise<ChatMessage> {
     const channel = this.#session.channelId;
+    // Direct mode: the contact form's fields go first in the visitor's own post (agents read it there; the visitor too).
+    const given = [contact?.name, contact?.email].filter(Boolean).join(' · ');
     const post = {
       channel_id: channel,
-      message: text,
+      message: given ? `(${given})\n${text}` : text,
+      // Files the visitor uploaded to this channel (Mattermost attaches only the uploader's own).
+      ...(fileIds?.length ? { file_ids: fileIds } : {}),
       // pending_post_id de-duplicates repeats for ~30 s on the server; the prop survives for
       // good so a late resend can be checked against the channel first.
       pending_post_id: clientId,
@@ -152,6 +169,43 @@ export class MattermostTransport implements Transport {
     const message = toMessage(await this.#request((c) => c.createPost(post), signal), channel);
     if (!message) throw new TransportError('invalid', 'expected the created post in the response');
     return message;
+  }
+
+  // Files: Mattermost's own file API with the visitor's token (Client4 reports no upload progress).
+  // Its `FileSettings.MaxFileSize` is the hard limit here; the session's `uploads` only check early.
+
+  async upload(file: File, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<ChatFile> {
+    const base = this.#session.serverUrl.replace(/\/+$/, '');
+    const q = `channel_id=${encodeURIComponent(this.#session.channelId)}&filename=${encodeURIComponent(file.name)}`;
+    const what = 'POST /api/v4/files';
+    // File transfer code is a lazy chunk: loaded with the first upload or file shown.
+    const { uploadError, xhrUpload } = await import('./xhr-upload.js');
+    const auth = { Authorization: `Bearer ${this.#session.token}` };
+    const answer = await xhrUpload(`${base}/api/v4/files?${q}`, auth, file, onProgress, signal, what);
+    if (answer.status !== 201) throw uploadError(what, answer);
+    const info = toChatFile((answer.body as { file_infos?: unknown[] } | undefined)?.file_infos?.[0]);
+    if (!info) throw new TransportError('invalid', `${what} answered 201 without a file info ({file_infos: [{id, name, size}]})`, 201);
+    return info;
+  }
+
+  // Agents and availability (the availability is the companion's: see availability-controller.ts)
+  avatar(userId: string, signal?: AbortSignal): Promise<Blob | undefined> {
+    const base = this.#session.serverUrl.replace(/\/+$/, '');
+    return fetchBlob(
+      `${base}/api/v4/users/${encodeURIComponent(userId)}/image`,
+      this.#session.token,
+      signal,
+      'GET /api/v4/users/:id/image',
+    ).catch((e: unknown) => {
+      // 404 (no such user) or 403 (Mattermost's UserCanSeeOtherUser): nothing to show.
+      if ((e as { status?: number })?.status === 404 || (e as { status?: number })?.status === 403) return undefined;
+      throw e;
+    });
+  }
+
+  file(fileId: string, signal?: AbortSignal): Promise<Blob> {
+    const base = this.#session.serverUrl.replace(/\/+$/, '');
+    return fetchBlob(`${base}/api/v4/files/${encodeURIComponent(fileId)}`, this.#session.token, signal, 'GET /api/v4/files/:id');
   }
 
   async names(userIds: string[], signal?: AbortSignal): Promise<Record<string, string>> {

@@ -1,15 +1,19 @@
 import { abortable } from './abort.js';
 import {
   TransportError,
+  type Availability,
+  type ChatFile,
   type ChatMessage,
   type ChatPage,
   type ConnectionState,
+  type ContactDetails,
+  type QueuedSend,
   type Transport,
   type TransportErrorKind,
   type TransportEvent,
 } from './transport.js';
 
-type Op = 'latest' | 'before' | 'since' | 'send' | 'names';
+type Op = 'latest' | 'before' | 'since' | 'send' | 'names' | 'upload' | 'file';
 
 /** Options of the in-memory backend. */
 export interface MemoryTransportOptions {
@@ -51,6 +55,14 @@ export class MemoryTransport implements Transport {
   state: ConnectionState | 'closed' = 'closed';
   /** While true every REST call fails with a network error and the socket cannot connect. */
   down = false;
+  /**
+   * Offline part: the companion answers but Mattermost does not. Reads fail 503
+   * `mattermost_unavailable`, sends answer `{queued}`; `chatServerBack()` posts what was queued.
+   */
+  chatServerDown = false;
+  #queued: Array<{ clientId: string; text: string; createAt: number }> = [];
+  /** The contact form's fields each send carried (offline part). */
+  readonly contacts: Array<{ clientId: string; contact: ContactDetails }> = [];
   readonly userId: string;
   #listeners = new Set<(e: TransportEvent) => void>();
   #failures: Array<{ op: Op; kind: TransportErrorKind; commit: boolean; retryAfter?: number; status?: number }> = [];
@@ -65,6 +77,22 @@ export class MemoryTransport implements Transport {
   /** The socket refused the token: it stays down until `setToken()`. */
   #refused = false;
   #firstSeen = new Map<string, { post: ChatMessage; at: number }>();
+  // Agents and availability
+  /** Agents' profile images by user id (none: initials). */
+  readonly avatars = new Map<string, Blob>();
+  /** What `availability()` answers; set it to play the team coming and going. */
+  team: Availability = { state: 'online', fields: [], emailReplies: false };
+  /** Files of the conversation (uploaded by the visitor or added for agents), with their bytes. */
+  readonly files = new Map<string, { file: ChatFile; blob: Blob }>();
+  /**
+   * How uploads progress: in this many steps, one per `uploadStep` ms (0: each step on the next
+   * macrotask). Storybook slows it down to show the bar.
+   */
+  uploadSteps = 4;
+  uploadStep = 0;
+  /** When set, an upload stops at this fraction (0…1) until `releaseUpload()` (to observe progress). */
+  uploadPause?: number;
+  #paused = new Set<() => void>();
 
   constructor(options: MemoryTransportOptions = {}) {
     this.userId = options.userId ?? 'visitor';
@@ -76,9 +104,27 @@ export class MemoryTransport implements Transport {
 
   // ── the other side ──────────────────────────────────────────────────────────────────────
 
-  /** An agent posts; delivered live unless the socket is down (then found by a resync). */
-  agentPost(text: string, userId = 'agent'): ChatMessage {
-    const message = this.#add(text, userId);
+  /**
+   * Registers a file of the conversation (an agent's, say) with its bytes; returns its ChatFile
+   * to pass to `agentPost`.
+   */
+  addFile(blob: Blob, name: string, extra: Partial<ChatFile> = {}): ChatFile {
+    const type = blob.type || 'application/octet-stream';
+    const file: ChatFile = { id: `f${this.files.size + 1}`, name, size: blob.size, type, ...extra };
+    this.files.set(file.id, { file, blob });
+    return file;
+  }
+
+  /** Lets an upload stopped at `uploadPause` go on. */
+  releaseUpload(): void {
+    this.uploadPause = undefined;
+    for (const go of this.#paused) go();
+    this.#paused.clear();
+  }
+
+  /** An agent posts (with `files`, see `addFile`); delivered live unless the socket is down (then found by a resync). */
+  agentPost(text: string, userId = 'agent', files?: ChatFile[]): ChatMessage {
+    const message = this.#add(text, userId, undefined, files);
     this.#live({ type: 'posted', message });
     return message;
   }
@@ -115,6 +161,16 @@ export class MemoryTransport implements Transport {
     this.#refused = true;
     this.#status('reconnecting');
     for (const listener of this.#listeners) listener({ type: 'refused', reason });
+  }
+
+  /** Offline part: Mattermost is back; what was queued is posted in order (live, and found by a resync). */
+  chatServerBack(): void {
+    this.chatServerDown = false;
+    for (const q of this.#queued.splice(0)) {
+      const message = this.#add(q.text, this.userId, q.clientId);
+      this.#firstSeen.set(q.clientId, { post: message, at: Date.now() });
+      this.#live({ type: 'posted', message });
+    }
   }
 
   /** The socket comes back (`online`). */
@@ -184,13 +240,26 @@ export class MemoryTransport implements Transport {
     return this.posts.filter((p) => p.updateAt > since);
   }
 
-  async send({ clientId, text }: { clientId: string; text: string }, signal?: AbortSignal): Promise<ChatMessage> {
+  async send(
+    { clientId, text, fileIds, contact }: { clientId: string; text: string; fileIds?: string[]; contact?: ContactDetails },
+    signal?: AbortSignal,
+  ): Promise<ChatMessage | QueuedSend> {
     const lostAck = await this.#call(`send:${clientId}`, signal, true);
+    if (contact) this.contacts.push({ clientId, contact });
+    if (this.chatServerDown && !this.#firstSeen.has(clientId)) {
+      let q = this.#queued.find((m) => m.clientId === clientId);
+      if (!q) this.#queued.push((q = { clientId, text, createAt: Date.now() }));
+      return { queued: { clientId, createAt: q.createAt } };
+    }
+    // As the companion: only files uploaded in this conversation can be attached.
+    const files = fileIds?.map((id) => this.files.get(id)?.file);
+    if (files?.some((f) => !f))
+      throw new TransportError('rejected', 'simulated: invalid_request (a file id not of this conversation)', 400);
     const seen = this.#firstSeen.get(clientId);
     let message: ChatMessage;
     if (seen && Date.now() - seen.at < this.#dedupeWindow) message = seen.post;
     else {
-      message = this.#add(text, this.userId, clientId);
+      message = this.#add(text, this.userId, clientId, files as ChatFile[] | undefined);
       this.#firstSeen.set(clientId, { post: message, at: Date.now() });
       this.#live({ type: 'posted', message });
     }
@@ -200,6 +269,37 @@ export class MemoryTransport implements Transport {
 
   typing(): void {
     this.calls.push('typing');
+  }
+
+  async upload(file: File, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<ChatFile> {
+    await this.#call(`upload:${file.name}`, signal);
+    const steps = Math.max(1, this.uploadSteps);
+    for (let i = 1; i <= steps; i++) {
+      if (this.uploadPause !== undefined && i / steps > this.uploadPause)
+        await abortable(new Promise<void>((r) => this.#paused.add(r)), signal);
+      await abortable(new Promise((r) => setTimeout(r, this.uploadStep)), signal);
+      if (this.down) throw new TransportError('network', 'simulated: service down');
+      onProgress(Math.round((file.size * i) / steps), file.size);
+    }
+    return this.addFile(file, file.name);
+  }
+
+  async file(fileId: string, signal?: AbortSignal): Promise<Blob> {
+    await this.#call(`file:${fileId}`, signal);
+    const entry = this.files.get(fileId);
+    if (!entry) throw new TransportError('rejected', 'simulated: not_found', 404);
+    return entry.blob;
+  }
+
+  // Agents and availability
+  async avatar(userId: string, signal?: AbortSignal): Promise<Blob | undefined> {
+    await this.#call(`avatar:${userId}`, signal);
+    return this.avatars.get(userId);
+  }
+
+  async availability(signal?: AbortSignal): Promise<Availability> {
+    await this.#call('availability', signal);
+    return { ...this.team };
   }
 
   async names(userIds: string[], signal?: AbortSignal): Promise<Record<string, string>> {
@@ -219,7 +319,7 @@ export class MemoryTransport implements Transport {
     return (this.#serverTime = Math.max(Date.now(), this.#serverTime + 1));
   }
 
-  #add(text: string, userId: string, clientId?: string): ChatMessage {
+  #add(text: string, userId: string, clientId?: string, files?: ChatFile[]): ChatMessage {
     const at = this.#tick();
     const message: ChatMessage = {
       id: `p${++this.#postCount}`,
@@ -230,6 +330,7 @@ export class MemoryTransport implements Transport {
       updateAt: at,
       deleted: false,
       edited: false,
+      ...(files?.length ? { files } : {}),
     };
     this.posts.push(message);
     return message;
@@ -250,6 +351,8 @@ export class MemoryTransport implements Transport {
     await Promise.resolve();
     signal?.throwIfAborted();
     if (this.down) throw new TransportError('network', 'simulated: service down');
+    if (this.chatServerDown && /^(latest|before|since)/.test(name))
+      throw new TransportError('unavailable', 'simulated: 503 mattermost_unavailable', 503, undefined, 'mattermost_unavailable');
     const op = name.split(':')[0];
     const index = this.#failures.findIndex((f) => f.op === op);
     if (index < 0) return undefined;

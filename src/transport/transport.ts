@@ -54,6 +54,21 @@ export interface ChatMessage {
   files?: ChatFile[];
 }
 
+// Offline part (store and forward)
+/** A send the companion accepted while Mattermost was down (`202 {queued}`): it arrives as a post, with the same client id, once Mattermost is back. */
+export interface QueuedSend {
+  queued: { clientId: string; createAt: number };
+}
+
+/** What the visitor typed in the contact form; it travels with their next message (agents see it in the thread). */
+export interface ContactDetails {
+  name?: string;
+  email?: string;
+}
+
+/** Whether a send was queued rather than posted. */
+export const isQueued = (r: ChatMessage | QueuedSend): r is QueuedSend => 'queued' in r;
+
 /** A page of history, oldest first. */
 export interface ChatPage {
   messages: ChatMessage[];
@@ -92,6 +107,11 @@ export interface Session {
   expiresAt: number;
   userId: string;
   channelId: string;
+  /**
+   * What the companion lets visitors upload (files): at most `maxBytes` per file, of `types`
+   * (MIME types or `type/*`). Absent (an older companion): the widget offers no attachments.
+   */
+  uploads?: { maxBytes: number; types: string[] };
 }
 
 /**
@@ -109,6 +129,8 @@ export class TransportError extends Error {
     readonly status?: number,
     /** How long the server asked to wait before trying again, ms (its `Retry-After`), if it said. */
     readonly retryAfter?: number,
+    /** The companion's error code, when it sent one (`mattermost_unavailable`: the companion answers, Mattermost does not). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'TransportError';
@@ -150,14 +172,37 @@ export interface Transport {
   before(oldest: Pick<ChatMessage, 'id' | 'createAt'>, perPage: number, signal?: AbortSignal): Promise<ChatPage>;
   /** Every message created, edited or deleted after `since` (ms, server clock). */
   since(since: number, signal?: AbortSignal): Promise<ChatMessage[]>;
-  /** Post a message. `clientId` makes repeats of the same send idempotent. */
-  send(message: { clientId: string; text: string; fileIds?: string[] }, signal?: AbortSignal): Promise<ChatMessage>;
+  /**
+   * Post a message. `clientId` makes repeats of the same send idempotent. Gateway mode answers
+   * {@link QueuedSend} while Mattermost is down: the companion stored it and posts it once it is back.
+   */
+  send(
+    message: { clientId: string; text: string; fileIds?: string[]; contact?: ContactDetails },
+    signal?: AbortSignal,
+  ): Promise<ChatMessage | QueuedSend>;
   /** Tell the other side the visitor is typing. Best effort. */
   typing(): void;
   /** Display names by user id. */
   names(userIds: string[], signal?: AbortSignal): Promise<Record<string, string>>;
   /** Listen to live events. Returns the unsubscribe function. */
   subscribe(listener: (event: TransportEvent) => void): () => void;
+  // Files
+  /**
+   * Uploads `file` into the conversation (not yet attached: `send` it with its id), reporting
+   * the bytes sent. A 413/415 refusal is a TransportError `rejected` whose message holds the
+   * server's code (`file_too_large`, `file_type_not_allowed`).
+   */
+  upload(file: File, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<ChatFile>;
+  /** The bytes of a file of the conversation, fetched with the visitor's credential. */
+  file(fileId: string, signal?: AbortSignal): Promise<Blob>;
+  // Agents and availability
+  /**
+   * An agent's profile image (Mattermost's), fetched with the visitor's credential; undefined when
+   * there is none to show (not an agent of this conversation: 404). A transport without it shows initials.
+   */
+  avatar?(userId: string, signal?: AbortSignal): Promise<Blob | undefined>;
+  /** Whether the team is around (`GET /v1/availability`). A transport without it shows no availability line. */
+  availability?(signal?: AbortSignal): Promise<Availability>;
 }
 
 /** Builds the transport for a session, at once or once its code has loaded. */

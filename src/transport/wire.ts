@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { TransportError, type ChatMessage, type ChatPage } from './transport.js';
+import { TransportError, type ChatFile, type ChatMessage, type ChatPage } from './transport.js';
 
 // Mattermost wire shapes (public/model/post.go, post_list.go, websocket_message.go), reduced to
 // the fields the widget reads. Unknown keys are dropped; anything malformed is rejected.
@@ -14,7 +14,33 @@ const post = z.object({
   message: z.string(),
   type: z.optional(z.string()),
   props: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+  // files: the attached files' infos (post_metadata.go); a malformed one is left out.
+  metadata: z.optional(z.nullable(z.object({ files: z.optional(z.nullable(z.array(z.unknown()))) }))),
 });
+
+/** Mattermost's FileInfo as far as the widget reads it (public/model/file_info.go). */
+export const fileInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number(),
+  mime_type: z.optional(z.string()),
+  width: z.optional(z.number()),
+  height: z.optional(z.number()),
+});
+
+/** A Mattermost FileInfo as the widget's ChatFile; undefined for junk. */
+export function toChatFile(raw: unknown): ChatFile | undefined {
+  const r = fileInfoSchema.safeParse(raw);
+  if (!r.success) return undefined;
+  const f = r.data;
+  return {
+    id: f.id,
+    name: f.name,
+    size: f.size,
+    type: f.mime_type || 'application/octet-stream',
+    ...(f.width && f.height ? { width: f.width, height: f.height } : {}),
+  };
+}
 
 const postList = z.object({
   order: z.array(z.string()),
@@ -37,7 +63,9 @@ export function toMessage(raw: unknown, channelId: string): ChatMessage | undefi
   // System posts (joins, header changes…) are not part of the visitor's conversation.
   if (p.channel_id !== channelId || p.type?.startsWith('system_')) return undefined;
   const cid = p.props?.porthole_client_id;
+  const files = (p.metadata?.files ?? []).map(toChatFile).filter((f): f is ChatFile => !!f);
   return {
+    ...(files.length ? { files } : {}),
     id: p.id,
     clientId: typeof cid === 'string' ? cid : undefined,
     userId: p.user_id,

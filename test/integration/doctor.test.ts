@@ -137,3 +137,26 @@ test('the CLI writes doctor.run and config.loaded audit lines, names and outcome
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Files
+test("doctor (direct) WARNs when Mattermost's FileSettings.MaxFileSize allows more than PORTHOLE_MAX_UPLOAD_BYTES, from the live config", async () => {
+  const mm = await mattermost();
+  const admin = new HttpMattermostAdmin({ url: mm.url, token: mm.adminToken });
+  const maxFileSize = ((await admin.getConfig()) as { FileSettings: { MaxFileSize: number } }).FileSettings.MaxFileSize;
+  const base = { teamId: mm.teamId, allowedOrigins: [LISTED], mattermostUrl: mm.url };
+  const above = (await runDoctor(admin, { ...base, uploads: { maxBytes: maxFileSize - 1, types: ['image/png'] } })).find(
+    (c) => c.name === 'file size limit',
+  );
+  assert.ok(above, 'a "file size limit" check');
+  assert.equal(above.ok, true);
+  assert.equal(above.warning, true);
+  assert.match(
+    above.detail,
+    new RegExp(`FileSettings.MaxFileSize=${maxFileSize} is more than PORTHOLE_MAX_UPLOAD_BYTES=${maxFileSize - 1}`),
+  );
+  const within = (await runDoctor(admin, { ...base, uploads: { maxBytes: maxFileSize, types: ['image/png'] } })).find(
+    (c) => c.name === 'file size limit',
+  );
+  assert.equal(within?.warning, undefined);
+  assert.equal(within?.ok, true);
+});

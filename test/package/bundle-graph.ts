@@ -16,9 +16,15 @@ export const TRANSPORT_CHUNKS: Readonly<Record<SessionMode, string>> = { direct:
 /**
  * Chunks loaded only when the visitor uses a feature, never for a working conversation: the
  * conversation menu (src/panel/privacy-menu.ts, loaded on the menu button's first click).
+ * Markdown: src/render/markdown/markdown.ts and its emoji sub-chunk (emoji.ts), loaded when a
+ * message needs them.
+ * The contact form (src/panel/contact-form.ts), loaded only while the team is not online and the site asks for fields.
+ * Files: the attachment tray (src/panel/attachments.ts, loaded on the first attach, drop or paste)
+ * and the previews' loader (src/render/file-list.ts, loaded with the first message that has a file);
+ * the transports' upload code (src/transport/xhr-upload.ts), loaded with the first upload.
  * size.test.ts gives them a budget of their own.
  */
-export const FEATURE_CHUNKS = ['privacy-menu'] as const;
+export const FEATURE_CHUNKS = ['privacy-menu', 'markdown', 'emoji', 'contact-form', 'attachments', 'file-list', 'xhr-upload'] as const;
 
 /**
  * The strings of every locale but English (src/i18n/index.ts): a conversation loads at most one,

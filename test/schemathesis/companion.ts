@@ -41,6 +41,8 @@ async function main(): Promise<void> {
       PORTHOLE_READS_PER_MINUTE: '100000',
       PORTHOLE_LIVE_CONNECTS_PER_MINUTE: '100000',
       PORTHOLE_NEW_CONVERSATIONS_PER_MINUTE: '100000',
+      // Files: reach the upload route, not its limit.
+      PORTHOLE_UPLOADS_PER_MINUTE: '10000',
     }),
   );
 

@@ -2,6 +2,8 @@
 // start, in the same style as ../config.ts (one line per problem, secrets described by length).
 import { z } from 'zod';
 import { ConfigError, SECRET_VARIABLES } from '../config.js';
+import type { AvailabilitySettings } from '../availability.js';
+import { uploadLimits, uploadVariables, type UploadLimits } from '../uploads.js';
 
 /** Which way the companion serves visitors: through its bot (`gateway`, default) or as Mattermost users. */
 export type PortholeMode = 'gateway' | 'direct';
@@ -52,6 +54,12 @@ export interface GatewayConfig {
   trustProxy: boolean;
   /** `NODE_ENV=production`: secure cookies, no internals in error bodies. */
   production: boolean;
+  /** Agents, office hours and the expected-reply text (`PORTHOLE_AGENTS`…; see ../availability.ts). Unset: the defaults. */
+  availability?: AvailabilitySettings;
+  /** What visitors may upload (`PORTHOLE_MAX_UPLOAD_BYTES`, `PORTHOLE_UPLOAD_TYPES`); unset: the defaults. */
+  uploads?: UploadLimits;
+  /** Uploads one conversation may make per minute (`PORTHOLE_UPLOADS_PER_MINUTE`); unset: 10. */
+  uploadsPerMinute?: number;
 }
 
 /** Variables whose values never appear in messages or logs (the direct-mode ones included). */
@@ -158,6 +166,9 @@ export const gatewayConfigSchema = z.object({
   PORTHOLE_COOKIE_SECRET: longSecret(32),
   PORTHOLE_IDENTITY_SECRET: longSecret(32).optional(),
   PORTHOLE_TRUST_PROXY: flag.default(false),
+  // files
+  ...uploadVariables,
+  PORTHOLE_UPLOADS_PER_MINUTE: count(1, 10_000).default(10),
   NODE_ENV: z.string().optional(),
 });
 
@@ -257,5 +268,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
     identitySecret: c.PORTHOLE_IDENTITY_SECRET,
     trustProxy: c.PORTHOLE_TRUST_PROXY,
     production: c.NODE_ENV === 'production',
+    uploads: uploadLimits(c),
+    uploadsPerMinute: c.PORTHOLE_UPLOADS_PER_MINUTE,
   };
 }

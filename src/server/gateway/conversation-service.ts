@@ -18,6 +18,9 @@ import {
   toWireMessage,
   visitorDisplayName,
   type ThreadParties,
+  contactLine,
+  NOTE_PROP,
+  type VisitorContact,
 } from './messages.js';
 import { pendingPostId } from './porthole-token.js';
 import type { ConversationRecord, GatewayStore } from './store.js';
@@ -31,6 +34,15 @@ export interface VisitorContext {
   email?: string;
   page?: string;
   identified: boolean;
+  /** What the visitor typed in the contact form with this send (offline part); posted in the thread. */
+  contact?: VisitorContact;
+}
+
+/** A visitor's send: the widget's client id, the text, and files uploaded in this conversation (at most 10). */
+export interface SendInput {
+  clientId: string;
+  text: string;
+  fileIds?: string[];
 }
 
 /** A page of messages, oldest first. */
@@ -133,7 +145,7 @@ export class ConversationService {
    * Sends a visitor message. Returns the message and whether this call created it (`false` for a
    * repeat of the same client id).
    */
-  send(visitor: VisitorContext, input: { clientId: string; text: string }): Promise<{ message: WireMessage; created: boolean }> {
+  send(visitor: VisitorContext, input: SendInput): Promise<{ message: WireMessage; created: boolean }> {
     const key = `${visitor.conversationId}\0${input.clientId}`;
     let running = this.sending.get(key);
     if (!running) {
@@ -143,17 +155,17 @@ export class ConversationService {
     return running;
   }
 
-  private async sendOnce(
-    visitor: VisitorContext,
-    input: { clientId: string; text: string },
-  ): Promise<{ message: WireMessage; created: boolean }> {
+  private async sendOnce(visitor: VisitorContext, input: SendInput): Promise<{ message: WireMessage; created: boolean }> {
     const { store } = this.o;
     const known = await store.getClientPost(visitor.conversationId, input.clientId);
     if (known?.postId) return { message: await this.knownMessage(visitor, known.postId, input.clientId, known.at), created: false };
     // An erasure under way (any instance) is not undone by a message posted behind it.
     if (await store.getErasure(visitor.conversationId)) throw erasureInProgress();
 
+    // A contact typed in the form: in the root post of a new thread, else a note before the message.
+    const hadThread = visitor.contact !== undefined && (await store.getConversation(visitor.conversationId)) !== undefined;
     let conversation = await this.ensureConversation(visitor);
+    if (hadThread) await this.postContactNote(conversation, visitor, input.clientId);
     if (known) {
       // An earlier attempt may have reached Mattermost and died before the store heard of it.
       // Look in the thread whatever its age: Mattermost's pending_post_id cache is empty after
@@ -164,6 +176,7 @@ export class ConversationService {
         return { message: toWireMessage(found, this.parties(visitor))!, created: false };
       }
     }
+    if (input.fileIds?.length) await this.checkFiles(visitor, input.fileIds);
     await store.markClientPostPending(visitor.conversationId, input.clientId, this.o.now());
     let post: MmPost;
     try {
@@ -177,10 +190,56 @@ export class ConversationService {
       });
     }
     this.o.metrics?.messageRelayed('to_mattermost');
+    if (input.fileIds?.length) await store.setConversationFilesPost(visitor.conversationId, input.fileIds, post.id);
     await store.setClientPost(visitor.conversationId, input.clientId, post.id, this.o.now());
     // Retention counts idleness from here (and from agents' posts, in the relay).
     await store.touchConversation(visitor.conversationId, post.create_at);
     return { message: toWireMessage(post, this.parties(visitor))!, created: true };
+  }
+
+  /** Posts the visitor's contact as a bot note in the thread (once per client id; never shown to the visitor as a message). */
+  private async postContactNote(conversation: ConversationRecord, visitor: VisitorContext, clientId: string): Promise<void> {
+    const line = contactLine(visitor.contact);
+    const noteId = `contact:${clientId}`;
+    if (!line || (await this.o.store.getClientPost(visitor.conversationId, noteId))?.postId) return;
+    const post = await this.o.api.createPost({
+      channel_id: conversation.channelId,
+      root_id: conversation.rootPostId,
+      message: line,
+      props: { [NOTE_PROP]: 'contact', porthole_visitor: visitor.userId },
+      pending_post_id: await pendingPostId(this.o.tokenSecret, visitor.conversationId, noteId),
+    });
+    await this.o.store.setClientPost(visitor.conversationId, noteId, post.id, this.o.now());
+  }
+
+  /**
+   * Refuses files not uploaded in this conversation, or already attached to one of its messages
+   * (Mattermost would drop them from the post silently: sqlstore AttachToPost).
+   */
+  private async checkFiles(visitor: VisitorContext, fileIds: string[]): Promise<void> {
+    for (const id of fileIds) {
+      const file = await this.o.store.getConversationFile(visitor.conversationId, id);
+      if (!file)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `"fileIds" must be ids of files uploaded in this conversation with POST /v1/files (received ${JSON.stringify(id.slice(0, 40))}).`,
+        );
+      if (file.postId)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `The file ${JSON.stringify(id)} is already attached to another message; upload it again.`,
+        );
+    }
+  }
+
+  /**
+   * The conversation's thread, started now if the visitor has not written yet: an upload makes
+   * one, so erasure always finds the thread to take the files with it.
+   */
+  thread(visitor: VisitorContext): Promise<ConversationRecord> {
+    return this.ensureConversation(visitor);
   }
 
   private async knownMessage(visitor: VisitorContext, postId: string, clientId: string, at: number): Promise<WireMessage> {
@@ -190,11 +249,7 @@ export class ConversationService {
     return message ?? { id: postId, clientId, userId: visitor.userId, text: '', createAt: at, updateAt: at, deleted: true, edited: false };
   }
 
-  private async createReply(
-    conversation: ConversationRecord,
-    visitor: VisitorContext,
-    input: { clientId: string; text: string },
-  ): Promise<MmPost> {
+  private async createReply(conversation: ConversationRecord, visitor: VisitorContext, input: SendInput): Promise<MmPost> {
     const name = visitor.name ?? conversation.name;
     const props: Record<string, unknown> = {
       from_webhook: 'true',
@@ -207,6 +262,7 @@ export class ConversationService {
       channel_id: conversation.channelId,
       root_id: conversation.rootPostId,
       message: defuseMentions(input.text),
+      ...(input.fileIds?.length ? { file_ids: input.fileIds } : {}),
       props,
       pending_post_id: await pendingPostId(this.o.tokenSecret, visitor.conversationId, input.clientId),
     };
@@ -282,7 +338,7 @@ export class ConversationService {
       const name = visitor.name ?? fallbackVisitorName(visitor.userId);
       const root = await this.o.api.createPost({
         channel_id: bot.channelId,
-        message: announcement({ name, email: visitor.email, page: visitor.page, identified: visitor.identified }),
+        message: announcement({ name, email: visitor.email, page: visitor.page, identified: visitor.identified, contact: visitor.contact }),
         props: { porthole_conversation: visitor.conversationId, porthole_visitor: visitor.userId },
         // Keyed by the revocation time too: after an erasure (which revokes), the next root is a new
         // post — Mattermost answers a pending_post_id whose post was deleted for good with a 500 for 30 s.

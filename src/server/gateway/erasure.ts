@@ -25,6 +25,7 @@ import {
   type PrivacyService,
 } from '../privacy.js';
 import { TRANSCRIPT_FORMAT, type Transcript, type TranscriptMessage } from '../../protocol/transcript.js';
+import { MattermostError } from '../mattermost-admin.js';
 import type { BotAccount } from './bot-account.js';
 import { displayName, type BotProvisioningApi, type GatewayMattermost, type MmPost } from './mattermost-api.js';
 import { fallbackVisitorName, toWireMessage } from './messages.js';
@@ -84,7 +85,9 @@ export class GatewayPrivacy implements PrivacyService {
   /** {@inheritDoc PrivacyService.exportConversation} */
   async exportConversation(ref: string, by: PrivacyActor): Promise<Transcript> {
     const conversationId = await this.conversationIdOf(ref);
-    if (!(await this.o.store.getConversation(conversationId))) throw conversationNotFound(ref);
+    const { store } = this.o;
+    if (!(await store.getConversation(conversationId)) && (await store.queuedMessages(conversationId, 1)).length === 0)
+      throw conversationNotFound(ref);
     return this.transcript(conversationId, undefined, by);
   }
 
@@ -133,6 +136,25 @@ export class GatewayPrivacy implements PrivacyService {
         if (post.edit_at > 0) entry.editedAt = isoTime(post.edit_at);
         transcript.messages.push(entry);
       }
+    }
+    // Offline part: messages accepted while Mattermost was down, not posted yet, after the rest.
+    for (const queued of await this.o.store.queuedMessages(conversationId, 1000)) {
+      let text = '';
+      try {
+        const payload = JSON.parse(queued.payload) as { input?: { text?: unknown } };
+        if (typeof payload.input?.text === 'string') text = payload.input.text;
+      } catch {
+        // unreadable: exported without its text
+      }
+      transcript.messages.push({
+        id: `queued:${queued.clientId}`,
+        author: 'visitor',
+        authorName: visitorName,
+        text,
+        createdAt: isoTime(queued.createAt),
+        files: [],
+        queued: true,
+      });
     }
     auditExport(this.o.audit, by, conversationId, transcript, 'gateway');
     return transcript;
@@ -246,6 +268,7 @@ export class GatewayPrivacy implements PrivacyService {
       }
       report.found = true;
       try {
+        await this.attachLeftoverFiles(conversationId, record.rootPostId, record.channelId, admin, report);
         await this.eraseThread(record.rootPostId, admin, report);
       } catch (e) {
         // Mattermost refused before anything was deleted: the conversation stays usable.
@@ -259,6 +282,50 @@ export class GatewayPrivacy implements PrivacyService {
       // A new thread was stored for the conversation while this one was deleted: erase it too.
     }
     throw erasureIncomplete(`${report.posts} posts deleted, but the conversation kept getting a new thread`);
+  }
+
+  /**
+   * Files uploaded but never posted have no post whose deletion would take them (Mattermost has no
+   * API to delete a file, and PermanentDeletePost removes only a post's own files): attach them to
+   * a bot reply in the thread, which the thread's erasure then deletes for good with them. When
+   * agents deleted the thread's root (a reply is refused), a post of their own, deleted for good at once.
+   */
+  private async attachLeftoverFiles(
+    conversationId: string,
+    root: string,
+    channelId: string,
+    admin: BotProvisioningApi,
+    report: ErasureReport,
+  ): Promise<void> {
+    const leftover = (await this.o.store.conversationFiles(conversationId)).filter((f) => !f.postId).map((f) => f.fileId);
+    const gathering = (e: unknown) => erasureIncomplete('the files uploaded but never sent could not be gathered for deletion', e);
+    for (let i = 0; i < leftover.length; i += 10) {
+      const files = leftover.slice(i, i + 10);
+      const post = (rootId: string | undefined) =>
+        withRetries(
+          () =>
+            this.o.api.createPost({
+              channel_id: channelId,
+              ...(rootId ? { root_id: rootId } : {}),
+              message: '',
+              props: { porthole_erasure: 'files' },
+              file_ids: files,
+            }),
+          this.sleep,
+        );
+      try {
+        await post(root);
+      } catch (e) {
+        if (!(e instanceof MattermostError && e.status === 400)) throw gathering(e);
+        const alone = await post(undefined).catch((err: unknown) => {
+          throw gathering(err);
+        });
+        await withRetries(() => admin.deletePostPermanently(alone.id), this.sleep).catch((err: unknown) => {
+          throw deletionRefusal(err, 'post') ?? erasureIncomplete('the files uploaded but never sent could not be deleted', err);
+        });
+        report.files += alone.file_ids?.length ?? 0;
+      }
+    }
   }
 
   /** Deletes every post of the thread `root` for good, counting into `report`. */

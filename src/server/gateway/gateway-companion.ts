@@ -14,7 +14,7 @@ import { retentionMs } from '../retention.js';
 import { createGateway, type Gateway } from './gateway.js';
 
 const ROUTES =
-  'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/typing, GET /v1/agents, GET /v1/transcript, DELETE /v1/conversation, the /v1/live WebSocket, GET /healthz, GET /readyz and GET /openapi.json';
+  'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/files, GET /v1/files/{id}, POST /v1/typing, GET /v1/agents, GET /v1/transcript, DELETE /v1/conversation, the /v1/live WebSocket, GET /healthz, GET /readyz and GET /openapi.json';
 
 /** How long `/readyz` waits for Mattermost's ping, ms. */
 const PING_TIMEOUT_MS = 3000;
@@ -99,6 +99,8 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
     logger,
     allowedOrigins: config.allowedOrigins,
     corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    // Files: POST /v1/files names the file in a header of its own.
+    corsHeaders: ['Content-Type', 'Authorization', 'X-Porthole-File-Name'],
     routes: ROUTES,
     metrics,
     onError,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ServerSettings } from '../config.js';
 import {
+  gatewayFileCheck,
   describeAnswer,
   erasureCheck,
   postingAllowed,
@@ -32,6 +33,8 @@ const serviceSettings = z.object({
     })
     .partial()
     .default({}),
+  // Files
+  FileSettings: z.object({ MaxFileSize: z.number().optional(), EnableFileAttachments: z.boolean().optional() }).partial().default({}),
 });
 const channelMembers = z.array(z.object({ user_id: z.string() }));
 
@@ -40,7 +43,7 @@ export const GATEWAY_ERASURE_SETTINGS = ['EnableAPIPostDeletion'] as const;
 
 /** What {@link runGatewayDoctor} reads of the configuration. */
 export type GatewayDoctorConfig = Pick<GatewayConfig, 'mattermostUrl' | 'adminToken' | 'botToken' | 'botUsername' | 'supportChannelId'> &
-  Partial<Pick<GatewayConfig, 'allowedOrigins' | 'publicUrl' | 'production' | 'visitorIconUrl'>> &
+  Partial<Pick<GatewayConfig, 'allowedOrigins' | 'publicUrl' | 'production' | 'visitorIconUrl' | 'uploads'>> &
   Partial<Pick<ServerSettings, 'retentionDays'>>;
 
 /** Optional collaborators of {@link runGatewayDoctor}. */
@@ -385,6 +388,7 @@ export async function runGatewayDoctor(config: GatewayDoctorConfig, options: Gat
         detail: `ServiceSettings.EnablePostIconOverride=${service.EnablePostIconOverride} (want true${config.visitorIconUrl ? ': PORTHOLE_VISITOR_ICON_URL is set, and' : ' when PORTHOLE_VISITOR_ICON_URL is set; otherwise'} visitor messages show the bot's picture)`,
       });
       checks.push(erasureCheck(service, GATEWAY_ERASURE_SETTINGS, undefined, config.retentionDays ?? 0));
+      if (config.uploads) checks.push(gatewayFileCheck(cfg.data.FileSettings, config.uploads));
     }
   } else {
     checks.push({

@@ -16,17 +16,22 @@ import { ensureBotAccount, type BotAccount } from './bot-account.js';
 import { BotSocket, type BotSocketState } from './bot-socket.js';
 import type { GatewayConfig } from './config.js';
 import { ConversationService } from './conversation-service.js';
+import { Forwarder, type ForwarderOptions } from './forwarder.js';
+import { ensureBotOrKept } from './offline-start.js';
 import { LiveCloseCode } from '../../protocol/gateway.js';
 import { GatewayPrivacy } from './erasure.js';
 import { LiveHub } from './live-hub.js';
-import { MattermostRestClient, type BotProvisioningApi, type GatewayMattermost } from './mattermost-api.js';
+import { displayName, MattermostRestClient, type BotProvisioningApi, type GatewayMattermost } from './mattermost-api.js';
 import { Relay } from './relay.js';
 import type { GatewayStore } from './store.js';
 import { privacyRoutes } from './privacy-routes.js';
+import { agentDirectory, agentRoutes } from './agent-routes.js';
 import { eraseIdleGatewayConversations } from '../retention.js';
 import { guardStore } from './store-guard.js';
 import { authenticateVisitor } from './visitor-auth.js';
-import { visitorRoutes } from './visitor-routes.js';
+import { bearerToken, tokenRefused, visitorRoutes } from './visitor-routes.js';
+import { fileRoutes } from './file-routes.js';
+import { PortholeTokenError } from './porthole-token.js';
 
 /** Optional collaborators of {@link createGateway}; the defaults suit production. */
 export interface GatewayDeps {
@@ -62,6 +67,8 @@ export interface GatewayDeps {
   audit?: AuditLog;
   /** What the gateway counts (sessions, conversations, messages relayed, Mattermost calls, rate limits). Default: nothing. */
   metrics?: CompanionMetrics;
+  /** Timing of the store-and-forward forwarder (tests shorten it). */
+  forwarder?: Pick<ForwarderOptions, 'minBackoffMs' | 'maxBackoffMs' | 'sweepMs'>;
   /** Told of background failures (relay, live sockets, the bot's socket). Default: none. */
   onError?: ErrorReporter;
 }
@@ -228,9 +235,19 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     );
   };
 
+  // Offline part: store and forward while Mattermost is unreachable.
+  const forwarder = new Forwarder({ conversations, store: storeHandle, logger, now, instanceId, metrics, ...deps.forwarder });
+
+  // Agents and availability: the configured agents (PORTHOLE_AGENTS, else the channel's people).
+  const agentIds = agentDirectory(apiHandle, config.availability, config.supportChannelId, () => botOf().userId, now);
   const routes = visitorRoutes({
     config,
     conversations,
+    // Named before they post ("Ada is typing…") only when the site lists them (PORTHOLE_AGENTS).
+    configuredAgents: config.availability?.agents
+      ? async () => (await apiHandle.getUsersByIds(await agentIds())).map((u) => ({ userId: u.id, name: displayName(u) }))
+      : undefined,
+    forwarder,
     store: storeHandle,
     rateLimitStore,
     clientIp,
@@ -253,6 +270,44 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     instanceId,
   });
   routes.route('/', privacyRoutes({ config, privacy, store: storeHandle, rateLimitStore, clientIp, metrics, now }));
+  // Files: POST /v1/files, GET /v1/files/:fileId.
+  routes.route(
+    '/',
+    fileRoutes({
+      config,
+      conversations,
+      store: storeHandle,
+      api: apiHandle,
+      rateLimitStore,
+      visitorOf: async (c) => {
+        try {
+          return await authenticateVisitor(bearerToken(c), { tokenSecret: config.tokenSecret, store: storeHandle, now });
+        } catch (e) {
+          if (e instanceof PortholeTokenError) throw tokenRefused(e);
+          throw e;
+        }
+      },
+      metrics,
+      logger,
+      now,
+    }),
+  );
+  // Agents and availability: GET /v1/availability, GET /v1/agents/:userId/image.
+  routes.route(
+    '/',
+    agentRoutes({
+      config,
+      conversations,
+      agentIds,
+      api: apiHandle,
+      botUserId: () => botOf().userId,
+      store: storeHandle,
+      rateLimitStore,
+      metrics,
+      logger,
+      now,
+    }),
+  );
 
   return {
     routes,
@@ -278,7 +333,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         }
         store = guardStore(store, logger);
       }
-      const account = await ensureBotAccount({
+      const ensureOptions = {
         adminToken: config.adminToken,
         botToken: config.botToken,
         botUsername: config.botUsername,
@@ -288,6 +343,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         clientFor,
         logger,
         instanceId,
+      };
+      // Offline part: with Mattermost down, start from the account kept by the last start.
+      const account = await ensureBotOrKept(() => ensureBotAccount(ensureOptions), {
+        store,
+        logger,
+        supportChannelId: config.supportChannelId,
+        botToken: config.botToken,
       });
       bot = account;
       api = clientFor(account.token);
@@ -303,6 +365,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         onEvent: r.handle,
         onConnected: (info) => {
           r.connected(info);
+          forwarder.resume(); // offline part: Mattermost is back, deliver what was queued now
           resolveConnected();
         },
         ...deps.botSocket,
@@ -319,6 +382,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       }
       hub.open();
       started = true;
+      forwarder.start();
       const wait = deps.connectWaitMs ?? 10_000;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), wait)));
@@ -333,6 +397,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       await hub.close(LiveCloseCode.restarting, 'draining');
     },
     async stop() {
+      await forwarder.stop();
       await hub.close();
       subscriber?.disconnect();
       relay?.stop();

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MattermostError } from '../mattermost-admin.js';
 import { timedMattermostCall, type CompanionMetrics } from '../metrics.js';
+import { mmStatusesSchema, type AgentStatus } from '../availability.js';
 
 const mmUser = z.object({
   id: z.string(),
@@ -19,7 +20,44 @@ const mmUser = z.object({
 export type MmUserInfo = z.infer<typeof mmUser>;
 
 /** A file's metadata (public/model/file_info.go), as posts carry it in `metadata.files`. */
-const mmFileInfo = z.object({ id: z.string(), name: z.string(), size: z.number(), mime_type: z.string().optional().default('') });
+const mmFileInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number(),
+  mime_type: z.string().optional().default(''),
+  width: z.number().optional(),
+  height: z.number().optional(),
+});
+
+// Files
+/** A file's metadata as `GET /files/{id}/info` and uploads answer it: who made it and which post has it. */
+export const mmFileInfoSchema = mmFileInfo.extend({
+  creator_id: z.string().optional().default(''),
+  /** Empty until the file is attached to a post. */
+  post_id: z.string().optional().default(''),
+  channel_id: z.string().optional().default(''),
+  delete_at: z.number().optional().default(0),
+});
+export type MmFileInfo = z.infer<typeof mmFileInfoSchema>;
+const fileUploadResponse = z.object({ file_infos: z.array(mmFileInfoSchema).min(1) });
+
+/** A file's bytes as Mattermost streams them. */
+export interface MmFileStream {
+  body: ReadableStream<Uint8Array>;
+  /** `Content-Length`, when Mattermost sent one. */
+  length: number | undefined;
+}
+
+/** A raw upload (`POST /files?channel_id=&filename=`, api4/file.go uploadFileSimple). */
+export interface MmUpload {
+  channelId: string;
+  name: string;
+  /** The bytes, streamed: the caller ends it (or errors it to abort the request). */
+  body: ReadableStream<Uint8Array>;
+  /** Sent as `Content-Length`; Mattermost refuses it past FileSettings.MaxFileSize before reading. */
+  length: number;
+  signal?: AbortSignal;
+}
 
 /** A Mattermost post (public/model/post.go), reduced to what the gateway reads. */
 export const mmPostSchema = z.object({
@@ -71,6 +109,8 @@ export interface NewMmPost {
   props: Record<string, unknown>;
   /** Mattermost de-duplicates repeats with the same value for 30 s. */
   pending_post_id?: string;
+  /** Files to attach (at most 10: model/post.go PostFileidsMaxRunes); Mattermost attaches only the poster's unattached uploads. */
+  file_ids?: string[];
 }
 
 /** Paging of `GET /posts/{root}/thread` (api4/post.go getPostThread), replies only (collapsedThreads). */
@@ -120,6 +160,22 @@ export interface GatewayMattermost {
   publishTyping(userId: string, channelId: string, parentId: string): Promise<void>;
   /** Profiles by id. */
   getUsersByIds(userIds: string[]): Promise<MmUserInfo[]>;
+  // Files
+  /** Uploads a file (raw body, streamed) to a channel as the token's user; its info. */
+  uploadFile(upload: MmUpload): Promise<MmFileInfo>;
+  /** A file's info, or `null` when it does not exist or the token's user cannot read it. */
+  getFileInfo(fileId: string): Promise<MmFileInfo | null>;
+  /** A file's bytes, or `null` when it does not exist or the token's user cannot read it. */
+  getFile(fileId: string, signal?: AbortSignal): Promise<MmFileStream | null>;
+  // Agents and availability
+  /** Statuses by user id (`POST /users/status/ids`; no permission needed). */
+  getUserStatuses(userIds: string[]): Promise<Array<{ user_id: string; status: AgentStatus }>>;
+  /** Profiles by username (`POST /users/usernames`); unknown ones are left out. */
+  getUsersByUsernames(usernames: string[]): Promise<MmUserInfo[]>;
+  /** Up to `max` member ids of a channel (`GET /channels/{id}/members`). */
+  getChannelMemberIds(channelId: string, max: number): Promise<string[]>;
+  /** A user's profile image (`GET /users/{id}/image`), or `null` when Mattermost has no such user (404/403). */
+  getUserImage(userId: string): Promise<{ bytes: ArrayBuffer; contentType: string } | null>;
 }
 
 /**
@@ -320,6 +376,147 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
   async getUsersByIds(userIds: string[]): Promise<MmUserInfo[]> {
     if (userIds.length === 0) return [];
     return (await this.call('POST', '/users/ids', z.array(mmUser), userIds))!;
+  }
+
+  // Agents and availability
+  async getUserStatuses(userIds: string[]): Promise<Array<{ user_id: string; status: AgentStatus }>> {
+    if (userIds.length === 0) return [];
+    return (await this.call('POST', '/users/status/ids', mmStatusesSchema, userIds))!;
+  }
+
+  async getUsersByUsernames(usernames: string[]): Promise<MmUserInfo[]> {
+    if (usernames.length === 0) return [];
+    return (await this.call('POST', '/users/usernames', z.array(mmUser), usernames))!;
+  }
+
+  async getChannelMemberIds(channelId: string, max: number): Promise<string[]> {
+    const members = await this.call(
+      'GET',
+      `/channels/${encodeURIComponent(channelId)}/members?page=0&per_page=${Math.min(200, max)}`,
+      z.array(z.object({ user_id: z.string() })),
+    );
+    return members!.map((m) => m.user_id).slice(0, max);
+  }
+
+  async getUserImage(userId: string): Promise<{ bytes: ArrayBuffer; contentType: string } | null> {
+    const path = `/users/${encodeURIComponent(userId)}/image`;
+    let res: Response;
+    try {
+      res = await timedMattermostCall(this.metrics, 'GET', '/api/v4/users/{id}/image', () =>
+        this.fetchFn(`${this.url}/api/v4${path}`, {
+          headers: { Authorization: `Bearer ${this.token}`, 'X-Requested-With': 'XMLHttpRequest' },
+          signal: AbortSignal.timeout(this.timeoutMs),
+        }),
+      );
+    } catch (err) {
+      throw new MattermostError(0, undefined, `GET /users/{id}/image: Mattermost unreachable (${(err as Error).message})`, { cause: err });
+    }
+    if (res.status === 404 || res.status === 403 || res.status === 400) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new MattermostError(res.status, undefined, `GET /users/{id}/image → ${res.status}`);
+    }
+    return { bytes: await res.arrayBuffer(), contentType: res.headers.get('Content-Type') ?? '' };
+  }
+
+  // Files
+  async uploadFile(upload: MmUpload): Promise<MmFileInfo> {
+    const params = new URLSearchParams({ channel_id: upload.channelId, filename: upload.name });
+    const timeout = AbortSignal.timeout(this.timeoutMs * 6);
+    let res: Response;
+    try {
+      res = await timedMattermostCall(this.metrics, 'POST', '/api/v4/files', () =>
+        this.fetchFn(`${this.url}/api/v4/files?${params}`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${this.token}`,
+            // Not multipart: Mattermost then takes the body as the file (uploadFileSimple).
+            'Content-Type': 'application/octet-stream',
+            'Content-Length': String(upload.length),
+            'X-Requested-With': 'XMLHttpRequest',
+          },
+          body: upload.body,
+          // Node's fetch needs it for a stream body (the DOM's RequestInit does not declare it).
+          duplex: 'half',
+          signal: upload.signal ? AbortSignal.any([upload.signal, timeout]) : timeout,
+        } as RequestInit),
+      );
+    } catch (err) {
+      throw new MattermostError(0, undefined, `POST /files: the upload did not complete (${(err as Error).message})`, { cause: err });
+    }
+    return (await this.answer('POST', '/files', res, fileUploadResponse))!.file_infos[0]!;
+  }
+
+  async getFileInfo(fileId: string): Promise<MmFileInfo | null> {
+    return this.call('GET', `/files/${encodeURIComponent(fileId)}/info`, mmFileInfoSchema, undefined, true);
+  }
+
+  async getFile(fileId: string, signal?: AbortSignal): Promise<MmFileStream | null> {
+    const timeout = AbortSignal.timeout(this.timeoutMs * 6);
+    let res: Response;
+    try {
+      res = await timedMattermostCall(this.metrics, 'GET', '/api/v4/files/{id}', () =>
+        this.fetchFn(`${this.url}/api/v4/files/${encodeURIComponent(fileId)}`, {
+          // The bytes as stored: fetch would undo a gzip and leave the compressed Content-Length.
+          headers: { Authorization: `Bearer ${this.token}`, 'X-Requested-With': 'XMLHttpRequest', 'Accept-Encoding': 'identity' },
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        }),
+      );
+    } catch (err) {
+      throw new MattermostError(0, undefined, `GET /files/{id}: Mattermost unreachable (${(err as Error).message})`, { cause: err });
+    }
+    if (res.status === 404 || res.status === 403) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok || !res.body) {
+      await this.answer('GET', '/files/{id}', res, null);
+      throw new MattermostError(502, undefined, 'GET /files/{id}: Mattermost answered without a body');
+    }
+    const length = Number(res.headers.get('Content-Length') ?? 'x');
+    const encoded = (res.headers.get('Content-Encoding') ?? 'identity') !== 'identity';
+    return { body: res.body, length: !encoded && Number.isSafeInteger(length) && length >= 0 ? length : undefined };
+  }
+
+  /** Reads a response: a MattermostError unless 2xx, then the body validated by `schema`. */
+  private async answer<T>(method: string, path: string, res: Response, schema: z.ZodType<T> | null): Promise<T | null> {
+    const text = await res.text();
+    if (!res.ok) {
+      let parsed: z.infer<typeof mmError> = {};
+      try {
+        parsed = mmError.parse(JSON.parse(text));
+      } catch {
+        // not JSON: a proxy's page
+      }
+      throw new MattermostError(
+        res.status,
+        parsed.id,
+        `${method} ${path} → ${res.status} ${parsed.id ?? ''} ${parsed.message ?? ''}`.trim(),
+      );
+    }
+    if (!schema) return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new MattermostError(
+        502,
+        undefined,
+        `${method} ${path}: expected JSON from Mattermost, received ${text.length} bytes of something else`,
+      );
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+      const where = result.error.issues
+        .map((i) => i.path.join('.') || '(root)')
+        .slice(0, 5)
+        .join(', ');
+      throw new MattermostError(502, undefined, `${method} ${path}: unexpected response shape from Mattermost (check: ${where})`);
+    }
+    return result.data;
   }
 
   async getUserByUsername(username: string): Promise<MmUserInfo | null> {

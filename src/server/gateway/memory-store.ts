@@ -1,6 +1,14 @@
 // The gateway's state in process memory: for unit tests and single-process experiments. Lost on
 // restart, so production uses the SQLite store (or Redis when scaled out).
-import type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './store.js';
+import type {
+  ClientPostRecord,
+  ConversationFileRecord,
+  ConversationRecord,
+  DeletionRecord,
+  ErasureMarker,
+  GatewayStore,
+  QueuedMessageRecord,
+} from './store.js';
 
 /**
  * A {@link GatewayStore} in `Map`s. Same contract as the SQLite store (one shared contract test).
@@ -20,6 +28,10 @@ export class MemoryGatewayStore implements GatewayStore {
   private readonly secrets = new Map<string, string>();
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
   private readonly erasures = new Map<string, ErasureMarker>();
+  /** Conversation id → file id → record. */
+  private readonly files = new Map<string, Map<string, ConversationFileRecord>>();
+  /** Conversation id → client id → queued message; both maps keep insertion order. */
+  private readonly queues = new Map<string, Map<string, QueuedMessageRecord>>();
 
   async getConversation(conversationId: string): Promise<ConversationRecord | undefined> {
     const found = this.conversations.get(conversationId);
@@ -106,6 +118,8 @@ export class MemoryGatewayStore implements GatewayStore {
     this.activity.delete(conversationId);
     this.erasures.delete(conversationId);
     for (const key of this.clientPosts.keys()) if (key.startsWith(`${conversationId}\0`)) this.clientPosts.delete(key);
+    this.files.delete(conversationId);
+    this.queues.delete(conversationId);
     if (!record) return 'absent';
     this.conversations.delete(conversationId);
     if (this.byRoot.get(record.rootPostId) === conversationId) this.byRoot.delete(record.rootPostId);
@@ -146,6 +160,59 @@ export class MemoryGatewayStore implements GatewayStore {
 
   async releaseLock(name: string, owner: string): Promise<void> {
     if (this.locks.get(name)?.owner === owner) this.locks.delete(name);
+  }
+
+  async enqueueMessage(conversationId: string, message: QueuedMessageRecord): Promise<QueuedMessageRecord> {
+    let queue = this.queues.get(conversationId);
+    if (!queue) this.queues.set(conversationId, (queue = new Map()));
+    const existing = queue.get(message.clientId);
+    if (existing) return { ...existing };
+    queue.set(message.clientId, { ...message });
+    return { ...message };
+  }
+
+  async getQueuedMessage(conversationId: string, clientId: string): Promise<QueuedMessageRecord | undefined> {
+    const found = this.queues.get(conversationId)?.get(clientId);
+    return found && { ...found };
+  }
+
+  async queuedMessages(conversationId: string, limit: number): Promise<QueuedMessageRecord[]> {
+    return [...(this.queues.get(conversationId)?.values() ?? [])].slice(0, limit).map((m) => ({ ...m }));
+  }
+
+  async dequeueMessage(conversationId: string, clientId: string): Promise<void> {
+    const queue = this.queues.get(conversationId);
+    queue?.delete(clientId);
+    if (queue?.size === 0) this.queues.delete(conversationId);
+  }
+
+  async queuedConversations(limit: number): Promise<string[]> {
+    return [...this.queues.keys()].slice(0, limit);
+  }
+
+  async addConversationFile(conversationId: string, file: ConversationFileRecord): Promise<void> {
+    let files = this.files.get(conversationId);
+    if (!files) this.files.set(conversationId, (files = new Map()));
+    if (!files.has(file.fileId)) files.set(file.fileId, { ...file });
+  }
+
+  async getConversationFile(conversationId: string, fileId: string): Promise<ConversationFileRecord | undefined> {
+    const found = this.files.get(conversationId)?.get(fileId);
+    return found && { ...found };
+  }
+
+  async conversationFiles(conversationId: string): Promise<ConversationFileRecord[]> {
+    return [...(this.files.get(conversationId)?.values() ?? [])]
+      .map((f) => ({ ...f }))
+      .sort((a, b) => a.uploadedAt - b.uploadedAt || (a.fileId < b.fileId ? -1 : 1));
+  }
+
+  async setConversationFilesPost(conversationId: string, fileIds: string[], postId: string): Promise<void> {
+    const files = this.files.get(conversationId);
+    for (const id of fileIds) {
+      const found = files?.get(id);
+      if (found) found.postId = postId;
+    }
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 // Pure translations between Mattermost posts and the visitor's messages: which posts of a thread
 // are messages, whose they are, and the text the bot writes (announcement, visitor names).
-import type { WireMessage } from '../../protocol/gateway.js';
+import type { WireFile, WireMessage } from '../../protocol/gateway.js';
+import { mediaType } from '../uploads.js';
 import type { MmPost } from './mattermost-api.js';
 
 /** Who is who in one conversation's thread. */
@@ -38,7 +39,7 @@ export function escapeMarkdown(text: string): string {
  * announcement, system posts and posts of other threads.
  */
 export function toWireMessage(post: MmPost, parties: ThreadParties): WireMessage | undefined {
-  if (!post.root_id || post.type.startsWith('system_')) return undefined;
+  if (!post.root_id || post.type.startsWith('system_') || post.props[NOTE_PROP]) return undefined;
   const fromVisitor = post.user_id === parties.botUserId;
   const clientId = post.props[CLIENT_ID_PROP];
   const deleted = post.delete_at > 0;
@@ -52,7 +53,21 @@ export function toWireMessage(post: MmPost, parties: ThreadParties): WireMessage
     edited: post.edit_at > 0,
   };
   if (fromVisitor && typeof clientId === 'string') message.clientId = clientId;
+  // Files: from the metadata Mattermost fills in for clients (app/post_metadata.go); none once deleted.
+  const files = deleted ? [] : (post.metadata?.files ?? []);
+  if (files.length > 0) message.files = files.map(toWireFile);
   return message;
+}
+
+/** A file of a post's metadata as the visitor API shows it (no Mattermost URL: `GET /v1/files/{id}` serves it). */
+export function toWireFile(file: { id: string; name: string; size: number; mime_type: string; width?: number; height?: number }): WireFile {
+  // Mattermost stores the type its extension gives, parameters included (`.txt`: `text/plain; charset=utf-8`).
+  const out: WireFile = { id: file.id, name: file.name, size: file.size, type: mediaType(file.mime_type) ?? 'application/octet-stream' };
+  if (file.width && file.height) {
+    out.width = file.width;
+    out.height = file.height;
+  }
+  return out;
 }
 
 /** The name shown on a visitor's messages in Mattermost (`override_username`): visibly a visitor. */
@@ -72,6 +87,23 @@ export interface AnnouncedVisitor {
   email?: string;
   page?: string;
   identified: boolean;
+  /** What the visitor typed in the contact form (offline part): not verified. */
+  contact?: VisitorContact;
+}
+
+/** The contact form's fields as the visitor typed them. */
+export interface VisitorContact {
+  name?: string;
+  email?: string;
+}
+
+/** Post prop of the bot's notes in a thread (the visitor's contact): not a visitor message. */
+export const NOTE_PROP = 'porthole_note';
+
+/** The line agents read for a contact the visitor typed, or `undefined` when it is empty. */
+export function contactLine(contact: VisitorContact | undefined): string | undefined {
+  const parts = [contact?.name, contact?.email].filter((v): v is string => !!v).map(escapeMarkdown);
+  return parts.length ? `:envelope: Visitor's contact (typed by the visitor, not verified): ${parts.join(' · ')}` : undefined;
 }
 
 /** A page URL made safe to put in a Markdown link, or `undefined` when it is not http(s). */
@@ -96,6 +128,8 @@ export function announcement(visitor: AnnouncedVisitor): string {
   const lines = [`:speech_balloon: New conversation from ${who.join(' · ')}`];
   const page = safePageUrl(visitor.page);
   if (page) lines.push(`Page: ${page}`);
+  const contact = contactLine(visitor.contact);
+  if (contact) lines.push(contact);
   lines.push('Reply in this thread to answer.');
   return lines.join('\n');
 }

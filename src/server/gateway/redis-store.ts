@@ -3,7 +3,15 @@
 // is validated, so a key written by something else fails loudly with its name.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './store.js';
+import type {
+  ClientPostRecord,
+  ConversationFileRecord,
+  ConversationRecord,
+  DeletionRecord,
+  ErasureMarker,
+  GatewayStore,
+  QueuedMessageRecord,
+} from './store.js';
 
 /** Options of {@link RedisGatewayStore}. */
 export interface RedisGatewayStoreOptions {
@@ -151,10 +159,35 @@ redis.call('DEL', KEYS[4])
 redis.call('ZREM', KEYS[2], ARGV[1])
 for _, clientId in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[2] .. clientId) end
 redis.call('DEL', KEYS[3])
+redis.call('DEL', ARGV[7], ARGV[8])
+redis.call('ZREM', ARGV[9], ARGV[1])
 local root = redis.call('HGET', KEYS[1], 'rootPostId')
 if not root then return 0 end
 if redis.call('GET', ARGV[3] .. root) == ARGV[1] then redis.call('DEL', ARGV[3] .. root) end
 redis.call('DEL', ARGV[4] .. root, ARGV[5] .. root, KEYS[1])
+return 1`,
+  },
+  /** KEYS: queue, its order, queued conversations, sequence. ARGV: conversation id, client id, JSON. Returns the stored JSON. */
+  enqueueMessage: {
+    expects: 'a hash (client id → JSON), sorted sets (client ids, conversation ids by sequence) and a string (a counter)',
+    keys: 4,
+    lua: `
+local existing = redis.call('HGET', KEYS[1], ARGV[2])
+if existing then return existing end
+local seq = redis.call('INCR', KEYS[4])
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[2], seq, ARGV[2])
+redis.call('ZADD', KEYS[3], 'NX', seq, ARGV[1])
+return ARGV[3]`,
+  },
+  /** KEYS: queue, its order, queued conversations. ARGV: conversation id, client id. */
+  dequeueMessage: {
+    expects: 'a hash (client id → JSON) and sorted sets (client ids, conversation ids by sequence)',
+    keys: 3,
+    lua: `
+redis.call('HDEL', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('ZREM', KEYS[3], ARGV[1]) end
 return 1`,
   },
   /** KEYS: erasure marker. ARGV: started at, revoked at. Keeps an existing marker; returns the stored one. */
@@ -213,6 +246,16 @@ const deletionSchema = z.object({ userId: z.string(), createAt: z.number().int()
 const lockValue = 'a hash { owner, expiresAt (integer ms) }';
 const erasureSchema = z.object({ startedAt: time, revokedAt: time });
 const erasureValue = 'a hash { startedAt, revokedAt } (integer ms)';
+const fileSchema = z.object({
+  name: z.string(),
+  size: z.number().int().nonnegative(),
+  type: z.string(),
+  uploadedAt: z.number().int(),
+  postId: z.string().optional(),
+});
+const fileValue = 'a hash of file id → JSON { name, size, type, uploadedAt (integer ms), postId? }';
+const queuedSchema = z.object({ createAt: z.number().int(), payload: z.string() });
+const queuedValue = 'a hash of client id → JSON { createAt (integer ms), payload (string) }';
 
 /** The problems of an object's fields (the value as a whole is described by "expected … received …"). */
 const fieldIssues = (error: z.ZodError) =>
@@ -250,6 +293,11 @@ const pairs = (reply: unknown): Record<string, string> => {
  * | `gw:client-ids:<conversationId>` | set | the conversation's client ids (so erasure finds their records) |
  * | `gw:activity` | sorted set | conversation ids scored by last activity (ms), for retention |
  * | `gw:erasing:<conversationId>` | hash | `startedAt`, `revokedAt` (ms): an erasure under way (no sends, no new thread) |
+ * | `gw:queue:<conversationId>` | hash | client id → `{ createAt, payload }` (JSON): messages waiting for Mattermost |
+ * | `gw:queue-order:<conversationId>` | sorted set | the queued client ids in the order queued |
+ * | `gw:files:<conversationId>` | hash | file id → `{ name, size, type, uploadedAt, postId? }` (JSON): the conversation's uploads |
+ * | `gw:queued` | sorted set | conversation ids with queued messages (for the forwarder) |
+ * | `gw:queue-seq` | string | the queue's sequence counter |
  * | `gw:lock:<name>` | hash | `owner`, `expiresAt` (ms); Redis expires it after its ttl too |
  *
  * Conversations, revocations and secrets never expire, nor (unless `clientPostTtlMs` /
@@ -442,8 +490,11 @@ export class RedisGatewayStore implements GatewayStore {
       this.key('deletions', ''),
       this.key('deletion-order', ''),
       expectedRootPostId ?? '',
+      ...this.queueKeys(conversationId),
     ];
     const result = await this.run('deleteConversation', keys, args);
+    // The files' records go with it (a hash of their own: not in the script, whose keys are its own concern).
+    if (result !== 2) await this.guard([this.filesKey(conversationId)], fileValue, () => this.redis.del(this.filesKey(conversationId)));
     return result === 1 ? 'deleted' : result === 2 ? 'moved' : 'absent';
   }
 
@@ -500,6 +551,100 @@ export class RedisGatewayStore implements GatewayStore {
     await this.run('releaseLock', [this.key('lock', name)], [owner]);
   }
 
+  /** Queues a message unless its client id is queued (one script); returns the stored one. */
+  async enqueueMessage(conversationId: string, message: QueuedMessageRecord): Promise<QueuedMessageRecord> {
+    const [queue, order, queued] = this.queueKeys(conversationId);
+    const json = JSON.stringify({ createAt: Math.trunc(message.createAt), payload: message.payload });
+    const stored = await this.run(
+      'enqueueMessage',
+      [queue, order, queued, `${this.prefix}gw:queue-seq`],
+      [conversationId, message.clientId, json],
+    );
+    return this.queued(queue, message.clientId, stored);
+  }
+
+  /** The queued message of a client id, if it is still queued. */
+  async getQueuedMessage(conversationId: string, clientId: string): Promise<QueuedMessageRecord | undefined> {
+    const [queue] = this.queueKeys(conversationId);
+    const found = await this.guard([queue], queuedValue, () => this.redis.hget(queue, clientId));
+    return found === null ? undefined : this.queued(queue, clientId, found);
+  }
+
+  /** Up to `limit` queued messages of a conversation, in the order queued. */
+  async queuedMessages(conversationId: string, limit: number): Promise<QueuedMessageRecord[]> {
+    const [queue, order] = this.queueKeys(conversationId);
+    const ids = await this.guard([order], 'a sorted set', () => this.redis.zrange(order, '0', String(Math.max(0, limit - 1))));
+    if (ids.length === 0 || limit <= 0) return [];
+    const values = await this.guard([queue], queuedValue, () => this.redis.hmget(queue, ...ids));
+    const out: QueuedMessageRecord[] = [];
+    ids.forEach((clientId, i) => {
+      const v = values[i];
+      if (v !== null && v !== undefined) out.push(this.queued(queue, clientId, v));
+    });
+    return out;
+  }
+
+  /** Removes a queued message (one script; the conversation leaves `gw:queued` with its last one). */
+  async dequeueMessage(conversationId: string, clientId: string): Promise<void> {
+    await this.run('dequeueMessage', this.queueKeys(conversationId), [conversationId, clientId]);
+  }
+
+  /** Up to `limit` conversations with queued messages, queued first first. */
+  async queuedConversations(limit: number): Promise<string[]> {
+    const key = this.queueKeys('')[2];
+    if (limit <= 0) return [];
+    return this.guard([key], 'a sorted set', () => this.redis.zrange(key, '0', String(limit - 1)));
+  }
+
+  /** Records an uploaded file (HSETNX: the first record of an id stays). */
+  async addConversationFile(conversationId: string, file: ConversationFileRecord): Promise<void> {
+    const key = this.filesKey(conversationId);
+    const { fileId, ...value } = file;
+    await this.guard([key], fileValue, () => this.redis.hsetnx(key, fileId, JSON.stringify(value)));
+  }
+
+  /** A file uploaded in this conversation, if any. */
+  async getConversationFile(conversationId: string, fileId: string): Promise<ConversationFileRecord | undefined> {
+    const key = this.filesKey(conversationId);
+    const found = await this.guard([key], fileValue, () => this.redis.hget(key, fileId));
+    return found === null ? undefined : this.file(key, fileId, found);
+  }
+
+  /** Every file uploaded in a conversation, oldest first. */
+  async conversationFiles(conversationId: string): Promise<ConversationFileRecord[]> {
+    const key = this.filesKey(conversationId);
+    const all = await this.guard([key], fileValue, () => this.redis.hgetall(key));
+    return Object.entries(all)
+      .map(([id, v]) => this.file(key, id, v))
+      .sort((a, b) => a.uploadedAt - b.uploadedAt || (a.fileId < b.fileId ? -1 : 1));
+  }
+
+  /** Records the post the files were attached to (only files already recorded). */
+  async setConversationFilesPost(conversationId: string, fileIds: string[], postId: string): Promise<void> {
+    const key = this.filesKey(conversationId);
+    for (const id of fileIds) {
+      const found = await this.getConversationFile(conversationId, id);
+      if (!found) continue;
+      const { fileId: _, ...value } = found;
+      await this.guard([key], fileValue, () => this.redis.hset(key, id, JSON.stringify({ ...value, postId })));
+    }
+  }
+
+  private filesKey(conversationId: string): string {
+    return this.key('files', conversationId);
+  }
+
+  private file(key: string, fileId: string, value: string): ConversationFileRecord {
+    let json: unknown = value;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      // reported below as not what was expected
+    }
+    // File names are personal data: the error names the fields, not their values.
+    return { fileId, ...this.parse(key, fileSchema, json, fileValue, false) };
+  }
+
   /** Quits the connection when the store was made with `closeConnection: true`; otherwise leaves it to its owner. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -518,6 +663,22 @@ export class RedisGatewayStore implements GatewayStore {
 
   private activityKey(): string {
     return `${this.prefix}gw:activity`;
+  }
+
+  /** The queue of a conversation, its order, and the set of conversations with queued messages. */
+  private queueKeys(conversationId: string): [string, string, string] {
+    return [this.key('queue', conversationId), this.key('queue-order', conversationId), `${this.prefix}gw:queued`];
+  }
+
+  private queued(key: string, clientId: string, value: unknown): QueuedMessageRecord {
+    let json: unknown = value;
+    try {
+      json = JSON.parse(String(value));
+    } catch {
+      // reported below as not what was expected
+    }
+    // Queued messages are personal data: the error names the fields, not their values.
+    return { clientId, ...this.parse(key, queuedSchema, json, queuedValue, false) };
   }
 
   private erasureKey(conversationId: string): string {

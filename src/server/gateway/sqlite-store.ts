@@ -3,14 +3,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './store.js';
+import type {
+  ClientPostRecord,
+  ConversationFileRecord,
+  ConversationRecord,
+  DeletionRecord,
+  ErasureMarker,
+  GatewayStore,
+  QueuedMessageRecord,
+} from './store.js';
 
 /** File name of the database inside the data directory. */
 export const SQLITE_FILE = 'porthole-gateway.sqlite';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 5;
 
-/** The schema (version 2: `activity` added for retention; 3: `erasures`). Times are ms since the epoch. */
+/** The schema (version 2: `activity` added for retention; 3: `erasures`; 4: `queued_messages`, store and forward; 5: `conversation_files`, uploads). Times are ms since the epoch. */
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS conversations (
   conversation_id TEXT PRIMARY KEY,
@@ -52,6 +60,24 @@ CREATE TABLE IF NOT EXISTS erasures (
   conversation_id TEXT PRIMARY KEY,
   started_at      INTEGER NOT NULL,
   revoked_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queued_messages (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id TEXT NOT NULL,
+  client_id       TEXT NOT NULL,
+  create_at       INTEGER NOT NULL,
+  payload         TEXT NOT NULL,
+  UNIQUE (conversation_id, client_id)
+);
+CREATE TABLE IF NOT EXISTS conversation_files (
+  conversation_id TEXT NOT NULL,
+  file_id         TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  size            INTEGER NOT NULL,
+  type            TEXT NOT NULL,
+  uploaded_at     INTEGER NOT NULL,
+  post_id         TEXT,
+  PRIMARY KEY (conversation_id, file_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS locks (
   name       TEXT PRIMARY KEY,
@@ -237,6 +263,8 @@ export class SqliteGatewayStore implements GatewayStore {
       if (row && expectedRootPostId !== undefined && row.root_post_id !== expectedRootPostId) return 'moved';
       this.q.deleteActivity.run(conversationId);
       this.q.deleteClientPosts.run(conversationId);
+      this.q.deleteFiles.run(conversationId);
+      this.q.deleteQueue.run(conversationId);
       this.q.clearErasure.run(conversationId);
       if (!row) return 'absent';
       this.q.deleteDeletions.run(row.root_post_id);
@@ -275,10 +303,72 @@ export class SqliteGatewayStore implements GatewayStore {
     this.q.releaseLock.run(name, owner);
   }
 
+  async enqueueMessage(conversationId: string, message: QueuedMessageRecord): Promise<QueuedMessageRecord> {
+    this.q.enqueue.run(conversationId, message.clientId, message.createAt, message.payload);
+    return (await this.getQueuedMessage(conversationId, message.clientId))!;
+  }
+
+  async getQueuedMessage(conversationId: string, clientId: string): Promise<QueuedMessageRecord | undefined> {
+    const row = this.q.getQueued.get(conversationId, clientId) as QueuedRow | undefined;
+    return row && toQueued(row);
+  }
+
+  async queuedMessages(conversationId: string, limit: number): Promise<QueuedMessageRecord[]> {
+    return (this.q.queued.all(conversationId, limit) as QueuedRow[]).map(toQueued);
+  }
+
+  async dequeueMessage(conversationId: string, clientId: string): Promise<void> {
+    this.q.dequeue.run(conversationId, clientId);
+  }
+
+  async queuedConversations(limit: number): Promise<string[]> {
+    return (this.q.queuedConversations.all(limit) as { conversation_id: string }[]).map((r) => r.conversation_id);
+  }
+
+  async addConversationFile(conversationId: string, file: ConversationFileRecord): Promise<void> {
+    this.q.addFile.run(conversationId, file.fileId, file.name, file.size, file.type, file.uploadedAt, file.postId ?? null);
+  }
+
+  async getConversationFile(conversationId: string, fileId: string): Promise<ConversationFileRecord | undefined> {
+    const row = this.q.getFile.get(conversationId, fileId) as FileRow | undefined;
+    return row && toFile(row);
+  }
+
+  async conversationFiles(conversationId: string): Promise<ConversationFileRecord[]> {
+    return (this.q.files.all(conversationId) as FileRow[]).map(toFile);
+  }
+
+  async setConversationFilesPost(conversationId: string, fileIds: string[], postId: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of fileIds) this.q.setFilePost.run(postId, conversationId, id);
+    })();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
+
+interface FileRow {
+  file_id: string;
+  name: string;
+  size: number;
+  type: string;
+  uploaded_at: number;
+  post_id: string | null;
+}
+const toFile = (row: FileRow): ConversationFileRecord => {
+  const file: ConversationFileRecord = { fileId: row.file_id, name: row.name, size: row.size, type: row.type, uploadedAt: row.uploaded_at };
+  if (row.post_id !== null) file.postId = row.post_id;
+  return file;
+};
+
+interface QueuedRow {
+  client_id: string;
+  create_at: number;
+  payload: string;
+}
+const toQueued = (row: QueuedRow): QueuedMessageRecord => ({ clientId: row.client_id, createAt: row.create_at, payload: row.payload });
 
 function prepare(db: Database.Database) {
   return {
@@ -328,5 +418,24 @@ function prepare(db: Database.Database) {
       'INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE locks.owner = ? OR locks.expires_at <= ?',
     ),
     releaseLock: db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
+    addFile: db.prepare(
+      'INSERT INTO conversation_files (conversation_id, file_id, name, size, type, uploaded_at, post_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    getFile: db.prepare(
+      'SELECT file_id, name, size, type, uploaded_at, post_id FROM conversation_files WHERE conversation_id = ? AND file_id = ?',
+    ),
+    files: db.prepare(
+      'SELECT file_id, name, size, type, uploaded_at, post_id FROM conversation_files WHERE conversation_id = ? ORDER BY uploaded_at, file_id',
+    ),
+    setFilePost: db.prepare('UPDATE conversation_files SET post_id = ? WHERE conversation_id = ? AND file_id = ?'),
+    deleteFiles: db.prepare('DELETE FROM conversation_files WHERE conversation_id = ?'),
+    enqueue: db.prepare(
+      'INSERT INTO queued_messages (conversation_id, client_id, create_at, payload) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    getQueued: db.prepare('SELECT client_id, create_at, payload FROM queued_messages WHERE conversation_id = ? AND client_id = ?'),
+    queued: db.prepare('SELECT client_id, create_at, payload FROM queued_messages WHERE conversation_id = ? ORDER BY seq LIMIT ?'),
+    dequeue: db.prepare('DELETE FROM queued_messages WHERE conversation_id = ? AND client_id = ?'),
+    deleteQueue: db.prepare('DELETE FROM queued_messages WHERE conversation_id = ?'),
+    queuedConversations: db.prepare('SELECT conversation_id FROM queued_messages GROUP BY conversation_id ORDER BY min(seq) LIMIT ?'),
   };
 }

@@ -188,6 +188,76 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
     );
 
     it(
+      'queues messages per conversation in order, once per client id, and forgets them on dequeue and erasure',
+      withStore(async (store) => {
+        const m = (clientId: string, createAt: number) => ({ clientId, createAt, payload: JSON.stringify({ text: clientId }) });
+        assert.deepEqual(await store.queuedConversations(10), []);
+        assert.deepEqual(await store.queuedMessages('a', 10), []);
+        assert.deepEqual(await store.enqueueMessage('a', m('k2', 20)), m('k2', 20));
+        await store.enqueueMessage('a', m('k1', 10));
+        await store.enqueueMessage('b', m('k1', 15));
+        await store.enqueueMessage('a', m('k3', 5));
+        // A repeat of a queued client id keeps the first (its place and its content).
+        assert.deepEqual(await store.enqueueMessage('a', { ...m('k2', 99), payload: 'other' }), m('k2', 20));
+        // The order is the order queued, not the times given.
+        assert.deepEqual(await store.queuedMessages('a', 10), [m('k2', 20), m('k1', 10), m('k3', 5)]);
+        assert.deepEqual(await store.queuedMessages('a', 2), [m('k2', 20), m('k1', 10)]);
+        assert.deepEqual(await store.getQueuedMessage('a', 'k1'), m('k1', 10));
+        assert.equal(await store.getQueuedMessage('a', 'k9'), undefined);
+        assert.deepEqual(await store.queuedConversations(10), ['a', 'b']);
+        assert.deepEqual(await store.queuedConversations(1), ['a']);
+        await store.dequeueMessage('a', 'k2');
+        await store.dequeueMessage('a', 'k2');
+        assert.deepEqual(await store.queuedMessages('a', 10), [m('k1', 10), m('k3', 5)]);
+        await store.dequeueMessage('b', 'k1');
+        assert.deepEqual(await store.queuedConversations(10), ['a']);
+        // Erasure forgets the queue, also of a conversation whose thread was never created.
+        assert.equal(await store.deleteConversation('a'), 'absent');
+        assert.deepEqual(await store.queuedMessages('a', 10), []);
+        assert.deepEqual(await store.queuedConversations(10), []);
+        // A moved conversation keeps its queue.
+        await store.insertConversation(conversation('c', 'root-c'));
+        await store.enqueueMessage('c', m('k1', 1));
+        assert.equal(await store.deleteConversation('c', 'root-other'), 'moved');
+        assert.equal((await store.queuedMessages('c', 10)).length, 1);
+        assert.equal(await store.deleteConversation('c', 'root-c'), 'deleted');
+        assert.deepEqual(await store.queuedMessages('c', 10), []);
+      }),
+    );
+
+    it(
+      'keeps the files uploaded per conversation, scoped to it, and forgets them with it (files)',
+      withStore(async (store) => {
+        const f = (fileId: string, uploadedAt: number) => ({ fileId, name: `${fileId}.png`, size: 10, type: 'image/png', uploadedAt });
+        assert.equal(await store.getConversationFile('a', 'f1'), undefined);
+        assert.deepEqual(await store.conversationFiles('a'), []);
+        await store.addConversationFile('a', f('f2', 20));
+        await store.addConversationFile('a', f('f1', 10));
+        await store.addConversationFile('b', f('f3', 15));
+        // The first record of an id stays.
+        await store.addConversationFile('a', { ...f('f1', 99), name: 'other.png' });
+        assert.deepEqual(await store.getConversationFile('a', 'f1'), f('f1', 10));
+        // Another conversation's file is not this one's.
+        assert.equal(await store.getConversationFile('a', 'f3'), undefined);
+        assert.equal(await store.getConversationFile('b', 'f1'), undefined);
+        assert.deepEqual(await store.conversationFiles('a'), [f('f1', 10), f('f2', 20)]);
+        await store.setConversationFilesPost('a', ['f1', 'f3', 'unknown'], 'post-1');
+        assert.deepEqual(await store.getConversationFile('a', 'f1'), { ...f('f1', 10), postId: 'post-1' });
+        assert.equal(await store.getConversationFile('a', 'f3'), undefined);
+        assert.equal((await store.getConversationFile('b', 'f3'))!.postId, undefined);
+        // A moved conversation keeps its files; erasure forgets them, posted or not.
+        await store.insertConversation(conversation('a', 'root-a'));
+        assert.equal(await store.deleteConversation('a', 'root-other'), 'moved');
+        assert.equal((await store.conversationFiles('a')).length, 2);
+        assert.equal(await store.deleteConversation('a', 'root-a'), 'deleted');
+        assert.deepEqual(await store.conversationFiles('a'), []);
+        assert.equal(await store.getConversationFile('a', 'f2'), undefined);
+        assert.equal(await store.deleteConversation('b'), 'absent');
+        assert.deepEqual(await store.conversationFiles('b'), []);
+      }),
+    );
+
+    it(
       'keeps secrets by name',
       withStore(async (store) => {
         assert.equal(await store.getSecret('bot'), undefined);

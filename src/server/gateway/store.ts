@@ -35,6 +35,34 @@ export interface DeletionRecord {
   deletedAt: number;
 }
 
+/**
+ * A visitor message accepted while Mattermost was unreachable (store and forward), waiting for the
+ * forwarder (forwarder.ts) to post it. Its client id stays unique within the conversation.
+ */
+export interface QueuedMessageRecord {
+  clientId: string;
+  /** When the companion accepted it (ms). */
+  createAt: number;
+  /** What to post, as JSON written and validated by the conversation service (the send and the visitor to post it as). */
+  payload: string;
+}
+
+/** A file a visitor uploaded in a conversation (`POST /v1/files`): only this conversation may attach or read it. */
+export interface ConversationFileRecord {
+  /** Mattermost's file id. */
+  fileId: string;
+  /** The file name as uploaded. */
+  name: string;
+  /** Size in bytes (as Mattermost stored it). */
+  size: number;
+  /** The MIME type the visitor declared (and the companion allowed). */
+  type: string;
+  /** When it was uploaded (ms). */
+  uploadedAt: number;
+  /** The post it was attached to; `undefined` while uploaded but not yet posted. */
+  postId?: string;
+}
+
 /** A pending erasure of a conversation (see {@link GatewayStore.markErasing}). */
 export interface ErasureMarker {
   /** When the erasure began (ms). */
@@ -98,7 +126,7 @@ export interface GatewayStore {
   getActivity(conversationId: string): Promise<number | undefined>;
   /**
    * Forgets a conversation for good (erasure): its record, root index, client ids, its thread's
-   * deletion records, its activity and its erasure marker. Token revocations stay, so tokens
+   * deletion records, its activity, its queued messages, its files' records and its erasure marker. Token revocations stay, so tokens
    * issued before the erasure keep failing. With `expectedRootPostId` it is a compare-and-delete:
    * when the stored conversation has another root (a new thread started meanwhile) nothing is
    * deleted and the answer is `'moved'`. Returns `'deleted'`, `'absent'` or `'moved'`.
@@ -129,6 +157,31 @@ export interface GatewayStore {
   acquireLock(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** Releases the lock if `owner` holds it. */
   releaseLock(name: string, owner: string): Promise<void>;
+
+  // Store and forward (offline messages).
+  /**
+   * Queues a message behind the conversation's other queued ones unless its client id is queued
+   * already; returns the stored one (the first writer's).
+   */
+  enqueueMessage(conversationId: string, message: QueuedMessageRecord): Promise<QueuedMessageRecord>;
+  /** The queued message of a client id, if it is still queued. */
+  getQueuedMessage(conversationId: string, clientId: string): Promise<QueuedMessageRecord | undefined>;
+  /** Up to `limit` queued messages of a conversation, in the order they were queued. */
+  queuedMessages(conversationId: string, limit: number): Promise<QueuedMessageRecord[]>;
+  /** Removes a queued message (delivered, or refused for good). */
+  dequeueMessage(conversationId: string, clientId: string): Promise<void>;
+  /** Up to `limit` ids of conversations with queued messages, the one queued first first. */
+  queuedConversations(limit: number): Promise<string[]>;
+
+  // Files (uploads). deleteConversation forgets them too, posted or not.
+  /** Records a file uploaded in a conversation (keeps an existing record of the same id). */
+  addConversationFile(conversationId: string, file: ConversationFileRecord): Promise<void>;
+  /** A file uploaded in this conversation, or `undefined` (another conversation's, or unknown). */
+  getConversationFile(conversationId: string, fileId: string): Promise<ConversationFileRecord | undefined>;
+  /** Every file uploaded in a conversation, oldest first (erasure deletes the never-posted ones). */
+  conversationFiles(conversationId: string): Promise<ConversationFileRecord[]>;
+  /** Records the post files of the conversation were attached to (files not recorded are ignored). */
+  setConversationFilesPost(conversationId: string, fileIds: string[], postId: string): Promise<void>;
 
   /** Releases resources (the database file). */
   close(): Promise<void>;

@@ -28,6 +28,13 @@ import type {
   ThreadQuery,
 } from './mattermost-api.js';
 import { MemoryGatewayStore } from './memory-store.js';
+import type { AgentStatus } from '../availability.js';
+
+/** A 1×1 PNG: what the in-memory Mattermost answers for a profile image nobody set. */
+export const TEST_PNG = Uint8Array.from(
+  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
+  (ch) => ch.charCodeAt(0),
+);
 import type { GatewayStore } from './store.js';
 
 /** A gateway configuration for unit tests (no Mattermost, no disk). */
@@ -95,7 +102,18 @@ export class MemoryMattermost {
   /** Posts whose permanent deletion fails with a 500 (a database hiccup), and how many more times. */
   readonly failPermanentDeletion = new Map<string, number>();
   /** Uploaded files by id, with the post they are attached to. */
-  readonly files = new Map<string, { postId: string; name: string; size: number; mime_type: string }>();
+  readonly files = new Map<
+    string,
+    { postId: string; name: string; size: number; mime_type: string; creatorId?: string; channelId?: string; bytes?: Uint8Array }
+  >();
+  // Files
+  /** FileSettings.MaxFileSize: larger uploads are refused with 413 (as app/file.go UploadFileX). */
+  maxFileSize = 104_857_600;
+  // Agents and availability
+  /** Statuses by user id (`online`, `away`, `dnd`, `offline`; unset: `offline`, as Mattermost answers). */
+  readonly statuses = new Map<string, string>();
+  /** Profile images by user id (unset: a default PNG, as Mattermost draws initials). */
+  readonly images = new Map<string, { bytes: Uint8Array; contentType: string }>();
   private readonly pending = new Map<string, string>();
   private readonly listeners = new Set<(e: MattermostEvent) => void>();
   private time = 1_700_000_000_000;
@@ -192,9 +210,36 @@ export class MemoryMattermost {
       l({ event: 'typing', data: { user_id: userId, parent_id: parentId }, broadcast: { channel_id: this.channelId } });
   }
 
+  /** An agent posts a file in a thread (upload, then a reply with `file_ids`); the post and the file id. */
+  replyWithFile(
+    userId: string,
+    rootId: string,
+    name: string,
+    bytes: Uint8Array,
+    mimeType = 'text/plain',
+  ): { post: MmPost; fileId: string } {
+    const fileId = mmId('file');
+    this.files.set(fileId, {
+      postId: '',
+      name,
+      size: bytes.length,
+      mime_type: mimeType,
+      creatorId: userId,
+      channelId: this.channelId,
+      bytes,
+    });
+    const post = this.save({ channel_id: this.channelId, root_id: rootId, message: '', props: {}, file_ids: [fileId] }, userId);
+    return { post, fileId };
+  }
+
   private save(input: NewMmPost, userId: string): MmPost {
     const t = this.tick();
     const user = this.users.get(userId)!;
+    // As sqlstore AttachToPost: only the poster's own uploads not yet attached; the others are dropped silently.
+    const attached = (input.file_ids ?? []).filter((id) => {
+      const f = this.files.get(id);
+      return f !== undefined && f.postId === '' && f.creatorId === userId;
+    });
     const post: MmPost = {
       id: mmId('p'),
       create_at: t,
@@ -209,6 +254,17 @@ export class MemoryMattermost {
       props: { ...input.props, ...(user.is_bot ? { from_bot: 'true' } : {}) },
       participants: undefined,
     };
+    if (attached.length > 0) {
+      post.file_ids = attached;
+      post.metadata = {
+        files: attached.map((id) => {
+          const f = this.files.get(id)!;
+          f.postId = post.id;
+          f.channelId = input.channel_id;
+          return { id, name: f.name, size: f.size, mime_type: f.mime_type };
+        }),
+      };
+    }
     this.posts.set(post.id, post);
     this.emit('posted', post);
     return { ...post };
@@ -321,6 +377,96 @@ export class MemoryMattermost {
       async getUsersByIds(ids) {
         call('getUsersByIds');
         return ids.map((id) => mm.users.get(id)).filter((u): u is StoredUser => !!u);
+      },
+      // Files
+      async uploadFile(upload) {
+        const userId = call('uploadFile');
+        if (!mm.channels.get(upload.channelId)?.members.has(userId))
+          throw new MattermostError(403, 'api.context.permissions.app_error', 'uploadFile → 403');
+        // As app/file.go UploadFileX: Content-Length past MaxFileSize is refused before reading.
+        if (upload.length > mm.maxFileSize) {
+          await upload.body.cancel();
+          throw new MattermostError(413, 'api.file.upload_file.too_large_detailed.app_error', 'uploadFile → 413');
+        }
+        const chunks: Uint8Array[] = [];
+        const reader = upload.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+        }
+        const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+        let at = 0;
+        for (const c of chunks) bytes.set(c, (at += c.length) - c.length);
+        const id = mmId('file');
+        // Mattermost goes by the name's extension for the type (model.GetInfoForBytes).
+        const ext = upload.name.split('.').pop()!.toLowerCase();
+        const byExt: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', pdf: 'application/pdf', txt: 'text/plain' };
+        const file = {
+          postId: '',
+          name: upload.name,
+          size: bytes.length,
+          mime_type: byExt[ext] ?? '',
+          creatorId: userId,
+          channelId: upload.channelId,
+          bytes,
+        };
+        mm.files.set(id, file);
+        return {
+          id,
+          name: file.name,
+          size: file.size,
+          mime_type: file.mime_type,
+          creator_id: userId,
+          post_id: '',
+          channel_id: upload.channelId,
+          delete_at: 0,
+        };
+      },
+      async getFileInfo(fileId) {
+        call('getFileInfo');
+        const f = mm.files.get(fileId);
+        if (!f) return null;
+        return {
+          id: fileId,
+          name: f.name,
+          size: f.size,
+          mime_type: f.mime_type,
+          creator_id: f.creatorId ?? '',
+          post_id: f.postId,
+          channel_id: f.channelId ?? '',
+          delete_at: 0,
+        };
+      },
+      async getFile(fileId) {
+        call('getFile');
+        const f = mm.files.get(fileId);
+        if (!f) return null;
+        const bytes = f.bytes ?? new Uint8Array(f.size);
+        return { body: new Blob([new Uint8Array(bytes)]).stream(), length: bytes.length };
+      },
+      // Agents and availability
+      async getUserStatuses(ids) {
+        call('getUserStatuses');
+        // As app/status.go GetUserStatusesByIds: users without a status row count as offline.
+        return ids.map((id) => {
+          const status = mm.statuses.get(id) ?? 'offline';
+          return { user_id: id, status: (['online', 'away', 'dnd'].includes(status) ? status : 'offline') as AgentStatus };
+        });
+      },
+      async getUsersByUsernames(names) {
+        call('getUsersByUsernames');
+        return [...mm.users.values()].filter((u) => names.includes(u.username)).map((u) => ({ ...u }));
+      },
+      async getChannelMemberIds(channelId, max) {
+        call('getChannelMemberIds');
+        return [...(mm.channels.get(channelId)?.members ?? [])].slice(0, max);
+      },
+      async getUserImage(userId) {
+        call('getUserImage');
+        if (!mm.users.has(userId)) return null;
+        const image = mm.images.get(userId) ?? { bytes: TEST_PNG, contentType: 'image/png' };
+        return { bytes: image.bytes.slice().buffer as ArrayBuffer, contentType: image.contentType };
       },
       async getUserByUsername(username) {
         call('getUserByUsername');

@@ -21,15 +21,25 @@ import {
 } from '../visitor-cookie.js';
 import type { GatewayConfig } from './config.js';
 import type { ConversationService } from './conversation-service.js';
+import type { Forwarder, SendOutcome } from './forwarder.js';
 import { defuseMentions } from './messages.js';
-import { MAX_MESSAGE_RUNES, type AgentsResponse, type GatewaySession, type MessagesResponse } from '../../protocol/gateway.js';
+import {
+  MAX_MESSAGE_RUNES,
+  type QueuedResponse,
+  type AgentsResponse,
+  type GatewaySession,
+  type MessagesResponse,
+} from '../../protocol/gateway.js';
 import { PortholeTokenError, signPortholeToken, verifyPortholeToken, visitorIds } from './porthole-token.js';
 import { readJsonBody } from './request-body.js';
+import { DEFAULT_UPLOAD_LIMITS } from '../uploads.js';
 import type { GatewayStore } from './store.js';
 import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.js';
 
 /** Largest `POST /v1/session` body, in bytes. */
 export const MAX_GATEWAY_SESSION_BODY_BYTES = 4096;
+/** Files one message may carry: Mattermost stores at most 300 characters of file ids per post (model/post.go PostFileidsMaxRunes), ten ids. */
+export const MAX_FILES_PER_MESSAGE = 10;
 /** Largest `POST /v1/messages` body, in bytes: 16,383 code points of up to 4 bytes, JSON-escaped. */
 export const MAX_MESSAGE_BODY_BYTES = 128 * 1024;
 
@@ -64,19 +74,38 @@ export const gatewaySessionRequestSchema = z
   })
   .strict();
 
+/** The contact form's fields (offline part): shown to agents in the thread, never verified. */
+export const contactSchema = z
+  .object({
+    name: visibleName.optional(),
+    email: z.email('must be an email address').max(254, 'must be at most 254 characters').optional(),
+  })
+  .strict();
+
 /** `POST /v1/messages` body. */
 export const sendRequestSchema = z
   .object({
     clientId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID (crypto.randomUUID())'),
-    // `pattern` tells the OpenAPI document what the refinements check: a character that is not white
-    // space, and no U+0000, which Mattermost cannot store (its database refuses it: a 500 from POST /posts).
+    // `pattern` tells the OpenAPI document what the refinement checks: no U+0000, which Mattermost
+    // cannot store (its database refuses it: a 500 from POST /posts). Empty only with files (below).
     text: z
       .string()
-      .refine((v) => v.trim() !== '', 'must not be empty')
       .refine((v) => !v.includes('\u0000'), 'must not contain the character U+0000 (NUL), which the chat server cannot store')
-      .meta({ pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$' }),
+      .meta({ pattern: '^[^\\u0000]*$' }),
+    // Files: ids from POST /v1/files of this conversation; at most 10 (Mattermost's PostFileidsMaxRunes, model/post.go).
+    fileIds: z
+      .array(z.string().regex(/^[a-z0-9]{26}$/, 'must be a file id from POST /v1/files'))
+      .max(MAX_FILES_PER_MESSAGE, `must list at most ${MAX_FILES_PER_MESSAGE} files (Mattermost's limit per post)`)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not list a file twice')
+      .optional(),
+    // Offline part: what the visitor gave in the contact form, posted in the thread with the message.
+    contact: contactSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.text.trim() !== '' || (b.fileIds?.length ?? 0) > 0, {
+    message: 'must not be empty (it may be empty only when "fileIds" lists files)',
+    path: ['text'],
+  });
 
 /** The query of `GET /v1/messages`. */
 export const messagesQuerySchema = z.object({
@@ -113,14 +142,19 @@ export interface VisitorRoutesDeps {
     | 'typingPerMinute'
     | 'addressSendsPerMinute'
     | 'readsPerMinute'
+    | 'uploads'
   >;
   conversations: ConversationService;
+  /** Store and forward: queues sends while Mattermost is unreachable (202 `{queued}`). Default: none (503). */
+  forwarder?: Pick<Forwarder, 'send'>;
   store: GatewayStore;
   rateLimitStore: RateLimitStore;
   /** The client address of a request (for per-address limits). */
   clientIp: (c: Context) => string;
   /** Called after a logout, to close the conversation's live sockets. */
   onLogout?: (conversationId: string) => void;
+  /** Agents and availability: the agents of `PORTHOLE_AGENTS`, named in `GET /v1/agents` before they post (so "Ada is typing…" works). Default: none. */
+  configuredAgents?: () => Promise<{ userId: string; name: string }[]>;
   /** Audit sink for identified sessions, refused identities and logouts. Default: none. */
   audit?: AuditLog;
   /** Counts sessions minted (new or returning; refusals are counted by `countRefusedSessions`) and rate-limit refusals. Default: none. */
@@ -165,6 +199,8 @@ function publicBaseUrl(c: Context, configured: string | undefined, trustProxy: b
  * - `DELETE /v1/session` → 204; revokes every token of the conversation issued until now.
  * - `GET /v1/messages?per_page=` newest page; `&before=<id>` older; `?since=<ms>` changes.
  * - `POST /v1/messages` `{clientId, text}` → 201 (200 for a repeat of the client id) `{message}`.
+ *   While Mattermost is unreachable (with a forwarder): 202 `{queued: {clientId, createAt}}`, also for a
+ *   repeat of a queued client id; the forwarder posts it once Mattermost is back.
  * - `POST /v1/typing` → 204. `GET /v1/agents` → `{agents: [{userId, name}]}`.
  *
  * Sends are limited per conversation and per address (429 `rate_limited` + `Retry-After`).
@@ -201,7 +237,8 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
 
   route.use('/v1/*', async (c, next) => {
     await next();
-    c.header('Cache-Control', 'no-store');
+    // A route that chose its own caching keeps it (agents' images: private, an hour).
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
 
   route.post('/v1/session', bodyLimit({ maxSize: MAX_GATEWAY_SESSION_BODY_BYTES }), async (c) => {
@@ -255,6 +292,7 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
       expiresAt: exp,
       userId: ids.userId,
       channelId: ids.conversationId,
+      uploads: config.uploads ?? DEFAULT_UPLOAD_LIMITS,
     };
     // Whether the visitor already has a conversation, for the audit line and the metrics; best
     // effort (before start() or with the store away: unknown). Read only when one of them needs it.
@@ -344,7 +382,11 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
 
   route.post('/v1/messages', bodyLimit({ maxSize: MAX_MESSAGE_BODY_BYTES }), async (c) => {
     const visitor = await visitorOf(c);
-    const body = await readJsonBody(c, sendRequestSchema, '{"clientId": UUID, "text": string}');
+    const body = await readJsonBody(
+      c,
+      sendRequestSchema,
+      '{"clientId": UUID, "text": string, "fileIds"?: [file id, …], "contact"?: {"name"?: string, "email"?: string}}',
+    );
     // Counted as posted: every @-word gains an invisible character (defuseMentions).
     const runes = [...defuseMentions(body.text)].length;
     if (runes > MAX_MESSAGE_RUNES) {
@@ -357,7 +399,9 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
       );
     }
     await limitSend(c, visitor, 'message');
-    const { message, created } = await conversations.send(visitor, body);
+    const outcome: SendOutcome = deps.forwarder ? await deps.forwarder.send(visitor, body) : await conversations.send(visitor, body);
+    if (outcome.queued) return c.json({ queued: outcome.queued } satisfies QueuedResponse, 202);
+    const { message, created } = outcome;
     return c.json({ message }, created ? 201 : 200);
   });
 
@@ -371,7 +415,10 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
   route.get('/v1/agents', async (c) => {
     const visitor = await visitorOf(c);
     await limitRead(visitor);
-    const response: AgentsResponse = { agents: await conversations.agents(visitor) };
+    const posted = await conversations.agents(visitor);
+    // Agents and availability: the configured agents too (best effort), after those who posted.
+    const configured = (await deps.configuredAgents?.().catch(() => [])) ?? [];
+    const response: AgentsResponse = { agents: [...posted, ...configured.filter((a) => !posted.some((p) => p.userId === a.userId))] };
     return c.json(response, 200);
   });
 
