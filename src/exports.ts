@@ -18,6 +18,8 @@ export type {
 export type {
   Availability,
   ChatFile,
+  ContactDetails,
+  QueuedSend,
   ChatMessage,
   ChatPage,
   ConnectionState,

@@ -20,13 +20,26 @@ export { loadGatewayConfig, GATEWAY_SECRET_VARIABLES, type GatewayConfig } from 
 export { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './uploads.js';
 export { MemoryGatewayStore } from './gateway/memory-store.js';
 export { RedisGatewayStore, RedisGatewayStoreError, type RedisGatewayStoreOptions } from './gateway/redis-store.js';
-export type { ClientPostRecord, ConversationRecord, DeletionRecord, ErasureMarker, GatewayStore } from './gateway/store.js';
+export type {
+  ClientPostRecord,
+  ConversationFileRecord,
+  ConversationRecord,
+  DeletionRecord,
+  ErasureMarker,
+  GatewayStore,
+  QueuedMessageRecord,
+} from './gateway/store.js';
+export type { ForwarderTiming } from './gateway/forwarder.js';
+export type { AgentStatus, AvailabilitySettings } from './availability.js';
+export type { OfficeHours, OfficeSpan } from './office-hours.js';
 export type { BotSocketState } from './gateway/bot-socket.js';
 export {
   MattermostRestClient,
   type BotProvisioningApi,
   type GatewayMattermost,
   type MattermostRestClientOptions,
+  type MmFileStream,
+  type MmUpload,
   type NewMmPost,
   type ThreadPage,
   type ThreadQuery,

@@ -86,20 +86,25 @@ describe('gateway mode across a cut between the companion and Mattermost', () =>
     const missed1 = await reply('missed one');
     const missed2 = await reply('missed two');
     await mattermostAs(mm.url, agent, 'PUT', `/posts/${early.id}/patch`, { message: 'seen live (edited while cut)' });
-    // A visitor send now fails cleanly (the widget keeps it in its outbox)…
+    // A visitor send now is stored by the companion (202 queued) and forwarded once Mattermost is back…
     const clientId = randomUUID();
-    const refused = await visitor.call('POST', '/v1/messages', { token: s.token, body: { clientId, text: 'sent during the cut' } });
-    assert.equal(refused.status, 503);
-    assert.equal(refused.json.error.code, 'mattermost_unavailable');
-    assert.ok(refused.res.headers.get('Retry-After'));
+    const queued = await visitor.call('POST', '/v1/messages', { token: s.token, body: { clientId, text: 'sent during the cut' } });
+    assert.equal(queued.status, 202, JSON.stringify(queued.json));
+    assert.equal(queued.json.queued.clientId, clientId);
+    // …and a repeat of it (a reload's resend) is still one message.
+    const again = await visitor.call('POST', '/v1/messages', { token: s.token, body: { clientId, text: 'sent during the cut' } });
+    assert.equal(again.status, 202);
 
     proxy.restore();
     await waitUntil(() => companion.gateway.status().botSocket === 'connected', 15_000, 'the bot socket to reconnect');
     await live.next((f) => f.type === 'posted' && f.message.id === missed2.id, 10_000);
     await live.next((f) => f.type === 'edited' && f.message.id === early.id && f.message.text === 'seen live (edited while cut)');
-    // …and its retry posts once.
-    const resent = await visitor.send(s.token, 'sent during the cut', clientId);
-    await live.next((f) => f.type === 'posted' && f.message.id === resent.id);
+    const forwarded = await live.next((f) => f.type === 'posted' && f.message.clientId === clientId, 15_000);
+    if (forwarded.type !== 'posted') throw new Error(`expected a posted frame, received ${forwarded.type}`);
+    const resent = forwarded.message;
+    // A resend after delivery answers with the post, not a second copy.
+    const late = await visitor.send(s.token, 'sent during the cut', clientId);
+    assert.equal(late.id, resent.id);
     // Give any duplicate the time to show up.
     await new Promise((r) => setTimeout(r, 1500));
     const posted = postedIds(live.frames, 'posted');

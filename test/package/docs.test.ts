@@ -18,11 +18,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'package.json'));
 const read = (f: string) => fs.readFileSync(path.join(root, f), 'utf8');
-/** The text of every non-test .ts file in `dirs`. */
+/** The text of every non-test .ts file in `dirs` and their subfolders (src/render/markdown/ …). */
 const sources = (...dirs: string[]) =>
   dirs.flatMap((d) =>
     fs
-      .readdirSync(path.join(root, d))
+      .readdirSync(path.join(root, d), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .map((f) => read(path.join(d, f))),
   );

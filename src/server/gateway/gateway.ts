@@ -16,7 +16,7 @@ import { ensureBotAccount, type BotAccount } from './bot-account.js';
 import { BotSocket, type BotSocketState } from './bot-socket.js';
 import type { GatewayConfig } from './config.js';
 import { ConversationService } from './conversation-service.js';
-import { Forwarder, type ForwarderOptions } from './forwarder.js';
+import { Forwarder, type ForwarderTiming } from './forwarder.js';
 import { ensureBotOrKept } from './offline-start.js';
 import { LiveCloseCode } from '../../protocol/gateway.js';
 import { GatewayPrivacy } from './erasure.js';
@@ -68,7 +68,7 @@ export interface GatewayDeps {
   /** What the gateway counts (sessions, conversations, messages relayed, Mattermost calls, rate limits). Default: nothing. */
   metrics?: CompanionMetrics;
   /** Timing of the store-and-forward forwarder (tests shorten it). */
-  forwarder?: Pick<ForwarderOptions, 'minBackoffMs' | 'maxBackoffMs' | 'sweepMs'>;
+  forwarder?: ForwarderTiming;
   /** Told of background failures (relay, live sockets, the bot's socket). Default: none. */
   onError?: ErrorReporter;
 }
@@ -195,6 +195,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     onError,
   });
 
+  // The global budget of new conversations, spent when a thread is created or a first message is queued.
+  const admitNewConversation = () =>
+    enforceRateLimit(
+      rateLimitStore,
+      {
+        key: 'gateway:new-conversations',
+        limit: config.newConversationsPerMinute,
+        what: 'new conversations',
+        name: 'new_conversations',
+        metrics,
+        onRefused: () =>
+          logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute }),
+        message: (limit, retryAfter) =>
+          `The chat service is taking too many new conversations right now (at most ${limit} a minute). Retry after ${retryAfter} s.`,
+      },
+      now(),
+    );
   const conversations = new ConversationService({
     api: apiHandle,
     store: storeHandle,
@@ -205,22 +222,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     now,
     instanceId,
     metrics,
-    admitNewConversation: () =>
-      enforceRateLimit(
-        rateLimitStore,
-        {
-          key: 'gateway:new-conversations',
-          limit: config.newConversationsPerMinute,
-          what: 'new conversations',
-          name: 'new_conversations',
-          metrics,
-          onRefused: () =>
-            logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute }),
-          message: (limit, retryAfter) =>
-            `The chat service is taking too many new conversations right now (at most ${limit} a minute). Retry after ${retryAfter} s.`,
-        },
-        now(),
-      ),
+    admitNewConversation,
   });
 
   /** Closes a conversation's live sockets here and, through Redis, on the other instances (logout, erasure). */
@@ -236,7 +238,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   };
 
   // Offline part: store and forward while Mattermost is unreachable.
-  const forwarder = new Forwarder({ conversations, store: storeHandle, logger, now, instanceId, metrics, ...deps.forwarder });
+  const forwarder = new Forwarder({
+    conversations,
+    store: storeHandle,
+    logger,
+    now,
+    instanceId,
+    metrics,
+    admitNewConversation,
+    ...deps.forwarder,
+  });
 
   // Agents and availability: the configured agents (PORTHOLE_AGENTS, else the channel's people).
   const agentIds = agentDirectory(apiHandle, config.availability, config.supportChannelId, () => botOf().userId, now);
@@ -278,6 +289,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       conversations,
       store: storeHandle,
       api: apiHandle,
+      admin: config.adminToken ? clientFor(config.adminToken) : undefined,
       rateLimitStore,
       visitorOf: async (c) => {
         try {

@@ -261,45 +261,11 @@ export class MattermostRestClient implements GatewayMattermost, BotProvisioningA
         cause: err,
       });
     }
-    const text = await res.text();
-    if (allow404 && (res.status === 404 || res.status === 403)) return null;
-    if (!res.ok) {
-      let parsed: z.infer<typeof mmError> = {};
-      try {
-        parsed = mmError.parse(JSON.parse(text));
-      } catch {
-        // not JSON: a proxy's page
-      }
-      throw new MattermostError(
-        res.status,
-        parsed.id,
-        `${method} ${path.split('?')[0]} → ${res.status} ${parsed.id ?? ''} ${parsed.message ?? ''}`.trim(),
-      );
+    if (allow404 && (res.status === 404 || res.status === 403)) {
+      await res.body?.cancel();
+      return null;
     }
-    if (!schema) return null;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new MattermostError(
-        502,
-        undefined,
-        `${method} ${path.split('?')[0]}: expected JSON from Mattermost, received ${text.length} bytes of something else`,
-      );
-    }
-    const result = schema.safeParse(json);
-    if (!result.success) {
-      const where = result.error.issues
-        .map((i) => i.path.join('.') || '(root)')
-        .slice(0, 5)
-        .join(', ');
-      throw new MattermostError(
-        502,
-        undefined,
-        `${method} ${path.split('?')[0]}: unexpected response shape from Mattermost (check: ${where})`,
-      );
-    }
-    return result.data;
+    return this.answer(method, path.split('?')[0]!, res, schema);
   }
 
   async getMe(): Promise<MmUserInfo> {

@@ -66,15 +66,23 @@ export class CompanionProcess {
   }
 
   private async waitReady(child: ChildProcess): Promise<void> {
-    await eventually(
-      `${this.name} to be ready`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${this.name} exited (${child.exitCode}): ${JSON.stringify(this.log.slice(-5))}`);
-        const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
-        return res?.status === 200 && (await res.json()).status === 'ready';
-      },
-      60_000,
-    );
+    let last = 'no answer';
+    try {
+      await eventually(
+        `${this.name} to be ready`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${this.name} exited (${child.exitCode}): ${JSON.stringify(this.log.slice(-5))}`);
+          const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
+          const body = res ? await res.text() : '';
+          last = res ? `${res.status} ${body}` : 'no answer';
+          return res?.status === 200 && JSON.parse(body).status === 'ready';
+        },
+        60_000,
+      );
+    } catch (e) {
+      // Say why: the last /readyz answer and the instance's last log lines.
+      throw new Error(`${(e as Error).message}; last /readyz: ${last}; last log lines: ${JSON.stringify(this.log.slice(-8))}`, { cause: e });
+    }
   }
 
   /** The `/v1/live` sockets it holds, from its `/readyz`. */
