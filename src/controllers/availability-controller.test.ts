@@ -1,7 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { FakeClock, settle } from '../testing/fake-clock.js';
 import type { Availability } from '../transport/transport.js';
-import { AvailabilityController, companionAvailability } from './availability-controller.js';
+import { availabilityResponseSchema } from '../protocol/gateway.js';
+import { AvailabilityController, companionAvailability, readAvailability } from './availability-controller.js';
 
 const host = () => {
   let updates = 0;
@@ -58,6 +59,21 @@ describe('AvailabilityController', () => {
     expect(c.value?.state).to.equal('closed');
     c.hostDisconnected();
     expect(clock.pending).to.equal(0);
+  });
+
+  it('counts the expected reply in characters (code points) as the companion does: 200 emoji pass, 201 do not', () => {
+    const base = { state: 'offline', fields: [], emailReplies: false };
+    for (const [expectedReply, ok] of [
+      ['😀'.repeat(150), true],
+      ['😀'.repeat(200), true],
+      ['😀'.repeat(201), false],
+      ['a'.repeat(200), true],
+      ['a'.repeat(201), false],
+    ] as const) {
+      const v = { ...base, expectedReply };
+      expect(readAvailability(v)?.expectedReply, `direct, ${[...expectedReply].length}`).to.equal(ok ? expectedReply : undefined);
+      expect(availabilityResponseSchema.safeParse(v).success, `gateway, ${[...expectedReply].length}`).to.equal(ok);
+    }
   });
 
   it('direct mode: asks the companion next to token-url and refuses what is not an availability', async () => {

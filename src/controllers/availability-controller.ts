@@ -85,7 +85,8 @@ export function readAvailability(v: unknown): Availability | undefined {
   const a = v as Partial<Availability> | null;
   if (!a || !STATES.includes(a.state as string) || typeof a.emailReplies !== 'boolean' || !Array.isArray(a.fields)) return undefined;
   if (!a.fields.every((f) => f === 'name' || f === 'email')) return undefined;
-  if (a.expectedReply !== undefined && (typeof a.expectedReply !== 'string' || a.expectedReply.length > 200)) return undefined;
+  // 200 characters as the companion counts them: code points (an emoji is two UTF-16 units).
+  if (a.expectedReply !== undefined && (typeof a.expectedReply !== 'string' || [...a.expectedReply].length > 200)) return undefined;
   return {
     state: a.state!,
     fields: a.fields,

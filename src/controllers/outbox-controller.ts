@@ -13,7 +13,9 @@ export interface OutboxItem {
    * `sending` is retried by itself (network trouble, a rate limit, a refused token); `failed`
    * (refused) waits for the visitor's retry. `queued`: the companion stored it while Mattermost is
    * down (store and forward); it stays shown until the post with its client id arrives
-   * ({@link OutboxController.settle}) and is not sent again, but after a reload (which answers 202 again).
+   * ({@link OutboxController.settle}) and is not sent again, but once after a reload: it stays
+   * `queued` (shown as saved) and is posted again at once, without looking for it among the
+   * recent posts first (the companion answers 202 again, or the post once forwarded).
    */
   state: 'sending' | 'failed' | 'queued';
   /**
@@ -43,11 +45,8 @@ const stored = z.array(
     clientId: z.string(),
     text: z.string(),
     createdAt: z.number(),
-    // A queued item is sent once more after a reload: the companion answers 202 again (or the post, once forwarded).
-    state: z.pipe(
-      z.enum(['sending', 'failed', 'queued']),
-      z.transform((v) => (v === 'queued' ? 'sending' : v)),
-    ),
+    // A queued item stays queued and is sent once more after a reload (see OutboxController.#resend).
+    state: z.enum(['sending', 'failed', 'queued']),
     failure: z.optional(z.enum(['too_long', 'refused', 'invalid'])),
     triedAt: z.optional(z.number()),
     fileIds: z.optional(z.array(z.string())),
@@ -106,6 +105,12 @@ export class OutboxController implements ReactiveController {
   #notBefore = -Infinity;
   #persist = false;
   #paused = false;
+  /**
+   * Client ids of `queued` items restored from storage: posted once more (in order with the
+   * `sending` ones) with no look among the recent posts first — that look fails with 503 while
+   * Mattermost is down, and the companion's answer is idempotent by client id anyway.
+   */
+  #resend = new Set<string>();
 
   constructor(host: ReactiveControllerHost, options: OutboxOptions = {}) {
     this.#host = host;
@@ -158,6 +163,7 @@ export class OutboxController implements ReactiveController {
       this.#notBefore = -Infinity; // another conversation: another limit
       const have = new Set(mine.map((i) => i.clientId));
       const saved = this.#load().filter((i) => !have.has(i.clientId));
+      for (const i of saved) if (i.state === 'queued') this.#resend.add(i.clientId);
       this.#items = [...saved, ...mine];
       this.#save();
     }
@@ -191,7 +197,8 @@ export class OutboxController implements ReactiveController {
 
   /**
    * Takes a failed message back for editing: removes it and returns its text (to put in the
-   * composer; sending it again makes a new message). Undefined for an item that is not failed.
+   * composer; sending it again makes a new message). Only the text comes back: the item's files
+   * and contact fields go with it (attach the files again). Undefined for an item that is not failed.
    */
   edit(clientId: string): string | undefined {
     const item = this.#items.find((i) => i.clientId === clientId && i.state === 'failed');
@@ -208,18 +215,26 @@ export class OutboxController implements ReactiveController {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#transport || this.#paused || this.#sending) return;
-    const next = this.#items.find((i) => i.state === 'sending');
+    const next = this.#items.find((i) => i.state === 'sending' || (i.state === 'queued' && this.#resend.has(i.clientId)));
     if (!next) return;
     const wait = this.#notBefore - this.#clock.now();
     if (wait > 0) this.#timer = this.#clock.setTimeout(() => this.flush(), wait);
     else void this.#send(next, this.#transport);
   }
 
-  /** Drops the `queued` items whose post is among `shown` (arrived live or by resync): they show as posts now. */
-  settle(shown: readonly Pick<ChatMessage, 'clientId'>[]): void {
+  /**
+   * Drops the `queued` items whose post is among `shown` (arrived live or by resync): they show as
+   * posts now, and each is reported to `onSent` (the server took it) like a send answered with its post.
+   */
+  settle(shown: readonly ChatMessage[]): void {
     if (!this.#items.some((i) => i.state === 'queued')) return;
-    const arrived = new Set(shown.map((m) => m.clientId));
-    for (const i of this.#items) if (i.state === 'queued' && arrived.has(i.clientId)) this.#remove(i.clientId);
+    const arrived = new Map(shown.map((m) => [m.clientId, m]));
+    for (const i of this.#items) {
+      const post = i.state === 'queued' ? arrived.get(i.clientId) : undefined;
+      if (!post) continue;
+      this.#remove(i.clientId);
+      this.#options.onSent?.(post);
+    }
   }
 
   /** Forgets the queue and its stored copy (logout). */
@@ -230,6 +245,7 @@ export class OutboxController implements ReactiveController {
       /* storage unavailable */
     }
     this.#items = [];
+    this.#resend.clear();
     this.#user = undefined;
     this.#notBefore = -Infinity;
     this.#abortSend();
@@ -249,13 +265,20 @@ export class OutboxController implements ReactiveController {
     let refused = false;
     try {
       let message: ChatMessage | undefined;
-      if (item.triedAt !== undefined && this.#clock.now() - item.triedAt > DEDUPE_WINDOW) {
+      const queued = item.state === 'queued';
+      if (!queued && item.triedAt !== undefined && this.#clock.now() - item.triedAt > DEDUPE_WINDOW) {
         // Past the server's de-duplication window: the first try may have landed with its ack
-        // lost. Look before posting again.
-        message = (await transport.latest(RECENT, signal)).messages.find((p) => p.clientId === clientId);
+        // lost. Look before posting again — unless Mattermost is down (the companion answers 503
+        // `unavailable`): then post again, the companion is idempotent by client id (202 again, or the post).
+        try {
+          message = (await transport.latest(RECENT, signal)).messages.find((p) => p.clientId === clientId);
+        } catch (e) {
+          if (!(e instanceof TransportError && e.kind === 'unavailable') || signal.aborted) throw e;
+        }
       } else if (item.triedAt === undefined) this.#update(clientId, { triedAt: this.#clock.now() });
       const answer = message ?? (await transport.send({ clientId, text: item.text, fileIds: item.fileIds, contact: item.contact }, signal));
       if (signal.aborted) return;
+      this.#resend.delete(clientId);
       if (isQueued(answer)) {
         // Stored by the companion: shown as saved until its post arrives; the next one goes now.
         this.#update(clientId, { state: 'queued' });
@@ -263,8 +286,10 @@ export class OutboxController implements ReactiveController {
         return;
       }
       message = answer;
+      // Its post may have arrived (settle) while this send was in flight: reported once.
+      const pending = this.#items.some((i) => i.clientId === clientId);
       this.#remove(clientId);
-      this.#options.onSent?.(message);
+      if (pending) this.#options.onSent?.(message);
       sent = true;
     } catch (e) {
       if (signal.aborted) return;
@@ -275,6 +300,7 @@ export class OutboxController implements ReactiveController {
       // is not the message's fault: the panel gets a new session and the message goes then.
       const tokenRefused = e instanceof TransportError && e.kind === 'auth';
       if (!isRetryable(e) && !tokenRefused) {
+        this.#resend.delete(clientId);
         this.#update(clientId, { state: 'failed', failure: failureOf(e) });
         refused = true;
       } else {
@@ -307,6 +333,7 @@ export class OutboxController implements ReactiveController {
   #remove(clientId: string): void {
     this.#items = this.#items.filter((i) => i.clientId !== clientId);
     this.#tries.delete(clientId);
+    this.#resend.delete(clientId);
     this.#save();
     this.#host.requestUpdate();
   }

@@ -29,4 +29,19 @@ describe('OutboxController with files', () => {
     await settle();
     expect(server.visitorPosts.map((p) => p.files?.map((x) => x.name))).to.deep.equal([['a.txt']]);
   });
+
+  it('edit gives back only the text of a failed message with files (documented: the files are attached again)', async () => {
+    const server = new MemoryTransport({ dedupeWindow: 0 });
+    const f = server.addFile(new Blob(['x'], { type: 'text/plain' }), 'a.txt');
+    server.failNext('send', 'rejected');
+    const host = new TestHost();
+    const outbox = new OutboxController(host, { clock: new FakeClock(), storage: null });
+    host.connect();
+    outbox.attach(server, 'visitor');
+    const item = outbox.enqueue('with a file', [{ id: f.id, name: f.name }], { email: 'a@b.c' });
+    await settle();
+    expect(outbox.items.map((i) => i.state)).to.deep.equal(['failed']);
+    expect(outbox.edit(item.clientId)).to.equal('with a file');
+    expect(outbox.items).to.have.length(0);
+  });
 });

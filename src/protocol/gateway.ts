@@ -162,9 +162,10 @@ export const agentsResponseSchema = z.object({ agents: z.array(z.object({ userId
 export type AgentsResponse = z.infer<typeof agentsResponseSchema>;
 
 // Agents and availability
-/** `GET /v1/availability` (both modes): the widget's {@link Availability}. */
+/** `GET /v1/availability` (both modes): the widget's `Availability`. */
 export const availabilityResponseSchema = z.object({
   state: z.enum(['online', 'away', 'offline', 'closed', 'unreachable']),
+  // 200 characters as the companion counts them: zod's maxLength counts code points (zod 4.6.7 as pinned; colinhacks/zod#6441).
   expectedReply: z.optional(z.string().check(z.maxLength(200))),
   fields: z.array(z.enum(['name', 'email'])),
   emailReplies: z.boolean(),

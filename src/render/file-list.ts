@@ -4,9 +4,12 @@
 import type { ChatFile } from '../transport/transport.js';
 import type { FileLoader } from './files.js';
 
+/** How long a download's `blob:` URL lives after its click (Firefox and Safari read it after `click()` returns). */
+export const DOWNLOAD_REVOKE_DELAY = 40_000;
+
 /**
  * Saves file `f` as a download: its bytes fetched with `load`, a `blob:` URL clicked on a
- * detached `<a download>` and revoked straight away (the download holds its own reference).
+ * detached `<a download>` and revoked {@link DOWNLOAD_REVOKE_DELAY} later.
  */
 export async function download(link: HTMLElement, f: ChatFile, load: FileLoader | undefined): Promise<void> {
   if (!load || link.ariaBusy === 'true') return;
@@ -17,7 +20,7 @@ export async function download(link: HTMLElement, f: ChatFile, load: FileLoader 
     a.href = url;
     a.download = f.name;
     a.click();
-    URL.revokeObjectURL(url);
+    setTimeout(() => URL.revokeObjectURL(url), DOWNLOAD_REVOKE_DELAY);
     link.removeAttribute('data-failed');
   } catch {
     link.setAttribute('data-failed', '');
@@ -75,7 +78,8 @@ export class PortholeFilesElement extends HTMLElement {
     try {
       if (!this.load) throw new Error('no loader');
       const blob = await this.load(id, signal);
-      if (signal.aborted) return;
+      // Aborted, or the preview left the list while it loaded: no URL (nothing would revoke it).
+      if (signal.aborted || !img.isConnected || !this.contains(img)) return;
       const url = URL.createObjectURL(blob);
       this.#urls.set(img, url);
       img.src = url;

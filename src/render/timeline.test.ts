@@ -2,7 +2,7 @@ import { expect } from '@open-wc/testing';
 import { render } from 'lit';
 import { en } from '../i18n/en.js';
 import { initials, renderAvatar } from './avatar.js';
-import { dayLabel, localDay, renderTime } from './timeline.js';
+import { dayLabel, localDay, renderDay, renderTime } from './timeline.js';
 
 describe('timeline and avatars', () => {
   it('labels days in the visitor’s time zone: Today, Yesterday, else the date; nothing within a day', () => {
@@ -15,6 +15,18 @@ describe('timeline and avatars', () => {
     const old = new Date(2026, 10, 20, 9).getTime();
     expect(dayLabel(old, undefined, now, en, 'de')).to.equal('20. November 2026');
     expect(localDay(now) - localDay(late)).to.equal(1);
+  });
+
+  it('gives a day separator the local date it names as datetime, also near midnight (any time zone)', () => {
+    const box = document.createElement('div');
+    for (const [at, want] of [
+      [new Date(2026, 11, 2, 0, 10).getTime(), '2026-12-02'], // local 00:10: the day before in UTC east of Greenwich
+      [new Date(2026, 11, 1, 23, 50).getTime(), '2026-12-01'], // local 23:50: the day after in UTC west of it
+      [new Date(2026, 0, 1, 0, 0).getTime(), '2026-01-01'],
+    ] as const) {
+      render(renderDay('Today', at), box);
+      expect(box.querySelector('time')!.getAttribute('datetime')).to.equal(want);
+    }
   });
 
   it('renders a <time> with a machine datetime, the short time and the full date as title', () => {

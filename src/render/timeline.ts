@@ -40,8 +40,15 @@ export function dayLabel(ms: number, previous: number | undefined, now: number, 
   return ago === 0 ? labels.today : ago === 1 ? labels.yesterday : format(locale, { dateStyle: 'long' }, 'd').format(ms);
 }
 
-/** A day separator (`part="day"`) above the first message of a day. */
+/** The visitor's local calendar date of `ms` as `YYYY-MM-DD` (the day its separator names, not UTC's). */
+export const localDate = (ms: number): string => {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${String(d.getFullYear()).padStart(4, '0')}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+};
+
+/** A day separator (`part="day"`) above the first message of a day: its `datetime` is the local date it names. */
 export const renderDay = (label: string, ms: number): TemplateResult =>
   html`<p part="day" class="day" role="separator" aria-label=${label}>
-    <time datetime=${new Date(ms).toISOString().slice(0, 10)}>${label}</time>
+    <time datetime=${localDate(ms)}>${label}</time>
   </p>`;

@@ -103,7 +103,17 @@ describe('type matching', () => {
   it('refuses a name whose extension stands for a type that is not allowed', () => {
     const limits = { maxBytes: 10, types: ['image/*', 'text/plain'] };
     assert.equal(refusedType('image/png', 'a.png', limits), undefined);
-    assert.equal(refusedType('image/png', 'no-extension', limits), undefined);
+    // An extension the table does not know, or none: Mattermost would not store it as the declared type.
+    for (const name of ['invoice.exe', 'a.hta', 'a.xht', 'a.shtml', 'noext', 'trailing.'])
+      assert.match(refusedType('image/png', name, limits)!, /extension must be one of \.png.*\(received .*declared: image\/png\)/, name);
+    assert.match(refusedType('image/png', 'noext', limits)!, /received a name without an extension/);
+    assert.match(refusedType('image/png', 'a.exe', limits)!, /received the extension "\.exe"/);
+    // Only an explicitly listed application/octet-stream takes them (application/* does not).
+    const octet = { maxBytes: 10, types: ['image/png', 'application/octet-stream'] };
+    assert.equal(refusedType('image/png', 'noext', octet), undefined);
+    assert.equal(refusedType('application/octet-stream', 'invoice.exe', octet), undefined);
+    assert.match(refusedType('application/zip', 'a.bin', { maxBytes: 10, types: ['application/*'] })!, /extension must be/);
+    assert.match(refusedType('image/png', 'a.html', octet)!, /extension stands for text\/html/);
     assert.equal(refusedType('text/plain', 'notes.log', limits), undefined);
     assert.match(refusedType('image/png', 'page.HTML', limits)!, /extension stands for text\/html/);
     // image/* would take SVG by its extension: a declared PNG named .svg is refused only when SVG is not listed.

@@ -120,14 +120,25 @@ export function typeOfName(name: string): string | undefined {
 /**
  * Why a file of this declared type and name may not be uploaded, or `undefined` when it may: the
  * declared type must be allowed, and so must the type its extension stands for (Mattermost goes by
- * the extension: `page.html` declared as `image/png` would be stored as `text/html`).
+ * the extension: `page.html` declared as `image/png` would be stored as `text/html`). A name whose
+ * extension this table does not know (`invoice.exe`, `a.hta`) or that has none is refused unless
+ * `application/octet-stream` is listed as such: Mattermost would type it by that extension, not by
+ * the declared type.
  */
 export function refusedType(declared: string | undefined, name: string, limits: UploadLimits): string | undefined {
   const allowed = limits.types.join(', ');
   if (!declared) return `Expected a "Content-Type" header with the file's MIME type (one of ${allowed}).`;
   if (!typeAllowed(declared, limits.types)) return `Files of type ${declared} are not accepted; expected one of ${allowed}.`;
   const byName = typeOfName(name);
-  if (byName && byName !== declared && !typeAllowed(byName, limits.types))
+  if (byName === undefined) {
+    if (limits.types.includes('application/octet-stream')) return undefined;
+    const dot = name.lastIndexOf('.');
+    const received = dot < 0 ? 'a name without an extension' : `the extension ".${name.slice(dot + 1)}"`;
+    const known = Object.keys(BY_EXTENSION).filter((ext) => typeAllowed(BY_EXTENSION[ext]!, limits.types));
+    const expected = known.length ? `one of ${known.map((e) => `.${e}`).join(', ')}` : 'one the companion knows';
+    return `The file name's extension must be ${expected} (received ${received}, declared: ${declared}); expected a file of one of ${allowed}.`;
+  }
+  if (byName !== declared && !typeAllowed(byName, limits.types))
     return `The file name's extension stands for ${byName}, which is not accepted (declared: ${declared}); expected one of ${allowed}.`;
   return undefined;
 }

@@ -91,6 +91,8 @@ describe('GET /v1/agents/:userId/image (gateway)', () => {
     assert.equal(r.headers.get('Content-Type'), 'image/png');
     assert.equal(r.headers.get('X-Content-Type-Options'), 'nosniff');
     assert.equal(r.headers.get('Cache-Control'), 'private, max-age=3600');
+    // The answer depends on the token: cached per Authorization, never across a logout or erasure.
+    assert.equal(r.headers.get('Vary'), 'Authorization');
     assert.deepEqual(new Uint8Array(await r.arrayBuffer()), TEST_PNG);
   });
 

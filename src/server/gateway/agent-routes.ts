@@ -1,18 +1,16 @@
 // Gateway mode's agent routes: the team's availability and the agents' profile images. Like the
 // rest of the visitor API, no route takes a conversation id: the Porthole token says which.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { AvailabilityService, MAX_AGENTS, type AvailabilitySettings } from '../availability.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CompanionMetrics } from '../metrics.js';
-import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
+import type { RateLimitStore } from '../rate-limit.js';
 import type { GatewayConfig } from './config.js';
 import type { ConversationService } from './conversation-service.js';
 import type { GatewayMattermost } from './mattermost-api.js';
-import { PortholeTokenError } from './porthole-token.js';
 import type { GatewayStore } from './store.js';
-import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.js';
-import { bearerToken, tokenRefused } from './visitor-routes.js';
+import { conversationReads, visitorAuthenticator } from './visitor-guard.js';
 
 /** Image types an agent's avatar may have; anything else Mattermost answers is refused. */
 export const AVATAR_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -95,26 +93,8 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
       deps.logger.warn({ msg: 'gateway: could not read the agents’ statuses', error: e instanceof Error ? e.message : String(e) }),
   });
 
-  const visitorOf = async (c: Context): Promise<AuthenticatedVisitor> => {
-    try {
-      return await authenticateVisitor(bearerToken(c), { tokenSecret: config.tokenSecret, store: deps.store, now });
-    } catch (e) {
-      if (e instanceof PortholeTokenError) throw tokenRefused(e);
-      throw e;
-    }
-  };
-  const limitRead = (visitor: AuthenticatedVisitor) =>
-    enforceRateLimit(
-      deps.rateLimitStore,
-      {
-        key: `gateway:reads:${visitor.conversationId}`,
-        limit: config.readsPerMinute,
-        what: 'reads of this conversation',
-        name: 'reads',
-        metrics: deps.metrics,
-      },
-      now(),
-    );
+  const visitorOf = visitorAuthenticator({ tokenSecret: config.tokenSecret, store: deps.store, now });
+  const limitRead = conversationReads({ ...deps, readsPerMinute: config.readsPerMinute, now });
 
   route.get('/v1/availability', async (c) => {
     await limitRead(await visitorOf(c));
@@ -137,6 +117,9 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono {
       deps.logger.warn({ msg: 'gateway: refused an agent image of an unexpected type', contentType: type.slice(0, 80) });
       throw new HttpError(502, 'unexpected_image_type', 'Mattermost answered the profile image with a type that is not an image.');
     }
+    // Kept by the browser for an hour (an avatar is not conversation content), but only for this
+    // Authorization: another token (after logout or erasure) asks again. Appended: CORS set `Vary: Origin`.
+    c.header('Vary', 'Authorization', { append: true });
     // Through the context, not a bare Response: the CORS headers the middleware set must reach the browser.
     return c.body(image.bytes, 200, {
       'Content-Type': type,

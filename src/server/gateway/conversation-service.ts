@@ -172,6 +172,10 @@ export class ConversationService {
       // a Mattermost restart, so it cannot be trusted even within its 30 s.
       const found = await this.findByClientId(conversation.rootPostId, input.clientId);
       if (found) {
+        // The files that post carries (Mattermost's word, not this retry's) are posted now: not
+        // left over for erasure to gather.
+        const attached = [...new Set([...(found.file_ids ?? []), ...(found.metadata?.files ?? []).map((f) => f.id)])];
+        if (attached.length) await store.setConversationFilesPost(visitor.conversationId, attached, found.id);
         await store.setClientPost(visitor.conversationId, input.clientId, found.id, this.o.now());
         return { message: toWireMessage(found, this.parties(visitor))!, created: false };
       }

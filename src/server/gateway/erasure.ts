@@ -183,7 +183,7 @@ export class GatewayPrivacy implements PrivacyService {
    * sockets, deletes each reply (with its files), then the root (with the rest of the thread), and
    * forgets the conversation only if the store still maps it to that root — a thread that started
    * anyway is erased too. The store's forgetting removes the marker. Idempotent: a conversation
-   * never started, or erased before, reports `found: false`. Concurrent calls for one conversation
+   * never started (no thread, nothing queued), or erased before, reports `found: false`. Concurrent calls for one conversation
    * share one run; a call after an `erasure_incomplete` resumes it.
    *
    * @throws {HttpError} 503 `erasure_unavailable` (no admin token; Mattermost refuses permanent
@@ -258,6 +258,8 @@ export class GatewayPrivacy implements PrivacyService {
       // Read again under the marker: a thread created before it was set is erased too.
       const record = await store.getConversation(conversationId);
       if (!record) {
+        // A conversation with only queued messages (no thread yet) is found too: they are removed.
+        if ((await store.queuedMessages(conversationId, 1)).length > 0) report.found = true;
         await store.deleteConversation(conversationId);
         return report;
       }

@@ -73,7 +73,8 @@ describe('gateway files', () => {
     assert.equal(got.res.headers.get('Content-Type'), 'image/png');
     assert.equal(got.res.headers.get('Content-Length'), '300');
     assert.equal(got.res.headers.get('X-Content-Type-Options'), 'nosniff');
-    assert.equal(got.res.headers.get('Cache-Control'), 'private, max-age=300');
+    // Depends on the Authorization header: never kept by the browser (logout, erasure).
+    assert.equal(got.res.headers.get('Cache-Control'), 'no-store');
     assert.equal(got.res.headers.get('Content-Disposition'), `attachment; filename="_a va.png"; filename*=UTF-8''%C3%A7a%20va.png`);
 
     // Another visitor: 404 for the file, 400 for attaching it.
@@ -134,6 +135,13 @@ describe('gateway files', () => {
     const disguised = await t.upload(s.token, png(10), { 'X-Porthole-File-Name': 'page.html' });
     assert.equal(disguised.status, 415);
     assert.match(disguised.json.error.message, /extension stands for text\/html/);
+    // An extension Mattermost would type otherwise than declared, unknown to the companion, or none.
+    for (const name of ['invoice.exe', 'a.hta', 'a.xht', 'a.shtml', 'noext']) {
+      const unknown = await t.upload(s.token, png(10), { 'X-Porthole-File-Name': name });
+      assert.equal(unknown.status, 415, name);
+      assert.equal(unknown.json.error.code, 'file_type_not_allowed');
+      assert.match(unknown.json.error.message, /extension must be one of \.png, \.txt, \.log \(received .*declared: image\/png\)/);
+    }
     const none = await t.upload(s.token, png(10), { 'Content-Type': null });
     assert.equal(none.status, 415);
     assert.equal((await t.upload(s.token, png(10), { 'Content-Length': null })).status, 411);
@@ -237,6 +245,90 @@ describe('gateway files', () => {
     assert.equal(t.mm.files.has(posted.json.file.id), false);
     assert.equal(t.mm.files.has(leftover.json.file.id), false, 'a file uploaded but never posted survived the erasure');
     assert.deepEqual(await t.store.conversationFiles(s.channelId), []);
+  });
+
+  it('marks the files of a send found again in the thread (lost answer) as posted', async () => {
+    const t = await fixture();
+    const s = await t.session({ name: 'Ada' });
+    const up = await t.upload(s.token, png());
+    const fileId: string = up.json.file.id;
+    const clientId = crypto.randomUUID();
+    // The send reached Mattermost (with the file) but its answer never reached the store.
+    await t.store.markClientPostPending(s.channelId, clientId, Date.now());
+    const conversation = (await t.store.getConversation(s.channelId))!;
+    const bot = [...t.mm.users.values()].find((u) => u.is_bot)!;
+    const asBot = t.mm.clientFor([...t.mm.tokens].find(([, id]) => id === bot.id)![0]);
+    const saved = await asBot.createPost({
+      channel_id: t.mm.channelId,
+      root_id: conversation.rootPostId,
+      message: 'see',
+      props: { porthole_client_id: clientId },
+      file_ids: [fileId],
+    });
+    const retry = await t.call('POST', '/v1/messages', { token: s.token, body: { clientId, text: 'see', fileIds: [fileId] } });
+    assert.equal(retry.status, 200, JSON.stringify(retry.json));
+    assert.equal(retry.json.message.id, saved.id);
+    assert.equal((await t.store.getConversationFile(s.channelId, fileId))?.postId, saved.id, 'the file stayed unattached');
+  });
+
+  /** Starts an upload whose body is held after its first half until `finish()`; `uploading()` once Mattermost reads it. */
+  async function heldUpload(t: Awaited<ReturnType<typeof fixture>>, token: string, bytes: Uint8Array<ArrayBuffer>) {
+    let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (ctrl = c) });
+    ctrl.enqueue(bytes.slice(0, bytes.length / 2));
+    const response = t.app.request('/v1/files', {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'image/png',
+        'Content-Length': String(bytes.length),
+        'X-Porthole-File-Name': 'photo.png',
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    for (let i = 0; i < 200 && !t.mm.calls.includes('uploadFile'); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(t.mm.calls.includes('uploadFile'), 'the upload did not reach Mattermost');
+    return {
+      finish: async () => {
+        ctrl.enqueue(bytes.slice(bytes.length / 2));
+        ctrl.close();
+        const res = await response;
+        return { res, status: res.status, json: await res.json() };
+      },
+    };
+  }
+
+  it('deletes an upload that finishes after an erasure of its conversation (503 erasure_in_progress)', async () => {
+    const t = await fixture();
+    const s = await t.session({ name: 'Ada' });
+    const held = await heldUpload(t, s.token, png(100));
+    // The erasure runs while the upload is under way: it finds no file to delete yet.
+    const erased = await t.call('DELETE', '/v1/conversation', { token: s.token });
+    assert.equal(erased.status, 204, JSON.stringify(erased.json));
+    const up = await held.finish();
+    assert.equal(up.status, 503, JSON.stringify(up.json));
+    assert.equal(up.json.error.code, 'erasure_in_progress');
+    assert.equal(up.res.headers.get('Retry-After'), '5');
+    assert.equal(t.mm.files.size, 0, 'the upload survived the erasure');
+    assert.equal(
+      [...t.mm.posts.values()].some((p) => p.props.porthole_erasure),
+      false,
+      'the post that took the file stayed',
+    );
+    assert.deepEqual(await t.store.conversationFiles(s.channelId), [], 'the erased conversation got a file record back');
+  });
+
+  it('deletes an upload that finishes while an erasure of its conversation is under way', async () => {
+    const t = await fixture();
+    const s = await t.session({ name: 'Ada' });
+    const held = await heldUpload(t, s.token, png(100));
+    await t.store.markErasing(s.channelId, { startedAt: 1, revokedAt: 1 });
+    const up = await held.finish();
+    assert.equal(up.status, 503, JSON.stringify(up.json));
+    assert.equal(up.res.headers.get('Retry-After'), '5');
+    assert.equal(t.mm.files.size, 0, 'the upload survived the erasure');
+    assert.equal(t.mm.calls.includes('deletePostPermanently'), true);
   });
 
   it('erasure deletes never-posted files also when agents deleted the thread', async () => {

@@ -6,6 +6,7 @@ import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MattermostError } from '../mattermost-admin.js';
 import type { CompanionMetrics } from '../metrics.js';
+import { defaultSleep, erasureInProgress, withRetries } from '../privacy.js';
 import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
 import {
   attachmentDisposition,
@@ -18,10 +19,11 @@ import {
 } from '../uploads.js';
 import type { GatewayConfig } from './config.js';
 import type { ConversationService } from './conversation-service.js';
-import type { GatewayMattermost, MmFileInfo } from './mattermost-api.js';
+import type { BotProvisioningApi, GatewayMattermost, MmFileInfo } from './mattermost-api.js';
 import { toWireFile } from './messages.js';
 import type { GatewayStore } from './store.js';
 import type { AuthenticatedVisitor } from './visitor-auth.js';
+import { conversationReads } from './visitor-guard.js';
 import type { WireFile } from '../../protocol/gateway.js';
 
 /** Default of `PORTHOLE_UPLOADS_PER_MINUTE`: uploads one conversation may make per minute. */
@@ -36,6 +38,11 @@ export interface FileRoutesDeps {
   store: GatewayStore;
   /** The bot's Mattermost client (503 before the gateway started). */
   api: GatewayMattermost;
+  /**
+   * The admin client erasure deletes with: an upload that finished after an erasure read the
+   * conversation's files is deleted with it here (undefined: no erasure can run either).
+   */
+  admin?: BotProvisioningApi;
   rateLimitStore: RateLimitStore;
   /** The visitor of a request's `Authorization: Bearer` token (401 otherwise). */
   visitorOf: (c: Context) => Promise<AuthenticatedVisitor>;
@@ -43,6 +50,8 @@ export interface FileRoutesDeps {
   metrics?: Pick<CompanionMetrics, 'rateLimited' | 'fileUploaded'>;
   logger: Logger;
   now: () => number;
+  /** Between retries of the deletion of an upload overtaken by an erasure. Default: real time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const tooLarge = (limits: UploadLimits, received: string) =>
@@ -89,6 +98,31 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
   const { config, store, now } = deps;
   const limits = config.uploads ?? DEFAULT_UPLOAD_LIMITS;
   const route = new Hono();
+  const limitRead = conversationReads({ ...deps, readsPerMinute: config.readsPerMinute, now });
+  const sleep = deps.sleep ?? defaultSleep;
+
+  /**
+   * Deletes an uploaded file for good the way erasure deletes never-posted files (Mattermost has no
+   * API to delete a file): attached to a bot post of its own, deleted for good at once.
+   */
+  const discardUpload = async (channelId: string, fileId: string) => {
+    const { admin, logger } = deps;
+    try {
+      if (!admin) throw new Error('no admin token to delete posts for good with');
+      const post = await withRetries(
+        () => deps.api.createPost({ channel_id: channelId, message: '', props: { porthole_erasure: 'files' }, file_ids: [fileId] }),
+        sleep,
+      );
+      await withRetries(() => admin.deletePostPermanently(post.id), sleep);
+      logger.info({ msg: 'gateway upload overtaken by an erasure: deleted', fileId });
+    } catch (e) {
+      logger.error({
+        msg: 'gateway upload overtaken by an erasure: could not delete it',
+        fileId,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  };
 
   route.post('/v1/files', async (c) => {
     const visitor = await deps.visitorOf(c);
@@ -163,6 +197,16 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       type: type!,
       uploadedAt: now(),
     });
+    // The visitor passed auth before an erasure revoked the tokens, and the upload finished after
+    // it read (or deleted) the conversation's files: nothing would ever delete this one.
+    const marker = await store.getErasure(visitor.conversationId);
+    const after = await store.getConversation(visitor.conversationId);
+    if (marker || !after || after.rootPostId !== conversation.rootPostId || after.channelId !== conversation.channelId) {
+      // An erasure that already forgot the conversation: forget the file record just added too.
+      if (!marker && !after) await store.deleteConversation(visitor.conversationId);
+      await discardUpload(conversation.channelId, info.id);
+      throw erasureInProgress();
+    }
     deps.metrics?.fileUploaded(info.size);
     deps.logger.info({ msg: 'gateway file uploaded', conversationId: visitor.conversationId, fileId: info.id, size: info.size, type });
     const file: WireFile = toWireFile({ ...info, mime_type: type! });
@@ -173,17 +217,7 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
     const visitor = await deps.visitorOf(c);
     const fileId = c.req.param('fileId');
     if (!FILE_ID.test(fileId)) throw notFound();
-    await enforceRateLimit(
-      deps.rateLimitStore,
-      {
-        key: `gateway:reads:${visitor.conversationId}`,
-        limit: config.readsPerMinute,
-        what: 'reads of this conversation',
-        name: 'reads',
-        metrics: deps.metrics,
-      },
-      now(),
-    );
+    await limitRead(visitor);
     let name: string;
     let type: string;
     const own = await store.getConversationFile(visitor.conversationId, fileId);
@@ -208,8 +242,8 @@ export function fileRoutes(deps: FileRoutesDeps): Hono {
       'Content-Disposition': attachmentDisposition(name),
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "default-src 'none'; sandbox",
-      // A file does not change (the visitor API's other answers are `no-store`).
-      'Cache-Control': 'private, max-age=300',
+      // Never kept by the browser: after logout or erasure the bytes must not be served from its cache.
+      'Cache-Control': 'no-store',
     };
     if (stream.length !== undefined) headers['Content-Length'] = String(stream.length);
     // Through the context, not a bare Response: the CORS headers the middleware set must reach the browser.

@@ -3,8 +3,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
-import { queuedResponseSchema } from '../../protocol/gateway.js';
+import { queuedResponseSchema, type WireMessage } from '../../protocol/gateway.js';
+import { HttpError } from '../errors.js';
+import type { LogEntry } from '../logger.js';
+import { MattermostError } from '../mattermost-admin.js';
 import { PrometheusCompanionMetrics } from '../metrics.js';
+import type { SendInput, VisitorContext } from './conversation-service.js';
+import { Forwarder, type ForwarderOptions } from './forwarder.js';
 import { MemoryGatewayStore } from './memory-store.js';
 import { MemoryMattermost, startTestGateway, waitUntil } from './test-support.js';
 
@@ -219,5 +224,209 @@ describe('store and forward (gateway)', () => {
     assert.match(text, /^porthole_messages_queued_total\{event="queued"\} 1$/m);
     assert.match(text, /^porthole_messages_queued_total\{event="forwarded"\} 1$/m);
     assert.match(text, /^porthole_messages_queued_total\{event="dropped"\} 0$/m);
+  });
+});
+
+// The forwarder on its own: a fake conversation service, the in-memory store, a recording logger.
+const visitorOf = (conversationId: string): VisitorContext => ({ conversationId, userId: `u-${conversationId}`, identified: false });
+const payloadOf = (conversationId: string, clientId: string, text: string) =>
+  JSON.stringify({ visitor: visitorOf(conversationId), input: { clientId, text } });
+const unreachable = () => new MattermostError(0, undefined, 'connect ECONNREFUSED');
+type FakeSend = (visitor: VisitorContext, input: SendInput) => Promise<unknown>;
+function unit(send: FakeSend, options: Partial<ForwarderOptions> = {}) {
+  const store = (options.store as MemoryGatewayStore | undefined) ?? new MemoryGatewayStore();
+  const logs: LogEntry[] = [];
+  const events: string[] = [];
+  const sent: string[] = [];
+  const logger = { info: (e: LogEntry) => logs.push(e), warn: (e: LogEntry) => logs.push(e), error: (e: LogEntry) => logs.push(e) };
+  const forwarder = new Forwarder({
+    conversations: {
+      send: async (visitor, input) => {
+        sent.push(input.text);
+        await send(visitor, input);
+        return { message: { id: `p-${input.clientId}` } as WireMessage, created: true };
+      },
+    },
+    store,
+    logger,
+    now: Date.now,
+    instanceId: 'one',
+    minBackoffMs: 5,
+    maxBackoffMs: 10,
+    sweepMs: 20,
+    metrics: { messageQueued: (e) => events.push(e) },
+    ...options,
+  });
+  const queue = (conversationId: string, clientId: string, text = clientId) =>
+    store.enqueueMessage(conversationId, { clientId, createAt: Date.now(), payload: payloadOf(conversationId, clientId, text) });
+  const empty = (conversationId: string) =>
+    waitUntil(async () => (await store.queuedMessages(conversationId, 1)).length === 0, 3000, `the queue of ${conversationId} to drain`);
+  return { forwarder, store, logs, events, sent, queue, empty };
+}
+
+describe('store and forward: the forwarder', () => {
+  const stopping: Forwarder[] = [];
+  afterEach(async () => {
+    for (const f of stopping.splice(0)) await f.stop();
+  });
+
+  it('drops a queued message Mattermost refuses with a 4xx (token revoked, bot removed, channel gone), so the queue moves on', async () => {
+    for (const status of [400, 401, 403, 404]) {
+      const u = unit(async (_v, input) => {
+        if (input.text === 'refused') throw new MattermostError(status, 'api.context.session_expired.app_error', 'refused');
+      });
+      stopping.push(u.forwarder);
+      await u.queue('a', 'k1', 'refused');
+      await u.queue('a', 'k2', 'next');
+      u.forwarder.kick('a');
+      await u.empty('a');
+      assert.deepEqual(u.sent, ['refused', 'next'], `status ${status}`);
+      assert.deepEqual(u.events, ['dropped', 'forwarded'], `status ${status}`);
+      assert.ok(u.logs.some((l) => String(l.msg).includes('refused a queued message') && l.status === status));
+    }
+  });
+
+  it('retries a 408 and a 429 from Mattermost (they pass)', async () => {
+    let failures = 0;
+    const u = unit(async () => {
+      if (failures < 2) throw new MattermostError([408, 429][failures++]!, undefined, 'later');
+    });
+    stopping.push(u.forwarder);
+    await u.queue('a', 'k1', 'later');
+    u.forwarder.kick('a');
+    await u.empty('a');
+    assert.deepEqual(u.sent, ['later', 'later', 'later']);
+    assert.deepEqual(u.events, ['forwarded']);
+  });
+
+  it('drops a message after maxAttempts failures, but never for Mattermost being unreachable', async () => {
+    let down = 5;
+    const u = unit(
+      async (_v, input) => {
+        if (input.text === 'broken') throw new MattermostError(500, undefined, 'internal error');
+        if (down-- > 0) throw unreachable();
+      },
+      { maxAttempts: 3 },
+    );
+    stopping.push(u.forwarder);
+    await u.queue('a', 'k1', 'broken');
+    await u.queue('b', 'k1', 'waits out the outage');
+    u.forwarder.kick('a');
+    u.forwarder.kick('b');
+    await u.empty('a');
+    await u.empty('b');
+    assert.equal(u.sent.filter((t) => t === 'broken').length, 3);
+    assert.equal(u.sent.filter((t) => t === 'waits out the outage').length, 6, '5 unreachable, then posted');
+    assert.deepEqual(u.events.sort(), ['dropped', 'forwarded']);
+  });
+
+  it('pages its sweeps: conversations stuck in a retry do not starve the others (more than a page queued)', async () => {
+    const stuck = new Set(['c0', 'c1']);
+    const u = unit(
+      async (visitor) => {
+        if (stuck.has(visitor.conversationId)) throw unreachable();
+      },
+      { sweepPage: 2, minBackoffMs: 60_000, maxBackoffMs: 60_000, sweepMs: 10 },
+    );
+    stopping.push(u.forwarder);
+    for (let i = 0; i < 7; i++) await u.queue(`c${i}`, 'k1', `m${i}`);
+    u.forwarder.start();
+    for (let i = 2; i < 7; i++) await u.empty(`c${i}`);
+    assert.equal((await u.store.queuedConversations(10)).join(), 'c0,c1', 'the stuck ones wait for their retry');
+  });
+
+  it('queues at most maxQueuedPerConversation messages per conversation, then answers 503 queue_full with Retry-After', async () => {
+    const u = unit(
+      async () => {
+        throw unreachable();
+      },
+      { maxQueuedPerConversation: 3 },
+    );
+    for (let i = 0; i < 3; i++) assert.ok('queued' in (await u.forwarder.send(visitorOf('a'), { clientId: `k${i}`, text: 'x' })));
+    await assert.rejects(
+      u.forwarder.send(visitorOf('a'), { clientId: 'k3', text: 'x' }),
+      (e) => e instanceof HttpError && e.status === 503 && e.code === 'queue_full' && e.headers['Retry-After'] === '30',
+    );
+    // A repeat of a queued client id still answers queued; another conversation has its own room.
+    assert.ok('queued' in (await u.forwarder.send(visitorOf('a'), { clientId: 'k0', text: 'x' })));
+    assert.ok('queued' in (await u.forwarder.send(visitorOf('b'), { clientId: 'k0', text: 'x' })));
+    assert.equal((await u.store.queuedMessages('a', 10)).length, 3);
+    await u.forwarder.stop();
+  });
+
+  it('stops delivering once another instance took the expired lock (no doubles)', async () => {
+    const store = new MemoryGatewayStore();
+    let clock = 1_000_000;
+    const gate = () => {
+      let open!: () => void;
+      return { wait: new Promise<void>((r) => (open = r)), open: () => open() };
+    };
+    const oneM1 = gate();
+    const twoM2 = gate();
+    const one = unit(async (_v, input) => (input.text === 'm1' ? oneM1.wait : undefined), { store, now: () => clock, instanceId: 'one' });
+    const two = unit(async (_v, input) => (input.text === 'm2' ? twoM2.wait : undefined), { store, now: () => clock, instanceId: 'two' });
+    stopping.push(one.forwarder, two.forwarder);
+    for (const id of ['m1', 'm2', 'm3']) await one.queue('a', id);
+    one.forwarder.kick('a');
+    await waitUntil(() => one.sent.length === 1, 2000, 'one to send m1');
+    clock += 61_000; // one's lock expires while it waits for Mattermost
+    two.forwarder.kick('a');
+    await waitUntil(() => two.sent.length === 2, 2000, 'two to send m1, then m2');
+    oneM1.open(); // one goes on: it must see that it lost the lock
+    await one.forwarder.idle();
+    twoM2.open();
+    await two.forwarder.idle();
+    await two.empty('a');
+    assert.deepEqual(one.sent, ['m1']);
+    assert.deepEqual(two.sent, ['m1', 'm2', 'm3']);
+  });
+
+  it('logs no message text nor email when a queued payload cannot be read', async () => {
+    const u = unit(async () => {});
+    stopping.push(u.forwarder);
+    const secret = 'my secret text ada@example.com';
+    await u.store.enqueueMessage('a', { clientId: 'k1', createAt: 1, payload: secret });
+    await u.store.enqueueMessage('a', {
+      clientId: 'k2',
+      createAt: 2,
+      payload: JSON.stringify({ visitor: { email: 'ada@example.com' }, input: { text: secret } }),
+    });
+    u.forwarder.kick('a');
+    await u.empty('a');
+    const lines = u.logs.filter((l) => String(l.msg).includes('not what the companion wrote'));
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      assert.deepEqual(Object.keys(line).sort(), ['conversationId', 'msg']);
+      assert.doesNotMatch(JSON.stringify(line), /secret|ada@/);
+    }
+    assert.deepEqual(u.events, ['dropped', 'dropped']);
+  });
+});
+
+describe('store and forward: budget and erasure (gateway)', () => {
+  // The first, online attempt of a send spends the budget before it finds Mattermost down (the
+  // conversation service admits a new thread before creating its root): a queued first message is counted.
+  it('a first message queued while Mattermost is down spends the budget of new conversations (429 past it)', async () => {
+    const t = await start({ config: { newConversationsPerMinute: 1 } });
+    const a = await t.session();
+    const b = await t.session();
+    t.mm.down = true;
+    assert.equal((await send(t, a.token, 'first conversation')).status, 202);
+    assert.equal((await send(t, a.token, 'same conversation')).status, 202);
+    const refused = await send(t, b.token, 'one too many');
+    assert.equal(refused.status, 429, JSON.stringify(refused.json));
+    assert.deepEqual(await t.store.queuedMessages(b.channelId, 10), []);
+  });
+
+  it('an erasure of a conversation with only queued messages reports found: true', async () => {
+    const t = await start();
+    const s = await t.session();
+    t.mm.down = true;
+    assert.equal((await send(t, s.token, 'queued only')).status, 202);
+    const report = await t.gateway.privacy.erase(s.channelId, { actor: 'operator:cli' });
+    assert.equal(report.found, true);
+    assert.deepEqual(await t.store.queuedMessages(s.channelId, 10), []);
+    // Nothing left: a repeat finds nothing.
+    assert.equal((await t.gateway.privacy.erase(s.channelId, { actor: 'operator:cli' })).found, false);
   });
 });

@@ -32,6 +32,17 @@ export function mattermostUnreachable(e: unknown): boolean {
   return e instanceof HttpError && e.code === 'gateway_starting';
 }
 
+/**
+ * Whether a delivery failure refuses the queued message for good, so it is dropped: the gateway's
+ * 4xx (422 `message_refused`…) other than 429, and Mattermost's own 4xx other than 408 and 429 (the
+ * bot's token revoked, the bot removed from the channel, the channel gone): retrying would block
+ * the conversation's queue for ever.
+ */
+function refusedForGood(e: unknown): boolean {
+  if (e instanceof HttpError) return e.status < 500 && e.status !== 429;
+  return e instanceof MattermostError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
+}
+
 const payloadSchema = z.object({
   visitor: z.object({
     conversationId: z.string().min(1),
@@ -46,20 +57,33 @@ const payloadSchema = z.object({
 });
 type Payload = z.infer<typeof payloadSchema>;
 
-/** What {@link Forwarder} needs. */
-export interface ForwarderOptions {
+/** When the store-and-forward forwarder tries again (tests shorten it). */
+export interface ForwarderTiming {
+  /** First wait before retrying a conversation whose delivery failed (ms). Default: 1,000. */
+  minBackoffMs?: number;
+  /** Longest wait between retries (ms). Default: 30,000. */
+  maxBackoffMs?: number;
+  /** How often queued conversations are looked at (other instances', after a restart), ms. Default: 5,000. */
+  sweepMs?: number;
+  /** How many queued conversations one sweep looks at; the next sweep reads the next page. Default: 500. */
+  sweepPage?: number;
+  /**
+   * Failed deliveries of one queued message after which it is dropped (counted `dropped`). Failures
+   * while Mattermost is unreachable or rate-limits (429) do not count. Default: 20.
+   */
+  maxAttempts?: number;
+  /** Messages queued per conversation at most; past it, a send answers 503 `queue_full`. Default: 100. */
+  maxQueuedPerConversation?: number;
+}
+
+/** What the forwarder needs. */
+export interface ForwarderOptions extends ForwarderTiming {
   conversations: Pick<ConversationService, 'send'>;
   store: GatewayStore;
   logger: Logger;
   now: () => number;
   /** This instance's name in the store's locks. */
   instanceId: string;
-  /** First wait before retrying a conversation whose delivery failed (ms). Default: 1,000. */
-  minBackoffMs?: number;
-  /** Longest wait between retries (ms). Default: 30,000. */
-  maxBackoffMs?: number;
-  /** How often every queued conversation is looked at (other instances', after a restart), ms. Default: 5,000. */
-  sweepMs?: number;
   /** Counts queued, forwarded and dropped messages (`porthole_messages_queued_total`). Default: none. */
   metrics?: Pick<CompanionMetrics, 'messageQueued'>;
 }
@@ -93,6 +117,10 @@ export class Forwarder {
   /** Conversations waiting for a retry, and how many deliveries of each failed in a row. */
   private readonly retries = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly attempts = new Map<string, number>();
+  /** Failed deliveries of each queued message (`conversationId\0clientId`), for `maxAttempts`. */
+  private readonly messageAttempts = new Map<string, number>();
+  /** Where the next sweep reads the store's list of queued conversations. */
+  private sweepOffset = 0;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
 
@@ -131,7 +159,17 @@ export class Forwarder {
   }
 
   private async enqueue(visitor: VisitorContext, input: QueueableSend): Promise<SendOutcome> {
-    if (await this.o.store.getErasure(visitor.conversationId)) throw erasureInProgress();
+    const { store } = this.o;
+    if (await store.getErasure(visitor.conversationId)) throw erasureInProgress();
+    const max = this.o.maxQueuedPerConversation ?? 100;
+    const ahead = (await store.queuedMessages(visitor.conversationId, max)).length;
+    if (ahead >= max)
+      throw new HttpError(
+        503,
+        'queue_full',
+        `${max} messages of this conversation are already waiting for the chat server to be reachable again. Retry later.`,
+        { headers: { 'Retry-After': '30' } },
+      );
     const payload = JSON.stringify({ visitor: { ...visitor }, input: { ...input } } satisfies Payload);
     const createAt = this.o.now();
     const stored = await this.o.store.enqueueMessage(visitor.conversationId, { clientId: input.clientId, createAt, payload });
@@ -144,15 +182,25 @@ export class Forwarder {
   start(): void {
     if (this.sweepTimer || this.stopped) return;
     const sweep = () => {
-      this.o.store.queuedConversations(500).then(
-        (ids) => ids.forEach((id) => this.kick(id)),
-        (e: unknown) =>
-          this.o.logger.warn({ msg: 'gateway forwarder: cannot read the queue', error: e instanceof Error ? e.message : String(e) }),
+      this.sweep().catch((e: unknown) =>
+        this.o.logger.warn({ msg: 'gateway forwarder: cannot read the queue', error: e instanceof Error ? e.message : String(e) }),
       );
     };
     this.sweepTimer = setInterval(sweep, this.o.sweepMs ?? 5000);
     this.sweepTimer.unref?.();
     sweep();
+  }
+
+  /**
+   * Kicks one page of the store's queued conversations; the next sweep reads the next page, and
+   * after the last one the first again, so conversations stuck in a retry never starve the others.
+   */
+  private async sweep(): Promise<void> {
+    const page = this.o.sweepPage ?? 500;
+    const offset = this.sweepOffset;
+    const ids = await this.o.store.queuedConversations(page, offset);
+    this.sweepOffset = ids.length < page ? 0 : offset + ids.length;
+    for (const id of ids) this.kick(id);
   }
 
   /**
@@ -164,10 +212,9 @@ export class Forwarder {
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
     this.attempts.clear();
-    this.o.store.queuedConversations(500).then(
-      (ids) => ids.forEach((id) => this.kick(id)),
-      () => {},
-    );
+    // From the first page; the sweeps go on with the next ones.
+    this.sweepOffset = 0;
+    this.sweep().catch(() => {});
   }
 
   /** Stops the sweeps and retries; a delivery in flight finishes its current message. */
@@ -239,38 +286,51 @@ export class Forwarder {
         if (batch.length === 0) break;
         for (const queued of batch) {
           if (this.stopped) return;
-          await store.acquireLock(lock, instanceId, LOCK_TTL_MS, now());
+          // Renewed before each message; lost (expired and taken by another instance): that one delivers.
+          if (!(await store.acquireLock(lock, instanceId, LOCK_TTL_MS, now()))) return;
           let payload: Payload;
           try {
             payload = payloadSchema.parse(JSON.parse(queued.payload));
-          } catch (e) {
-            this.o.logger.error({
-              msg: 'gateway forwarder: a queued message is not what the companion wrote; dropped',
-              conversationId,
-              clientId: queued.clientId,
-              error: e instanceof Error ? e.message : String(e),
-            });
+          } catch {
+            // Not the error's text: it may quote the payload (the message, an email).
+            this.o.logger.error({ msg: 'gateway forwarder: a queued message is not what the companion wrote; dropped', conversationId });
             await store.dequeueMessage(conversationId, queued.clientId);
             this.o.metrics?.messageQueued?.('dropped');
             continue;
           }
           // Erased (or delivered by another instance) since the batch was read.
-          if (!(await store.getQueuedMessage(conversationId, queued.clientId))) continue;
+          const key = `${conversationId}\0${queued.clientId}`;
+          if (!(await store.getQueuedMessage(conversationId, queued.clientId))) {
+            this.messageAttempts.delete(key);
+            continue;
+          }
           let event: 'forwarded' | 'dropped' = 'forwarded';
           try {
             await this.o.conversations.send(payload.visitor, payload.input as QueueableSend);
           } catch (e) {
-            // Unreachable, busy, erasing (503), rate-limited (429): later. Refused (422 message_refused): never.
-            if (!(e instanceof HttpError) || e.status >= 500 || e.status === 429) throw e;
+            if (!refusedForGood(e)) {
+              // Unreachable, busy, erasing (503), rate-limited (429): later, up to maxAttempts failures.
+              const rateLimited = (e instanceof HttpError || e instanceof MattermostError) && e.status === 429;
+              const failed = mattermostUnreachable(e) || rateLimited ? 0 : 1;
+              const attempts = (this.messageAttempts.get(key) ?? 0) + failed;
+              if (attempts < (this.o.maxAttempts ?? 20)) {
+                if (failed) this.messageAttempts.set(key, attempts);
+                throw e;
+              }
+            }
             this.o.logger.error({
-              msg: 'gateway forwarder: Mattermost refused a queued message; dropped',
+              msg: refusedForGood(e)
+                ? 'gateway forwarder: Mattermost refused a queued message; dropped'
+                : 'gateway forwarder: a queued message failed too many times; dropped',
               conversationId,
               clientId: queued.clientId,
-              code: e.code,
-              error: e.message,
+              status: e instanceof HttpError || e instanceof MattermostError ? e.status : undefined,
+              code: e instanceof HttpError ? e.code : e instanceof MattermostError ? e.mmId : undefined,
+              error: e instanceof Error ? e.message : String(e),
             });
             event = 'dropped';
           }
+          this.messageAttempts.delete(key);
           await store.dequeueMessage(conversationId, queued.clientId);
           this.o.metrics?.messageQueued?.(event);
         }

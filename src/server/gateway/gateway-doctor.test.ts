@@ -180,27 +180,33 @@ describe('gateway doctor', () => {
   });
 
   it("probes the companion's own preflight at PORTHOLE_PUBLIC_URL; a proxy that drops the headers fails", async () => {
+    const asked: (string | null)[] = [];
     const world = {
       users: [bot, agent],
       tokens: { [BOT_TOKEN]: 'bot' },
       teamMembers: ['bot', 'agent'],
       channelMembers: ['bot', 'agent'],
-      companion: (request: Request) =>
-        request.headers.get('Origin') === 'https://good.example'
-          ? new Response(null, {
-              status: 204,
-              headers: {
-                'Access-Control-Allow-Origin': 'https://good.example',
-                'Access-Control-Allow-Headers': 'Content-Type, Authorization',
-                'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-              },
-            })
-          : new Response(null, { status: 204 }),
+      companion: (request: Request) => {
+        const origin = request.headers.get('Origin');
+        asked.push(request.headers.get('Access-Control-Request-Headers'));
+        if (origin === 'https://good.example' || origin === 'https://no-file-name.example')
+          return new Response(null, {
+            status: 204,
+            headers: {
+              'Access-Control-Allow-Origin': origin,
+              // A proxy that rewrites the list and drops X-Porthole-File-Name breaks uploads.
+              'Access-Control-Allow-Headers':
+                origin === 'https://good.example' ? 'Content-Type, Authorization, X-Porthole-File-Name' : 'Content-Type, Authorization',
+              'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+            },
+          });
+        return new Response(null, { status: 204 });
+      },
     };
     const config = {
       ...botOnly,
       publicUrl: 'https://companion.test',
-      allowedOrigins: ['https://good.example', 'https://stripped.example'],
+      allowedOrigins: ['https://good.example', 'https://stripped.example', 'https://no-file-name.example'],
     };
     const checks = await runGatewayDoctor(config, { fetch: fakeMattermost(world) });
     assert.equal(byName(checks, 'companion CORS preflight from https://good.example')?.ok, true);
@@ -209,6 +215,14 @@ describe('gateway doctor', () => {
     assert.match(
       stripped.detail,
       /expected OPTIONS https:\/\/companion\.test\/v1\/messages to answer 2xx .*it answered 204 with Access-Control-Allow-Origin: none/,
+    );
+    // The preflight asks for every header the widget sends, the upload's file name included.
+    assert.deepEqual(asked, Array(3).fill('authorization,content-type,x-porthole-file-name'));
+    const noFileName = byName(checks, 'companion CORS preflight from https://no-file-name.example')!;
+    assert.equal(noFileName.ok, false);
+    assert.match(
+      noFileName.detail,
+      /covering authorization, content-type, x-porthole-file-name .*Access-Control-Allow-Headers: Content-Type, Authorization\./,
     );
 
     const unset = await runGatewayDoctor({ ...config, publicUrl: undefined }, { fetch: fakeMattermost(world) });

@@ -189,7 +189,8 @@ export async function companionCorsChecks(
         headers: {
           Origin: origin,
           'Access-Control-Request-Method': 'POST',
-          'Access-Control-Request-Headers': 'authorization,content-type',
+          // As the widget's upload asks (a proxy that strips the file-name header breaks uploads only).
+          'Access-Control-Request-Headers': 'authorization,content-type,x-porthole-file-name',
         },
         redirect: 'manual',
         signal: AbortSignal.timeout(5000),
@@ -211,14 +212,16 @@ export async function companionCorsChecks(
       continue;
     }
     const methods = (answer.allowMethods ?? '').toUpperCase().split(/\s*,\s*/);
-    const ok = preflightAllows(answer, origin) && methods.includes('POST');
+    const headers = (answer.allowHeaders ?? '').toLowerCase().split(/\s*,\s*/);
+    const ok =
+      preflightAllows(answer, origin) && methods.includes('POST') && (headers.includes('x-porthole-file-name') || headers.includes('*'));
     checks.push(
       ok
         ? { ok: true, name, detail: `OPTIONS ${url}: ${answer.status} with Access-Control-Allow-Origin: ${answer.allowOrigin}` }
         : {
             ok: false,
             name,
-            detail: `expected OPTIONS ${url} to answer 2xx with Access-Control-Allow-Origin: ${origin}, Access-Control-Allow-Headers covering authorization, content-type and Access-Control-Allow-Methods with POST; it answered ${answer.status} with Access-Control-Allow-Origin: ${answer.allowOrigin ?? 'none'}, Access-Control-Allow-Headers: ${answer.allowHeaders ?? 'none'}. Check that PORTHOLE_PUBLIC_URL is where browsers reach the companion, that the origin is in PORTHOLE_ALLOWED_ORIGINS of the running companion, and that no proxy in front of it answers or rewrites OPTIONS requests`,
+            detail: `expected OPTIONS ${url} to answer 2xx with Access-Control-Allow-Origin: ${origin}, Access-Control-Allow-Headers covering authorization, content-type, x-porthole-file-name and Access-Control-Allow-Methods with POST; it answered ${answer.status} with Access-Control-Allow-Origin: ${answer.allowOrigin ?? 'none'}, Access-Control-Allow-Headers: ${answer.allowHeaders ?? 'none'}. Check that PORTHOLE_PUBLIC_URL is where browsers reach the companion, that the origin is in PORTHOLE_ALLOWED_ORIGINS of the running companion, and that no proxy in front of it answers or rewrites OPTIONS requests`,
           },
     );
   }

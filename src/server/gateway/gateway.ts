@@ -29,9 +29,9 @@ import { agentDirectory, agentRoutes } from './agent-routes.js';
 import { eraseIdleGatewayConversations } from '../retention.js';
 import { guardStore } from './store-guard.js';
 import { authenticateVisitor } from './visitor-auth.js';
-import { bearerToken, tokenRefused, visitorRoutes } from './visitor-routes.js';
+import { visitorRoutes } from './visitor-routes.js';
+import { visitorAuthenticator } from './visitor-guard.js';
 import { fileRoutes } from './file-routes.js';
-import { PortholeTokenError } from './porthole-token.js';
 
 /** Optional collaborators of {@link createGateway}; the defaults suit production. */
 export interface GatewayDeps {
@@ -195,23 +195,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     onError,
   });
 
-  // The global budget of new conversations, spent when a thread is created or a first message is queued.
-  const admitNewConversation = () =>
-    enforceRateLimit(
-      rateLimitStore,
-      {
-        key: 'gateway:new-conversations',
-        limit: config.newConversationsPerMinute,
-        what: 'new conversations',
-        name: 'new_conversations',
-        metrics,
-        onRefused: () =>
-          logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute }),
-        message: (limit, retryAfter) =>
-          `The chat service is taking too many new conversations right now (at most ${limit} a minute). Retry after ${retryAfter} s.`,
-      },
-      now(),
-    );
   const conversations = new ConversationService({
     api: apiHandle,
     store: storeHandle,
@@ -222,7 +205,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     now,
     instanceId,
     metrics,
-    admitNewConversation,
+    admitNewConversation: () =>
+      enforceRateLimit(
+        rateLimitStore,
+        {
+          key: 'gateway:new-conversations',
+          limit: config.newConversationsPerMinute,
+          what: 'new conversations',
+          name: 'new_conversations',
+          metrics,
+          onRefused: () =>
+            logger.warn({ msg: 'gateway: the budget of new conversations is spent', perMinute: config.newConversationsPerMinute }),
+          message: (limit, retryAfter) =>
+            `The chat service is taking too many new conversations right now (at most ${limit} a minute). Retry after ${retryAfter} s.`,
+        },
+        now(),
+      ),
   });
 
   /** Closes a conversation's live sockets here and, through Redis, on the other instances (logout, erasure). */
@@ -238,16 +236,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   };
 
   // Offline part: store and forward while Mattermost is unreachable.
-  const forwarder = new Forwarder({
-    conversations,
-    store: storeHandle,
-    logger,
-    now,
-    instanceId,
-    metrics,
-    admitNewConversation,
-    ...deps.forwarder,
-  });
+  const forwarder = new Forwarder({ conversations, store: storeHandle, logger, now, instanceId, metrics, ...deps.forwarder });
 
   // Agents and availability: the configured agents (PORTHOLE_AGENTS, else the channel's people).
   const agentIds = agentDirectory(apiHandle, config.availability, config.supportChannelId, () => botOf().userId, now);
@@ -291,14 +280,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       api: apiHandle,
       admin: config.adminToken ? clientFor(config.adminToken) : undefined,
       rateLimitStore,
-      visitorOf: async (c) => {
-        try {
-          return await authenticateVisitor(bearerToken(c), { tokenSecret: config.tokenSecret, store: storeHandle, now });
-        } catch (e) {
-          if (e instanceof PortholeTokenError) throw tokenRefused(e);
-          throw e;
-        }
-      },
+      visitorOf: visitorAuthenticator({ tokenSecret: config.tokenSecret, store: storeHandle, now }),
       metrics,
       logger,
       now,

@@ -186,8 +186,8 @@ export class MemoryGatewayStore implements GatewayStore {
     if (queue?.size === 0) this.queues.delete(conversationId);
   }
 
-  async queuedConversations(limit: number): Promise<string[]> {
-    return [...this.queues.keys()].slice(0, limit);
+  async queuedConversations(limit: number, offset = 0): Promise<string[]> {
+    return [...this.queues.keys()].slice(offset, offset + limit);
   }
 
   async addConversationFile(conversationId: string, file: ConversationFileRecord): Promise<void> {

@@ -9,10 +9,10 @@ import { clearVisitorCookie } from '../visitor-cookie.js';
 import { transcriptFileName } from '../../protocol/transcript.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayPrivacy } from './erasure.js';
-import { PortholeTokenError, verifyPortholeToken } from './porthole-token.js';
+import { verifyPortholeToken } from './porthole-token.js';
 import type { GatewayStore } from './store.js';
-import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.js';
-import { bearerToken, tokenRefused } from './visitor-routes.js';
+import { bearerToken } from './visitor-routes.js';
+import { visitorAuthenticator } from './visitor-guard.js';
 
 /** Erasures a conversation may ask for per minute (each one is a dozen Mattermost calls or more). */
 export const ERASURES_PER_MINUTE = 3;
@@ -46,14 +46,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
   const { config, now } = deps;
   const route = new Hono();
 
-  const visitorOf = async (c: Context): Promise<AuthenticatedVisitor> => {
-    try {
-      return await authenticateVisitor(bearerToken(c), { tokenSecret: config.tokenSecret, store: deps.store, now });
-    } catch (e) {
-      if (e instanceof PortholeTokenError) throw tokenRefused(e);
-      throw e;
-    }
-  };
+  const visitorOf = visitorAuthenticator({ tokenSecret: config.tokenSecret, store: deps.store, now });
   const limit = (key: string, max: number, what: string, name: RateLimitName) =>
     enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name, metrics: deps.metrics }, now());
 

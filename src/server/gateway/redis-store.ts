@@ -590,10 +590,10 @@ export class RedisGatewayStore implements GatewayStore {
   }
 
   /** Up to `limit` conversations with queued messages, queued first first. */
-  async queuedConversations(limit: number): Promise<string[]> {
+  async queuedConversations(limit: number, offset = 0): Promise<string[]> {
     const key = this.queueKeys('')[2];
     if (limit <= 0) return [];
-    return this.guard([key], 'a sorted set', () => this.redis.zrange(key, '0', String(limit - 1)));
+    return this.guard([key], 'a sorted set', () => this.redis.zrange(key, String(offset), String(offset + limit - 1)));
   }
 
   /** Records an uploaded file (HSETNX: the first record of an id stays). */

@@ -321,8 +321,8 @@ export class SqliteGatewayStore implements GatewayStore {
     this.q.dequeue.run(conversationId, clientId);
   }
 
-  async queuedConversations(limit: number): Promise<string[]> {
-    return (this.q.queuedConversations.all(limit) as { conversation_id: string }[]).map((r) => r.conversation_id);
+  async queuedConversations(limit: number, offset = 0): Promise<string[]> {
+    return (this.q.queuedConversations.all(limit, offset) as { conversation_id: string }[]).map((r) => r.conversation_id);
   }
 
   async addConversationFile(conversationId: string, file: ConversationFileRecord): Promise<void> {
@@ -436,6 +436,8 @@ function prepare(db: Database.Database) {
     queued: db.prepare('SELECT client_id, create_at, payload FROM queued_messages WHERE conversation_id = ? ORDER BY seq LIMIT ?'),
     dequeue: db.prepare('DELETE FROM queued_messages WHERE conversation_id = ? AND client_id = ?'),
     deleteQueue: db.prepare('DELETE FROM queued_messages WHERE conversation_id = ?'),
-    queuedConversations: db.prepare('SELECT conversation_id FROM queued_messages GROUP BY conversation_id ORDER BY min(seq) LIMIT ?'),
+    queuedConversations: db.prepare(
+      'SELECT conversation_id FROM queued_messages GROUP BY conversation_id ORDER BY min(seq) LIMIT ? OFFSET ?',
+    ),
   };
 }

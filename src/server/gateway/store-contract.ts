@@ -206,6 +206,8 @@ export function describeGatewayStoreContract(name: string, open: () => Promise<G
         assert.equal(await store.getQueuedMessage('a', 'k9'), undefined);
         assert.deepEqual(await store.queuedConversations(10), ['a', 'b']);
         assert.deepEqual(await store.queuedConversations(1), ['a']);
+        assert.deepEqual(await store.queuedConversations(1, 1), ['b'], 'the next page');
+        assert.deepEqual(await store.queuedConversations(10, 2), []);
         await store.dequeueMessage('a', 'k2');
         await store.dequeueMessage('a', 'k2');
         assert.deepEqual(await store.queuedMessages('a', 10), [m('k1', 10), m('k3', 5)]);

@@ -170,8 +170,11 @@ export interface GatewayStore {
   queuedMessages(conversationId: string, limit: number): Promise<QueuedMessageRecord[]>;
   /** Removes a queued message (delivered, or refused for good). */
   dequeueMessage(conversationId: string, clientId: string): Promise<void>;
-  /** Up to `limit` ids of conversations with queued messages, the one queued first first. */
-  queuedConversations(limit: number): Promise<string[]>;
+  /**
+   * Up to `limit` ids of conversations with queued messages, the one queued first first, skipping
+   * the first `offset` (the forwarder's sweep pages through them). Default offset: 0.
+   */
+  queuedConversations(limit: number, offset?: number): Promise<string[]>;
 
   // Files (uploads). deleteConversation forgets them too, posted or not.
   /** Records a file uploaded in a conversation (keeps an existing record of the same id). */
