@@ -9,7 +9,9 @@ import { MemoryTransport } from '../transport/memory-transport.js';
 import '../element/define.js';
 import type { PortholeChatElement } from '../element/porthole-chat.js';
 import { configurePanel, PortholePanelElement } from './porthole-panel.js';
-import { configurePrivacyMenu, saveBlob, type PortholePrivacyMenuElement } from './privacy-menu.js';
+import { DOWNLOAD_REVOKE_DELAY } from '../render/save-blob.js';
+import { fakePageTimers } from '../testing/fake-page-timers.js';
+import { configurePrivacyMenu, saveTranscript, type PortholePrivacyMenuElement } from './privacy-menu.js';
 
 interface Ctx {
   el: PortholePanelElement;
@@ -234,7 +236,9 @@ describe('<porthole-privacy-menu> (the conversation menu)', () => {
     expect(focused(el), 'focus back on the menu button').to.equal($(el, '[part="menu-button"]'));
   });
 
-  it('saves through a blob: URL and a detached <a download> click, revoking the URL right after', async () => {
+  it('saves through a blob: URL and a detached <a download> click, revoking the URL later (Firefox and Safari read it after the click)', async () => {
+    const clock = new FakeClock();
+    const restoreTimers = fakePageTimers(clock);
     const made: Blob[] = [];
     const log: string[] = [];
     const create = URL.createObjectURL;
@@ -247,14 +251,13 @@ describe('<porthole-privacy-menu> (the conversation menu)', () => {
     };
     try {
       const blob = new Blob(['{}'], { type: 'application/json' });
-      saveBlob({ blob, filename: 'porthole-transcript-2026-01-02.json' });
+      saveTranscript({ blob, filename: 'porthole-transcript-2026-01-02.json' });
       expect(made).to.deep.equal([blob]);
-      expect(log).to.deep.equal([
-        'create',
-        'click blob:https://page.example/abc porthole-transcript-2026-01-02.json false',
-        'revoke blob:https://page.example/abc',
-      ]);
+      expect(log).to.deep.equal(['create', 'click blob:https://page.example/abc porthole-transcript-2026-01-02.json false']);
+      await clock.tick(DOWNLOAD_REVOKE_DELAY);
+      expect(log.at(-1)).to.equal('revoke blob:https://page.example/abc');
     } finally {
+      restoreTimers();
       URL.createObjectURL = create;
       URL.revokeObjectURL = revoke;
       HTMLAnchorElement.prototype.click = click;

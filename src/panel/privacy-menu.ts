@@ -10,6 +10,7 @@ import { emit } from '../events/emit.js';
 import type { PortholePanelElement } from './porthole-panel.js';
 import { styles } from './privacy-menu.styles.js';
 import { privacyStrings, type PrivacyStrings } from './privacy-menu.strings.js';
+import { saveBlob } from '../render/save-blob.js';
 
 /** Defaults every conversation menu created afterwards uses (tests and Storybook inject the in-memory API). */
 export interface PrivacyMenuDefaults {
@@ -26,23 +27,8 @@ export function configurePrivacyMenu(changes: PrivacyMenuDefaults = { api: undef
   Object.assign(defaults, changes);
 }
 
-/**
- * Saves `file` the way a download link would: a `blob:` object URL, a click on a detached
- * `<a download>`, and the URL revoked right after (the click has taken its own reference to the
- * blob by then, so revoking does not cancel the download).
- */
-export function saveBlob(file: TranscriptFile): void {
-  const url = URL.createObjectURL(file.blob);
-  try {
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = file.filename;
-    a.rel = 'noopener';
-    a.click();
-  } finally {
-    URL.revokeObjectURL(url);
-  }
-}
+/** Saves the transcript as a download (see src/render/save-blob.ts). */
+export const saveTranscript = (file: TranscriptFile): void => saveBlob(file.blob, file.filename);
 
 /**
  * Opens or closes the conversation menu of `panel` from its menu button `anchor`, creating the
@@ -114,7 +100,7 @@ export class PortholePrivacyMenuElement extends LitElement {
     super();
     this.view = 'closed';
     const api = defaults.api;
-    const save = defaults.save ?? saveBlob;
+    const save = defaults.save ?? saveTranscript;
     this.privacy = new PrivacyController(this, {
       session: () => this.panel?.session.current,
       tokenUrl: () => this.panel?.tokenUrl,

@@ -3,24 +3,19 @@
 // DOM (or the panel is disconnected). Loaded only when a conversation shows a file.
 import type { ChatFile } from '../transport/transport.js';
 import type { FileLoader } from './files.js';
+import { saveBlob } from './save-blob.js';
 
-/** How long a download's `blob:` URL lives after its click (Firefox and Safari read it after `click()` returns). */
-export const DOWNLOAD_REVOKE_DELAY = 40_000;
+export { DOWNLOAD_REVOKE_DELAY } from './save-blob.js';
 
 /**
  * Saves file `f` as a download: its bytes fetched with `load`, a `blob:` URL clicked on a
- * detached `<a download>` and revoked {@link DOWNLOAD_REVOKE_DELAY} later.
+ * detached `<a download>` and revoked 40 s later (src/render/save-blob.ts).
  */
 export async function download(link: HTMLElement, f: ChatFile, load: FileLoader | undefined): Promise<void> {
   if (!load || link.ariaBusy === 'true') return;
   link.ariaBusy = 'true';
   try {
-    const url = URL.createObjectURL(await load(f.id));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = f.name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), DOWNLOAD_REVOKE_DELAY);
+    saveBlob(await load(f.id), f.name);
     link.removeAttribute('data-failed');
   } catch {
     link.setAttribute('data-failed', '');
