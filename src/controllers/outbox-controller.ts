@@ -38,7 +38,11 @@ export type OutboxFailure = 'too_long' | 'refused' | 'invalid';
 
 /** The failure of a refused send, from its error. */
 export const failureOf = (e: unknown): OutboxFailure =>
-  e instanceof TransportError && e.kind === 'invalid' ? 'invalid' : e instanceof TransportError && e.status === 413 ? 'too_long' : 'refused';
+  e instanceof TransportError && e.kind === 'invalid'
+    ? 'invalid'
+    : e instanceof TransportError && e.status === 413
+      ? 'too_long'
+      : 'refused';
 
 const stored = z.array(
   z.object({

@@ -47,5 +47,6 @@ export const de: Strings = {
   },
   // When nobody is there (offline)
   queued: 'Gespeichert — wir antworten hier.',
-  offlineNotice: 'Der Chat des Teams ist gerade nicht erreichbar. Sie können trotzdem schreiben: Ihre Nachrichten werden gespeichert, und wir antworten hier.',
+  offlineNotice:
+    'Der Chat des Teams ist gerade nicht erreichbar. Sie können trotzdem schreiben: Ihre Nachrichten werden gespeichert, und wir antworten hier.',
 };

@@ -46,5 +46,6 @@ export const fr: Strings = {
   },
   // When nobody is there (offline)
   queued: 'Enregistré — nous répondrons ici.',
-  offlineNotice: 'La messagerie de l’équipe est injoignable pour le moment. Vous pouvez quand même écrire : vos messages sont enregistrés et nous répondrons ici.',
+  offlineNotice:
+    'La messagerie de l’équipe est injoignable pour le moment. Vous pouvez quand même écrire : vos messages sont enregistrés et nous répondrons ici.',
 };

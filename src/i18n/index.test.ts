@@ -36,5 +36,4 @@ describe('strings', () => {
     await loadStrings('de');
     expect(strings('de').send).to.equal('Senden');
   });
-
 });

@@ -24,6 +24,5 @@ export const strings = (locale: string | undefined): Strings => loaded[locale as
  */
 export async function loadStrings(locale: string | undefined): Promise<void> {
   const load = loaders[locale as Exclude<Locale, 'en'>];
-  if (load && !loaded[locale as Locale])
-    loaded[locale as Locale] = await load().catch(() => undefined);
+  if (load && !loaded[locale as Locale]) loaded[locale as Locale] = await load().catch(() => undefined);
 }

@@ -150,7 +150,7 @@ describe('<porthole-panel>', () => {
     expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['first']);
   });
 
-  it('counts near Mattermost\'s 16,383-character limit and refuses a longer message with the reason, keeping the text', async () => {
+  it("counts near Mattermost's 16,383-character limit and refuses a longer message with the reason, keeping the text", async () => {
     const server = new MemoryTransport();
     const { el } = await openPanel(server);
     const ta = $<HTMLTextAreaElement>(el, 'textarea')!;

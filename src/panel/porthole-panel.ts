@@ -496,7 +496,13 @@ export class PortholePanelElement extends LitElement {
           @input=${this.#onInput}
           @paste=${this.#paste}
         ></textarea>
-        <p part="counter" id="n" class="meta ${this.#tooLong ? 'err' : ''}" role=${this.#tooLong ? 'alert' : 'none'} ?hidden=${this.#chars <= MAX_MESSAGE_RUNES - 500}>
+        <p
+          part="counter"
+          id="n"
+          class="meta ${this.#tooLong ? 'err' : ''}"
+          role=${this.#tooLong ? 'alert' : 'none'}
+          ?hidden=${this.#chars <= MAX_MESSAGE_RUNES - 500}
+        >
           ${this.#chars > MAX_MESSAGE_RUNES ? labels.charsOver(this.#chars - MAX_MESSAGE_RUNES) : labels.charsLeft(MAX_MESSAGE_RUNES - this.#chars)}
         </p>
         ${

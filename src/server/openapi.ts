@@ -291,8 +291,9 @@ const visitorOperations = {
       '415': notJson,
       '422': error(['message_refused'], 'Mattermost refused this message itself; sending it again will not help.'),
       '429': tooMany('messages (per conversation and per address) or new conversations'),
-      // erasure_in_progress: DELETE /v1/conversation is under way for this conversation (any instance).
-      ...mattermostFailures([...GATEWAY_503, 'erasure_in_progress']),
+      // erasure_in_progress: DELETE /v1/conversation is under way for this conversation (any instance);
+      // queue_full: Mattermost is unreachable and this conversation already has the most messages waiting.
+      ...mattermostFailures([...GATEWAY_503, 'erasure_in_progress', 'queue_full']),
     },
   },
   typing: {
@@ -350,11 +351,9 @@ const fileOperations = {
     security: [{ portholeToken: [] }],
     requestParams: {
       header: z.object({
-        'X-Porthole-File-Name': z
-          .string()
-          .meta({
-            description: '`encodeURIComponent(name)`: 1–255 characters (≤ 255 bytes in UTF-8) decoded, no `/`, `\\` or control characters.',
-          }),
+        'X-Porthole-File-Name': z.string().meta({
+          description: '`encodeURIComponent(name)`: 1–255 characters (≤ 255 bytes in UTF-8) decoded, no `/`, `\\` or control characters.',
+        }),
       }),
     },
     requestBody: {

@@ -66,9 +66,7 @@ export function closure(start: string[], follow: 'static' | 'all', mode?: Sessio
     const lazy =
       follow === 'all'
         ? dynamics.filter(
-            (d) =>
-              !mode ||
-              ((transportMode(d) ?? mode) === mode && ![...FEATURE_CHUNKS, ...LOCALE_CHUNKS].includes(chunkName(d) as never)),
+            (d) => !mode || ((transportMode(d) ?? mode) === mode && ![...FEATURE_CHUNKS, ...LOCALE_CHUNKS].includes(chunkName(d) as never)),
           )
         : [];
     todo.push(...statics, ...lazy);

@@ -6,7 +6,17 @@ import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import type { SessionMode } from '../../src/transport/transport.ts';
-import { CDN, closure, conversationFiles, featureChunks, launcherFiles, LOADER, LOCALE_CHUNKS, localeChunks, transportChunks } from './bundle-graph.ts';
+import {
+  CDN,
+  closure,
+  conversationFiles,
+  featureChunks,
+  launcherFiles,
+  LOADER,
+  LOCALE_CHUNKS,
+  localeChunks,
+  transportChunks,
+} from './bundle-graph.ts';
 
 /** Budgets in bytes, brotli: the launcher, and a working conversation per mode. */
 /**
@@ -154,7 +164,8 @@ export const CONTACT_FORM_BUDGET = 2560;
 test('the contact form is a lazy chunk of its own, ≤ 2,560 B brotli with what it imports beyond a conversation', () => {
   const form = featureChunks()['contact-form'];
   assert.ok(form, `expected chunks/contact-form-*.js among the lazy chunks, found ${JSON.stringify(featureChunks())}`);
-  for (const mode of MODES) assert.ok(!conversationFiles(mode).includes(form), `${form} must not be needed for a working ${mode} conversation`);
+  for (const mode of MODES)
+    assert.ok(!conversationFiles(mode).includes(form), `${form} must not be needed for a working ${mode} conversation`);
   const extra = closure([form], 'static').filter((f) => !conversationFiles('gateway').includes(f));
   const size = total(extra);
   console.log(`size: contact form ${size} B of ${CONTACT_FORM_BUDGET} (${extra.join(', ')})`);
@@ -178,7 +189,8 @@ test('files: the attachment tray and the previews are lazy chunks of their own, 
   ] as const) {
     const chunk = chunks[name];
     assert.ok(chunk, `expected chunks/${name}-*.js among the lazy chunks, found ${JSON.stringify(chunks)}`);
-    for (const mode of MODES) assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
+    for (const mode of MODES)
+      assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
     const extra = closure([chunk], 'static').filter((f) => !conversationFiles('gateway').includes(f));
     const size = total(extra);
     console.log(`size: ${name} ${size} B of ${budget} (${extra.join(', ')})`);

@@ -81,7 +81,9 @@ export class CompanionProcess {
       );
     } catch (e) {
       // Say why: the last /readyz answer and the instance's last log lines.
-      throw new Error(`${(e as Error).message}; last /readyz: ${last}; last log lines: ${JSON.stringify(this.log.slice(-8))}`, { cause: e });
+      throw new Error(`${(e as Error).message}; last /readyz: ${last}; last log lines: ${JSON.stringify(this.log.slice(-8))}`, {
+        cause: e,
+      });
     }
   }
 
