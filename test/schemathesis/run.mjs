@@ -223,7 +223,15 @@ async function main() {
         { name: `${mode} logout and erasure`, headers: [...common, bearer], include: '^(deleteSession|eraseConversation)$' },
       ];
       for (const step of plan) {
-        const r = await runSchemathesis(base, step, workDir);
+        let r = await runSchemathesis(base, step, workDir);
+        // CPython 3.11's ast.parse can raise a spurious "AST constructor recursion depth mismatch"
+        // SystemError (python/cpython#106905, fixed in later releases) when Hypothesis describes a
+        // lambda from schemathesis's own source: a crash of the tool, not an answer of ours. Such a
+        // run goes once more; any other failure counts at once.
+        if (!r.ok && /AST constructor recursion depth mismatch/.test(r.output) && !/Failures|FAILURES/.test(r.output)) {
+          console.log(`schemathesis ${step.name}: the tool crashed inside CPython's ast.parse (python/cpython#106905); running it once more`);
+          r = await runSchemathesis(base, step, workDir);
+        }
         results.push({ name: step.name, ...r });
         if (!r.ok) console.log(r.output);
         else console.log(`schemathesis ${step.name}: ${r.cases} cases, 0 failures`);
