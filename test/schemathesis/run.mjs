@@ -229,7 +229,9 @@ async function main() {
         // lambda from schemathesis's own source: a crash of the tool, not an answer of ours. Such a
         // run goes once more; any other failure counts at once.
         if (!r.ok && /AST constructor recursion depth mismatch/.test(r.output) && !/Failures|FAILURES/.test(r.output)) {
-          console.log(`schemathesis ${step.name}: the tool crashed inside CPython's ast.parse (python/cpython#106905); running it once more`);
+          console.log(
+            `schemathesis ${step.name}: the tool crashed inside CPython's ast.parse (python/cpython#106905); running it once more`,
+          );
           r = await runSchemathesis(base, step, workDir);
         }
         results.push({ name: step.name, ...r });
