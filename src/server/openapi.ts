@@ -29,7 +29,7 @@ import {
 } from '../protocol/gateway.js';
 import { transcriptSchema } from '../protocol/transcript.js';
 import { errorBodySchema } from './errors.js';
-import { DEFAULT_UPLOAD_LIMITS } from './uploads.js';
+import { DEFAULT_UPLOAD_LIMITS, SHOWN_AS_IS } from './uploads.js';
 import {
   gatewaySessionRequestSchema,
   MAX_GATEWAY_SESSION_BODY_BYTES,
@@ -330,17 +330,7 @@ const fileUploadResponseSchema = z.object({ file: wireFileSchema });
 
 const binary = z.string().meta({ format: 'binary' });
 /** What `GET /v1/files/{fileId}` may answer with (anything but these types is served as octet-stream). */
-const SERVED_FILE_TYPES = [
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'image/avif',
-  'image/bmp',
-  'application/pdf',
-  'text/plain',
-  'application/octet-stream',
-];
+const SERVED_FILE_TYPES = [...SHOWN_AS_IS, 'application/octet-stream'];
 const fileIdParam = z.object({ fileId: z.string().meta({ description: "A file id from `POST /v1/files` or a message's `files`." }) });
 
 const fileOperations = {

@@ -143,9 +143,11 @@ export function refusedType(declared: string | undefined, name: string, limits: 
   return undefined;
 }
 
-// Types a browser may show inline from the companion: anything else is served as
-// application/octet-stream (and always as an attachment, with nosniff).
-const SHOWN_AS_IS = new Set([
+/**
+ * Types the companion serves a stored file as (a browser may show them): anything else is served
+ * as application/octet-stream (and always as an attachment, with nosniff).
+ */
+export const SHOWN_AS_IS: ReadonlySet<string> = new Set([
   'image/png',
   'image/jpeg',
   'image/gif',
