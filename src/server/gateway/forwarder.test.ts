@@ -144,6 +144,24 @@ describe('store and forward (gateway)', () => {
     assert.equal(visitorPosts(t.mm).filter((p) => p.props.porthole_client_id === clientId).length, 1);
   });
 
+  it('answers a resend of a message delivered but not yet taken off the queue as posted (200), not queued', async () => {
+    const t = await start();
+    const s = await t.session();
+    t.mm.down = true;
+    const clientId = randomUUID();
+    assert.equal((await send(t, s.token, 'queued', clientId)).status, 202);
+    const [entry] = await t.store.queuedMessages(s.channelId, 1);
+    t.mm.down = false;
+    await drained(t, s.channelId);
+    const post = visitorPosts(t.mm).find((p) => p.props.porthole_client_id === clientId)!;
+    // The window between the forwarder's post and its dequeue, held open: the entry is back.
+    await t.store.enqueueMessage(s.channelId, { clientId, createAt: entry!.createAt, payload: entry!.payload });
+    const again = await send(t, s.token, 'queued', clientId);
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    assert.equal(again.json.message.id, post.id);
+    assert.equal(visitorPosts(t.mm).filter((p) => p.props.porthole_client_id === clientId).length, 1);
+  });
+
   it('delivers a queued conversation on one instance at a time (the store lock)', async () => {
     const mm = new MemoryMattermost();
     const store = new MemoryGatewayStore();

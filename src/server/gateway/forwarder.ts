@@ -135,6 +135,9 @@ export class Forwarder {
     const { contact, ...input } = send;
     if (contact && (contact.name || contact.email)) visitor = { ...visitor, contact };
     const queued = await store.getQueuedMessage(visitor.conversationId, input.clientId);
+    // Delivered but not yet taken off the queue (the forwarder posts, then dequeues): answer as posted.
+    if (queued && (await store.getClientPost(visitor.conversationId, input.clientId))?.postId)
+      return this.o.conversations.send(visitor, input);
     if (queued) {
       this.kick(visitor.conversationId);
       return { queued: { clientId: queued.clientId, createAt: queued.createAt } };
