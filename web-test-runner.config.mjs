@@ -1,4 +1,5 @@
 // Browser tests in Debian's Chromium: unit and component tests beside the code (src/**/*.test.ts).
+import path from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fromRollup } from '@web/dev-server-rollup';
 import rollupCommonjs from '@rollup/plugin-commonjs';
@@ -10,7 +11,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from './dev/chromium.mjs';
 const commonjs = fromRollup(rollupCommonjs);
 
 export default {
-  files: ['src/**/*.test.ts', '!src/server/**'],
+  files: ['src/**/*.test.ts', 'stories/**/*.test.ts', '!src/server/**'],
   nodeResolve: { exportConditions: ['browser', 'development'] },
   port: 8000,
   hostname: 'localhost',
@@ -19,6 +20,14 @@ export default {
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
     commonjs({ include: ['**/node_modules/@mattermost/**'] }),
+    // The stories' a11y test renders the stories outside Storybook: its actions log nowhere.
+    {
+      name: 'storybook-actions-stub',
+      resolveImport: ({ source, context }) =>
+        source === 'storybook/actions'
+          ? `./${path.posix.relative(path.posix.dirname(context.path), '/stories/support/actions-stub.ts')}`
+          : undefined,
+    },
   ],
   browsers: [
     chromeLauncher({

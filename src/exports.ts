@@ -14,6 +14,7 @@ export type {
   PortholeEventMap,
   PortholeEventName,
   PortholeStateChangeDetail,
+  PortholeUnreadChangeDetail,
 } from './events/porthole-events.js';
 export type {
   Availability,
@@ -31,3 +32,8 @@ export type {
 } from './transport/transport.js';
 export type { GetToken } from './controllers/auth-controller.js';
 export type { Locale } from './i18n/locales.js';
+export type { StringOverrides, Strings } from './i18n/index.js';
+export type { PrivacyStrings } from './panel/privacy-menu.strings.js';
+export type { AttachmentStrings } from './panel/attachments.strings.js';
+export type { ContactFormStrings } from './panel/contact-form.strings.js';
+export type { PortholeUpdate, PortholePage } from './element/update.js';

@@ -31,9 +31,55 @@ export const ReconnectAndResync = chatStory({
 });
 
 /**
- * The service is down (every call fails, the socket goes offline): the fallback with a retry
- * button and the `fallback-href` link. A message written meanwhile is kept ("Sending…") and
- * goes out when the service is back.
+ * Connection states: the WebSocket alone is down (it gave up: `offline`) while REST works. The
+ * visitor sees "Reconnecting…", never the fallback — `connectionState` stays `reconnecting` — and
+ * an agent's answer still arrives, fetched over REST (the widget polls about every 10 s while the
+ * socket is down). A message the visitor writes goes out over REST.
+ */
+export const ReconnectingWithRestUp = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    await c.openAndLoad();
+    c.server.drop(true);
+    c.server.agentPost('(fetched over REST while the live connection is down)');
+  },
+});
+
+/**
+ * Connection states: the fallback's "Try again" while its probe runs — the button says "Trying
+ * again…" (`aria-busy`, `aria-disabled`: it keeps focus, more clicks do nothing) and the status
+ * line under it says so too. The probe is held, so it stays in progress.
+ */
+export const RetryingInProgress = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    c.server.failNext('latest', 'rejected'); // a refused history opens the fallback at once
+    await c.el.open();
+    await c.until(() => !!c.panel?.health.open);
+    c.server.hold(); // the retry's calls wait: "Trying again…" stays
+    void c.panel!.health.retry();
+  },
+});
+
+/**
+ * Connection states: a retry that did not help — "Try again" again, and the status line announces
+ * "Still no connection. We keep trying in the background."
+ */
+export const RetryFailed = chatStory({
+  transport: { history: shortHistory, names },
+  run: async (c) => {
+    c.server.failNext('latest', 'rejected');
+    await c.el.open();
+    await c.until(() => !!c.panel?.health.open);
+    c.server.failNext('latest', 'rejected');
+    await c.panel!.health.retry();
+  },
+});
+
+/**
+ * The service is down (every call fails, the socket goes offline): "Reconnecting…" for the 10 s
+ * grace period, then the fallback with a retry button and the `fallback-href` link. A message
+ * written meanwhile is kept ("Sending…") and goes out when the service is back.
  */
 export const OfflineFallback = chatStory({
   transport: { history: shortHistory, names },
@@ -60,8 +106,8 @@ export const OfflineWithoutContactLink = chatStory(
 
 /**
  * Errors, then recovery: the first page of history fails three times with 503 (three
- * `porthole-error` events, code `network`), which opens the fallback; the next probe succeeds
- * and the conversation appears. Watch the Actions panel.
+ * `porthole-error` events, code `network`) within the grace period, so no fallback opens; the
+ * next probe succeeds and the conversation appears. Watch the Actions panel.
  */
 export const ServiceErrors = chatStory({
   transport: { history: shortHistory, names },

@@ -1,5 +1,5 @@
 import type { Meta } from '@storybook/web-components-vite';
-import { names, shortHistory, type ChatArgs } from './support/fixture.js';
+import { longHistory, names, shortHistory, type ChatArgs } from './support/fixture.js';
 import { chatMeta, chatStory } from './support/meta.js';
 
 // The visitor's messages: sending, sent, failed (edit and remove; a retry only where it can help), the length counter.
@@ -90,4 +90,21 @@ export const RichText = chatStory({
     ],
   },
   run: (c) => c.openAndLoad(),
+});
+
+/**
+ * The visitor has scrolled up to read older messages when the team answers: a "New messages ↓"
+ * pill shows over the bottom of the log instead of moving the text away. Clicking it goes to the
+ * bottom (and moves focus to the log); scrolling down to the bottom removes it too.
+ */
+export const NewMessagesPill = chatStory({
+  transport: { history: longHistory(24), names },
+  run: async (c) => {
+    await c.openAndLoad();
+    const log = c.panel!.shadowRoot!.querySelector<HTMLElement>('[part="log"]')!;
+    log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
+    c.server.agentPost('Your replacement poles are on their way too.');
+    await c.until(() => !!c.panel!.shadowRoot!.querySelector('[part="new-messages"]'));
+  },
 });

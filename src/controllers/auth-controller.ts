@@ -50,6 +50,8 @@ export interface AuthOptions {
   clock?: Clock;
   /** Tries per acquisition (default 3). */
   tries?: number;
+  /** The visitor's display name sent to `token-url` (the host's `update({ name })`), if any. */
+  name?: () => string | undefined;
 }
 
 /**
@@ -152,6 +154,23 @@ export class AuthController implements ReactiveController {
     }
   }
 
+  /**
+   * Forgets the visitor at the companion (SPA life cycle, `shutdown()`): `DELETE <token-url>/cookie`
+   * expires the visitor cookie, also before any session; best effort. Without `token-url` (the host's
+   * `getToken()` only) there is nothing to ask.
+   */
+  async forget(): Promise<void> {
+    const url = this.#options.tokenUrl();
+    if (!url) return;
+    try {
+      const u = new URL(url, location.href);
+      u.pathname = `${u.pathname.replace(/\/+$/, '')}/cookie`;
+      await fetch(u, { method: 'DELETE', credentials: 'include' });
+    } catch {
+      // Offline or refused: the cookie stays, but the widget forgets the visitor all the same.
+    }
+  }
+
   #schedule(session: Session): void {
     this.#clock.clearTimeout(this.#refresh);
     const life = session.expiresAt - this.#clock.now();
@@ -182,7 +201,7 @@ export class AuthController implements ReactiveController {
           headers: { 'Content-Type': 'application/json' },
           // The page the visitor opened the chat on, for the team (gateway mode's thread announces
           // it). Origin and path only: a query or fragment may hold the host's own secrets.
-          body: JSON.stringify({ page: location.origin + location.pathname }),
+          body: JSON.stringify({ page: location.origin + location.pathname, name: this.#options.name?.() }),
           // A companion that never answers must not leave the panel loading for ever.
           signal: AbortSignal.any([signal, AbortSignal.timeout(this.#options.timeoutMs ?? 10_000)]),
         });

@@ -97,4 +97,114 @@ describe('HealthController', () => {
     await health.retry();
     expect(health.open).to.equal(false);
   });
+
+  it('with a grace period, failures open the breaker only once they have gone on that long', async () => {
+    const host = new TestHost();
+    const clock = new FakeClock();
+    const states: string[] = [];
+    const health = new HealthController(host, {
+      clock,
+      grace: 10_000,
+      probe: async () => {
+        throw new Error('down');
+      },
+      onStateChange: (s) => states.push(s),
+    });
+    host.connect();
+    health.failure();
+    expect(health.state).to.equal('failing');
+    // Probes at 750, 2250 and 5250 ms fail: three in a row, but within the grace period.
+    await clock.tick(5250);
+    expect(health.open).to.equal(false);
+    expect(states).to.deep.equal(['failing']);
+    await clock.tick(6000); // the next probe, 11 250 ms after the first failure
+    expect(health.open).to.equal(true);
+    expect(states).to.deep.equal(['failing', 'open']);
+    health.success();
+    expect(states).to.deep.equal(['failing', 'open', 'ok']);
+    // A decisive failure does not wait.
+    health.failure(true);
+    expect(health.open).to.equal(true);
+  });
+
+  it('a success within the grace period ends the streak: the next failure starts a new one', async () => {
+    const host = new TestHost();
+    const clock = new FakeClock();
+    const health = new HealthController(host, { clock, grace: 10_000, probe: () => new Promise<void>(() => {}) });
+    host.connect();
+    health.failure();
+    health.failure();
+    await clock.tick(9000);
+    health.success();
+    expect(health.state).to.equal('ok');
+    await clock.tick(5000);
+    health.failure();
+    health.failure();
+    health.failure();
+    expect(health.open, 'three in a row, but only just started').to.equal(false);
+    await clock.tick(10_000);
+    health.failure();
+    expect(health.open).to.equal(true);
+  });
+
+  it('retry() says it is running and, when it did not help, that it failed', async () => {
+    const { health, host, setUp } = setup();
+    health.failure(true);
+    const updates = host.updates;
+    const running = health.retry();
+    expect(health.retrying).to.equal(true);
+    expect(host.updates).to.be.greaterThan(updates);
+    await running;
+    expect(health.retrying).to.equal(false);
+    expect(health.retryFailed).to.equal(true);
+    setUp(true);
+    const second = health.retry();
+    expect(health.retryFailed, 'cleared while trying again').to.equal(false);
+    await second;
+    expect(health.retrying).to.equal(false);
+    expect(health.retryFailed).to.equal(false);
+    expect(health.open).to.equal(false);
+  });
+
+  it('only the newest retry ends `retrying`', async () => {
+    const host = new TestHost();
+    const clock = new FakeClock();
+    const answers: Array<() => void> = [];
+    const health = new HealthController(host, {
+      clock,
+      probe: (signal) =>
+        new Promise<void>((resolve, reject) => {
+          answers.push(resolve);
+          signal.addEventListener('abort', () => reject(new DOMException('superseded', 'AbortError')));
+        }),
+    });
+    host.connect();
+    health.failure(true);
+    const first = health.retry();
+    const second = health.retry();
+    await first; // aborted by the second
+    expect(health.retrying).to.equal(true);
+    answers[1]();
+    await second;
+    expect(health.retrying).to.equal(false);
+    expect(health.open).to.equal(false);
+  });
+
+  it("the browser's online event probes at once while failing, and not after disconnect", async () => {
+    const { health, host, probes, setUp } = setup();
+    dispatchEvent(new Event('online'));
+    await settle();
+    expect(probes(), 'nothing failing: no probe').to.equal(0);
+    health.failure(true);
+    setUp(true);
+    dispatchEvent(new Event('online'));
+    await settle();
+    expect(probes()).to.equal(1);
+    expect(health.open).to.equal(false);
+    health.failure(true);
+    host.disconnect();
+    dispatchEvent(new Event('online'));
+    await settle();
+    expect(probes()).to.equal(1);
+  });
 });

@@ -36,6 +36,9 @@ export interface OutboxItem {
 /** Why a message was refused; see {@link OutboxItem.failure}. */
 export type OutboxFailure = 'too_long' | 'refused' | 'invalid';
 
+/** A change a follower tab hands the leader tab's outbox (several tabs: {@link OutboxController.follow}). */
+export type OutboxOp = { add: OutboxItem } | { retry: string } | { remove: string };
+
 /** The failure of a refused send, from its error. */
 export const failureOf = (e: unknown): OutboxFailure =>
   e instanceof TransportError && e.kind === 'invalid'
@@ -44,20 +47,19 @@ export const failureOf = (e: unknown): OutboxFailure =>
       ? 'too_long'
       : 'refused';
 
-const stored = z.array(
-  z.object({
-    clientId: z.string(),
-    text: z.string(),
-    createdAt: z.number(),
-    // A queued item stays queued and is sent once more after a reload (see OutboxController.#resend).
-    state: z.enum(['sending', 'failed', 'queued']),
-    failure: z.optional(z.enum(['too_long', 'refused', 'invalid'])),
-    triedAt: z.optional(z.number()),
-    fileIds: z.optional(z.array(z.string())),
-    fileNames: z.optional(z.array(z.string())),
-    contact: z.optional(z.object({ name: z.optional(z.string()), email: z.optional(z.string()) })),
-  }),
-);
+const storedItem = z.object({
+  clientId: z.string(),
+  text: z.string(),
+  createdAt: z.number(),
+  // A queued item stays queued and is sent once more after a reload (see OutboxController.#resend).
+  state: z.enum(['sending', 'failed', 'queued']),
+  failure: z.optional(z.enum(['too_long', 'refused', 'invalid'])),
+  triedAt: z.optional(z.number()),
+  fileIds: z.optional(z.array(z.string())),
+  fileNames: z.optional(z.array(z.string())),
+  contact: z.optional(z.object({ name: z.optional(z.string()), email: z.optional(z.string()) })),
+});
+const stored = z.array(storedItem);
 
 export interface OutboxOptions {
   clock?: Clock;
@@ -83,7 +85,8 @@ const RECENT = 100;
  * first. A rate-limited try (TransportError `rate_limited`) keeps the message `sending`, and
  * nothing is sent until the server's `Retry-After` (at least the usual backoff) has passed.
  * Attaching another transport, `clear()` and the host going away abort the send in flight (its
- * result no longer counts). Never renders.
+ * result no longer counts). Several tabs of the visitor have one queue: the leading tab's outbox
+ * sends and stores it, the others show it and hand theirs over ({@link follow}, {@link lead}). Never renders.
  *
  * @example
  * const outbox = new OutboxController(this, { onSent: (m) => conversation.merge([m], false) });
@@ -115,6 +118,15 @@ export class OutboxController implements ReactiveController {
    * Mattermost is down, and the companion's answer is idempotent by client id anyway.
    */
   #resend = new Set<string>();
+  // Several tabs (src/transport/shared-transport.ts)
+  /** Set while another tab leads: hands this tab's changes to the leader. */
+  #tell?: (op: OutboxOp) => void;
+  /** Set while this tab leads and others follow: tells them the queue. */
+  #share?: (items: readonly OutboxItem[]) => void;
+  /** A follower's messages the leader has not shown in its queue yet. */
+  #mine: OutboxItem[] = [];
+  /** Client ids the leader's queue held (a follower's late repeat of one is not taken again). */
+  #taken = new Set<string>();
 
   constructor(host: ReactiveControllerHost, options: OutboxOptions = {}) {
     this.#host = host;
@@ -181,6 +193,8 @@ export class OutboxController implements ReactiveController {
     if (contact) item.contact = contact;
     if (files?.length) Object.assign(item, { fileIds: files.map((f) => f.id), fileNames: files.map((f) => f.name) });
     this.#items = [...this.#items, item];
+    if (this.#tell) this.#mine.push(item);
+    this.#tell?.({ add: item });
     this.#save();
     this.#host.requestUpdate();
     this.flush();
@@ -189,6 +203,7 @@ export class OutboxController implements ReactiveController {
 
   /** Tries a failed message again. */
   retry(clientId: string): void {
+    this.#tell?.({ retry: clientId });
     this.#update(clientId, { state: 'sending', failure: undefined });
     this.#tries.delete(clientId);
     this.flush();
@@ -218,7 +233,7 @@ export class OutboxController implements ReactiveController {
   flush(): void {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (!this.#transport || this.#paused || this.#sending) return;
+    if (!this.#transport || this.#paused || this.#sending || this.#tell) return;
     const next = this.#items.find((i) => i.state === 'sending' || (i.state === 'queued' && this.#resend.has(i.clientId)));
     if (!next) return;
     const wait = this.#notBefore - this.#clock.now();
@@ -244,7 +259,8 @@ export class OutboxController implements ReactiveController {
   /** Forgets the queue and its stored copy (logout). */
   clear(): void {
     try {
-      if (this.#user) this.#storage?.removeItem(this.#key);
+      // (A follower's logout leaves the leader's stored queue alone.)
+      if (this.#user && !this.#tell) this.#storage?.removeItem(this.#key);
     } catch {
       /* storage unavailable */
     }
@@ -254,6 +270,66 @@ export class OutboxController implements ReactiveController {
     this.#notBefore = -Infinity;
     this.#abortSend();
     this.#host.requestUpdate();
+  }
+
+  // Several tabs: one queue, sent and stored by the leader tab's outbox alone.
+
+  /**
+   * Another tab of the visitor leads: from now on this outbox sends and stores nothing. It shows
+   * the leader's queue ({@link mirror}) with its own new messages, and hands every change
+   * (a message, a retry, a removal) to `tell`, for the leader to {@link apply}. Without `tell`
+   * (the shared transport is let go): on its own again, as without other tabs.
+   */
+  follow(tell?: (op: OutboxOp) => void): void {
+    this.#abortSend();
+    this.#share = undefined;
+    this.#tell = tell;
+    this.#mine = tell ? [...this.#items] : [];
+    for (const add of this.#mine) tell?.({ add });
+  }
+
+  /**
+   * This tab leads: it takes over the stored queue (the last leader's), with what it handed over
+   * and nobody took, sends it, and tells every change to `share`.
+   */
+  lead(share?: (items: readonly OutboxItem[]) => void): void {
+    this.#tell = undefined;
+    this.#share = share;
+    this.#mine = [];
+    const have = new Set(this.#items.map((i) => i.clientId));
+    this.#items = [...this.#items, ...(this.#user ? this.#load() : []).filter((i) => !have.has(i.clientId))];
+    for (const i of this.#items) if (i.state === 'queued') this.#resend.add(i.clientId);
+    this.#save();
+    this.#host.requestUpdate();
+    this.flush();
+  }
+
+  /** A follower: the leader's queue (unvalidated channel data), shown with this tab's messages it has not taken yet. */
+  mirror(items: unknown): void {
+    const r = stored.safeParse(items);
+    if (!this.#tell || !r.success) return;
+    const have = new Set(r.data.map((i) => i.clientId));
+    this.#mine = this.#mine.filter((i) => !have.has(i.clientId));
+    // A leader that took over may not have heard them: hand them over again (it takes each once).
+    for (const add of this.#mine) this.#tell({ add });
+    this.#items = [...r.data, ...this.#mine];
+    this.#host.requestUpdate();
+  }
+
+  /** The leader: a follower's change (unvalidated channel data). */
+  apply(op: OutboxOp): void {
+    if (this.#tell) return;
+    if ('retry' in op) this.retry(op.retry);
+    else if ('remove' in op) {
+      if (this.#items.some((i) => i.clientId === op.remove && i.state !== 'sending')) this.#remove(op.remove);
+    } else {
+      const r = storedItem.safeParse(op.add);
+      if (!r.success || this.#taken.has(r.data.clientId)) return;
+      this.#items = [...this.#items, r.data];
+      this.#save();
+      this.#host.requestUpdate();
+      this.flush();
+    }
   }
 
   #abortSend(): void {
@@ -335,6 +411,7 @@ export class OutboxController implements ReactiveController {
   }
 
   #remove(clientId: string): void {
+    this.#tell?.({ remove: clientId });
     this.#items = this.#items.filter((i) => i.clientId !== clientId);
     this.#tries.delete(clientId);
     this.#resend.delete(clientId);
@@ -366,7 +443,9 @@ export class OutboxController implements ReactiveController {
   }
 
   #save(): void {
-    if (!this.#persist || !this.#user) return;
+    if (this.#share) for (const i of this.#items) this.#taken.add(i.clientId);
+    this.#share?.(this.#items);
+    if (!this.#persist || !this.#user || this.#tell) return;
     try {
       if (this.#items.length) this.#storage?.setItem(this.#key, JSON.stringify(this.#items));
       else this.#storage?.removeItem(this.#key);

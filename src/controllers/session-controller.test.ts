@@ -4,7 +4,7 @@ import { TestHost, testSession } from '../testing/helpers.js';
 import { MemoryTransport } from '../transport/memory-transport.js';
 import { transportByMode } from '../transport/registry.js';
 import type { Session, Transport } from '../transport/transport.js';
-import { RENEWAL_WINDOW_MS, SessionController, type SessionOptions } from './session-controller.js';
+import { GRACE_MS, RENEWAL_WINDOW_MS, SessionController, type SessionOptions } from './session-controller.js';
 
 function setup(options: Partial<SessionOptions> = {}, server = new MemoryTransport()) {
   const host = new TestHost();
@@ -271,6 +271,60 @@ describe('SessionController', () => {
     await settle();
     expect(server.calls.filter((c) => c.startsWith('since:'))).to.have.length(1);
     expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello', 'in between']);
+  });
+
+  it('a socket-only drop while REST works is reconnecting, never the fallback; polls fetch what is posted', async () => {
+    const { session, server, clock, states, codes } = setup({}, new MemoryTransport({ history: [{ text: 'hello' }] }));
+    session.start();
+    await settle();
+    server.drop(true); // the socket gives up: offline
+    server.agentPost('over REST');
+    await clock.tick(60_000);
+    expect(session.health.open).to.equal(false);
+    expect(session.connection.reported).to.equal('reconnecting');
+    expect(session.conversation.messages.map((m) => m.text)).to.deep.equal(['hello', 'over REST']);
+    server.restore();
+    await settle();
+    expect(states).to.deep.equal(['connecting', 'online', 'reconnecting', 'online']);
+    expect(codes()).to.deep.equal([]);
+  });
+
+  it(`everything down: reconnecting for the ${GRACE_MS} ms grace period, then offline; back: online`, async () => {
+    const { session, server, clock, states } = setup();
+    session.start();
+    await settle();
+    server.down = true;
+    server.drop(true);
+    // The first poll (10 s) fails, the breaker's probes fail at 10.75, 12.25, 15.25 and 21.25 s.
+    await clock.tick(20_000);
+    expect(session.health.open, 'still within the grace period').to.equal(false);
+    expect(states.at(-1)).to.equal('reconnecting');
+    await clock.tick(2_000);
+    expect(session.health.open).to.equal(true);
+    expect(states.at(-1)).to.equal('offline');
+    server.down = false;
+    await clock.tick(22_500); // the next probe (backoff 22.5 s) answers; the socket is still down
+    expect(session.health.open).to.equal(false);
+    expect(states.at(-1)).to.equal('reconnecting');
+    server.restore();
+    await settle();
+    expect(states).to.deep.equal(['connecting', 'online', 'reconnecting', 'offline', 'reconnecting', 'online']);
+  });
+
+  it('the breaker closing while the socket stayed online reports online again', async () => {
+    const { session, server, clock, states } = setup();
+    session.start();
+    await settle();
+    server.down = true; // REST fails, the socket looks fine
+    session.outbox.enqueue('while REST is down');
+    await clock.tick(GRACE_MS + 15_000);
+    expect(session.health.open).to.equal(true);
+    expect(session.connection.state).to.equal('online');
+    server.down = false;
+    await clock.tick(30_000);
+    expect(session.health.open).to.equal(false);
+    expect(states).to.deep.equal(['connecting', 'online', 'reconnecting', 'offline', 'online']);
+    expect(server.visitorPosts.map((p) => p.text)).to.deep.equal(['while REST is down']);
   });
 
   it('stops listening for refusals once the transport is let go', async () => {

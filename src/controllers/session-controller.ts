@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { PortholeErrorCode } from '../events/porthole-events.js';
 import { abortable, isAbortError } from '../transport/abort.js';
 import { transportByMode } from '../transport/registry.js';
+import { shareTabs, SharedTransport } from '../transport/shared-transport.js';
 import {
   isRetryable,
   TransportError,
@@ -17,6 +18,7 @@ import { ConnectionController } from './connection-controller.js';
 import { ConversationController } from './conversation-controller.js';
 import { HealthController } from './health-controller.js';
 import { OutboxController } from './outbox-controller.js';
+import { wipeStorage } from './wipe-storage.js';
 
 /**
  * When the server refuses the visitor's token (a REST call's TransportError `auth`, or the live
@@ -26,14 +28,22 @@ import { OutboxController } from './outbox-controller.js';
  */
 export const RENEWAL_WINDOW_MS = 60_000;
 
-/** The production default: each session's transport by its mode, loaded on first use. */
-const byMode = transportByMode();
+/**
+ * Grace period before the fallback: failures that are not decisive (the network, a 5xx) open the
+ * breaker only once they have gone on this long. Until then the visitor sees "Reconnecting…".
+ */
+export const GRACE_MS = 10_000;
+
+/** The production default: each session's transport by its mode, loaded on first use, one live socket across the visitor's tabs. */
+const byMode = shareTabs(transportByMode());
 
 export interface SessionOptions {
   /** Current `token-url`. */
   tokenUrl: () => string | undefined;
   /** Current host `getToken`; when set it is used instead of `token-url`. */
   getToken: () => GetToken | undefined;
+  /** The visitor's display name for session requests (SPA life cycle: `update({ name })`). */
+  name?: () => string | undefined;
   /**
    * Current factory for a new session's transport, read whenever one is built. Undefined (the
    * default): the transport of the session's mode from the registry, loaded on first use.
@@ -46,10 +56,12 @@ export interface SessionOptions {
   onReceived?: (m: ChatMessage) => void;
   /** The server accepted one of the visitor's messages. */
   onSent?: (m: ChatMessage) => void;
-  /** The live connection's state changed; also `offline` when the breaker opens. */
+  /** The reported connection state changed (`connection.reported`): `offline` only while the breaker is open. */
   onStateChange?: (state: ConnectionState) => void;
   /** Auth, the network, a send or loading failed, or the server rate-limited a call (`rate_limited`). */
   onError?: (code: PortholeErrorCode, message: string) => void;
+  /** Several tabs: the visitor read the conversation in another tab ({@link SessionController.read} there). */
+  onRead?: () => void;
 }
 
 /**
@@ -106,10 +118,23 @@ export class SessionController implements ReactiveController {
       clock,
       tokenUrl: options.tokenUrl,
       getToken: options.getToken,
+      name: options.name,
       onSession: (s) => this.#renewed(s),
       onError: (e) => this.#report(e.code, e.message),
     });
-    this.connection = new ConnectionController(host, (state) => this.#connectionChanged(state));
+    this.connection = new ConnectionController(host, {
+      clock,
+      onSocket: (state) => this.#connectionChanged(state),
+      onChange: (state) => options.onStateChange?.(state),
+      // The socket is down: catch up over REST (which also tells whether the service is down).
+      poll: () => {
+        if (this.health.state === 'ok' && this.#transport)
+          this.conversation.resync().then(
+            () => this.health.success(),
+            (e) => this.#failed(e),
+          );
+      },
+    });
     this.conversation = new ConversationController(host, {
       onReceived: (m) => options.onReceived?.(m),
       onError: (e) => this.#failed(e),
@@ -126,13 +151,14 @@ export class SessionController implements ReactiveController {
     });
     this.health = new HealthController(host, {
       clock,
+      grace: GRACE_MS,
       probe: () => this.#establish(),
       onChange: (open) => {
         // Offline part: with only Mattermost down, the companion still takes (queues) messages.
         if (!open) this.#chatServerDown = false;
         this.outbox.paused = open && !this.#chatServerDown;
-        if (open) options.onStateChange?.('offline');
       },
+      onStateChange: (state) => this.connection.health(state),
     });
     host.addController(this);
   }
@@ -168,6 +194,11 @@ export class SessionController implements ReactiveController {
     this.#begin();
   }
 
+  /** Tells the visitor's other tabs they read the conversation (their `onRead`); nothing without other tabs. */
+  read(): void {
+    if (this.#transport instanceof SharedTransport) this.#transport.read();
+  }
+
   /** Loads the page before the oldest message shown; a failure is reported, not thrown. */
   loadOlder(): Promise<void> {
     return this.conversation.loadOlder().catch((e) => this.#failed(e));
@@ -182,6 +213,28 @@ export class SessionController implements ReactiveController {
     this.#started = false;
     this.health.success();
     await this.auth.logout();
+  }
+
+  /**
+   * SPA life cycle (`update({ identity, name })`): asks for a new session now, if one is running.
+   * The same visitor keeps the conversation (a token swap); another visitor starts over (`#renewed`).
+   */
+  async renew(): Promise<void> {
+    if (!this.#started || !this.auth.session) return;
+    await this.auth.acquire().then(
+      () => {},
+      (e) => this.#failed(e),
+    );
+  }
+
+  /**
+   * SPA life cycle (`shutdown()`): logs out, has the companion forget the visitor (its cookie, also
+   * before any session), and wipes what the widget stored (`porthole:` keys): the next start is a new visitor.
+   */
+  async shutdown(): Promise<void> {
+    await this.logout();
+    await this.auth.forget();
+    wipeStorage(this.#options.storage);
   }
 
   hostConnected(): void {
@@ -204,8 +257,9 @@ export class SessionController implements ReactiveController {
   }
 
   /**
-   * One run: a session (a new one when `renew`), its transport, the conversation loaded, and the
-   * socket not offline. Success closes the breaker and sends the queue.
+   * One run: a session (a new one when `renew`), its transport and the conversation loaded.
+   * Success closes the breaker and sends the queue. A socket still down does not fail it: REST
+   * answering is "reconnecting", not "unreachable" (the connection controller polls meanwhile).
    */
   async #establish(renew = false): Promise<void> {
     this.#run?.abort();
@@ -214,8 +268,6 @@ export class SessionController implements ReactiveController {
     if (!this.#transport) await this.#use(session, signal);
     await this.conversation.load();
     signal.throwIfAborted();
-    // REST answering is not enough: without the socket nothing arrives live.
-    if (this.connection.state === 'offline') throw new TransportError('network', 'the live connection is offline');
     this.#refused = false;
     this.health.success();
     this.outbox.flush();
@@ -239,6 +291,8 @@ export class SessionController implements ReactiveController {
     this.#unlisten = transport?.subscribe((e) => {
       if (e.type === 'refused') this.#failed(new TransportError('auth', `the live connection refused the token (${e.reason})`, 401));
     });
+    // Several tabs: one socket and one outbox (src/transport/shared-transport.ts).
+    if (transport instanceof SharedTransport) transport.link(this.outbox, () => this.#options.onRead?.());
     this.#transport = transport;
     this.#session = session;
     this.#online = false;
@@ -264,7 +318,6 @@ export class SessionController implements ReactiveController {
   }
 
   #connectionChanged(state: ConnectionState): void {
-    this.#options.onStateChange?.(state);
     if (state === 'online') {
       // Every reconnect: fetch what the socket missed. The first `online` too when the history is
       // already shown: a post made between the REST read and the socket's registration is on
@@ -273,7 +326,7 @@ export class SessionController implements ReactiveController {
       this.#online = true;
       this.health.success();
       this.outbox.flush();
-    } else if (state === 'offline') this.health.failure(true);
+    }
   }
 
   /** The failure policy: what a failed run, resync or send means for the session and the breaker. */

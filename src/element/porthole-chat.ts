@@ -2,6 +2,8 @@ import type { GetToken } from '../controllers/auth-controller.js';
 import { emit } from '../events/emit.js';
 import { LAUNCHER_LABEL, matchLocale, type Locale } from '../i18n/locales.js';
 import type { PortholePanelElement } from '../panel/porthole-panel.js';
+import type { StringOverrides } from '../i18n/index.js';
+import type { PortholeUpdate } from './update.js';
 import type { ConnectionState } from '../transport/transport.js';
 
 // The launcher is all a page pays for before the visitor acts (2 KB brotli budget): a plain
@@ -16,7 +18,9 @@ const CSS =
   'porthole-panel{position:absolute;bottom:72px;right:0}' +
   // `no-privacy-menu`: a style, not code, so the attribute works whenever it is set or removed.
   ':host([no-privacy-menu]) porthole-panel::part(menu-button){display:none}' +
-  '.bottom-left porthole-panel{right:auto;left:0}';
+  '.bottom-left porthole-panel{right:auto;left:0}' +
+  // `hide-launcher`: the site opens the chat with its own button; on a phone the open sheet covers the page.
+  ':host([hide-launcher]) button{display:none}@media(max-width:480px),(max-height:480px){:host([open]) button{display:none}}';
 
 let sheet: CSSStyleSheet | undefined;
 
@@ -24,7 +28,13 @@ let sheet: CSSStyleSheet | undefined;
 // then never defined, see define.ts), so importing the package there does not throw.
 const HTMLElement = globalThis.HTMLElement ?? (class {} as typeof globalThis.HTMLElement);
 
-const PROPS = ['getToken', 'tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'noPrivacyMenu'] as const;
+const PROPS = ['getToken', 'tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'noPrivacyMenu', 'strings'] as const;
+
+/**
+ * Attributes that need no launcher code: styles above hide the menu button (`no-privacy-menu`) and the launcher
+ * (`hide-launcher`) while they are set, and the panel reads `notify` and `report-pages` when it needs them.
+ */
+const PASSIVE = ['no-privacy-menu', 'hide-launcher', 'notify', 'report-pages'];
 
 function invalid(name: string, value: unknown, allowed: string): void {
   console.error(`<porthole-chat>: invalid ${name} ${JSON.stringify(value)}, expected ${allowed}; kept the last valid value`);
@@ -48,17 +58,24 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @attr {string} title - The dialog's title. Default: the locale's "Chat with us" (also the native `title` property).
  * @attr {boolean} no-privacy-menu - Hide the panel's conversation menu ("Download transcript", "Delete conversation"), for sites that offer their own privacy flow.
  * @attr {"" | "idle"} preload - Load the panel's code when the browser is idle, before the visitor acts (no session, no request to the companion).
+ * @attr {boolean} hide-launcher - Hides the launcher button (with its badge and preview), for sites with their own button: open the chat with `open()` / `toggle()` or the `open` attribute.
+ * @attr {string} notify - Opt-in notifications of a team message while the chat is closed or the tab hidden: space-separated `sound`, `title` (the tab title flashes), `preview` (a bubble with the message's first line beside the launcher).
+ * @attr {boolean} report-pages - Gateway mode: once the visitor has a conversation, tells the team the page they are on (on open, SPA navigations, `update()`), debounced; read at each report. Loads a lazy chunk.
  *
  * @event {CustomEvent<undefined>} porthole-open - The panel opened.
  * @event {CustomEvent<undefined>} porthole-close - The panel closed.
  * @event {CustomEvent<ChatMessage>} porthole-message - A message from the team arrived.
  * @event {CustomEvent<ChatMessage>} porthole-message-sent - The server accepted a visitor's message.
- * @event {CustomEvent<{ state: ConnectionState }>} porthole-state-change - The connection state changed (`connecting`, `online`, `reconnecting`, `offline`).
+ * @event {CustomEvent<{ state: ConnectionState }>} porthole-state-change - The connection state changed (`connecting`, `online`, `reconnecting`, `offline`); never repeats a state, `offline` only while the fallback or the offline notice shows.
  * @event {CustomEvent<{ code: PortholeErrorCode, message: string }>} porthole-error - Auth, network, a send, loading the panel, or a transcript download or deletion (`privacy_failed`) failed.
+ * @event {CustomEvent<{ count: number }>} porthole-unread-change - The unread count changed: a message from the team arrived while the chat was closed, or it was opened (`count` 0). `unreadCount` holds the last `count`.
  * @event {CustomEvent<{ conversationId: string }>} porthole-conversation-erased - The visitor deleted the conversation from the conversation menu; the widget is back to a new visitor's state.
  *
  * @csspart launcher - The round launcher button.
  * @csspart badge - The unread count on the launcher (messages that arrived while the panel was closed).
+ * @csspart preview - With `notify="preview"`: the bubble beside the closed launcher with the author and the first line of the latest message; clicking it opens the chat (hidden with `hide-launcher`).
+ * @csspart preview-dismiss - The preview bubble's dismiss button.
+ * @csspart new-messages - The "New messages ↓" button over the log, when a message from the team arrives while the visitor is scrolled up.
  * @csspart panel - The chat dialog.
  * @csspart header - The dialog's header.
  * @csspart menu-button - The header's conversation menu button (hidden with `no-privacy-menu`).
@@ -121,19 +138,26 @@ function isUrl(value: string, schemes: RegExp): boolean {
  * @cssproperty --porthole-font - Font shorthand. Default `15px/1.4 system-ui, sans-serif`.
  * @cssproperty --porthole-radius - Corner radius of the panel and messages. Default `12px`.
  * @cssproperty --porthole-z-index - Stacking order of the widget. Default `2147483000`.
- * @cssproperty --porthole-surface - Background of the panel and the input. Default `#fff`.
- * @cssproperty --porthole-text - Text colour in the panel. Default `#1f2328`.
- * @cssproperty --porthole-muted - Secondary text (names, states, typing) and the input's border. Default `#57606a`.
- * @cssproperty --porthole-bubble - Background of the team's messages. Default `#eef0f3`.
- * @cssproperty --porthole-border - Separator above the composer. Default `#d0d7de`.
+ * @cssproperty --porthole-color-scheme - The panel's `color-scheme`: `light dark` follows the visitor's `prefers-color-scheme`, `light` or `dark` forces one. Default `light dark`.
+ * @cssproperty --porthole-surface - Background of the panel and the input. Default `#fff` (dark: `#161b22`).
+ * @cssproperty --porthole-text - Text colour in the panel. Default `#1f2328` (dark: `#f0f6fc`).
+ * @cssproperty --porthole-muted - Secondary text (names, states, typing) and the input's border. Default `#57606a` (dark: `#9198a1`).
+ * @cssproperty --porthole-bubble - Background of the team's messages. Default `#eef0f3` (dark: `#262c36`).
+ * @cssproperty --porthole-border - Separator above the composer. Default `#d0d7de` (dark: `#30363d`).
  * @cssproperty --porthole-badge - Background of the unread count. Default `#d1242f`.
  * @cssproperty --porthole-code-bg - Background of code in messages. Default `rgb(127 127 127 / 0.15)`.
- * @cssproperty --porthole-quote-border - The bar beside a quote in a message. Default `#d0d7de`.
- * @cssproperty --porthole-table-border - Cell borders of a table in a message. Default `#d0d7de`.
+ * @cssproperty --porthole-quote-border - The bar beside a quote in a message. Default `#d0d7de` (dark: `#30363d`).
+ * @cssproperty --porthole-table-border - Cell borders of a table in a message. Default `#d0d7de` (dark: `#30363d`).
  * @cssproperty --porthole-avatar-size - Size of an agent's face. Default `20px`.
  * @cssproperty --porthole-online - Availability dot, an agent online. Default `#2da44e`.
  * @cssproperty --porthole-away - Availability dot, the team away. Default `#d4a72c`.
  * @cssproperty --porthole-offline - Availability dot, nobody online, closed or unreachable. Default `#8c959f`.
+ * @cssproperty --porthole-button-bg - Background of the panel's secondary buttons (retry, fallback-link, retry-message, edit-message, remove-message, load-older). Default `--porthole-surface`'s value.
+ * @cssproperty --porthole-button-text - Text of those buttons. Default `--porthole-text`'s value.
+ * @cssproperty --porthole-button-border - Border colour of those buttons. Default `--porthole-border`'s value.
+ * @cssproperty --porthole-button-radius - Corners of those buttons. Default `8px`.
+ * @cssproperty --porthole-button-padding - Padding of those buttons. Default `4px 12px`.
+ * @cssproperty --porthole-button-hover-bg - Background of those buttons on hover. Default `--porthole-bubble`'s value.
  *
  * @example
  * ```html
@@ -142,7 +166,20 @@ function isUrl(value: string, schemes: RegExp): boolean {
  */
 export class PortholeChatElement extends HTMLElement {
   /** @internal Custom element protocol: the attributes above. */
-  static readonly observedAttributes = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload', 'no-privacy-menu'];
+  static readonly observedAttributes = [
+    'token-url',
+    'title',
+    'position',
+    'open',
+    'locale',
+    'fallback-href',
+    'preload',
+    // PASSIVE:
+    'no-privacy-menu',
+    'hide-launcher',
+    'notify',
+    'report-pages',
+  ];
 
   #button: HTMLButtonElement;
   /** The fixed-position box holding the button and, once loaded, the panel. */
@@ -156,10 +193,13 @@ export class PortholeChatElement extends HTMLElement {
   #fallback?: string;
   #getToken?: GetToken;
   #state: ConnectionState | 'idle' = 'idle';
+  #unread = 0;
+  #strings?: StringOverrides;
 
   constructor() {
     super();
     this.addEventListener('porthole-state-change', (e) => (this.#state = e.detail.state));
+    this.addEventListener('porthole-unread-change', (e) => (this.#unread = e.detail.count));
     const root = this.attachShadow({ mode: 'open' });
     // A constructable stylesheet rather than <style>: no `style-src 'unsafe-inline'` needed.
     root.adoptedStyleSheets = [(sheet ??= new CSSStyleSheet())];
@@ -194,8 +234,7 @@ export class PortholeChatElement extends HTMLElement {
 
   /** @internal Custom element lifecycle, called by the browser. */
   attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
-    // `no-privacy-menu` needs no code: the style above hides the menu button while it is set.
-    if (name === 'no-privacy-menu') return;
+    if (PASSIVE.includes(name)) return;
     if (name === 'open') {
       value === null ? this.#hide() : void this.#show();
       return;
@@ -209,11 +248,10 @@ export class PortholeChatElement extends HTMLElement {
     else if (name === 'position') {
       if (value === null || value === 'bottom-right' || value === 'bottom-left') this.#pos = value ?? 'bottom-right';
       else invalid('position', value, '"bottom-right" or "bottom-left"');
-    } else if (name === 'locale') {
-      const locale = value === null ? undefined : matchLocale(value);
-      if (value !== null && !locale) invalid('locale', value, '"en", "fr" or "de"');
-      else this.#locale = locale;
-    } else if (value === null || isUrl(value, name === 'token-url' ? /^https?:$/ : /^(https?|mailto|tel):$/)) {
+    } else if (name === 'locale')
+      // An unknown language shows English; the panel says so once in the console (src/i18n/index.ts).
+      this.#locale = value === null ? undefined : (matchLocale(value) ?? 'en');
+    else if (value === null || isUrl(value, name === 'token-url' ? /^https?:$/ : /^(https?|mailto|tel):$/)) {
       if (name === 'token-url') this.#tokenUrl = value ?? undefined;
       else this.#fallback = value ?? undefined;
     } else invalid(name, value, 'an http(s)' + (name === 'token-url' ? '' : ', mailto: or tel:') + ' URL');
@@ -243,7 +281,7 @@ export class PortholeChatElement extends HTMLElement {
   }
 
   /**
-   * Language of the widget: `en`, `fr` or `de` (region subtags ignored). Default: the page's `lang`, else `en`.
+   * Language of the widget: `en`, `fr`, `de`, `es`, `pt`, `it`, `nl`, `ar` or `he` (region subtags ignored; `ar`, `he` right to left). Any other shows English, and the console says so once. Default: the page's `lang`, else `en`.
    * @attr locale
    */
   get locale(): string | null {
@@ -267,6 +305,24 @@ export class PortholeChatElement extends HTMLElement {
   /** The live connection's state: `idle` until the chat first opens, then `connecting`, `online`, `reconnecting` or `offline`. Read-only. */
   get connectionState(): ConnectionState | 'idle' {
     return this.#state;
+  }
+
+  /** Messages from the team the visitor has not seen (they arrived while the chat was closed); `porthole-unread-change` tells when it changes. Read-only. */
+  get unreadCount(): number {
+    return this.#unread;
+  }
+
+  /**
+   * Overrides any of the widget's texts, over the locale's: `{ title: 'Ask us', send: 'Go' }` (keys as in
+   * `Strings`, functions for the counted ones; the lazy parts' texts under `privacy`, `attachments` and `contactForm`, see
+   * docs/api.md, "Locales and texts"). Unknown keys and wrong types are reported in the console and ignored.
+   */
+  get strings(): StringOverrides | undefined {
+    return this.#strings;
+  }
+  set strings(value: StringOverrides | undefined | null) {
+    this.#strings = value ?? undefined;
+    this.#sync();
   }
 
   /**
@@ -344,16 +400,36 @@ export class PortholeChatElement extends HTMLElement {
     await this.#panel?.logout();
   }
 
+  /**
+   * Tells the widget what changed in a single-page app ({@link PortholeUpdate}): `identity: true` when the signed-in
+   * visitor may have changed (a new session is asked for; another visitor starts over), `name` (sent with the session
+   * request), `page` (reported with `report-pages`; `update()` alone is a page change). Does nothing before the chat
+   * was first opened. Rejects with a TypeError saying what was expected and received on bad input.
+   */
+  update(changes?: PortholeUpdate): Promise<void> {
+    return Promise.resolve(this.#panel?.applyUpdate(changes));
+  }
+
+  /**
+   * Ends the visitor's session and forgets the visitor on this browser: the companion expires its visitor cookie,
+   * the widget wipes its storage and queue, and the next chat is a new visitor's (Intercom's `shutdown`).
+   */
+  shutdown(): Promise<void> {
+    this.close();
+    return this.#ensure().then((panel) => panel.shutdown());
+  }
+
   #attr(name: string, value: string | null): void {
     value == null ? this.removeAttribute(name) : this.setAttribute(name, value);
   }
 
   #sync(): void {
     const locale = this.#locale ?? matchLocale(document.documentElement.lang) ?? 'en';
-    this.#button.setAttribute('aria-label', LAUNCHER_LABEL[locale]);
     this.#box.className = 'w ' + this.#pos;
     const panel = this.#panel;
-    if (!panel) return;
+    // Once loaded, the panel labels the button (open or closed, unread messages).
+    if (!panel) return this.#button.setAttribute('aria-label', LAUNCHER_LABEL[locale]);
+    panel.strings = this.#strings;
     panel.tokenUrl = this.#tokenUrl;
     panel.heading = this.#title;
     panel.locale = locale;

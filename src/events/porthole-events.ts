@@ -42,6 +42,12 @@ export interface PortholeConversationErasedDetail {
   conversationId: string;
 }
 
+/** Detail of `porthole-unread-change`. */
+export interface PortholeUnreadChangeDetail {
+  /** Messages from the team the visitor has not seen yet: 0 once the chat is opened (or read in another tab). */
+  count: number;
+}
+
 /** Detail of `porthole-error`. `message` is for developers (English), never shown to visitors. */
 export interface PortholeErrorDetail {
   code: PortholeErrorCode;
@@ -70,6 +76,12 @@ export interface PortholeEventMap {
    * widget forgot the visitor (the next message or opening starts a new conversation).
    */
   'porthole-conversation-erased': CustomEvent<PortholeConversationErasedDetail>;
+  /**
+   * The number of unread messages changed: a message from the team arrived while the chat was
+   * closed (`count` goes up), or the visitor opened the chat (`count` is 0). The launcher's
+   * `unreadCount` holds the last `count`.
+   */
+  'porthole-unread-change': CustomEvent<PortholeUnreadChangeDetail>;
 }
 
 export type PortholeEventName = keyof PortholeEventMap;

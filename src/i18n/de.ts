@@ -18,6 +18,9 @@ export const de: Strings = {
   reconnecting: 'Verbindung wird wiederhergestellt…',
   fallback: 'Der Chat ist gerade nicht erreichbar. Ihre Nachrichten bleiben erhalten und werden gesendet, sobald er wieder da ist.',
   retry: 'Erneut versuchen',
+  // Connection states (connection helper)
+  retrying: 'Neuer Versuch…',
+  retryFailed: 'Noch keine Verbindung. Wir versuchen es im Hintergrund weiter.',
   contact: 'Auf anderem Weg kontaktieren',
   loading: 'Unterhaltung wird geladen…',
   refused:
@@ -34,6 +37,11 @@ export const de: Strings = {
   charsLeft: (n: number) => `noch ${n} Zeichen`,
   charsOver: (n: number) => `${n} Zeichen zu viel`,
   unread: (n: number) => (n === 1 ? '1 ungelesene Nachricht' : `${n} ungelesene Nachrichten`),
+  // Notifications and the launcher's state
+  open: 'Chat öffnen',
+  newMessages: 'Neue Nachrichten',
+  newMessage: 'Neue Nachricht',
+  dismiss: 'Ausblenden',
   // Agents and availability
   typingName: (name: string) => `${name} schreibt…`,
   today: 'Heute',

@@ -17,6 +17,9 @@ export const en = {
   reconnecting: 'Reconnecting…',
   fallback: 'We cannot reach the chat right now. Your messages are kept and will be sent as soon as it is back.',
   retry: 'Try again',
+  // Connection states (connection helper)
+  retrying: 'Trying again…',
+  retryFailed: 'Still no connection. We keep trying in the background.',
   contact: 'Contact us another way',
   loading: 'Loading the conversation…',
   refused: 'We could not confirm who you are, so the chat cannot open. Please sign in again or reload the page.',
@@ -32,6 +35,11 @@ export const en = {
   charsLeft: (n: number) => `${n} characters left`,
   charsOver: (n: number) => `${n} characters too many`,
   unread: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
+  // Notifications and the launcher's state
+  open: 'Open chat',
+  newMessages: 'New messages',
+  newMessage: 'New message',
+  dismiss: 'Dismiss',
   // Agents and availability
   typingName: (name: string) => `${name} is typing…`,
   today: 'Today',
@@ -48,5 +56,8 @@ export const en = {
   offlineNotice: 'The team’s chat cannot be reached right now. You can still write: your messages are saved and we’ll answer here.',
 };
 
-/** The strings a locale provides. */
+/**
+ * The strings a locale provides.
+ * @useDeclaredType
+ */
 export type Strings = typeof en;

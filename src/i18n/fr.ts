@@ -18,6 +18,9 @@ export const fr: Strings = {
   reconnecting: 'Reconnexion…',
   fallback: 'La discussion est injoignable pour le moment. Vos messages sont conservés et partiront dès son retour.',
   retry: 'Réessayer',
+  // Connection states (connection helper)
+  retrying: 'Nouvelle tentative…',
+  retryFailed: 'Toujours pas de connexion. Nous continuons d’essayer en arrière-plan.',
   contact: 'Nous contacter autrement',
   loading: 'Chargement de la conversation…',
   refused: 'Nous n’avons pas pu confirmer votre identité : la discussion ne peut pas s’ouvrir. Reconnectez-vous ou rechargez la page.',
@@ -33,6 +36,11 @@ export const fr: Strings = {
   charsLeft: (n: number) => `${n} caractères restants`,
   charsOver: (n: number) => `${n} caractères de trop`,
   unread: (n: number) => (n === 1 ? '1 message non lu' : `${n} messages non lus`),
+  // Notifications and the launcher's state
+  open: 'Ouvrir la discussion',
+  newMessages: 'Nouveaux messages',
+  newMessage: 'Nouveau message',
+  dismiss: 'Masquer',
   // Agents and availability
   typingName: (name: string) => `${name} écrit…`,
   today: 'Aujourd’hui',

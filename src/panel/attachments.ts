@@ -155,7 +155,7 @@ export class AttachmentTray {
 
   render(): TemplateResult | string {
     const items = this.uploads.items;
-    const s = attachmentStrings(this.#panel.locale);
+    const s = attachmentStrings(this.#panel);
     const limits = this.#panel.session.current?.uploads;
     const uploading = items.filter((a) => a.state === 'uploading').length;
     const done = items.filter((a) => a.state === 'done').length;

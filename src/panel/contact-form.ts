@@ -118,7 +118,7 @@ export class ContactForm {
 
   /** The form while it is wanted and the visitor has not written yet; after it, the thanks line. */
   render(availability: Availability | undefined, started: boolean): TemplateResult | string {
-    const s = contactFormStrings(this.#panel.locale);
+    const s = contactFormStrings(this.#panel);
     if (this.#state === 'sent' && !started)
       return html`<p part="contact-thanks" class="contact" role="status">
         ${this.#given?.email && availability?.emailReplies ? s.thanksEmail : s.thanks}

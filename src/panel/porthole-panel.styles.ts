@@ -5,11 +5,14 @@ export const styles = css`
     --a: var(--porthole-accent, #1a56db);
     --on: var(--porthole-on-accent, #fff);
     --r: var(--porthole-radius, 12px);
-    --bg: var(--porthole-surface, #fff);
-    --fg: var(--porthole-text, #1f2328);
-    --mu: var(--porthole-muted, #57606a);
-    --bu: var(--porthole-bubble, #eef0f3);
-    --bo: var(--porthole-border, #d0d7de);
+    /* dark mode: the palette follows prefers-color-scheme (light-dark()); the site forces one with
+       --porthole-color-scheme: light (or dark), or sets any colour. */
+    color-scheme: var(--porthole-color-scheme, light dark);
+    --bg: var(--porthole-surface, light-dark(#fff, #161b22));
+    --fg: var(--porthole-text, light-dark(#1f2328, #f0f6fc));
+    --mu: var(--porthole-muted, light-dark(#57606a, #9198a1));
+    --bu: var(--porthole-bubble, light-dark(#eef0f3, #262c36));
+    --bo: var(--porthole-border, light-dark(#d0d7de, #30363d));
     display: block;
     width: min(380px, calc(100vw - 40px));
     height: min(560px, calc(100vh - 120px));
@@ -49,7 +52,8 @@ export const styles = css`
     cursor: pointer;
   }
   :focus-visible {
-    outline: 2px solid var(--a);
+    /* dark mode: the text colour (the default accent is 2.8:1 on the dark surface, below 3:1) */
+    outline: 2px solid light-dark(var(--a), var(--fg));
     outline-offset: 2px;
   }
   header :focus-visible {
@@ -73,6 +77,20 @@ export const styles = css`
   }
   .older {
     align-self: center;
+  }
+  /* "New messages ↓": over the bottom of the log, taking no room (28 - 36 + 8 = 0). */
+  .nm {
+    position: relative;
+    align-self: center;
+    height: 28px;
+    margin: -36px 0 8px;
+    padding: 0 12px;
+    border: 0;
+    border-radius: 14px;
+    background: var(--a);
+    color: var(--on);
+    font-size: 0.85em;
+    box-shadow: 0 2px 8px #0003;
   }
   .empty {
     margin: auto;
@@ -117,17 +135,17 @@ export const styles = css`
   }
   .fallback {
     padding: 12px 16px;
-    /* A warning keeps its own light colours, whatever the theme. */
-    background: #fff4e5;
-    color: #1f2328;
-    border-bottom: 1px solid #f0c36d;
+    /* A warning keeps its own colours, whatever the palette (dark mode: dark ones). */
+    background: light-dark(#fff4e5, #3d2e00);
+    color: light-dark(#1f2328, #f0f6fc);
+    border-bottom: 1px solid light-dark(#f0c36d, #9e6a03);
   }
   .fallback p {
     margin: 0 0 8px;
   }
   .fallback a {
     margin-inline-start: 12px;
-    color: #0b4bc4;
+    color: light-dark(#0b4bc4, #79c0ff);
   }
   form {
     display: flex;
@@ -209,7 +227,89 @@ export const styles = css`
     font-size: 0.75em;
     color: var(--mu);
   }
+  /* buttons (connection helper): the fallback's retry and contact link, a failed message's retry,
+     edit and remove, and load-older share one look, themed by --porthole-button-* (docs/theming.md). */
+  [part~='retry'],
+  .fallback [part~='fallback-link'],
+  [part~='retry-message'],
+  [part~='edit-message'],
+  [part~='remove-message'],
+  [part~='load-older'] {
+    display: inline-block;
+    padding: var(--porthole-button-padding, 4px 12px);
+    border: 1px solid var(--porthole-button-border, var(--bo));
+    border-radius: var(--porthole-button-radius, 8px);
+    background: var(--porthole-button-bg, var(--bg));
+    color: var(--porthole-button-text, var(--fg));
+    font: inherit;
+    line-height: 1.4;
+    text-decoration: none;
+  }
+  [part~='retry-message'],
+  [part~='edit-message'],
+  [part~='remove-message'] {
+    /* logical sides: mirrored in right-to-left locales (ar, he) */
+    margin: 4px 0 0;
+    margin-inline-end: 4px;
+    padding: 0 8px;
+    font-size: 0.85em;
+  }
+  [part~='retry']:hover,
+  .fallback [part~='fallback-link']:hover,
+  [part~='retry-message']:hover,
+  [part~='edit-message']:hover,
+  [part~='remove-message']:hover,
+  [part~='load-older']:hover {
+    background: var(--porthole-button-hover-bg, var(--bu));
+  }
+  /* "Trying again…": still focusable (aria-disabled), visibly busy */
+  [aria-disabled='true'] {
+    cursor: progress;
+    opacity: 0.7;
+  }
+  .retried {
+    font-size: 0.85em;
+  }
   [hidden] {
     display: none;
+  }
+  /* mobile sheet (mobile helper): below 480 px of width or height (a phone either way up, 400 % zoom)
+     the open panel fills the visual viewport (the sheet controller sets --vt and --vh from
+     visualViewport); !important beats the launcher's own positioning of the panel. Touch targets
+     are 44 × 44 px, the input's font 16 px at least (iOS zooms into a smaller one on focus). */
+  @media (max-width: 480px), (max-height: 480px) {
+    :host {
+      position: fixed !important;
+      inset: var(--vt, 0) 0 auto !important;
+      width: auto;
+      height: var(--vh, 100%);
+    }
+    section {
+      box-sizing: border-box;
+      padding: 0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);
+      border-radius: 0;
+    }
+    header {
+      padding: env(safe-area-inset-top) 0 0;
+      padding-inline: 16px 4px;
+    }
+    button {
+      min-width: 44px;
+      min-height: 44px;
+    }
+    textarea,
+    input {
+      font-size: max(16px, 1em);
+    }
+  }
+  /* Landscape and 400 % zoom: a one-line input, the log keeps the room. */
+  @media (max-height: 480px) {
+    form {
+      padding-block: 4px;
+    }
+    textarea {
+      box-sizing: border-box;
+      height: 44px;
+    }
   }
 `;

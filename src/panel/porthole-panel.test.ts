@@ -320,7 +320,7 @@ describe('<porthole-panel>', () => {
     const server = new MemoryTransport();
     server.down = true;
     const { el, clock } = await openPanel(server);
-    await clock.tick(10_000); // first load fails, two quick probes fail → breaker opens
+    await clock.tick(15_000); // the first load and the probes fail; past the 10 s grace period the breaker opens
     await el.updateComplete;
     expect($(el, '[part="fallback"]')).to.not.equal(null);
     server.restore();

@@ -13,15 +13,19 @@ import { AvailabilityController, companionAvailability } from '../controllers/av
 import { renderAvatar } from '../render/avatar.js';
 import { dayLabel, renderDay, renderTime } from '../render/timeline.js';
 import { emit } from '../events/emit.js';
-import { loadStrings, strings } from '../i18n/index.js';
+import { direction, loadStrings, strings, type StringOverrides } from '../i18n/index.js';
 import { MAX_MESSAGE_RUNES } from '../protocol/limits.js';
 import { renderMessage, type MessageActions } from '../render/message.js';
 import { MarkdownController } from '../render/markdown/loader.js';
-import type { TransportFactory } from '../transport/transport.js';
+import type { ChatMessage, TransportFactory } from '../transport/transport.js';
 import { styles } from './porthole-panel.styles.js';
-import { showUnread } from './unread-badge.js';
+import { showLauncherState } from './unread-badge.js';
+import type { Notifier } from './notifications.js';
 import type { AttachmentTray } from './attachments.js';
 import type { ContactForm } from './contact-form.js';
+import type { SheetController } from '../controllers/sheet-controller.js';
+import type { PageReporter } from './page-reports.js';
+import type { PortholeUpdate } from '../element/update.js';
 
 /** Defaults every panel created afterwards uses (tests and Storybook inject a memory transport). */
 export interface PanelDefaults {
@@ -58,6 +62,7 @@ export class PortholePanelElement extends LitElement {
     tokenUrl: { attribute: 'token-url' },
     heading: {},
     locale: {},
+    strings: { attribute: false },
     fallbackHref: { attribute: 'fallback-href' },
     getToken: { attribute: false },
     transportFactory: { attribute: false },
@@ -69,8 +74,10 @@ export class PortholePanelElement extends LitElement {
   declare tokenUrl?: string;
   /** Dialog title; defaults to the locale's "Chat with us". */
   declare heading?: string;
-  /** `en`, `fr` or `de`. */
+  /** `en`, `fr`, `de`, `es`, `pt`, `it`, `nl`, `ar` or `he` (right to left: `ar`, `he`); English for any other. */
   declare locale?: string;
+  /** The site's texts over the locale's (the launcher forwards its `strings`); checked, and reported in the console when wrong. */
+  declare strings?: StringOverrides;
   /** Contact link of the fallback UI. */
   declare fallbackHref?: string;
   /** Host function returning the session response (signed-in users). */
@@ -95,10 +102,22 @@ export class PortholePanelElement extends LitElement {
   #clock: Clock;
   /** Messages from the team that arrived while the panel was closed. */
   #unread = 0;
+  /** The opt-in notifications (the launcher's `notify`), once their lazy chunk is loaded. */
+  #notes?: Notifier;
+  /** The last message's id, and whether one arrived while the visitor was scrolled up ("New messages" pill). */
+  #last?: string;
+  #pill = false;
   /** The contact form (offline part), once its lazy chunk is loaded. */
   #contact?: ContactForm;
+  /** mobile sheet: the scroll lock and visual viewport, once the panel has opened as a sheet (a lazy chunk). */
+  #sheet?: SheetController;
   /** The attachment tray (files), once its lazy chunk is loaded. */
   #files?: AttachmentTray;
+  // SPA life cycle
+  /** Page reports (the launcher's `report-pages`), once their lazy chunk is loaded. */
+  #pages?: PageReporter;
+  /** The visitor's name from `update({ name })`, sent with session requests. */
+  #name?: string;
   // Agents and availability
   /** Agents' faces as blob: URLs, for the panel's life. */
   readonly #avatars = new AvatarController(this, () => this.session.transport);
@@ -117,9 +136,15 @@ export class PortholePanelElement extends LitElement {
       storage: defaults.storage,
       tokenUrl: () => this.tokenUrl,
       getToken: () => this.getToken,
+      // Another tab of this visitor opened or read the chat.
+      onRead: () => this.markRead(),
+      name: () => this.#name,
       transportFactory: () => this.transportFactory,
       onReceived: (m) => {
+        // Read where it arrives open: the visitor's other tabs clear their count (onRead).
         if (!this.open) this.#setUnread(this.#unread + 1);
+        else this.session.read();
+        this.#notify(m);
         emit(this.#target, 'porthole-message', m);
       },
       onSent: (m) => emit(this.#target, 'porthole-message-sent', m),
@@ -166,13 +191,14 @@ export class PortholePanelElement extends LitElement {
     // lazy conversation menu (privacy-menu.ts) forwards from its own shadow root once it exists.
     this.setAttribute(
       'exportparts',
-      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,message,message-text,link,code,code-block,quote,list,table,heading,retry-message,edit-message,remove-message,counter,load-older,typing,status,fallback,offline-notice,contact-form,contact-input,contact-error,contact-submit,contact-skip,contact-thanks,retry,fallback-link,composer,input,send,attach,attachments,attachment,progress,cancel-upload,upload-error,retry-upload,remove-upload,files,file,file-preview,file-link,file-size,availability,avatar,time,day',
+      'panel,header,menu-button,privacy-menu,privacy-item,privacy-confirm,privacy-error,privacy-status,close,log,new-messages,message,message-text,link,code,code-block,quote,list,table,heading,retry-message,edit-message,remove-message,counter,load-older,typing,status,fallback,offline-notice,contact-form,contact-input,contact-error,contact-submit,contact-skip,contact-thanks,retry,fallback-link,composer,input,send,attach,attachments,attachment,progress,cancel-upload,upload-error,retry-upload,remove-upload,files,file,file-preview,file-link,file-size,availability,avatar,time,day',
     );
   }
 
   /** Starts the session and the conversation (once). Opening the panel does it. */
   activate(): void {
     this.session.start();
+    this.#reportPage();
   }
 
   /** Queues `text`, with the uploaded `files` if any (starting the session if needed); resolves once queued. */
@@ -186,6 +212,46 @@ export class PortholePanelElement extends LitElement {
     return this.session.logout();
   }
 
+  /**
+   * SPA life cycle (the launcher's `update()`): a new session for a changed identity or name (another
+   * visitor starts over), and the page reported with `report-pages`. Rejects with a TypeError on bad input.
+   * Its checks are a lazy chunk (../element/update.js), loaded with the first call.
+   */
+  async applyUpdate(changes?: PortholeUpdate): Promise<void> {
+    const { identity, name, page } = (await import('../element/update.js')).parseUpdate(changes);
+    if (name !== undefined) this.#name = name;
+    this.#reportPage(page);
+    if (identity || name !== undefined) await this.session.renew();
+  }
+
+  /**
+   * SPA life cycle (the launcher's `shutdown()`): ends the session and forgets the visitor (the
+   * companion's cookie, the widget's storage and queue); the next open starts a new visitor.
+   */
+  async shutdown(): Promise<void> {
+    this.#pages?.reset();
+    this.#name = this.notice = this.#contact = undefined;
+    this.#files?.uploads.clear();
+    this.markRead();
+    const input = this.#input;
+    if (input) input.value = '';
+    this.#count();
+    await this.session.shutdown();
+    this.requestUpdate();
+  }
+
+  /** Page reports: with `report-pages` on the launcher (read now), the reporter chunk reports `page` (default: this page). */
+  #reportPage(page?: PortholeUpdate['page']): void {
+    if (!this.launcher?.hasAttribute('report-pages')) return;
+    void import('./page-reports.js').then(
+      (m) => {
+        this.#pages ??= new m.PageReporter(this, this.session, this.#clock, () => !!this.launcher?.hasAttribute('report-pages'));
+        this.#pages.report(page);
+      },
+      (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
+    );
+  }
+
   get #target(): EventTarget {
     return this.launcher ?? this;
   }
@@ -194,12 +260,55 @@ export class PortholePanelElement extends LitElement {
     return this.session.current?.userId;
   }
 
-  /** Shows the unread count on the launcher's button (see unread-badge.ts). */
-  #setUnread(count: number): void {
-    if (count === this.#unread && count > 0) return;
-    this.#unread = count;
-    showUnread(this.launcher?.shadowRoot, count, this.locale);
+  /** Messages from the team the visitor has not seen (they arrived while the panel was closed). */
+  get unread(): number {
+    return this.#unread;
   }
+
+  /** The visitor has seen the messages (the panel opened, here or in another tab): clears the count and the notifications. */
+  markRead(): void {
+    this.#setUnread(0);
+    this.#notes?.clear();
+  }
+
+  #setUnread(count: number): void {
+    if (count === this.#unread) return;
+    this.#unread = count;
+    this.#paint();
+    emit(this.#target, 'porthole-unread-change', { count });
+  }
+
+  /** The launcher's button shows the open state and the unread count (see unread-badge.ts). */
+  #paint(): void {
+    showLauncherState(this.launcher?.shadowRoot, this.open, this.#unread, strings(this.locale, this.strings));
+  }
+
+  /** The opt-in notifications of a message from the team (./notifications.js, loaded on first use). */
+  #notify(m: ChatMessage): void {
+    const notify = this.launcher?.getAttribute('notify');
+    if (notify && (!this.open || document.hidden))
+      void import('./notifications.js').then(
+        (n) => (this.#notes ??= new n.Notifier(this, this.#clock)).notify(m, notify),
+        (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
+      );
+  }
+
+  /** "New messages": scrolls the log to the bottom and moves focus there, as the pill goes. */
+  #toBottom = (): void => {
+    const log = this.#log!;
+    log.scrollTop = log.scrollHeight;
+    log.focus({ preventScroll: true });
+    this.#scrolled();
+  };
+
+  /** The pill goes once the visitor is at the bottom of the log. */
+  #scrolled = (): void => {
+    const log = this.#log!;
+    if (this.#pill && log.scrollHeight - log.scrollTop - log.clientHeight < 40) {
+      this.#pill = false;
+      this.requestUpdate();
+    }
+  };
 
   /**
    * The conversation menu's button toggles the menu (a click, Enter, Space). The menu is a lazy
@@ -332,15 +441,26 @@ export class PortholePanelElement extends LitElement {
     return this.renderRoot.querySelector('.log');
   }
 
-  /** Every update waits for the locale's strings (a chunk, but for English): the panel never shows another language first. */
+  /**
+   * Every update waits for the locale's strings (a chunk, but for English) and the site's overrides:
+   * the panel never shows another language first. The language asked for (the launcher's `locale`,
+   * else the page's) tells the console once when it falls back to English.
+   */
   protected override async scheduleUpdate(): Promise<void> {
-    await loadStrings(this.locale);
+    const l = this.launcher;
+    await loadStrings(this.locale, this.strings, l ? l.getAttribute('locale') || document.documentElement.lang : this.locale);
     super.scheduleUpdate();
   }
 
   protected override willUpdate(): void {
     const log = this.#log;
     this.#stick = !log || log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    // A message from the team below the visitor's reading position: the "New messages" pill.
+    const last = this.conversation.messages.at(-1);
+    if (last?.id !== this.#last) {
+      this.#pill ||= !this.#stick && !!this.#last && last?.userId !== this.#self;
+      this.#last = last?.id;
+    }
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -355,10 +475,27 @@ export class PortholePanelElement extends LitElement {
         (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
       );
     if (changed.has('open') && this.open) {
-      this.#setUnread(0);
+      this.markRead();
+      this.session.read();
       this.outbox.persist = true;
       this.activate();
       this.#input?.focus();
+      // mobile sheet: open as a full-screen sheet (the styles' media query), the sheet controller (a lazy
+      // chunk) locks the page's scroll and follows the visual viewport from now on.
+      if (!this.#sheet && getComputedStyle(this).position == 'fixed')
+        void import('../controllers/sheet-controller.js').then(
+          (m) => (this.#sheet ??= new m.SheetController(this)),
+          (err) => emit(this.#target, 'porthole-error', { code: 'load_failed', message: String(err) }),
+        );
+      // The accent's contrast (./contrast.js warns below 4.5:1), loaded only for colours other than the defaults;
+      // a failed load only loses the warning.
+      const send = this.renderRoot.querySelector('.send');
+      const s = send && getComputedStyle(send);
+      if (s && s.color + s.backgroundColor != 'rgb(255, 255, 255)rgb(26, 86, 219)')
+        void import('./contrast.js').then(
+          (m) => m.checkAccentContrast(this, send),
+          () => {},
+        );
     }
     // Availability: asked while open, again once the session's transport is there.
     const via = this.open ? this.session.transport : undefined;
@@ -369,10 +506,11 @@ export class PortholePanelElement extends LitElement {
     }
     const log = this.#log;
     if (log && this.#stick) log.scrollTop = log.scrollHeight;
+    this.#paint();
   }
 
   protected override render(): TemplateResult {
-    const labels = strings(this.locale);
+    const labels = strings(this.locale, this.strings);
     const conversation = this.conversation;
     const shown = new Set(conversation.messages.map((m) => m.clientId));
     const pending = this.outbox.items.filter((item) => !shown.has(item.clientId));
@@ -380,13 +518,14 @@ export class PortholePanelElement extends LitElement {
     const team = this.#availability.value;
     const now = this.#clock.now();
     const typer = conversation.typingUserIds.map((id) => conversation.names[id]).find(Boolean);
-    // lang: the widget's words are read with its locale's voice, whatever the page's language.
+    // lang: the widget's words are read with its locale's voice, whatever the page's language; dir: its own, whatever the page's.
     // The header is no banner landmark (the page has its own): role none.
     return html`<section
       part="panel"
       role="dialog"
       aria-labelledby="t"
       lang=${this.locale || 'en'}
+      dir=${direction(this.locale)}
       @keydown=${this.#onKey}
       @dragover=${this.#drag}
       @drop=${this.#drop}
@@ -415,14 +554,24 @@ export class PortholePanelElement extends LitElement {
           : this.health.open
             ? html`<div part="fallback" class="fallback" role="alert">
                 <p>${this.session.refused ? labels.refused : labels.fallback}</p>
-                <button part="retry" @click=${() => this.health.retry()}>${labels.retry}</button>
+                <button
+                  part="retry"
+                  aria-busy=${this.health.retrying}
+                  aria-disabled=${this.health.retrying}
+                  @click=${() => this.health.retrying || this.health.retry()}
+                >
+                  ${this.health.retrying ? labels.retrying : labels.retry}
+                </button>
                 ${href ? html`<a part="fallback-link" href=${href} target="_blank" rel="noopener">${labels.contact}</a>` : ''}
+                <p class="retried" role="status">
+                  ${this.health.retrying ? labels.retrying : this.health.retryFailed ? labels.retryFailed : ''}
+                </p>
               </div>`
-            : this.connection.state === 'reconnecting'
+            : this.connection.reported === 'reconnecting'
               ? html`<p part="status" class="status" role="status">${labels.reconnecting}</p>`
               : ''
       }
-      <div part="log" class="log" role="log" aria-live="polite" aria-label=${labels.log} tabindex="0">
+      <div part="log" class="log" role="log" aria-live="polite" aria-label=${labels.log} tabindex="0" @scroll=${this.#scrolled}>
         ${conversation.hasMore ? html`<button part="load-older" class="older" @click=${this.#older}>${labels.loadOlder}</button>` : ''}
         ${
           conversation.messages.length || pending.length
@@ -480,6 +629,13 @@ export class PortholePanelElement extends LitElement {
           ),
         )}
       </div>
+      ${
+        this.#pill
+          ? html`<button part="new-messages" class="nm" @click=${this.#toBottom}>
+              ${labels.newMessages} <span aria-hidden="true">↓</span>
+            </button>`
+          : ''
+      }
       <p part="typing" class="typing" ?hidden=${!conversation.typing}>${typer ? labels.typingName(typer) : labels.typing}</p>
       ${this.#contact?.render(this.#availability.value, conversation.messages.some((m) => m.userId === this.#self) || pending.length > 0)}
       <form part="composer" @submit=${this.#submit}>

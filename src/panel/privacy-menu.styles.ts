@@ -1,19 +1,19 @@
 import { css } from 'lit';
 
-/** The conversation menu's styles; colours come from the panel's custom properties (inherited). */
+/** The conversation menu's styles; colours are the panel's palette (its --bg, --fg… inherited: dark mode included). */
 export const styles = css`
   :host {
     display: block;
     position: relative;
     z-index: 1;
-    color: var(--porthole-text, #1f2328);
+    color: var(--fg);
   }
   button {
     font: inherit;
     cursor: pointer;
   }
   :focus-visible {
-    outline: 2px solid var(--porthole-accent, #1a56db);
+    outline: 2px solid light-dark(var(--a), var(--fg));
     outline-offset: 2px;
   }
   [role='menu'] {
@@ -24,8 +24,8 @@ export const styles = css`
     flex-direction: column;
     min-width: 14em;
     padding: 4px 0;
-    background: var(--porthole-surface, #fff);
-    border: 1px solid var(--porthole-border, #d0d7de);
+    background: var(--bg);
+    border: 1px solid var(--bo);
     border-radius: 8px;
     box-shadow: 0 4px 14px #0003;
   }
@@ -38,22 +38,22 @@ export const styles = css`
   }
   [role='menuitem']:hover,
   [role='menuitem']:focus-visible {
-    background: var(--porthole-bubble, #eef0f3);
+    background: var(--bu);
     outline-offset: -2px;
   }
   .banner {
     padding: 12px 16px;
-    background: var(--porthole-surface, #fff);
-    border-bottom: 1px solid var(--porthole-border, #d0d7de);
+    background: var(--bg);
+    border-bottom: 1px solid var(--bo);
   }
   .banner p {
     margin: 0 0 8px;
   }
   .banner.alert {
-    /* A warning keeps its own light colours, whatever the theme (as the fallback does). */
-    background: #fff4e5;
-    color: #1f2328;
-    border-color: #f0c36d;
+    /* A warning keeps its own colours, whatever the palette (as the fallback does; dark mode: dark ones). */
+    background: light-dark(#fff4e5, #3d2e00);
+    color: light-dark(#1f2328, #f0f6fc);
+    border-color: light-dark(#f0c36d, #9e6a03);
   }
   .actions {
     display: flex;
@@ -62,7 +62,7 @@ export const styles = css`
   }
   .actions button {
     padding: 4px 12px;
-    border: 1px solid var(--porthole-muted, #57606a);
+    border: 1px solid var(--mu);
     border-radius: 8px;
     background: none;
     color: inherit;
@@ -80,6 +80,13 @@ export const styles = css`
     margin: 0;
     padding: 4px 16px;
     font-size: 0.85em;
-    color: var(--porthole-muted, #57606a);
+    color: var(--mu);
+  }
+  /* mobile sheet (mobile helper): 44 px touch targets, as in the panel. */
+  @media (max-width: 480px), (max-height: 480px) {
+    button {
+      min-width: 44px;
+      min-height: 44px;
+    }
   }
 `;

@@ -7,6 +7,7 @@ import {
   type TranscriptFile,
 } from '../controllers/privacy-controller.js';
 import { emit } from '../events/emit.js';
+import { loadStrings } from '../i18n/index.js';
 import type { PortholePanelElement } from './porthole-panel.js';
 import { styles } from './privacy-menu.styles.js';
 import { privacyStrings, type PrivacyStrings } from './privacy-menu.strings.js';
@@ -35,7 +36,9 @@ export const saveTranscript = (file: TranscriptFile): void => saveBlob(file.blob
  * menu on first use. It goes right after the panel's header: outside every part of the panel's
  * template, so the panel's renders leave it alone (the panel's chunk holds no trace of it).
  */
-export function toggleMenu(panel: PortholePanelElement, anchor: HTMLElement): Promise<void> {
+export async function toggleMenu(panel: PortholePanelElement, anchor: HTMLElement): Promise<void> {
+  // The menu's strings in the panel's locale first (a chunk, but for English): it never shows another language first.
+  await loadStrings(panel.locale, panel.strings);
   let menu = panel.renderRoot.querySelector('porthole-privacy-menu');
   if (!menu) {
     menu = document.createElement('porthole-privacy-menu');
@@ -166,7 +169,7 @@ export class PortholePrivacyMenuElement extends LitElement {
   }
 
   get #labels(): PrivacyStrings {
-    return privacyStrings(this.panel?.locale);
+    return privacyStrings(this.panel);
   }
 
   get #items(): HTMLElement[] {

@@ -34,6 +34,7 @@ export const PortholeChat = createComponent({
     onStateChange: event('porthole-state-change'),
     onError: event('porthole-error'),
     onConversationErased: event('porthole-conversation-erased'),
+    onUnreadChange: event('porthole-unread-change'),
   },
   displayName: 'PortholeChat',
 });
@@ -51,6 +52,10 @@ export interface PortholeChatAttributes extends React.HTMLAttributes<PortholeCha
   'fallback-href'?: string;
   preload?: '' | 'idle';
   'no-privacy-menu'?: boolean;
+  'hide-launcher'?: boolean;
+  /** Space-separated `sound`, `title`, `preview`. */
+  notify?: string;
+  'report-pages'?: boolean;
 }
 
 declare module 'react' {

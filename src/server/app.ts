@@ -184,7 +184,7 @@ function createDirectCompanion(config: DirectConfig, options: CompanionOptions):
     allowedOrigins: config.allowedOrigins,
     corsMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     routes:
-      'POST/DELETE /v1/session, GET /v1/transcript, DELETE /v1/conversation, GET /v1/availability, GET /healthz, GET /readyz and GET /openapi.json',
+      'POST/DELETE /v1/session, DELETE /v1/session/cookie, GET /v1/transcript, DELETE /v1/conversation, GET /v1/availability, GET /healthz, GET /readyz and GET /openapi.json',
     maxBodyBytes: MAX_SESSION_BODY_BYTES,
     metrics,
     onError: errorReporter(options.onError, logger),

@@ -134,7 +134,7 @@ export {
 export { MemoryMattermostAdmin, type MemoryFile } from './memory-mattermost-admin.js';
 export { GatewayPrivacy, type GatewayPrivacyOptions } from './gateway/erasure.js';
 export type { BotAccount } from './gateway/bot-account.js';
-export { toRouteHandlers, stripBasePath, type RouteHandler, type RouteHandlers } from './next.js';
+export { toRouteHandlers, stripBasePath, type RouteCompanion, type RouteHandler, type RouteHandlers } from './next.js';
 export {
   HttpOriginProber,
   type CorsPreflightAnswer,

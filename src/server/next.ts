@@ -33,20 +33,32 @@ export function stripBasePath(request: Request, basePath: string): Request {
   } as RequestInit);
 }
 
+/** The companion, or a function that creates it (called on the first request; see {@link toRouteHandlers}). */
+export type RouteCompanion = Pick<Companion, 'fetch'> | (() => Pick<Companion, 'fetch'>);
+
 /**
- * Next.js App Router handlers. In `app/api/porthole/[...path]/route.ts`:
+ * Next.js App Router handlers. Pass a function rather than a companion: it is called on the first
+ * request, and its companion kept for the next ones (a throw, such as a `ConfigError`, is not kept:
+ * that request fails and the next one calls it again). `next build` imports route modules without
+ * the runtime environment, so a companion created at import fails the build ("Failed to collect
+ * page data"). In `app/api/porthole/[...path]/route.ts` (examples/nextjs-app):
  *
  * @example
  * ```ts
  * import { createCompanion, loadConfig, toRouteHandlers } from 'porthole-chat/server';
- * const companion = createCompanion(loadConfig(process.env));
- * export const { GET, POST, DELETE, OPTIONS } = toRouteHandlers(companion, { basePath: '/api/porthole' });
+ * export const runtime = 'nodejs';
+ * export const dynamic = 'force-dynamic';
+ * export const { GET, POST, DELETE, OPTIONS } = toRouteHandlers(() => createCompanion(loadConfig(process.env)), {
+ *   basePath: '/api/porthole',
+ * });
  * ```
  *
  * There is no socket address in a route handler: set `PORTHOLE_TRUST_PROXY=true` behind a proxy
  * that sets `X-Forwarded-For` (Vercel does), or pass `clientIp` to `createCompanion`.
  */
-export function toRouteHandlers(companion: Pick<Companion, 'fetch'>, options: { basePath?: string } = {}): RouteHandlers {
-  const handle: RouteHandler = (request) => companion.fetch(stripBasePath(request, options.basePath ?? ''));
+export function toRouteHandlers(companion: RouteCompanion, options: { basePath?: string } = {}): RouteHandlers {
+  let created = typeof companion === 'function' ? undefined : companion;
+  const instance = () => (created ??= (companion as () => Pick<Companion, 'fetch'>)());
+  const handle: RouteHandler = async (request) => instance().fetch(stripBasePath(request, options.basePath ?? ''));
   return { GET: handle, POST: handle, DELETE: handle, OPTIONS: handle };
 }

@@ -41,6 +41,7 @@ import {
 import { healthBodySchema, readinessReportSchema } from './health-route.js';
 import { MAX_SESSION_BODY_BYTES, sessionRequestSchema, sessionResponseSchema } from './session-route.js';
 import { VISITOR_COOKIE } from './visitor-cookie.js';
+import { MAX_PAGE_BODY_BYTES, PAGE_REPORTS_PER_MINUTE, pageReportSchema } from './gateway/page-routes.js';
 
 /** What the document describes: the routes of one companion's mode and configuration. */
 export interface OpenApiOptions {
@@ -237,6 +238,17 @@ function sessionDelete(mode: OpenApiOptions['mode']): ZodOpenApiOperationObject 
   };
 }
 
+const forgetCookie: ZodOpenApiOperationObject = {
+  operationId: 'forgetVisitor',
+  summary: 'Forget the anonymous visitor (expire the visitor cookie)',
+  description:
+    "The widget's `shutdown()`: expires the `porthole_vid` cookie with the attributes it was set with, so the next `POST /v1/session` starts a new visitor. No token (it works before any session) and nothing else changes: `DELETE /v1/session` revokes the tokens (and clears the cookie too).",
+  responses: {
+    '204': empty('The cookie is expired.', { setCookie: true }),
+    '403': originRefused,
+  },
+};
+
 const tokenRefused = error(
   ['missing_token', 'token_malformed', 'token_invalid', 'token_expired', 'token_revoked'],
   'No Porthole token, or one that is forged, expired or revoked (logout): get a new one from `POST /v1/session`.',
@@ -294,6 +306,28 @@ const visitorOperations = {
       // erasure_in_progress: DELETE /v1/conversation is under way for this conversation (any instance);
       // queue_full: Mattermost is unreachable and this conversation already has the most messages waiting.
       ...mattermostFailures([...GATEWAY_503, 'erasure_in_progress', 'queue_full']),
+    },
+  },
+  page: {
+    operationId: 'reportPage',
+    summary: "Tell the agents the page the visitor is on (the widget's `report-pages`)",
+    description: `Posts "Visitor is on <title> — <url>" as a bot reply in the conversation's thread, marked with \`props.porthole_page\` and never shown to the visitor (history, \`/v1/live\`, transcript). Nothing is posted (still 204) before the visitor's first message (a report never starts a conversation) or for a repeat of the last page reported. The URL must be on one of the allowed origins. At most ${PAGE_REPORTS_PER_MINUTE} a minute per conversation, and counted with the address's sends.`,
+    security: [{ portholeToken: [] }],
+    requestBody: {
+      required: true,
+      description: `At most ${MAX_PAGE_BODY_BYTES} bytes.`,
+      content: { 'application/json': { schema: pageReportSchema } },
+    },
+    responses: {
+      '204': empty('Reported, or nothing to report.'),
+      '400': badJson('`{"url": http(s) URL of at most 2048 characters, "title"?: string of at most 1000 characters}`'),
+      '401': tokenRefused,
+      '403': originRefused,
+      '413': tooLarge(MAX_PAGE_BODY_BYTES),
+      '415': notJson,
+      '422': error(['page_not_allowed'], 'The URL is not on one of the allowed origins (`PORTHOLE_ALLOWED_ORIGINS`).'),
+      '429': tooMany('page reports (per conversation) or sends (per address)'),
+      ...mattermostFailures(GATEWAY_503),
     },
   },
   typing: {
@@ -581,10 +615,12 @@ export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument 
   const gateway = options.mode === 'gateway';
   const paths: Record<string, Partial<Record<'get' | 'post' | 'delete', ZodOpenApiOperationObject>>> = {
     '/v1/session': { post: sessionPost(options.mode), delete: sessionDelete(options.mode) },
+    '/v1/session/cookie': { delete: forgetCookie },
   };
   if (gateway) {
     paths['/v1/messages'] = { get: visitorOperations.messagesGet, post: visitorOperations.messagesPost };
     paths['/v1/typing'] = { post: visitorOperations.typing };
+    paths['/v1/conversation/page'] = { post: visitorOperations.page };
     paths['/v1/files'] = { post: fileOperations.upload };
     paths['/v1/files/{fileId}'] = { get: fileOperations.read };
     paths['/v1/agents'] = { get: visitorOperations.agents };

@@ -317,3 +317,34 @@ describe('DELETE /v1/session', () => {
     assert.equal(mm.calls.get('revokeUserAccessToken'), undefined);
   });
 });
+
+describe('DELETE /v1/session/cookie (SPA life cycle: shutdown)', () => {
+  for (const production of [false, true]) {
+    it(`expires the visitor cookie without a token, with the attributes it was set with (${production ? 'production' : 'development'}); the next session is a new visitor`, async () => {
+      const { companion, mm } = testCompanion({ production });
+      const first = await postSession(companion);
+      const set = first.headers.get('Set-Cookie')!;
+      const { userId } = await first.json();
+      const res = await companion.fetch(
+        new Request('http://companion.test/v1/session/cookie', {
+          method: 'DELETE',
+          headers: { Origin: TEST.origin, Cookie: cookieOf(first) },
+        }),
+        nodeEnv('203.0.113.7'),
+      );
+      assert.equal(res.status, 204);
+      assert.equal(res.headers.get('Access-Control-Allow-Origin'), TEST.origin);
+      const cleared = res.headers.get('Set-Cookie')!;
+      assert.match(cleared, /^porthole_vid=; .*Max-Age=0/);
+      const attrs = (v: string) =>
+        v
+          .split('; ')
+          .slice(1)
+          .filter((a) => !a.startsWith('Max-Age='));
+      assert.deepEqual(attrs(cleared), attrs(set));
+      assert.equal(mm.calls.get('revokeUserAccessToken'), undefined, 'nothing is revoked');
+      const next = await (await postSession(companion)).json();
+      assert.notEqual(next.userId, userId);
+    });
+  }
+});

@@ -152,6 +152,7 @@ function bearer(c: Context): string {
  *   Answers {@link SessionResponse}.
  * - `DELETE`: with `Authorization: Bearer <visitor token>`, revokes the visitor's credentials and
  *   clears the cookie; 204.
+ * - `DELETE /cookie`: no token; expires the visitor cookie (with the attributes it was set with); 204.
  */
 export function sessionRoute(deps: SessionRouteDeps): Hono {
   const route = new Hono();
@@ -225,6 +226,14 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
       return c.json(response, 200);
     },
   );
+
+  // SPA life cycle (the widget's shutdown()): forgets the anonymous visitor, also before any
+  // session (no token, nothing else touched). Logout clears the cookie as well.
+  route.delete('/cookie', (c) => {
+    c.header('Set-Cookie', clearVisitorCookie(deps.production), { append: true });
+    c.header('Cache-Control', 'no-store');
+    return c.body(null, 204);
+  });
 
   route.delete('/', async (c) => {
     const token = bearer(c);

@@ -176,6 +176,10 @@ export class GatewayTransport implements Transport {
     return fetchBlob(url, this.#session.token, signal, 'GET /v1/files/:id', this.#options.fetch);
   }
 
+  reportPage(page: { url: string; title?: string }, signal?: AbortSignal): Promise<void> {
+    return this.#request('/v1/conversation/page', undefined, signal, { method: 'POST', body: JSON.stringify(page) });
+  }
+
   typing(): void {
     // Best effort: a failure (refused — then without asking —, limited, offline) is not worth a report.
     this.#request('/v1/typing', undefined, undefined, { method: 'POST' }).catch(() => {});

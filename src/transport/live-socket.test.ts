@@ -160,6 +160,43 @@ describe('LiveSocket', () => {
     expect(states).to.deep.equal(['connecting', 'online', 'reconnecting', 'offline']);
   });
 
+  it("the browser's offline event replaces an open socket at once; online brings a fresh one", async () => {
+    make();
+    await settle();
+    live.ready();
+    FakeSocket.autoOpen = false; // no network: sockets do not open
+    dispatchEvent(new Event('offline'));
+    expect(closes).to.deep.equal([[1006, 'offline']]);
+    expect(states).to.deep.equal(['connecting', 'online', 'reconnecting']);
+    await settle();
+    const waiting = FakeSocket.all.length;
+    expect(waiting, 'reconnecting-websocket tries again at once').to.equal(2);
+    FakeSocket.all[1].fail();
+    FakeSocket.autoOpen = true;
+    dispatchEvent(new Event('online'));
+    await settle();
+    expect(FakeSocket.all, 'a fresh socket without waiting for the backoff').to.have.length(3);
+    live.ready();
+    expect(states.at(-1)).to.equal('online');
+  });
+
+  it('an offline event with no open socket changes nothing, and none once closed', async () => {
+    FakeSocket.autoOpen = false;
+    make();
+    dispatchEvent(new Event('offline'));
+    expect(closes).to.deep.equal([]);
+    FakeSocket.autoOpen = true;
+    live.close();
+    const before = FakeSocket.all.length;
+    live.open();
+    await settle();
+    live.ready();
+    live.close();
+    dispatchEvent(new Event('offline'));
+    expect(closes, 'closed on purpose: no close reported').to.deep.equal([]);
+    expect(FakeSocket.all).to.have.length(before + 1);
+  });
+
   it('ignores a socket it replaced or closed: its frames, its close, its own retry', async () => {
     make();
     await settle();

@@ -203,6 +203,11 @@ export interface Transport {
   avatar?(userId: string, signal?: AbortSignal): Promise<Blob | undefined>;
   /** Whether the team is around (`GET /v1/availability`). A transport without it shows no availability line. */
   availability?(signal?: AbortSignal): Promise<Availability>;
+  /**
+   * SPA life cycle: tells the team the page the visitor is on (`report-pages`; gateway mode's
+   * `POST /v1/conversation/page`). A transport without it (direct mode) reports nothing.
+   */
+  reportPage?(page: { url: string; title?: string }, signal?: AbortSignal): Promise<void>;
 }
 
 /** Builds the transport for a session, at once or once its code has loaded. */

@@ -3,6 +3,7 @@
 // args, and the widget's events logged to Storybook's Actions panel. No server, no network.
 import { action } from 'storybook/actions';
 import type {} from '../../src/element/define.js';
+import { LOCALES, type Locale } from '../../src/i18n/locales.js';
 import { PortholeChatElement } from '../../src/exports.js';
 import type { PortholePanelElement } from '../../src/panel/porthole-panel.js';
 import { MemoryTransport, type MemoryTransportOptions } from '../../src/transport/memory-transport.js';
@@ -27,7 +28,7 @@ export interface ChatArgs {
   /** The `position` attribute. */
   position: 'bottom-right' | 'bottom-left';
   /** The `locale` attribute. */
-  locale: 'en' | 'fr' | 'de';
+  locale: Locale;
   /** `dir` of the page around the widget (an RTL check). */
   dir: 'ltr' | 'rtl';
   /** The `title` attribute; empty = the locale's default. */
@@ -74,7 +75,7 @@ export const themeArgTypes = {
     description: '`position` attribute',
     table: { category: 'Theme' },
   },
-  locale: { control: 'inline-radio', options: ['en', 'fr', 'de'], description: '`locale` attribute', table: { category: 'Locale' } },
+  locale: { control: 'select', options: LOCALES, description: '`locale` attribute', table: { category: 'Locale' } },
   dir: { control: 'inline-radio', options: ['ltr', 'rtl'], description: '`dir` of the page', table: { category: 'Locale' } },
   title: { control: 'text', description: '`title` attribute (empty: the locale default)', table: { category: 'Content' } },
   fallbackHref: { control: 'text', description: '`fallback-href` attribute', table: { category: 'Content' } },
@@ -116,6 +117,7 @@ const EVENTS = [
   'porthole-state-change',
   'porthole-error',
   'porthole-conversation-erased',
+  'porthole-unread-change',
 ] as const;
 
 // Each story gets its own transport; the panel finds it by the session's channel id. The one
@@ -131,8 +133,11 @@ export const storyTransportFactory: TransportFactory = (session) => {
   return server;
 };
 
+/** A story's page; `storyDone` settles once its scenario has played. */
+export type StoryPage = HTMLElement & { storyDone: Promise<void> };
+
 /** A page with one <porthole-chat> in the given theme, running `scenario`. */
-export function mountChat(args: ChatArgs, scenario: Scenario = {}): HTMLElement {
+export function mountChat(args: ChatArgs, scenario: Scenario = {}): StoryPage {
   const channelId = `story-${++stories}`;
   const server = new MemoryTransport(scenario.transport);
   servers.set(channelId, server);
@@ -202,9 +207,14 @@ export function mountChat(args: ChatArgs, scenario: Scenario = {}): HTMLElement 
   if (scenario.aside) page.append(scenario.aside(ctx));
   page.append(el);
   // Run once the page is in the document (Storybook attaches the returned node after render).
+  // `storyDone` settles once the scenario has played (stories/a11y.test.ts checks each story's state then).
+  let played!: () => void;
+  const storyDone = new Promise<void>((resolve) => (played = resolve));
   requestAnimationFrame(() => {
-    if (gone()) return;
-    Promise.resolve(scenario.run?.(ctx)).catch((e) => console.error('story scenario failed:', e));
+    if (gone()) return played();
+    Promise.resolve(scenario.run?.(ctx))
+      .catch((e) => console.error('story scenario failed:', e))
+      .finally(played);
   });
   // Forget the transport when the story is left (the panel's controllers close the socket).
   new MutationObserver((_, obs) => {
@@ -212,7 +222,7 @@ export function mountChat(args: ChatArgs, scenario: Scenario = {}): HTMLElement 
     servers.delete(channelId);
     obs.disconnect();
   }).observe(document.body, { childList: true, subtree: true });
-  return page;
+  return Object.assign(page, { storyDone });
 }
 
 /** A conversation of `count` messages alternating between the visitor and agents, oldest first. */

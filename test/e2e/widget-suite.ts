@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launcherFiles } from '../package/bundle-graph.ts';
+import { axeViolations } from './support/axe.ts';
 import { eventually, GENERATED_DIR, PAGE_URL, startStack, type Mode, type SessionIds, type Stack, type Visitor } from './support/stack.ts';
 
 /** Registers the suite for `mode`. */
@@ -106,6 +107,12 @@ export function widgetSuite(mode: Mode) {
     await message(v, text).waitFor({ timeout: 10000 });
     assert.equal(await message(v, text).getAttribute('data-from'), 'agent');
     assert.ok(JSON.stringify(await received).includes(text), 'porthole-message carries the message');
+    // Live states, checked by axe: the open conversation with both sides' messages, then closed with an unread badge.
+    assert.deepEqual(await axeViolations(v.page), [], 'axe in the open conversation');
+    await v.page.keyboard.press('Escape');
+    await stack.answer(session, unique('While closed'));
+    await v.page.locator('[part~="badge"]').waitFor({ timeout: 10000 });
+    assert.deepEqual(await axeViolations(v.page), [], 'axe on the closed launcher with an unread badge');
   });
 
   test('after the connection is cut and restored, missed and pending messages arrive once', T, async () => {
@@ -176,6 +183,7 @@ export function widgetSuite(mode: Mode) {
       const link = fallback.locator('a[href="mailto:help@example.com"]');
       assert.equal(await link.count(), 1, 'the fallback offers the fallback-href contact');
       assert.equal(await v.page.locator('[part~="retry"]').count(), 1, 'the fallback offers a retry');
+      assert.deepEqual(await axeViolations(v.page), [], 'axe with the fallback shown');
       await stack.companion.start();
       restarted = true;
       await fallback.waitFor({ state: 'detached', timeout: 45000 });

@@ -22,15 +22,43 @@ export const TRANSPORT_CHUNKS: Readonly<Record<SessionMode, string>> = { direct:
  * Files: the attachment tray (src/panel/attachments.ts, loaded on the first attach, drop or paste)
  * and the previews' loader (src/render/file-list.ts, loaded with the first message that has a file);
  * the transports' upload code (src/transport/xhr-upload.ts), loaded with the first upload.
+ * The opt-in notifications (src/panel/notifications.ts), loaded with the first message that arrives
+ * while the chat is closed or the tab hidden, when the launcher's `notify` asks for them.
+ * The site's `strings` overrides (src/i18n/overrides.ts, with zod's checks), loaded only when a site sets `strings`.
+ * The opt-in page reports (src/panel/page-reports.ts), loaded when the launcher has `report-pages`, and the checks
+ * of `update()` (src/element/update.ts), loaded with its first call.
+ * The accent contrast check (src/panel/contrast.ts), loaded on open only when the accent or on-accent is not the default.
+ * The mobile sheet's scroll lock and visual viewport (src/controllers/sheet-controller.ts), loaded when the panel first opens as a sheet.
  * size.test.ts gives them a budget of their own.
  */
-export const FEATURE_CHUNKS = ['privacy-menu', 'markdown', 'emoji', 'contact-form', 'attachments', 'file-list', 'xhr-upload'] as const;
+export const FEATURE_CHUNKS = [
+  'privacy-menu',
+  'markdown',
+  'emoji',
+  'contact-form',
+  'attachments',
+  'file-list',
+  'xhr-upload',
+  'notifications',
+  'overrides',
+  'page-reports',
+  'update',
+  'contrast',
+  'sheet-controller',
+] as const;
 
 /**
  * The strings of every locale but English (src/i18n/index.ts): a conversation loads at most one,
  * the page's; the budgets measure an English conversation and size.test.ts gives each its own.
  */
-export const LOCALE_CHUNKS = ['fr', 'de'] as const;
+export const LOCALE_CHUNKS = ['fr', 'de', 'es', 'pt', 'it', 'nl', 'ar', 'he'] as const;
+
+/**
+ * The lazy parts' strings of every locale but English (src/i18n/<locale>.parts.ts, loaded by
+ * src/i18n/parts.ts with the first conversation menu, attachment tray or contact form a panel in
+ * that locale shows): never part of a conversation; size.test.ts gives each its own budget.
+ */
+export const LOCALE_PART_CHUNKS = LOCALE_CHUNKS.map((l) => `${l}.parts` as const);
 
 const chunkName = (file: string) => path.basename(file).replace(/-[\w-]{8}\.js$/, '');
 
@@ -89,6 +117,12 @@ export const transportChunks = (): Partial<Record<SessionMode, string>> =>
 export const featureChunks = (): Record<string, string> =>
   Object.fromEntries(
     closure([LOADER], 'all').flatMap((f) => ((FEATURE_CHUNKS as readonly string[]).includes(chunkName(f)) ? [[chunkName(f), f]] : [])),
+  );
+
+/** The lazy parts' locale chunks the build holds, by name (`fr.parts`…, see LOCALE_PART_CHUNKS). */
+export const localePartChunks = (): Record<string, string> =>
+  Object.fromEntries(
+    closure([LOADER], 'all').flatMap((f) => ((LOCALE_PART_CHUNKS as readonly string[]).includes(chunkName(f)) ? [[chunkName(f), f]] : [])),
   );
 
 /** The locale chunks the build holds, by locale (see LOCALE_CHUNKS). */

@@ -28,7 +28,19 @@ const sources = (...dirs: string[]) =>
   );
 
 // What the public API must contain (the issue's list); each is also checked against the code.
-const ATTRIBUTES = ['token-url', 'title', 'position', 'open', 'locale', 'fallback-href', 'preload', 'no-privacy-menu'];
+const ATTRIBUTES = [
+  'token-url',
+  'title',
+  'position',
+  'open',
+  'locale',
+  'fallback-href',
+  'preload',
+  'no-privacy-menu',
+  'hide-launcher',
+  'notify',
+  'report-pages',
+];
 const EVENTS = [
   'porthole-open',
   'porthole-close',
@@ -37,9 +49,21 @@ const EVENTS = [
   'porthole-state-change',
   'porthole-error',
   'porthole-conversation-erased',
+  'porthole-unread-change',
 ];
-const METHODS = ['open', 'close', 'toggle', 'send', 'logout'];
-const PROPERTIES = ['tokenUrl', 'position', 'locale', 'fallbackHref', 'isOpen', 'noPrivacyMenu', 'getToken', 'connectionState'];
+const METHODS = ['open', 'close', 'toggle', 'send', 'logout', 'update', 'shutdown'];
+const PROPERTIES = [
+  'tokenUrl',
+  'position',
+  'locale',
+  'fallbackHref',
+  'isOpen',
+  'noPrivacyMenu',
+  'getToken',
+  'connectionState',
+  'unreadCount',
+  'strings',
+];
 // Stories every state must have (ids in Storybook's index).
 const STORIES = [
   'launcher--closed',
@@ -57,6 +81,9 @@ const STORIES = [
   'identity--refused-get-token-returns-401',
   'theme-and-locale--dark',
   'theme-and-locale--right-to-left',
+  'theme-and-locale--dark-by-preference',
+  'mobile--phone',
+  'mobile--zoom-400',
 ];
 
 /** Runs a package's bin with node; resolves with its output, rejects with it on failure. */
@@ -191,8 +218,8 @@ describe('custom-elements.json', () => {
     const exported = /'exportparts',\s*'([^']+)'/.exec(panel)?.[1].split(',') ?? [];
     assert.ok(exported.length, 'exportparts list not found in src/panel/porthole-panel.ts');
     assert.deepEqual(names(el.cssParts), sorted(rendered), 'documented parts differ from the rendered ones');
-    // The launcher button and its unread badge live in the launcher's own shadow root.
-    const inLauncher = new Set(['launcher', 'badge']);
+    // The launcher button, its unread badge and the notifications' preview live in the launcher's own shadow root.
+    const inLauncher = new Set(['launcher', 'badge', 'preview', 'preview-dismiss']);
     assert.deepEqual(sorted(exported), sorted(rendered.filter((p) => !inLauncher.has(p))), 'a panel part is not re-exported to the page');
     for (const p of el.cssParts ?? []) assert.ok(p.description, `part ${p.name} has no description`);
   });
@@ -217,6 +244,18 @@ describe('custom-elements.json', () => {
     for (const p of names(el.cssParts)) assert.ok(theming.includes(`\`${p}\``), `docs/theming.md does not mention part \`${p}\``);
     for (const p of names(el.cssProperties)) assert.ok(theming.includes(`\`${p}\``), `docs/theming.md does not mention \`${p}\``);
   });
+});
+
+test('axe checks every story file (stories/a11y.test.ts lists each stories/*.stories.ts)', () => {
+  const files = fs
+    .readdirSync(path.join(root, 'stories'))
+    .filter((f) => f.endsWith('.stories.ts'))
+    .map((f) => f.replace(/\.stories\.ts$/, ''));
+  const listed = fs.readFileSync(path.join(root, 'stories', 'a11y.test.ts'), 'utf8');
+  const missing = files.filter(
+    (f) => !listed.includes(`from './${f}.stories.js'`) || !new RegExp(`^  ${f.replace(/-/g, '_')},$|^  '${f}': `, 'm').test(listed),
+  );
+  assert.deepEqual(missing, [], `stories/a11y.test.ts does not import and list: ${missing.join(', ')}`);
 });
 
 // The three builds are independent: run them side by side to keep the suite short.

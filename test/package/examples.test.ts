@@ -19,7 +19,7 @@ const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const CACHE = process.env.PORTHOLE_EXAMPLES_DEPS ?? path.join(os.homedir(), '.cache', 'porthole', 'examples-deps');
 
 /** TypeScript examples, each a directory of examples/ with its own package.json and tsconfig.json. */
-const TS_EXAMPLES = ['vite-ts', 'react', 'nextjs-route', 'express'];
+const TS_EXAMPLES = ['vite-ts', 'react', 'nextjs-route', 'nextjs-app', 'express'];
 /** Dependencies the check does not install: the package itself (linked to this build) and TypeScript (the repo's). */
 const NOT_INSTALLED = new Set([pkg.name, 'typescript']);
 

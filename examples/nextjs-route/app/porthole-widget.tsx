@@ -1,23 +1,8 @@
 'use client';
-// Loads <porthole-chat> in the browser only: the element needs HTMLElement, which the server lacks.
-import { useEffect } from 'react';
+// <PortholeChat> is a client component; importing it on the server is safe (the element is
+// defined only in the browser), so it is imported at the top like any other.
+import { PortholeChat } from 'porthole-chat/react';
 
 export function PortholeWidget({ tokenUrl, title }: { tokenUrl: string; title?: string }) {
-  useEffect(() => {
-    let chat: HTMLElementTagNameMap['porthole-chat'] | undefined;
-    let cancelled = false;
-    void import('porthole-chat').then(() => {
-      if (cancelled) return;
-      chat = document.createElement('porthole-chat');
-      chat.tokenUrl = tokenUrl;
-      if (title) chat.title = title;
-      chat.addEventListener('porthole-error', (e) => console.warn(`porthole ${e.detail.code}: ${e.detail.message}`));
-      document.body.append(chat);
-    });
-    return () => {
-      cancelled = true;
-      chat?.remove();
-    };
-  }, [tokenUrl, title]);
-  return null;
+  return <PortholeChat tokenUrl={tokenUrl} title={title} onError={(e) => console.warn(`porthole ${e.detail.code}: ${e.detail.message}`)} />;
 }

@@ -21,7 +21,7 @@ export const styles = css`
   }
   .md blockquote {
     padding-inline-start: 0.6em;
-    border-inline-start: 3px solid var(--porthole-quote-border, #d0d7de);
+    border-inline-start: 3px solid var(--porthole-quote-border, light-dark(#d0d7de, #30363d));
     margin-inline: 0;
   }
   .md code {
@@ -50,7 +50,7 @@ export const styles = css`
     border-collapse: collapse;
   }
   .md :is(th, td) {
-    border: 1px solid var(--porthole-table-border, #d0d7de);
+    border: 1px solid var(--porthole-table-border, light-dark(#d0d7de, #30363d));
     padding: 0.2em 0.4em;
   }
   .md .center {

@@ -14,7 +14,7 @@ import { retentionMs } from '../retention.js';
 import { createGateway, type Gateway } from './gateway.js';
 
 const ROUTES =
-  'POST/DELETE /v1/session, GET/POST /v1/messages, POST /v1/files, GET /v1/files/{id}, POST /v1/typing, GET /v1/agents, GET /v1/transcript, DELETE /v1/conversation, the /v1/live WebSocket, GET /healthz, GET /readyz and GET /openapi.json';
+  'POST/DELETE /v1/session, DELETE /v1/session/cookie, GET/POST /v1/messages, POST /v1/conversation/page, POST /v1/files, GET /v1/files/{id}, POST /v1/typing, GET /v1/agents, GET /v1/transcript, DELETE /v1/conversation, the /v1/live WebSocket, GET /healthz, GET /readyz and GET /openapi.json';
 
 /** How long `/readyz` waits for Mattermost's ping, ms. */
 const PING_TIMEOUT_MS = 3000;

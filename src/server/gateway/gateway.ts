@@ -26,6 +26,7 @@ import { Relay } from './relay.js';
 import type { GatewayStore } from './store.js';
 import { privacyRoutes } from './privacy-routes.js';
 import { agentDirectory, agentRoutes } from './agent-routes.js';
+import { pageRoutes } from './page-routes.js';
 import { eraseIdleGatewayConversations } from '../retention.js';
 import { guardStore } from './store-guard.js';
 import { authenticateVisitor } from './visitor-auth.js';
@@ -286,6 +287,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       now,
     }),
   );
+  // Page reports (opt-in in the widget): POST /v1/conversation/page.
+  routes.route('/', pageRoutes({ config, api: apiHandle, store: storeHandle, rateLimitStore, clientIp, metrics, now }));
   // Agents and availability: GET /v1/availability, GET /v1/agents/:userId/image.
   routes.route(
     '/',

@@ -39,7 +39,7 @@ export function escapeMarkdown(text: string): string {
  * announcement, system posts and posts of other threads.
  */
 export function toWireMessage(post: MmPost, parties: ThreadParties): WireMessage | undefined {
-  if (!post.root_id || post.type.startsWith('system_') || post.props[NOTE_PROP]) return undefined;
+  if (!post.root_id || post.type.startsWith('system_') || post.props[NOTE_PROP] || post.props[PAGE_PROP]) return undefined;
   const fromVisitor = post.user_id === parties.botUserId;
   const clientId = post.props[CLIENT_ID_PROP];
   const deleted = post.delete_at > 0;
@@ -99,6 +99,9 @@ export interface VisitorContact {
 
 /** Post prop of the bot's notes in a thread (the visitor's contact): not a visitor message. */
 export const NOTE_PROP = 'porthole_note';
+
+/** Post prop of the bot's page reports in a thread (the page URL; page-routes.ts): never shown to the visitor. */
+export const PAGE_PROP = 'porthole_page';
 
 /** The line agents read for a contact the visitor typed, or `undefined` when it is empty. */
 export function contactLine(contact: VisitorContact | undefined): string | undefined {

@@ -197,6 +197,7 @@ function publicBaseUrl(c: Context, configured: string | undefined, trustProxy: b
  * - `POST /v1/session` `{identity?, name?, page?}` → {@link GatewaySession}. No Mattermost call and
  *   no store write: a conversation appears only with its first message.
  * - `DELETE /v1/session` → 204; revokes every token of the conversation issued until now.
+ * - `DELETE /v1/session/cookie` → 204; expires the visitor cookie (no token: a new visitor next time).
  * - `GET /v1/messages?per_page=` newest page; `&before=<id>` older; `?since=<ms>` changes.
  * - `POST /v1/messages` `{clientId, text}` → 201 (200 for a repeat of the client id) `{message}`.
  *   While Mattermost is unreachable (with a forwarder): 202 `{queued: {clientId, createAt}}`, also for a
@@ -354,6 +355,13 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
       outcome: 'ok',
       detail: { mode: 'gateway', revoked: 'all_issued_until_revokedAt', revokedAt: new Date(revokedAt).toISOString() },
     });
+    return c.body(null, 204);
+  });
+
+  // SPA life cycle (the widget's shutdown()): forgets the anonymous visitor, also before any
+  // session (no token, nothing else touched). Logout clears the cookie as well.
+  route.delete('/v1/session/cookie', (c) => {
+    c.header('Set-Cookie', clearVisitorCookie(config.production), { append: true });
     return c.body(null, 204);
   });
 

@@ -1,11 +1,10 @@
 // The Porthole companion under /api/porthole/*: POST/DELETE /api/porthole/v1/session,
 // GET /api/porthole/healthz and /api/porthole/readyz. It answers CORS preflights itself.
-import { getHandlers } from '@/lib/porthole';
+// toRouteHandlers calls getCompanion on the first request, not when `next build` imports this file.
+import { toRouteHandlers } from 'porthole-chat/server';
+import { BASE_PATH, getCompanion } from '@/lib/porthole';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const GET = (request: Request) => getHandlers().GET(request);
-export const POST = (request: Request) => getHandlers().POST(request);
-export const DELETE = (request: Request) => getHandlers().DELETE(request);
-export const OPTIONS = (request: Request) => getHandlers().OPTIONS(request);
+export const { GET, POST, DELETE, OPTIONS } = toRouteHandlers(getCompanion, { basePath: BASE_PATH });

@@ -1,0 +1,245 @@
+import { expect } from '@open-wc/testing';
+import { SessionController } from '../controllers/session-controller.js';
+import { MemoryStorage, TestHost, testSession } from '../testing/helpers.js';
+import { MemoryTransport } from './memory-transport.js';
+import { SharedTransport } from './shared-transport.js';
+import type { Transport, TransportEvent } from './transport.js';
+
+/**
+ * One tab's transport: the shared backend's REST calls, and a live socket of its own — it gets
+ * live events only while this tab connected it. `sockets` counts the sockets tabs opened.
+ */
+class TabTransport implements Transport {
+  open = false;
+  constructor(
+    readonly server: MemoryTransport,
+    readonly sockets: { opened: number; open: Set<TabTransport> },
+  ) {}
+  connect(): void {
+    this.open = true;
+    this.sockets.opened++;
+    this.sockets.open.add(this);
+    this.server.connect();
+  }
+  disconnect(): void {
+    this.open = false;
+    this.sockets.open.delete(this);
+  }
+  subscribe(listener: (e: TransportEvent) => void): () => void {
+    return this.server.subscribe((e) => this.open && listener(e));
+  }
+  setToken = () => this.server.setToken();
+  latest: Transport['latest'] = (...a) => this.server.latest(...a);
+  before: Transport['before'] = (...a) => this.server.before(...a);
+  since: Transport['since'] = (...a) => this.server.since(...a);
+  send: Transport['send'] = (...a) => this.server.send(...a);
+  typing = () => this.server.typing();
+  names: Transport['names'] = (...a) => this.server.names(...a);
+  upload: Transport['upload'] = (...a) => this.server.upload(...a);
+  file: Transport['file'] = (...a) => this.server.file(...a);
+}
+
+let visitors = 0;
+
+/** A browser: one backend, one storage, and tabs of the same visitor (a fresh visitor per test: locks are page-wide). */
+function browser(server?: MemoryTransport) {
+  const userId = `visitor-${++visitors}-${Math.random().toString(36).slice(2)}`;
+  server ??= new MemoryTransport({ userId });
+  const storage = new MemoryStorage();
+  const sockets = { opened: 0, open: new Set<TabTransport>() };
+  const tabs: Array<ReturnType<typeof openTab>> = [];
+  function openTab() {
+    const host = new TestHost();
+    const reads: number[] = [];
+    const session = new SessionController(host, {
+      storage,
+      tokenUrl: () => undefined,
+      getToken: () => () => testSession({ userId }),
+      transportFactory: () => (s) => new SharedTransport(new TabTransport(server!, sockets), s.userId),
+      onRead: () => reads.push(1),
+    });
+    host.connect();
+    session.outbox.persist = true;
+    session.start();
+    return { host, session, reads, close: () => host.disconnect() };
+  }
+  return {
+    server,
+    storage,
+    sockets,
+    userId,
+    tab() {
+      const t = openTab();
+      tabs.push(t);
+      return t;
+    },
+    closeAll: () => tabs.forEach((t) => t.close()),
+  };
+}
+
+/** Waits for `ready()` (BroadcastChannel and Web Locks deliver on later tasks), failing after 2 s with `what`. */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 2000;
+  while (!ready()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const texts = (s: SessionController) => s.conversation.messages.map((m) => m.text);
+
+describe('SharedTransport (several tabs of one visitor)', () => {
+  let b: ReturnType<typeof browser>;
+  afterEach(() => b?.closeAll());
+
+  it('opens one socket for two tabs: the follower gets the leader’s messages, edits, deletes, typing and state', async () => {
+    b = browser(new MemoryTransport({ history: [{ text: 'Welcome' }] }));
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    expect(b.sockets.opened).to.equal(1);
+    expect((leader.session.transport as SharedTransport).leading).to.equal(true);
+    expect((follower.session.transport as SharedTransport).leading).to.equal(false);
+    expect(texts(follower.session)).to.deep.equal(['Welcome']);
+
+    const hi = b.server.agentPost('Hi there');
+    await until(() => texts(follower.session).includes('Hi there'), 'the agent’s post in the follower');
+    expect(texts(leader.session)).to.deep.equal(['Welcome', 'Hi there']);
+    b.server.agentEdit(hi.id, 'Hi there!');
+    await until(() => texts(follower.session).includes('Hi there!'), 'the edit in the follower');
+    b.server.agentTyping();
+    await until(() => follower.session.conversation.typing, 'typing in the follower');
+    b.server.agentDelete(hi.id);
+    await until(() => !texts(follower.session).includes('Hi there!'), 'the delete in the follower');
+
+    b.server.drop();
+    await until(() => follower.session.connection.state === 'reconnecting', 'the follower reconnecting');
+    b.server.restore();
+    await until(() => follower.session.connection.state === 'online', 'the follower online again');
+    expect(b.sockets.opened).to.equal(1);
+  });
+
+  it('sends a follower’s message once, through the leader’s outbox, and both tabs show it', async () => {
+    b = browser();
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    const release = b.server.hold();
+    const item = follower.session.outbox.enqueue('From the second tab');
+    // The leader took it: both tabs show it pending.
+    await until(() => leader.session.outbox.items.some((i) => i.clientId === item.clientId), 'the leader taking the message');
+    expect(follower.session.outbox.items.map((i) => i.clientId)).to.deep.equal([item.clientId]);
+    release();
+    await until(() => texts(follower.session).includes('From the second tab'), 'the post in the follower');
+    await until(() => follower.session.outbox.items.length === 0 && leader.session.outbox.items.length === 0, 'both outboxes empty');
+    expect(texts(leader.session)).to.deep.equal(['From the second tab']);
+    expect(b.server.calls.filter((c) => c === `send:${item.clientId}`)).to.have.length(1);
+    expect(b.server.visitorPosts.map((p) => p.text)).to.deep.equal(['From the second tab']);
+  });
+
+  it('restores a stored queue in the leader only: each stored message is sent once', async () => {
+    b = browser();
+    const stored = [{ clientId: 'c-stored', text: 'Written before the reload', createdAt: Date.now(), state: 'sending' }];
+    b.storage.setItem(`porthole:outbox:${b.userId}`, JSON.stringify(stored));
+    const release = b.server.hold();
+    const one = b.tab();
+    const two = b.tab();
+    await until(() => b.server.calls.includes('send:c-stored'), 'the stored message sent');
+    release();
+    await until(() => texts(one.session).includes('Written before the reload'), 'the post in the first tab');
+    await until(() => texts(two.session).includes('Written before the reload'), 'the post in the second tab');
+    await until(() => one.session.outbox.items.length + two.session.outbox.items.length === 0, 'both outboxes empty');
+    expect(b.server.calls.filter((c) => c === 'send:c-stored')).to.have.length(1);
+    expect(b.server.visitorPosts).to.have.length(1);
+  });
+
+  it('hands the socket and the queue over when the leader’s tab closes: nothing lost, nothing twice', async () => {
+    b = browser();
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    // A message in flight in the leader when its tab closes.
+    const release = b.server.hold();
+    const inFlight = leader.session.outbox.enqueue('Sent as the tab closed');
+    await until(() => follower.session.outbox.items.length === 1, 'the follower showing the pending message');
+    leader.close();
+    // A message the follower writes before it got the lock.
+    const written = follower.session.outbox.enqueue('Written during the handover');
+    release();
+    await until(() => (follower.session.transport as SharedTransport).leading, 'the follower leading');
+    await until(() => follower.session.connection.state === 'online', 'the new leader online');
+    expect(b.sockets.opened).to.equal(2);
+    expect(b.sockets.open.size).to.equal(1);
+    await until(() => follower.session.outbox.items.length === 0, 'the queue sent');
+    const posts = b.server.visitorPosts;
+    expect(posts.map((p) => p.clientId).sort()).to.deep.equal([inFlight.clientId, written.clientId].sort());
+    // Its own socket: a reply after the handover arrives, and what the old socket missed was fetched.
+    expect(b.server.calls.some((c) => c.startsWith('since:'))).to.equal(true);
+    b.server.agentPost('Got both');
+    await until(() => texts(follower.session).includes('Got both'), 'the reply after the handover');
+    expect(texts(follower.session)).to.include.members(['Sent as the tab closed', 'Written during the handover']);
+  });
+
+  it('tells the other tabs the visitor read the conversation', async () => {
+    b = browser();
+    const one = b.tab();
+    await until(() => one.session.connection.state === 'online', 'the first tab online');
+    const two = b.tab();
+    await until(() => two.session.connection.state === 'online', 'the second tab online');
+    two.session.read();
+    await until(() => one.reads.length === 1, 'the read in the first tab');
+    one.session.read();
+    await until(() => two.reads.length === 1, 'the read in the second tab');
+    expect(one.reads).to.have.length(1);
+  });
+
+  it('a follower’s retry and removal of a refused message reach the leader’s queue', async () => {
+    b = browser();
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online', 'the follower online');
+    b.server.failNext('send', 'invalid');
+    b.server.failNext('send', 'rejected');
+    const item = follower.session.outbox.enqueue('Refused twice');
+    await until(() => follower.session.outbox.items[0]?.state === 'failed', 'the failure shown in the follower');
+    follower.session.outbox.retry(item.clientId);
+    await until(() => b.server.calls.filter((c) => c === `send:${item.clientId}`).length === 2, 'the retry sent by the leader');
+    await until(() => follower.session.outbox.items[0]?.failure === 'refused', 'the second failure shown in the follower');
+    follower.session.outbox.remove(item.clientId);
+    await until(() => leader.session.outbox.items.length === 0, 'the leader’s queue emptied');
+    expect(JSON.parse(b.storage.getItem(`porthole:outbox:${b.userId}`) ?? '[]')).to.deep.equal([]);
+    expect(b.server.visitorPosts).to.have.length(0);
+  });
+
+  it('passes every other method, optional ones included, to the tab’s own transport', async () => {
+    const server = new MemoryTransport({ history: [{ text: 'Hi' }] });
+    // A method of a newer transport that SharedTransport does not name.
+    const inner = Object.assign(new TabTransport(server, { opened: 0, open: new Set() }), { extra: async () => 'extra' });
+    const shared = new SharedTransport(inner, 'someone') as SharedTransport & { extra(): Promise<string> };
+    expect((await shared.latest(10)).messages.map((m) => m.text)).to.deep.equal(['Hi']);
+    expect(await shared.extra()).to.equal('extra');
+    expect(shared.avatar).to.equal(undefined);
+    expect(server.calls).to.deep.equal(['latest']);
+  });
+
+  it('without Web Locks each tab connects its own socket, as before', async () => {
+    Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+    try {
+      b = browser();
+      const one = b.tab();
+      const two = b.tab();
+      await until(() => one.session.connection.state === 'online' && two.session.connection.state === 'online', 'both tabs online');
+      expect(b.sockets.open.size).to.equal(2);
+      two.session.outbox.enqueue('Alone');
+      await until(() => b.server.visitorPosts.length === 1, 'the post');
+      expect(b.server.calls.filter((c) => c.startsWith('send:'))).to.have.length(1);
+    } finally {
+      delete (navigator as { locks?: unknown }).locks;
+    }
+    expect(navigator.locks).to.exist;
+  });
+});
