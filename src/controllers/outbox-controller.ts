@@ -65,8 +65,11 @@ export interface OutboxOptions {
   clock?: Clock;
   /** Storage for the queue (default localStorage; null keeps it in memory). */
   storage?: Storage | null;
-  /** The server confirmed a message. */
-  onSent?: (m: ChatMessage) => void;
+  /**
+   * The server confirmed a message. `mine`: this tab wrote it (several tabs: the leader's outbox
+   * sends for the others, and each reports its own; false for the one to merge only).
+   */
+  onSent?: (m: ChatMessage, mine: boolean) => void;
   /** A send failed: the item stays queued (retryable errors, `rate_limited` included) or becomes `failed`. */
   onError?: (e: unknown, item: OutboxItem) => void;
 }
@@ -127,6 +130,9 @@ export class OutboxController implements ReactiveController {
   #mine: OutboxItem[] = [];
   /** Client ids the leader's queue held (a follower's late repeat of one is not taken again). */
   #taken = new Set<string>();
+  /** Client ids of the messages written in this tab, and (the leader) of those taken from a follower: each tab reports its own. */
+  #wrote = new Set<string | undefined>();
+  #theirs = new Set<string | undefined>();
 
   constructor(host: ReactiveControllerHost, options: OutboxOptions = {}) {
     this.#host = host;
@@ -170,6 +176,8 @@ export class OutboxController implements ReactiveController {
   /** Sends through `transport` as `userId`, restoring that visitor's persisted queue first. */
   attach(transport: Transport | undefined, userId?: string): void {
     this.#abortSend();
+    // Followed between transports: handed over below, once it is known whose the items are.
+    const late = !this.#transport;
     this.#transport = transport;
     if (userId && userId !== this.#user) {
       // Messages queued before the first session belong to this visitor; another visitor's
@@ -183,6 +191,7 @@ export class OutboxController implements ReactiveController {
       this.#items = [...saved, ...mine];
       this.#save();
     }
+    if (late) this.#handOver();
     this.#host.requestUpdate();
     this.flush();
   }
@@ -193,8 +202,8 @@ export class OutboxController implements ReactiveController {
     if (contact) item.contact = contact;
     if (files?.length) Object.assign(item, { fileIds: files.map((f) => f.id), fileNames: files.map((f) => f.name) });
     this.#items = [...this.#items, item];
-    if (this.#tell) this.#mine.push(item);
-    this.#tell?.({ add: item });
+    this.#wrote.add(item.clientId);
+    if (this.#tell) (this.#mine.push(item), this.#tell({ add: item }));
     this.#save();
     this.#host.requestUpdate();
     this.flush();
@@ -251,15 +260,14 @@ export class OutboxController implements ReactiveController {
     for (const i of this.#items) {
       const post = i.state === 'queued' ? arrived.get(i.clientId) : undefined;
       if (!post) continue;
+      this.#sent(post);
       this.#remove(i.clientId);
-      this.#options.onSent?.(post);
     }
   }
 
-  /** Forgets the queue and its stored copy (logout). */
+  /** Forgets the queue and its stored copy (logout; several tabs: each tab's outbox, the leader's removes it). */
   clear(): void {
     try {
-      // (A follower's logout leaves the leader's stored queue alone.)
       if (this.#user && !this.#tell) this.#storage?.removeItem(this.#key);
     } catch {
       /* storage unavailable */
@@ -284,8 +292,9 @@ export class OutboxController implements ReactiveController {
     this.#abortSend();
     this.#share = undefined;
     this.#tell = tell;
-    this.#mine = tell ? [...this.#items] : [];
-    for (const add of this.#mine) tell?.({ add });
+    this.#mine = [];
+    // Between transports (a new session, maybe another visitor's): attach() hands them over.
+    if (this.#transport) this.#handOver();
   }
 
   /**
@@ -316,6 +325,11 @@ export class OutboxController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
+  /** A follower: the leader's outbox sent `m` (reported as this tab's if it wrote it). */
+  sent(m: ChatMessage): void {
+    if (this.#tell) this.#sent(m);
+  }
+
   /** The leader: a follower's change (unvalidated channel data). */
   apply(op: OutboxOp): void {
     if (this.#tell) return;
@@ -325,11 +339,22 @@ export class OutboxController implements ReactiveController {
     } else {
       const r = storedItem.safeParse(op.add);
       if (!r.success || this.#taken.has(r.data.clientId)) return;
+      this.#theirs.add(r.data.clientId);
       this.#items = [...this.#items, r.data];
       this.#save();
       this.#host.requestUpdate();
       this.flush();
     }
+  }
+
+  /** A follower hands the leader its queue (the leader takes each item once). */
+  #handOver(): void {
+    if (this.#tell) for (const add of (this.#mine = [...this.#items])) this.#tell({ add });
+  }
+
+  /** Reports `m` sent, as this tab's unless a follower wrote it (the leader) or this tab did not (a follower). */
+  #sent(m: ChatMessage): void {
+    this.#options.onSent?.(m, this.#tell ? this.#wrote.has(m.clientId) : !this.#theirs.has(m.clientId));
   }
 
   #abortSend(): void {
@@ -366,10 +391,10 @@ export class OutboxController implements ReactiveController {
         return;
       }
       message = answer;
-      // Its post may have arrived (settle) while this send was in flight: reported once.
-      const pending = this.#items.some((i) => i.clientId === clientId);
+      // Its post may have arrived (settle) while this send was in flight: reported once (before the
+      // removal: several tabs hear of the post before the item goes).
+      if (this.#items.some((i) => i.clientId === clientId)) this.#sent(message);
       this.#remove(clientId);
-      if (pending) this.#options.onSent?.(message);
       sent = true;
     } catch (e) {
       if (signal.aborted) return;

@@ -62,6 +62,8 @@ export interface SessionOptions {
   onError?: (code: PortholeErrorCode, message: string) => void;
   /** Several tabs: the visitor read the conversation in another tab ({@link SessionController.read} there). */
   onRead?: () => void;
+  /** Several tabs: the visitor logged out (or `shutdown()`) in another tab; this session ended too. */
+  onLogout?: () => void;
 }
 
 /**
@@ -142,10 +144,12 @@ export class SessionController implements ReactiveController {
     this.outbox = new OutboxController(host, {
       clock,
       storage: options.storage,
-      onSent: (m) => {
+      onSent: (m, mine) => {
         // The REST answer, not the conversation's own feed: it must not move the resync cursor.
         this.conversation.merge([m], false, false);
-        options.onSent?.(m);
+        if (mine) options.onSent?.(m);
+        // Several tabs: the leader's outbox sends for all; each shows it, the one that wrote it reports it.
+        if (this.#tabs?.leading) this.#tabs.tell({ type: 'sent', message: m });
       },
       onError: (e) => this.#failed(e, 'send_failed'),
     });
@@ -196,7 +200,11 @@ export class SessionController implements ReactiveController {
 
   /** Tells the visitor's other tabs they read the conversation (their `onRead`); nothing without other tabs. */
   read(): void {
-    if (this.#transport instanceof SharedTransport) this.#transport.read();
+    this.#tabs?.tell({ type: 'read' });
+  }
+
+  get #tabs(): SharedTransport | undefined {
+    return this.#transport instanceof SharedTransport ? this.#transport : undefined;
   }
 
   /** Loads the page before the oldest message shown; a failure is reported, not thrown. */
@@ -204,8 +212,16 @@ export class SessionController implements ReactiveController {
     return this.conversation.loadOlder().catch((e) => this.#failed(e));
   }
 
-  /** Revokes the session and forgets the transport, the conversation and the queue. */
-  async logout(): Promise<void> {
+  /**
+   * Revokes the session and forgets the transport, the conversation and the queue, in the
+   * visitor's other tabs too (their `onLogout`; a queue left there would be sent).
+   */
+  logout(): Promise<void> {
+    this.#tabs?.tell({ type: 'logout' });
+    return this.#end();
+  }
+
+  async #end(): Promise<void> {
     this.#run?.abort();
     this.#run = undefined;
     this.outbox.clear();
@@ -292,7 +308,12 @@ export class SessionController implements ReactiveController {
       if (e.type === 'refused') this.#failed(new TransportError('auth', `the live connection refused the token (${e.reason})`, 401));
     });
     // Several tabs: one socket and one outbox (src/transport/shared-transport.ts).
-    if (transport instanceof SharedTransport) transport.link(this.outbox, () => this.#options.onRead?.());
+    if (transport instanceof SharedTransport)
+      transport.link(
+        this.outbox,
+        () => this.#options.onRead?.(),
+        () => (void this.#end(), this.#options.onLogout?.()),
+      );
     this.#transport = transport;
     this.#session = session;
     this.#online = false;

@@ -22,9 +22,9 @@ export type SheetHost = ReactiveControllerHost & HTMLElement & { open: boolean }
  *
  * @example
  * ```ts
- * // In the panel's updated(), once open:
- * if (getComputedStyle(this).position === 'fixed')
- *   import('../controllers/sheet-controller.js').then((m) => (this.#sheet ??= new m.SheetController(this)));
+ * // In the panel's updated(), once open and `getComputedStyle(this).position === 'fixed'`, with
+ * // SheetController from this module (loaded lazily there):
+ * this.#sheet ??= new SheetController(this);
  * ```
  */
 export class SheetController implements ReactiveController {

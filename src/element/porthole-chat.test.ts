@@ -174,9 +174,11 @@ describe('<porthole-chat> launcher', () => {
     el.getToken = () => testSession();
     await el.open();
     await settle();
+    expect(el.connectionState).to.equal('online');
     await el.logout();
     expect(el.hasAttribute('open')).to.equal(false);
     expect(panelOf(el)!.auth.session).to.equal(undefined);
+    expect(el.connectionState, 'no live connection after logout').to.equal('idle');
   });
 
   it('preload loads the panel ahead of time without starting a session', async () => {

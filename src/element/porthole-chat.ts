@@ -302,7 +302,7 @@ export class PortholeChatElement extends HTMLElement {
     this.#attr('fallback-href', value);
   }
 
-  /** The live connection's state: `idle` until the chat first opens, then `connecting`, `online`, `reconnecting` or `offline`. Read-only. */
+  /** The live connection's state: `idle` until the chat first opens (and again after `logout()` or `shutdown()`), then `connecting`, `online`, `reconnecting` or `offline`. Read-only. */
   get connectionState(): ConnectionState | 'idle' {
     return this.#state;
   }
@@ -398,6 +398,7 @@ export class PortholeChatElement extends HTMLElement {
   async logout(): Promise<void> {
     this.close();
     await this.#panel?.logout();
+    this.#state = 'idle'; // no live connection until the chat opens again
   }
 
   /**
@@ -414,9 +415,10 @@ export class PortholeChatElement extends HTMLElement {
    * Ends the visitor's session and forgets the visitor on this browser: the companion expires its visitor cookie,
    * the widget wipes its storage and queue, and the next chat is a new visitor's (Intercom's `shutdown`).
    */
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.close();
-    return this.#ensure().then((panel) => panel.shutdown());
+    await (await this.#ensure()).shutdown();
+    this.#state = 'idle';
   }
 
   #attr(name: string, value: string | null): void {

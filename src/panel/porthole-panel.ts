@@ -138,6 +138,8 @@ export class PortholePanelElement extends LitElement {
       getToken: () => this.getToken,
       // Another tab of this visitor opened or read the chat.
       onRead: () => this.markRead(),
+      // The visitor logged out there: here too, as logout() (closed, nothing unread).
+      onLogout: () => (this.#close(), this.markRead()),
       name: () => this.#name,
       transportFactory: () => this.transportFactory,
       onReceived: (m) => {

@@ -228,9 +228,12 @@ export class LiveSocket {
     return (this.#ws?.readyState ?? 3) < 2;
   }
 
-  /** The network came back, or the visitor returned to the tab: reconnect now, not at the next backoff step. */
-  #wake = (): void => {
-    if (document.visibilityState === 'visible' && this.#active && !this.#held && !this.#up) this.#connect();
+  /**
+   * The network came back, or the visitor returned to the tab: reconnect now, not at the next backoff step.
+   * `online` counts in a hidden tab too: with several tabs, the hidden one may hold the socket the visible ones use.
+   */
+  #wake = (e: Event): void => {
+    if ((e.type === 'online' || document.visibilityState === 'visible') && this.#active && !this.#held && !this.#up) this.#connect();
   };
 
   /**

@@ -3,7 +3,7 @@ import { SessionController } from '../controllers/session-controller.js';
 import { MemoryStorage, TestHost, testSession } from '../testing/helpers.js';
 import { MemoryTransport } from './memory-transport.js';
 import { SharedTransport } from './shared-transport.js';
-import type { Transport, TransportEvent } from './transport.js';
+import type { ChatMessage, Transport, TransportEvent } from './transport.js';
 
 /**
  * One tab's transport: the shared backend's REST calls, and a live socket of its own — it gets
@@ -41,35 +41,47 @@ class TabTransport implements Transport {
 
 let visitors = 0;
 
-/** A browser: one backend, one storage, and tabs of the same visitor (a fresh visitor per test: locks are page-wide). */
+/**
+ * A browser: one backend per visitor, one storage, and tabs (of the same visitor unless `user`
+ * says otherwise; a fresh visitor per test: locks are page-wide). A tab `open` reads what arrives
+ * (as the open panel does); `log` records its posts received and reads heard, `sent` its onSent.
+ */
 function browser(server?: MemoryTransport) {
   const userId = `visitor-${++visitors}-${Math.random().toString(36).slice(2)}`;
   server ??= new MemoryTransport({ userId });
+  const servers = new Map([[userId, server]]);
+  const serverOf = (id: string) => servers.get(id) ?? servers.set(id, new MemoryTransport({ userId: id })).get(id)!;
   const storage = new MemoryStorage();
   const sockets = { opened: 0, open: new Set<TabTransport>() };
   const tabs: Array<ReturnType<typeof openTab>> = [];
-  function openTab() {
+  function openTab({ user = () => userId, open = false } = {}) {
     const host = new TestHost();
     const reads: number[] = [];
-    const session = new SessionController(host, {
+    const log: string[] = [];
+    const sent: ChatMessage[] = [];
+    const session: SessionController = new SessionController(host, {
       storage,
       tokenUrl: () => undefined,
-      getToken: () => () => testSession({ userId }),
-      transportFactory: () => (s) => new SharedTransport(new TabTransport(server!, sockets), s.userId),
-      onRead: () => reads.push(1),
+      getToken: () => () => testSession({ userId: user() }),
+      transportFactory: () => (s) => new SharedTransport(new TabTransport(serverOf(s.userId), sockets), s.userId),
+      onRead: () => (reads.push(1), log.push('read')),
+      onReceived: (m) => (log.push(`post:${m.text}`), open && session.read()),
+      onSent: (m) => sent.push(m),
+      onLogout: () => log.push('logout'),
     });
     host.connect();
     session.outbox.persist = true;
     session.start();
-    return { host, session, reads, close: () => host.disconnect() };
+    return { host, session, reads, log, sent, close: () => host.disconnect() };
   }
   return {
     server,
+    serverOf,
     storage,
     sockets,
     userId,
-    tab() {
-      const t = openTab();
+    tab(options?: Parameters<typeof openTab>[0]) {
+      const t = openTab(options);
       tabs.push(t);
       return t;
     },
@@ -213,6 +225,127 @@ describe('SharedTransport (several tabs of one visitor)', () => {
     await until(() => leader.session.outbox.items.length === 0, 'the leader’s queue emptied');
     expect(JSON.parse(b.storage.getItem(`porthole:outbox:${b.userId}`) ?? '[]')).to.deep.equal([]);
     expect(b.server.visitorPosts).to.have.length(0);
+  });
+
+  it('tells a post before the read its open tab makes of it (a closed tab does not count it unread after the read)', async () => {
+    b = browser();
+    const open = b.tab({ open: true });
+    await until(() => open.session.connection.state === 'online', 'the open tab online');
+    const closed = b.tab();
+    await until(() => closed.session.connection.state === 'online' && closed.session.conversation.loaded, 'the other tab online');
+    b.server.agentPost('Read at once');
+    await until(() => closed.log.includes('read'), 'the read in the other tab');
+    expect(closed.log).to.deep.equal(['post:Read at once', 'read']);
+  });
+
+  it('a follower’s message sent while the socket is down shows in the follower at once and is reported there, not in the leader', async () => {
+    b = browser();
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    b.server.drop();
+    await until(() => follower.session.connection.state === 'reconnecting', 'the follower reconnecting');
+    // Whenever its pending item goes, the post is there.
+    const gaps: string[] = [];
+    follower.host.requestUpdate = () => {
+      if (!follower.session.outbox.items.length && !texts(follower.session).length) gaps.push('neither');
+    };
+    const item = follower.session.outbox.enqueue('Sent with the socket down');
+    await until(() => follower.sent.length === 1, 'porthole-message-sent in the follower');
+    expect(follower.sent[0].clientId).to.equal(item.clientId);
+    await until(() => follower.session.outbox.items.length === 0, 'the follower’s item gone');
+    expect(texts(follower.session)).to.deep.equal(['Sent with the socket down']);
+    expect(gaps).to.deep.equal([]);
+    expect(leader.sent).to.deep.equal([]);
+    expect(texts(leader.session)).to.deep.equal(['Sent with the socket down']);
+  });
+
+  it('a logout in the leading tab ends every tab’s session: the queue is neither sent again nor stored again', async () => {
+    b = browser();
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online', 'the follower online');
+    const release = b.server.hold();
+    const item = leader.session.outbox.enqueue('Written before the logout');
+    await until(() => follower.session.outbox.items.length === 1, 'the follower showing it');
+    await leader.session.logout();
+    await until(() => !follower.session.transport, 'the follower’s session ended');
+    release();
+    expect(follower.log).to.include('logout');
+    expect(follower.session.current).to.equal(undefined);
+    expect(follower.session.outbox.items).to.deep.equal([]);
+    expect(b.storage.getItem(`porthole:outbox:${b.userId}`)).to.equal(null);
+    expect(b.server.calls.filter((c) => c === `send:${item.clientId}`)).to.have.length(1);
+    expect(b.sockets.open.size).to.equal(0);
+  });
+
+  it('a shutdown in a follower ends the leader’s session too: nothing of the old visitor is sent or stored after the wipe', async () => {
+    b = browser();
+    const leader = b.tab();
+    await until(() => leader.session.connection.state === 'online', 'the leader online');
+    const follower = b.tab();
+    await until(() => follower.session.connection.state === 'online', 'the follower online');
+    const release = b.server.hold();
+    const item = follower.session.outbox.enqueue('Written before the shutdown');
+    await until(() => leader.session.outbox.items.length === 1, 'the leader taking it');
+    expect(b.storage.getItem(`porthole:outbox:${b.userId}`)).to.include(item.clientId);
+    await follower.session.shutdown();
+    await until(() => !leader.session.transport, 'the leader’s session ended');
+    release();
+    expect(leader.log).to.include('logout');
+    expect(leader.session.outbox.items).to.deep.equal([]);
+    expect(b.storage.length).to.equal(0);
+    expect(b.server.visitorPosts).to.deep.equal([]);
+    expect(b.sockets.open.size).to.equal(0);
+  });
+
+  it('after an identity change a tab hands the leader none of the last visitor’s messages (they stay stored as theirs)', async () => {
+    b = browser();
+    const next = `${b.userId}-next`;
+    const nextTab = b.tab({ user: () => next });
+    await until(() => nextTab.session.connection.state === 'online', 'the next visitor’s tab online');
+    let who = b.userId;
+    const tab = b.tab({ user: () => who });
+    await until(
+      () => tab.session.connection.state === 'online' && (tab.session.transport as SharedTransport).leading,
+      'the first visitor’s tab leading',
+    );
+    b.server.hold();
+    const left = tab.session.outbox.enqueue('For the first visitor only');
+    await until(() => b.server.calls.includes(`send:${left.clientId}`), 'its send in flight');
+    who = next;
+    await tab.session.renew();
+    await until(
+      () => tab.session.current?.userId === next && tab.session.connection.state === 'online',
+      'the tab following the next visitor',
+    );
+    expect((tab.session.transport as SharedTransport).leading).to.equal(false);
+    // Handed over after anything of the first visitor's would have been.
+    tab.session.outbox.enqueue('For the next visitor');
+    await until(() => b.serverOf(next).visitorPosts.length > 0, 'the next visitor’s post');
+    expect(b.serverOf(next).visitorPosts.map((p) => p.text)).to.deep.equal(['For the next visitor']);
+    expect(b.serverOf(next).calls).to.not.include(`send:${left.clientId}`);
+    const stored = JSON.parse(b.storage.getItem(`porthole:outbox:${b.userId}`) ?? '[]') as Array<{ clientId: string }>;
+    expect(stored.map((i) => i.clientId)).to.deep.equal([left.clientId]);
+  });
+
+  it('when Web Locks refuse (a SecurityError in an opaque origin) a tab opens its own socket and sends', async () => {
+    const request = () => Promise.reject(new DOMException('opaque origin', 'SecurityError'));
+    Object.defineProperty(navigator, 'locks', { value: { request }, configurable: true });
+    try {
+      b = browser();
+      const tab = b.tab();
+      await until(() => tab.session.connection.state === 'online', 'the tab online');
+      expect((tab.session.transport as SharedTransport).leading).to.equal(true);
+      expect(b.sockets.open.size).to.equal(1);
+      tab.session.outbox.enqueue('Alone');
+      await until(() => b.server.visitorPosts.length === 1, 'the post');
+    } finally {
+      delete (navigator as { locks?: unknown }).locks;
+    }
+    expect(navigator.locks).to.exist;
   });
 
   it('passes every other method, optional ones included, to the tab’s own transport', async () => {

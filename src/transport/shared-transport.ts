@@ -1,17 +1,25 @@
 import type { OutboxController, OutboxOp } from '../controllers/outbox-controller.js';
-import type { Session, Transport, TransportEvent, TransportFactory } from './transport.js';
+import type { ChatMessage, Session, Transport, TransportEvent, TransportFactory } from './transport.js';
+
+/** What a tab tells the visitor's other tabs ({@link SharedTransport.tell}). */
+export type TabNews =
+  /** The visitor read the conversation. */
+  | { type: 'read' }
+  /** The visitor logged out (or `shutdown()`): the other tabs end their session too. */
+  | { type: 'logout' }
+  /** The leader's outbox sent it: each follower shows it, the one that wrote it reports it. */
+  | { type: 'sent'; message: ChatMessage };
 
 /** What the tabs of one visitor say to each other on their BroadcastChannel. */
 type TabMessage =
   | TransportEvent
+  | TabNews
   /** A tab joined: the leader answers with its socket's state and its queue. */
   | { type: 'hello' }
   /** The leader's queue (every change). */
   | { type: 'outbox'; items: unknown }
   /** A follower's change to the queue, for the leader to apply. */
-  | { type: 'op'; op: OutboxOp }
-  /** The visitor read the conversation in a tab. */
-  | { type: 'read' };
+  | { type: 'op'; op: OutboxOp };
 
 /**
  * One live socket per visitor across the tabs of a browser (issue 12). Wraps the session's
@@ -48,6 +56,7 @@ export class SharedTransport implements Transport {
   #status?: TransportEvent;
   #outbox?: OutboxController;
   #onRead?: () => void;
+  #onLogout?: () => void;
 
   constructor(inner: Transport, userId: string) {
     this.#inner = inner;
@@ -61,15 +70,19 @@ export class SharedTransport implements Transport {
         if (!(k in this) && typeof methods[k] == 'function') self[k] = (methods[k] as () => unknown).bind(inner);
   }
 
-  /** Shares `outbox`'s queue with the other tabs, and calls `onRead` when the visitor read the conversation in another tab. */
-  link(outbox: OutboxController, onRead?: () => void): void {
+  /**
+   * Shares `outbox`'s queue with the other tabs (and what the leader's sent: {@link OutboxController.sent});
+   * calls `onRead` or `onLogout` when the visitor read the conversation or logged out in another tab.
+   */
+  link(outbox: OutboxController, onRead?: () => void, onLogout?: () => void): void {
     this.#outbox = outbox;
     this.#onRead = onRead;
+    this.#onLogout = onLogout;
   }
 
-  /** Tells the other tabs the visitor read the conversation (they clear their unread count). */
-  read(): void {
-    this.#post({ type: 'read' });
+  /** Tells the other tabs `news`. */
+  tell(news: TabNews): void {
+    this.#post(news);
   }
 
   connect(): void {
@@ -90,7 +103,13 @@ export class SharedTransport implements Transport {
         // Held until disconnect() (or the tab closes: the browser releases it).
         return new Promise<void>((r) => (this.#release = r));
       })
-      .catch(() => {}); // aborted by disconnect()
+      .catch(() => {
+        // Refused, not aborted by disconnect() (a SecurityError in an opaque origin): alone, as without Web Locks.
+        if (lock.signal.aborted || this.leading) return;
+        this.#channel?.close();
+        this.#channel = undefined;
+        this.#lead();
+      });
   }
 
   disconnect(): void {
@@ -113,9 +132,10 @@ export class SharedTransport implements Transport {
     this.leading = true;
     this.#off = this.#inner.subscribe((e) => {
       if (e.type == 'status') this.#status = e;
-      this.#emit(e);
+      // Told first: a listener here may tell the others more about it (read()).
       // A refused token is this tab's own to renew.
       if (e.type != 'refused') this.#post(e);
+      this.#emit(e);
     });
     this.#outbox?.lead((items) => this.#post({ type: 'outbox', items }));
     this.#inner.connect();
@@ -124,6 +144,8 @@ export class SharedTransport implements Transport {
   #heard(m: TabMessage): void {
     const outbox = this.#outbox;
     if (m.type == 'read') this.#onRead?.();
+    else if (m.type == 'logout') this.#onLogout?.();
+    else if (m.type == 'sent') outbox?.sent(m.message);
     else if (this.leading) {
       if (m.type == 'op') outbox?.apply(m.op);
       else if (m.type == 'hello') {

@@ -5,22 +5,24 @@
 //
 //   flock -x /tmp/e2e.lock flock -s /tmp/mm.lock node --import tsx --test test/e2e/network.test.ts
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { WebSocketRoute } from 'playwright-core';
-import { eventually, startStack, type SessionIds, type Stack, type Visitor } from './support/stack.ts';
+import {
+  assertOnce,
+  connectionState as state,
+  eventually,
+  message,
+  openOnline,
+  write,
+  unique,
+  useStack,
+  type SessionIds,
+  type Visitor,
+} from './support/stack.ts';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack('gateway');
-});
-after(async () => {
-  await stack?.close();
-});
+const stack = useStack('gateway');
 
 const T = { timeout: 180_000 };
-const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
-const message = (v: Visitor, text: string) => v.page.locator('[part~="message"]', { hasText: text });
-const state = (v: Visitor) => v.page.evaluate(() => (document.querySelector('porthole-chat') as any)?.connectionState);
 /** Every `porthole-state-change` the page got, in order. */
 const states = (v: Visitor): Promise<string[]> => v.page.evaluate(() => (window as any).states);
 
@@ -30,38 +32,20 @@ async function openChat(v: Visitor): Promise<SessionIds> {
     w.states = [];
     document.querySelector('porthole-chat')!.addEventListener('porthole-state-change', (e: any) => w.states.push(e.detail.state));
   });
-  await v.page.locator('[part~="launcher"]').click();
-  await v.page.locator('[part~="input"]').waitFor({ state: 'visible' });
-  await eventually('the connection to be online', async () => (await state(v)) === 'online', 15000);
-  return v.sessions.at(-1)!;
-}
-
-async function type(v: Visitor, text: string) {
-  await v.page.locator('[part~="input"]').fill(text);
-  await v.page.locator('[part~="input"]').press('Enter');
-}
-
-/** Every text is in Mattermost's thread exactly once and shown exactly once. */
-async function once(v: Visitor, session: SessionIds, texts: string[]) {
-  await new Promise((r) => setTimeout(r, 1500)); // a late duplicate would have landed by now
-  const posts = await stack.posts(session);
-  for (const text of texts) {
-    assert.equal(posts.filter((p) => p.message === text).length, 1, `"${text}" is in Mattermost once`);
-    assert.equal(await message(v, text).count(), 1, `"${text}" is shown once`);
-  }
+  return openOnline(v);
 }
 
 test('the network cut and given back: reconnecting, offline past the grace period, then online; nothing lost or doubled', T, async () => {
   const v = await stack.visitor();
   const session = await openChat(v);
   const before = unique('Before the cut');
-  await type(v, before);
+  await write(v, before);
   await eventually('the first message to be sent', async () => (await message(v, before).getAttribute('data-state')) === 'sent', 15000);
 
   await v.context.setOffline(true);
   await eventually('the state to be reconnecting', async () => (await state(v)) === 'reconnecting', 5000);
   const during = unique('Written offline');
-  await type(v, during);
+  await write(v, during);
   const reply = unique('Answered during the outage');
   await stack.answer(session, reply); // the agent is not cut off
   // The grace period: a few seconds in, still "Reconnecting…", no alarming fallback.
@@ -90,7 +74,7 @@ test('the network cut and given back: reconnecting, offline past the grace perio
     `reconnecting first, offline past the grace period, online at the end: ${seen.join(', ')}`,
   );
   assert.ok(cut.indexOf('reconnecting') < cut.indexOf('offline'), `no offline before reconnecting: ${seen.join(', ')}`);
-  await once(v, session, [before, during, reply]);
+  await assertOnce(stack, v, session, [before, during, reply]);
   assert.deepEqual(
     v.consoleErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource|WebSocket/.test(e)),
     [],
@@ -108,7 +92,7 @@ test('the WebSocket alone dropped while REST works: "Reconnecting…", never the
   });
   const session = await openChat(v);
   const first = unique('Before the drop'); // opens the conversation's thread
-  await type(v, first);
+  await write(v, first);
   await eventually('the first message to be sent', async () => (await message(v, first).getAttribute('data-state')) === 'sent', 15000);
   blocked = true;
   await current!.close({ code: 1011, reason: 'dropped by the test' });
@@ -121,7 +105,7 @@ test('the WebSocket alone dropped while REST works: "Reconnecting…", never the
   assert.equal(await v.page.locator('[part~="fallback"]').count(), 0, 'no fallback while REST works');
   assert.equal(await state(v), 'reconnecting');
   const written = unique('Sent over REST');
-  await type(v, written);
+  await write(v, written);
   await eventually(
     'the message to be sent over REST',
     async () => (await message(v, written).getAttribute('data-state')) === 'sent',
@@ -132,5 +116,5 @@ test('the WebSocket alone dropped while REST works: "Reconnecting…", never the
   await eventually('the state to be online again', async () => (await state(v)) === 'online', 30000);
   const seen = await states(v);
   assert.ok(!seen.includes('offline'), `never offline: ${seen.join(', ')}`);
-  await once(v, session, [first, reply, written]);
+  await assertOnce(stack, v, session, [first, reply, written]);
 });

@@ -6,116 +6,37 @@
 // Its own ports (8852 the page, 8853 the companion: cross-origin, as on a real site), so it runs
 // beside the widget suite. Direct mode is not here: the harness's Mattermost allows CORS only from
 // the widget suite's page origins, and this suite must not reconfigure it.
-import { getRequestListener } from '@hono/node-server';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { companionEnv } from '../../dev/companion-env.mjs';
-import { createCompanion, loadConfig, silentLogger, type Companion } from '../../src/server/index.ts';
-import { adminApi, mattermost, type MattermostInfo } from '../support/mattermost.ts';
-import { launchChromium } from './support/browser.ts';
-import { eventually, GENERATED_DIR, gatewayThread, type SessionIds } from './support/stack.ts';
-import { serveStatic } from './support/static-server.ts';
+import { test } from 'node:test';
+import { adminApi } from '../support/mattermost.ts';
+import { eventually, message, unique, type SessionIds } from './support/stack.ts';
+import { send, useGatewayPage, type GatewayVisitor } from './support/gateway-page.ts';
 
 const PAGE_PORT = 8852;
 const COMPANION_PORT = 8853;
-const PAGE_URL = `http://localhost:${PAGE_PORT}/`;
 const COMPANION_URL = `http://localhost:${COMPANION_PORT}`;
 const T = { timeout: 120_000 };
 
-let mm: MattermostInfo;
-let companion: Companion;
-let server: http.Server;
-let pages: { close(): Promise<void> };
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-e2e-privacy-'));
-const startedAt = Date.now() - 1000;
-
-before(async () => {
-  assert.ok(fs.existsSync('dist/cdn/porthole-chat.js'), 'dist/cdn/porthole-chat.js is missing: run the build first');
-  mm = await mattermost();
-  const config = loadConfig(
-    companionEnv(mm, {
-      PORTHOLE_MODE: 'gateway',
-      PORTHOLE_ALLOWED_ORIGINS: `http://localhost:${PAGE_PORT}`,
-      PORTHOLE_COOKIE_SECRET: 'e2e-privacy-cookie-secret-0123456789abcd',
-      PORTHOLE_PUBLIC_URL: COMPANION_URL,
-      PORTHOLE_TOKEN_SECRET: 'e2e-privacy-token-secret-0123456789abcdef',
-      PORTHOLE_DATA_DIR: path.join(tmp, 'data'),
-      PORTHOLE_RATE_LIMIT_PER_MINUTE: '1000',
-    }),
-  );
-  fs.mkdirSync(path.join(tmp, 'data'));
-  companion = createCompanion(config, { logger: silentLogger });
-  await companion.start();
-  server = http.createServer(getRequestListener(companion.fetch) as http.RequestListener);
-  server.on('upgrade', (req, socket, head) => companion.upgrade(req, socket, head) || socket.destroy());
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(COMPANION_PORT, () => resolve()));
-  fs.mkdirSync(path.join(tmp, 'page'));
-  fs.writeFileSync(
-    path.join(tmp, 'page', 'index.html'),
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Privacy e2e</title>
-<script type="module" src="/cdn/porthole-chat.js"></script></head>
-<body><main><h1>A shop</h1></main>
-<porthole-chat token-url="${COMPANION_URL}/v1/session" title="Test shop"></porthole-chat></body></html>`,
-  );
-  pages = await serveStatic(PAGE_PORT, { '/cdn/': path.resolve('dist/cdn'), '/': path.join(tmp, 'page') });
-  browser = await launchChromium();
+const site = useGatewayPage({
+  pagePort: PAGE_PORT,
+  companionPort: COMPANION_PORT,
+  name: 'privacy',
+  env: {
+    PORTHOLE_COOKIE_SECRET: 'e2e-privacy-cookie-secret-0123456789abcd',
+    PORTHOLE_TOKEN_SECRET: 'e2e-privacy-token-secret-0123456789abcdef',
+  },
+  title: 'Privacy e2e',
 });
+const visitor = () => site.visitor({ acceptDownloads: true });
 
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await pages?.close();
-  await companion?.stop();
-  if (server) await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
-  fs.rmSync(tmp, { recursive: true, force: true });
-  // Created by support/stack.ts when imported; unused here.
-  fs.rmSync(GENERATED_DIR, { recursive: true, force: true });
-});
-
-interface Visitor {
-  context: BrowserContext;
-  page: Page;
-  sessions: SessionIds[];
-}
-
-async function visitor(): Promise<Visitor> {
-  const context = await browser.newContext({ acceptDownloads: true });
-  contexts.push(context);
-  const page = await context.newPage();
-  const v: Visitor = { context, page, sessions: [] };
-  page.on('response', async (r) => {
-    if (r.url() === `${COMPANION_URL}/v1/session` && r.request().method() === 'POST' && r.ok()) {
-      const body = await r.json().catch(() => null);
-      if (body?.userId) v.sessions.push({ userId: body.userId, channelId: body.channelId });
-    }
-  });
-  await page.goto(PAGE_URL);
-  return v;
-}
-
-const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
-const message = (v: Visitor, text: string) => v.page.locator('[part~="message"]', { hasText: text });
-
-async function openChat(v: Visitor): Promise<SessionIds> {
+async function openChat(v: GatewayVisitor): Promise<SessionIds> {
   const before = v.sessions.length;
   await v.page.locator('[part~="launcher"]').click();
   await v.page.locator('[part~="input"]').waitFor({ state: 'visible' });
   await eventually('a session from the companion', () => v.sessions.length > before, 15000);
   return v.sessions.at(-1)!;
-}
-
-async function send(v: Visitor, text: string): Promise<void> {
-  const input = v.page.locator('[part~="input"]');
-  await input.fill(text);
-  await input.press('Enter');
-  await eventually(`"${text}" to be sent`, async () => (await message(v, text).getAttribute('data-state')) === 'sent', 15000);
 }
 
 test('download the transcript, delete the conversation: Mattermost forgets it, the widget starts afresh', T, async () => {
@@ -124,7 +45,7 @@ test('download the transcript, delete the conversation: Mattermost forgets it, t
   const text = unique('My order number is');
   await send(v, text);
   const thread = await eventually('the thread in Mattermost', async () => {
-    const t = await gatewayThread(mm, session, startedAt);
+    const t = await site.thread(session);
     return t.root && t.posts.some((p) => p.message === text) ? t : undefined;
   });
 
@@ -138,7 +59,7 @@ test('download the transcript, delete the conversation: Mattermost forgets it, t
   await v.page.getByRole('menuitem', { name: 'Download transcript' }).click();
   const download = await downloading;
   assert.match(download.suggestedFilename(), /^porthole-transcript-\d{4}-\d{2}-\d{2}\.json$/);
-  const file = path.join(tmp, 'transcript.json');
+  const file = path.join(site.dir, 'transcript.json');
   await download.saveAs(file);
   const transcript = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(transcript.format, 'porthole-transcript/1');
@@ -188,7 +109,7 @@ test('download the transcript, delete the conversation: Mattermost forgets it, t
   await assert.rejects(adminApi('GET', `/posts/${thread.root}?include_deleted=true`), /→ 404/);
   for (const p of thread.posts)
     await assert.rejects(adminApi('GET', `/posts/${p.id}?include_deleted=true`), /→ 404/, `post ${p.id} is gone for good`);
-  assert.equal((await gatewayThread(mm, session, startedAt)).root, undefined);
+  assert.equal((await site.thread(session)).root, undefined);
 
   // The next message starts a new conversation, with a new thread.
   const again = unique('A new question');
@@ -200,7 +121,7 @@ test('download the transcript, delete the conversation: Mattermost forgets it, t
   assert.notEqual(next.channelId, session.channelId, 'a new conversation');
   assert.notEqual(next.userId, session.userId, 'a new visitor (the cookie was cleared)');
   await eventually(`"${again}" to be sent`, async () => (await message(v, again).getAttribute('data-state')) === 'sent', 15000);
-  await eventually('the new thread in Mattermost', async () => (await gatewayThread(mm, next, startedAt)).root);
+  await eventually('the new thread in Mattermost', async () => (await site.thread(next)).root);
 });
 
 test('after a deletion, a reload starts a new conversation', T, async () => {

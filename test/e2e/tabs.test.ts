@@ -1,27 +1,23 @@
 // End to end, several tabs (issue 12): two pages of ONE browser context (one visitor: same cookie,
 // same storage) against the companion in gateway mode and the real Mattermost. One live socket
-// across both tabs, a message typed in the follower lands once, an agent's reply shows in both, and
-// closing the leader's tab hands the socket to the other, which still gets the next reply, once.
+// across both tabs, a message typed in the follower lands once, an agent's reply shows in both, a reply
+// while both are closed is unread in both until the chat opens in one, and closing the leader's tab
+// hands the socket to the other, which still gets the next reply, once.
 //
 // Fixed ports (the e2e stack's): run it under the e2e lock,
 //   flock -x /tmp/e2e.lock flock -s /tmp/mm.lock node --import tsx --test test/e2e/tabs.test.ts
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { eventually, PAGE_URL, startStack, type SessionIds, type Stack } from './support/stack.ts';
+import { eventually, PAGE_URL, unique, useStack, type SessionIds } from './support/stack.ts';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack('gateway');
-});
-after(async () => {
-  await stack?.close();
-});
+const stack = useStack('gateway');
 
 const T = { timeout: 120_000 };
-const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
 const message = (page: Page, text: string) => page.locator('[part~="message"]', { hasText: text });
 const online = (page: Page) => page.evaluate(() => (document.querySelector('porthole-chat') as any)?.connectionState === 'online');
+const unread = (page: Page) => page.evaluate(() => (document.querySelector('porthole-chat') as any).unreadCount as number);
+const badge = (page: Page) => page.locator('[part~="badge"]');
 
 /** The companion's live sockets a page opens (`/v1/live`), and how many of them are still open. */
 function liveSockets(page: Page) {
@@ -80,6 +76,17 @@ test('two tabs of one visitor: one socket, one send, replies in both; closing th
   await message(second, reply).waitFor({ timeout: 10000 });
   assert.equal(firstSockets.opened + secondSockets.opened, 1, 'exactly one live socket across both tabs');
 
+  // Unread in sync: a reply while the chat is closed in both tabs counts in both; opening it in one
+  // clears the other's badge.
+  for (const p of [first, second]) await p.evaluate(() => (document.querySelector('porthole-chat') as any).close());
+  const unseen = unique('While both were closed');
+  await stack.answer(session, unseen);
+  await eventually('the reply unread in both tabs', async () => (await unread(first)) === 1 && (await unread(second)) === 1, 15000);
+  await badge(first).waitFor({ timeout: 5000 });
+  await openChat(second);
+  await eventually('the first tab’s count cleared', async () => (await unread(first)) === 0, 10000);
+  await badge(first).waitFor({ state: 'detached', timeout: 5000 });
+
   // The leader's tab closes: the other takes the lock and opens its own socket.
   await first.close();
   await eventually('the second tab to open a socket', () => secondSockets.open === 1, 15000);
@@ -96,7 +103,7 @@ test('two tabs of one visitor: one socket, one send, replies in both; closing th
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal((await held(text)).length, 1, 'the follower’s message is in Mattermost once');
   assert.equal((await held(mine)).length, 1, 'the message after the handover is in Mattermost once');
-  for (const t of [text, reply, after, mine]) assert.equal(await message(second, t).count(), 1, `"${t}" is shown once`);
+  for (const t of [text, reply, unseen, after, mine]) assert.equal(await message(second, t).count(), 1, `"${t}" is shown once`);
   assert.equal(secondSockets.opened, 1, 'one socket in the remaining tab');
   assert.deepEqual(pageErrors, [], 'no uncaught error in either tab');
 });

@@ -9,7 +9,7 @@ import { adminApi, mattermost, type MattermostInfo } from '../support/mattermost
 import { createCompanion, serve, silentLogger, type RunningServer } from '../../src/server/index';
 import { testConfig } from '../../src/server/test-support.ts';
 import { PAGE_PROP } from '../../src/server/gateway/messages.ts';
-import { GatewayFixture, LiveTestClient, type ServedGateway } from '../../src/server/gateway/test-support.ts';
+import { GatewayFixture, LiveTestClient, mattermostAs, type ServedGateway } from '../../src/server/gateway/test-support.ts';
 
 let mm: MattermostInfo;
 let origin: string;
@@ -81,6 +81,53 @@ describe('SPA life cycle against the real Mattermost (gateway mode)', () => {
     } finally {
       live.close();
     }
+  });
+
+  it('page reports do not fill the visitor’s pages: 35 of them before a message, and the first page still shows it and pages on to the older history', async () => {
+    const { session, root, reply } = await fixture.conversation(companion, 0, 'Busy Visitor', 'Where is my order?');
+    const v = fixture.visitor(companion);
+    await reply('It ships today.');
+    // 35 reports as page-routes.ts posts them (the bot, PAGE_PROP); past its 20 a minute, so with a bot token of the test's.
+    const botId = companion.gateway.status().botUserId!;
+    const { token: botToken } = await adminApi('POST', `/users/${botId}/tokens`, { description: 'spa-lifecycle page reports' });
+    for (let i = 0; i < 35; i++)
+      await mattermostAs(mm.url, botToken, 'POST', '/posts', {
+        channel_id: mm.inboxChannelId,
+        root_id: root,
+        message: `:compass: Visitor is on ${origin}/p/${i}`,
+        props: { [PAGE_PROP]: `${origin}/p/${i}`, porthole_visitor: session.userId },
+      });
+    await v.send(session.token, 'Still there?');
+    assert.equal((await replies(root)).filter((p) => p.props[PAGE_PROP] !== undefined).length, 35);
+
+    // The widget's first page (30): before, the 35 newer reports left only the last message.
+    const first = await v.call('GET', '/v1/messages?per_page=30', { token: session.token });
+    assert.equal(first.status, 200);
+    assert.deepEqual(
+      first.json.messages.map((m: { text: string }) => m.text),
+      ['Where is my order?', 'It ships today.', 'Still there?'],
+    );
+    assert.equal(first.json.hasMore, false);
+
+    // Smaller pages, as "load older" walks them from the oldest message shown: across the reports, nothing lost.
+    const newest = await v.call('GET', '/v1/messages?per_page=2', { token: session.token });
+    assert.deepEqual(
+      newest.json.messages.map((m: { text: string }) => m.text),
+      ['It ships today.', 'Still there?'],
+    );
+    assert.equal(newest.json.hasMore, true);
+    const older = await v.call('GET', `/v1/messages?per_page=2&before=${newest.json.messages[0].id}`, { token: session.token });
+    assert.deepEqual(
+      older.json.messages.map((m: { text: string }) => m.text),
+      ['Where is my order?'],
+    );
+    assert.equal(older.json.hasMore, false);
+
+    const transcript = await v.call('GET', '/v1/transcript', { token: session.token });
+    assert.deepEqual(
+      transcript.json.messages.map((m: { text: string }) => m.text),
+      ['Where is my order?', 'It ships today.', 'Still there?'],
+    );
   });
 
   it('a report before the first message starts no conversation; another origin is refused', async () => {

@@ -81,6 +81,9 @@ const ROOT_GONE = /^api\.post\.create_post\.(root_id|channel_root_id)\.app_error
 const REFUSING_STATUSES = new Set([400, 413, 422]);
 const SINCE_PAGE = 200;
 const SINCE_MAX_PAGES = 5;
+/** `latest`/`before` read on past page reports in pages of this size, this many reads at most (first: `perPage`). */
+const SCAN_PAGE = 200;
+const PAGE_MAX_READS = 5;
 const TYPING_EVERY_MS = 2000;
 
 /**
@@ -379,9 +382,7 @@ export class ConversationService {
   async latest(visitor: VisitorContext, perPage: number): Promise<MessagePage> {
     const conversation = await this.conversation(visitor);
     if (!conversation) return { messages: [], hasMore: false };
-    const thread = await this.o.api.getThread(conversation.rootPostId, { perPage, direction: 'up' });
-    if (!thread) return { messages: [], hasMore: false };
-    return { messages: this.toMessages(thread.replies, visitor), hasMore: thread.hasNext };
+    return this.pageUp(visitor, conversation.rootPostId, perPage);
   }
 
   /** `perPage` messages before the message `postId` (which must belong to this conversation). */
@@ -395,14 +396,45 @@ export class ConversationService {
         `"before" must be the id of a message of this conversation (received ${JSON.stringify(postId.slice(0, 40))}).`,
       );
     }
-    const thread = await this.o.api.getThread(conversation.rootPostId, {
-      perPage,
-      direction: 'up',
-      fromCreateAt: cursor.create_at,
-      fromPost: cursor.id,
-    });
-    if (!thread) return { messages: [], hasMore: false };
-    return { messages: this.toMessages(thread.replies, visitor), hasMore: thread.hasNext };
+    return this.pageUp(visitor, conversation.rootPostId, perPage, { fromCreateAt: cursor.create_at, fromPost: cursor.id });
+  }
+
+  /**
+   * The newest `perPage` messages of the thread (before `from`). Page reports and notes are replies
+   * but not messages: it reads on (pages of {@link SCAN_PAGE}, {@link PAGE_MAX_READS} reads at most)
+   * until it has `perPage` messages or the thread's start, so a page is never empty while older
+   * messages exist within reach (the widget pages on from the oldest message it got). `hasMore`:
+   * older replies remain (past the reads' reach, possibly page reports only).
+   */
+  private async pageUp(
+    visitor: VisitorContext,
+    rootPostId: string,
+    perPage: number,
+    from?: { fromCreateAt: number; fromPost: string },
+  ): Promise<MessagePage> {
+    const parties = this.parties(visitor);
+    const messages: WireMessage[] = [];
+    let cursor = from;
+    let hasMore = false;
+    for (let read = 0; read < PAGE_MAX_READS; read++) {
+      const thread = await this.o.api.getThread(rootPostId, { perPage: read === 0 ? perPage : SCAN_PAGE, direction: 'up', ...cursor });
+      if (!thread) return { messages: [], hasMore: false };
+      hasMore = thread.hasNext;
+      let i = 0;
+      for (; i < thread.replies.length && messages.length < perPage; i++) {
+        const m = toWireMessage(thread.replies[i]!, parties);
+        if (m) messages.push(m);
+      }
+      if (messages.length === perPage) {
+        // Full: older messages remain if this page holds one more, or Mattermost has more.
+        hasMore ||= thread.replies.slice(i).some((p) => toWireMessage(p, parties));
+        break;
+      }
+      const last = thread.replies.at(-1);
+      if (!hasMore || !last) break;
+      cursor = { fromCreateAt: last.create_at, fromPost: last.id };
+    }
+    return { messages: messages.sort((a, b) => a.createAt - b.createAt || (a.id < b.id ? -1 : 1)), hasMore };
   }
 
   /**

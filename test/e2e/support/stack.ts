@@ -3,10 +3,12 @@
 // to (Mattermost in direct mode, the companion in gateway mode), and a page serving the CDN
 // build — plus Debian's Chromium.
 import { getRequestListener } from '@hono/node-server';
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { companionEnv } from '../../../dev/companion-env.mjs';
 import { createCompanion, loadConfig, silentLogger, type Companion } from '../../../src/server/index.ts';
@@ -211,6 +213,22 @@ export async function startStack(mode: Mode = 'gateway'): Promise<Stack> {
   };
 }
 
+/**
+ * The suite's stack: started before its tests, closed after them. Use it inside a test or hook;
+ * before the suite's `before` it throws.
+ */
+export function useStack(mode: Mode = 'gateway'): Stack {
+  let stack: Stack | undefined;
+  before(async () => {
+    stack = await startStack(mode);
+  });
+  after(async () => {
+    await stack?.close();
+  });
+  const current = () => stack ?? assert.fail(`the ${mode} stack is not started yet: use it inside a test`);
+  return new Proxy({} as Stack, { get: (_, key) => Reflect.get(current(), key) });
+}
+
 /** Posts in a visitor's channel as an agent, through @mattermost/client (the agents' own client). */
 export async function agentClient(mm: MattermostInfo, index = 0) {
   // CommonJS: depending on the loader the class sits on the namespace or on its `default`.
@@ -245,4 +263,38 @@ export async function eventually<T>(what: string, fn: () => Promise<T> | T, time
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+/** A text of its own for each run, so a search of the thread finds this run's post only. */
+export const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
+
+/** The visitor's view of a message with `text`. */
+export const message = (v: { page: Page }, text: string) => v.page.locator('[part~="message"]', { hasText: text });
+
+/** The widget's `connectionState` on the visitor's page. */
+export const connectionState = (v: { page: Page }) =>
+  v.page.evaluate(() => (document.querySelector('porthole-chat') as any)?.connectionState);
+
+/** Opens the chat from the launcher and waits until it is online; the visitor's session. */
+export async function openOnline(v: Visitor): Promise<SessionIds> {
+  await v.page.locator('[part~="launcher"]').click();
+  await v.page.locator('[part~="input"]').waitFor({ state: 'visible' });
+  await eventually('the connection to be online', async () => (await connectionState(v)) === 'online', 15000);
+  return v.sessions.at(-1)!;
+}
+
+/** Types `text` in the composer and presses Enter. */
+export async function write(v: { page: Page }, text: string) {
+  await v.page.locator('[part~="input"]').fill(text);
+  await v.page.locator('[part~="input"]').press('Enter');
+}
+
+/** Every text is in Mattermost's thread exactly once and shown exactly once. */
+export async function assertOnce(stack: Stack, v: Visitor, session: SessionIds, texts: string[]) {
+  await new Promise((r) => setTimeout(r, 1500)); // a late duplicate would have landed by now
+  const posts = await stack.posts(session);
+  for (const text of texts) {
+    assert.equal(posts.filter((p) => p.message === text).length, 1, `"${text}" is in Mattermost once`);
+    assert.equal(await message(v, text).count(), 1, `"${text}" is shown once`);
+  }
 }
