@@ -7,6 +7,7 @@ import 'axe-core'; // UMD: defines window.axe (the test runner does not convert 
 import type AxeCore from 'axe-core';
 import { systemClock } from '../src/controllers/clock.js';
 import { configurePanel } from '../src/panel/porthole-panel.js';
+import { loadMarkdown } from '../src/render/markdown/loader.js';
 import { defaultArgs, storyTransportFactory, type ChatArgs, type StoryPage } from './support/fixture.js';
 import type { ChatStory } from './support/meta.js';
 import * as agents from './agents.stories.js';
@@ -61,7 +62,12 @@ async function play(meta: { args?: Partial<ChatArgs> }, story: ChatStory): Promi
 }
 
 describe('axe finds nothing in any Storybook state', () => {
-  before(() => configurePanel({ transportFactory: storyTransportFactory, clock: systemClock, storage: null }));
+  before(async () => {
+    configurePanel({ transportFactory: storyTransportFactory, clock: systemClock, storage: null });
+    // The markdown chunk is lazy: loaded first, so every story is checked as rendered with it, not as the plain
+    // text shown while it loads (which depended on how busy the machine was).
+    await loadMarkdown();
+  });
   after(() => configurePanel());
 
   it('the check sees inside the widget: a nameless button in the panel is found', async () => {

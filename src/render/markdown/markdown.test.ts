@@ -39,6 +39,11 @@ describe('renderMarkdown', () => {
       '# Title\n\n> quoted\n\n- a\n- b\n  - nested\n\n3. three\n4. four\n\n```js\nif (a < b) {}\n```\n\n| x | y |\n|---|--:|\n| 1 | 2 |',
     );
     expect(el.querySelector('[part="heading"]')!.getAttribute('aria-level')).to.equal('3');
+    const deep = await view('### Deep\n\n# Shallow');
+    expect(
+      [...deep.querySelectorAll('[part="heading"]')].map((h) => h.getAttribute('aria-level')),
+      'every level 3, under the dialog title: no skipped level whatever the #s',
+    ).to.deep.equal(['3', '3']);
     expect(el.querySelector('blockquote[part="quote"]')!.textContent).to.equal('quoted');
     expect(el.querySelectorAll(':scope > ul[part="list"] > li')).to.have.length(2);
     expect(el.querySelector('ul ul li')!.textContent).to.equal('nested');

@@ -95,9 +95,11 @@ function blocks(tokens: Token[], emoji: Emoji, depth: number): Part[] {
         return nothing;
       case 'paragraph':
         return html`<p>${inline(t.tokens, emoji, depth)}</p>`;
-      // A heading inside a message ranks below the panel's title (h2).
+      // A heading inside a message ranks just below the panel's title (h2), whatever its `#`s: level 3, so a message's
+      // `###` (or a `#` after a `###`) never skips a level of the page's outline (axe's heading-order). Its depth is
+      // kept for the styles as `data-depth`.
       case 'heading':
-        return html`<p part="heading" role="heading" aria-level=${Math.min(6, t.depth + 2)}>${inline(t.tokens, emoji, depth)}</p>`;
+        return html`<p part="heading" role="heading" aria-level="3" data-depth=${t.depth}>${inline(t.tokens, emoji, depth)}</p>`;
       case 'code':
         return html`<pre part="code-block"><code>${t.text}</code></pre>`;
       case 'blockquote':
