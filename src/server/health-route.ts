@@ -9,7 +9,7 @@ import type { MattermostAdmin } from './mattermost-admin.js';
 
 /** One readiness check. */
 export interface ReadinessCheck {
-  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom' | 'gateway' | 'bot_socket' | 'redis' | 'draining';
+  name: 'mattermost_ping' | 'admin_token' | 'team' | 'user_headroom' | 'gateway' | 'bot_socket' | 'store_data' | 'redis' | 'draining';
   ok: boolean;
   /**
    * `instance`: a failure is this instance's alone (the report is `not_ready`, 503); `shared`: every
@@ -37,7 +37,7 @@ export const readinessReportSchema = z.object({
   status: z.enum(['ready', 'degraded', 'not_ready']),
   checks: z.array(
     z.object({
-      name: z.enum(['mattermost_ping', 'admin_token', 'team', 'user_headroom', 'gateway', 'bot_socket', 'redis', 'draining']),
+      name: z.enum(['mattermost_ping', 'admin_token', 'team', 'user_headroom', 'gateway', 'bot_socket', 'store_data', 'redis', 'draining']),
       ok: z.boolean(),
       scope: z.enum(['instance', 'shared']),
       message: z.string(),

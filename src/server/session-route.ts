@@ -1,24 +1,16 @@
 // POST /v1/session (mint a visitor credential) and DELETE /v1/session (logout).
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { noAuditLog, refuseIdentity as refuseIdentityAudited, requestIdOf, type AuditLog } from './audit-log.js';
+import { noAuditLog, refuseIdentity, requestIdOf, type AuditLog } from './audit-log.js';
 import type { CredentialIssuer } from './credentials.js';
 import { HttpError } from './errors.js';
-import { IdentityError, verifyIdentity } from './identity.js';
+import { IdentityError, verifyIdentity, type IdentityClaims } from './identity.js';
 import type { Logger } from './logger.js';
 import type { MattermostAdmin } from './mattermost-admin.js';
 import type { UploadLimits } from './uploads.js';
 import type { CompanionMetrics } from './metrics.js';
-import {
-  clearVisitorCookie,
-  newVisitorId,
-  serializeVisitorCookie,
-  signVisitorId,
-  verifyVisitorCookie,
-  VISITOR_COOKIE,
-} from './visitor-cookie.js';
+import { clearVisitorCookie, newVisitorId, serializeVisitorCookie, signVisitorId, visitorIdOf } from './visitor-cookie.js';
 import { isVisitorAccount, type VisitorProfile, type VisitorProvisioner } from './visitor-provisioner.js';
 
 /** Largest accepted request body, in bytes. */
@@ -136,6 +128,49 @@ async function readSessionBody(c: Context): Promise<z.infer<typeof sessionReques
   return parsed.data;
 }
 
+/**
+ * The claims of a session request's `identity`, verified with the shared `secret`. A refusal is
+ * audited (`session.identified`, failed, with its reason) and thrown as a 401:
+ * `identity_not_accepted` without a secret, `invalid_identity` when forged, expired or unsigned.
+ * Both modes' `POST /v1/session` verify identities here.
+ */
+export async function verifiedIdentity(
+  c: Context,
+  identity: string,
+  options: { secret: string | undefined; now: () => number; audit: AuditLog; mode: 'gateway' | 'direct' },
+): Promise<IdentityClaims> {
+  const refuse = (reason: string, error: HttpError): never => refuseIdentity(options.audit, c, options.mode, reason, error);
+  const { secret } = options;
+  if (!secret) {
+    return refuse(
+      'identity_not_accepted',
+      new HttpError(
+        401,
+        'identity_not_accepted',
+        'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
+      ),
+    );
+  }
+  try {
+    return await verifyIdentity(identity, secret, options.now());
+  } catch (err) {
+    if (err instanceof IdentityError) refuse(err.reason, new HttpError(401, 'invalid_identity', err.message));
+    throw err;
+  }
+}
+
+/**
+ * The anonymous visitor's id, from the signed `porthole_vid` cookie (a new id when it is missing or
+ * tampered); the cookie is set on the response. Both modes' `POST /v1/session` know anonymous
+ * visitors by it.
+ */
+export async function anonymousVisitorId(c: Context, cookieSecret: string, production: boolean): Promise<string> {
+  const id = (await visitorIdOf(c, cookieSecret)) ?? newVisitorId();
+  // Set every time: refreshes Max-Age for returning visitors.
+  c.header('Set-Cookie', serializeVisitorCookie(await signVisitorId(id, cookieSecret), production), { append: true });
+  return id;
+}
+
 function bearer(c: Context): string {
   const authorization = c.req.header('Authorization') ?? '';
   const match = /^Bearer\s+([A-Za-z0-9]{10,64})\s*$/i.exec(authorization);
@@ -157,7 +192,6 @@ function bearer(c: Context): string {
 export function sessionRoute(deps: SessionRouteDeps): Hono {
   const route = new Hono();
   const audit = deps.audit ?? noAuditLog;
-  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => refuseIdentityAudited(audit, c, 'direct', reason, error);
 
   route.post(
     '/',
@@ -167,29 +201,10 @@ export function sessionRoute(deps: SessionRouteDeps): Hono {
       const body = await readSessionBody(c);
       let profile: VisitorProfile;
       if (body.identity !== undefined) {
-        if (!deps.identitySecret) {
-          refuseIdentity(
-            c,
-            'identity_not_accepted',
-            new HttpError(
-              401,
-              'identity_not_accepted',
-              'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
-            ),
-          );
-        }
-        try {
-          const claims = await verifyIdentity(body.identity, deps.identitySecret!, deps.now());
-          profile = { key: `id:${claims.sub}`, name: claims.name ?? body.name, email: claims.email, identified: true };
-        } catch (err) {
-          if (err instanceof IdentityError) refuseIdentity(c, err.reason, new HttpError(401, 'invalid_identity', err.message));
-          throw err;
-        }
+        const claims = await verifiedIdentity(c, body.identity, { secret: deps.identitySecret, now: deps.now, audit, mode: 'direct' });
+        profile = { key: `id:${claims.sub}`, name: claims.name ?? body.name, email: claims.email, identified: true };
       } else {
-        let id = await verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), deps.cookieSecret);
-        id ??= newVisitorId();
-        // Set every time: refreshes Max-Age for returning visitors.
-        c.header('Set-Cookie', serializeVisitorCookie(await signVisitorId(id, deps.cookieSecret), deps.production), { append: true });
+        const id = await anonymousVisitorId(c, deps.cookieSecret, deps.production);
         profile = { key: `anon:${id}`, name: body.name, identified: false };
       }
 

@@ -104,12 +104,22 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   let b: ReturnType<typeof browser>;
   afterEach(() => b?.closeAll());
 
-  it('opens one socket for two tabs: the follower gets the leader’s messages, edits, deletes, typing and state', async () => {
-    b = browser(new MemoryTransport({ history: [{ text: 'Welcome' }] }));
-    const leader = b.tab();
+  /**
+   * A fresh browser `b` (on `server`, if given) with two tabs: the first online, so it leads, then
+   * the second online with the conversation loaded, so it follows. afterEach closes both. `leader`
+   * is the first tab's options (e.g. `{ open: true }`).
+   */
+  async function twoTabs({ server, leader: options }: { server?: MemoryTransport; leader?: Parameters<typeof b.tab>[0] } = {}) {
+    b = browser(server);
+    const leader = b.tab(options);
     await until(() => leader.session.connection.state === 'online', 'the leader online');
     const follower = b.tab();
     await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    return { leader, follower };
+  }
+
+  it('opens one socket for two tabs: the follower gets the leader’s messages, edits, deletes, typing and state', async () => {
+    const { leader, follower } = await twoTabs({ server: new MemoryTransport({ history: [{ text: 'Welcome' }] }) });
     expect(b.sockets.opened).to.equal(1);
     expect((leader.session.transport as SharedTransport).leading).to.equal(true);
     expect((follower.session.transport as SharedTransport).leading).to.equal(false);
@@ -133,11 +143,7 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('sends a follower’s message once, through the leader’s outbox, and both tabs show it', async () => {
-    b = browser();
-    const leader = b.tab();
-    await until(() => leader.session.connection.state === 'online', 'the leader online');
-    const follower = b.tab();
-    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    const { leader, follower } = await twoTabs();
     const release = b.server.hold();
     const item = follower.session.outbox.enqueue('From the second tab');
     // The leader took it: both tabs show it pending.
@@ -168,11 +174,7 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('hands the socket and the queue over when the leader’s tab closes: nothing lost, nothing twice', async () => {
-    b = browser();
-    const leader = b.tab();
-    await until(() => leader.session.connection.state === 'online', 'the leader online');
-    const follower = b.tab();
-    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    const { leader, follower } = await twoTabs();
     // A message in flight in the leader when its tab closes.
     const release = b.server.hold();
     const inFlight = leader.session.outbox.enqueue('Sent as the tab closed');
@@ -196,11 +198,7 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('tells the other tabs the visitor read the conversation', async () => {
-    b = browser();
-    const one = b.tab();
-    await until(() => one.session.connection.state === 'online', 'the first tab online');
-    const two = b.tab();
-    await until(() => two.session.connection.state === 'online', 'the second tab online');
+    const { leader: one, follower: two } = await twoTabs();
     two.session.read();
     await until(() => one.reads.length === 1, 'the read in the first tab');
     one.session.read();
@@ -209,11 +207,7 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('a follower’s retry and removal of a refused message reach the leader’s queue', async () => {
-    b = browser();
-    const leader = b.tab();
-    await until(() => leader.session.connection.state === 'online', 'the leader online');
-    const follower = b.tab();
-    await until(() => follower.session.connection.state === 'online', 'the follower online');
+    const { leader, follower } = await twoTabs();
     b.server.failNext('send', 'invalid');
     b.server.failNext('send', 'rejected');
     const item = follower.session.outbox.enqueue('Refused twice');
@@ -228,22 +222,15 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('tells a post before the read its open tab makes of it (a closed tab does not count it unread after the read)', async () => {
-    b = browser();
-    const open = b.tab({ open: true });
-    await until(() => open.session.connection.state === 'online', 'the open tab online');
-    const closed = b.tab();
-    await until(() => closed.session.connection.state === 'online' && closed.session.conversation.loaded, 'the other tab online');
+    // The leading tab is the open one: it reads each post as it arrives.
+    const { follower: closed } = await twoTabs({ leader: { open: true } });
     b.server.agentPost('Read at once');
     await until(() => closed.log.includes('read'), 'the read in the other tab');
     expect(closed.log).to.deep.equal(['post:Read at once', 'read']);
   });
 
   it('a follower’s message sent while the socket is down shows in the follower at once and is reported there, not in the leader', async () => {
-    b = browser();
-    const leader = b.tab();
-    await until(() => leader.session.connection.state === 'online', 'the leader online');
-    const follower = b.tab();
-    await until(() => follower.session.connection.state === 'online' && follower.session.conversation.loaded, 'the follower online');
+    const { leader, follower } = await twoTabs();
     b.server.drop();
     await until(() => follower.session.connection.state === 'reconnecting', 'the follower reconnecting');
     // Whenever its pending item goes, the post is there.
@@ -262,11 +249,7 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('a logout in the leading tab ends every tab’s session: the queue is neither sent again nor stored again', async () => {
-    b = browser();
-    const leader = b.tab();
-    await until(() => leader.session.connection.state === 'online', 'the leader online');
-    const follower = b.tab();
-    await until(() => follower.session.connection.state === 'online', 'the follower online');
+    const { leader, follower } = await twoTabs();
     const release = b.server.hold();
     const item = leader.session.outbox.enqueue('Written before the logout');
     await until(() => follower.session.outbox.items.length === 1, 'the follower showing it');
@@ -282,11 +265,7 @@ describe('SharedTransport (several tabs of one visitor)', () => {
   });
 
   it('a shutdown in a follower ends the leader’s session too: nothing of the old visitor is sent or stored after the wipe', async () => {
-    b = browser();
-    const leader = b.tab();
-    await until(() => leader.session.connection.state === 'online', 'the leader online');
-    const follower = b.tab();
-    await until(() => follower.session.connection.state === 'online', 'the follower online');
+    const { leader, follower } = await twoTabs();
     const release = b.server.hold();
     const item = follower.session.outbox.enqueue('Written before the shutdown');
     await until(() => leader.session.outbox.items.length === 1, 'the leader taking it');

@@ -1,7 +1,7 @@
 // The examples type-check against the built package, resolved through its real exports map, with
 // real type packages (vite, react, @lit/react, next, express). Each example's dependencies are
 // installed once into ~/.cache/porthole/examples-deps/<example>-<hash of its package.json>, never
-// into the repository. Run after `npm run build`:
+// into the repository (support/cached-install.ts). Run after `npm run build`:
 //   node --import tsx --test test/package/examples.test.ts
 // PORTHOLE_EXAMPLES_DEPS overrides the cache directory.
 import assert from 'node:assert/strict';
@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cachedInstall } from './support/cached-install.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const CACHE = process.env.PORTHOLE_EXAMPLES_DEPS ?? path.join(os.homedir(), '.cache', 'porthole', 'examples-deps');
 
 /** TypeScript examples, each a directory of examples/ with its own package.json and tsconfig.json. */
 // examples/nextjs-app is type-checked by `next build` from the packed tarball (frameworks.test.ts): linked to this
@@ -27,17 +27,18 @@ const NOT_INSTALLED = new Set([pkg.name, 'typescript']);
 
 let scratch = '';
 
+const ENV: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false' };
+
 function run(cmd: string, args: string[], cwd: string, timeout = 120_000) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: ENV });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 /**
- * node_modules for an example's third-party dependencies, installed once per version of its
- * package.json. Installs into a temporary sibling and renames it, so a failed or concurrent run
- * never leaves a half-filled cache entry behind.
+ * node_modules for an example's third-party dependencies (the cache entry `<example>-<hash>`),
+ * installed once per version of its package.json.
  */
 function exampleDeps(example: string, diagnostic: (msg: string) => void): string {
   const manifest = readJson(path.join(ROOT, 'examples', example, 'package.json'));
@@ -47,41 +48,20 @@ function exampleDeps(example: string, diagnostic: (msg: string) => void): string
         .filter(([name]) => !NOT_INSTALLED.has(name))
         .sort(),
     );
-  const install = {
-    name: `porthole-example-deps-${example}`,
-    private: true,
-    dependencies: keep(manifest.dependencies),
-    devDependencies: keep(manifest.devDependencies),
-  };
-  const key = crypto.createHash('sha256').update(JSON.stringify(install)).digest('hex').slice(0, 16);
-  const dir = path.join(CACHE, `${example}-${key}`);
-  if (fs.existsSync(path.join(dir, '.complete'))) return path.join(dir, 'node_modules');
-
-  const t = Date.now();
-  diagnostic(`${example}: installing its dependencies into ${dir} (once per version of its package.json)`);
-  fs.mkdirSync(CACHE, { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
-  fs.writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify(install, null, 2)}\n`);
-  // Types are all the check needs: no install scripts, no native optional binaries (swc, rolldown, sharp).
-  const r = run('npm', ['install', '--ignore-scripts', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'], tmp, 600_000);
-  if (r.code !== 0) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    assert.fail(`npm install for examples/${example} failed (exit ${r.code}):\n${r.stderr || r.error}`);
-  }
-  fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()}\n`);
-  try {
-    fs.renameSync(tmp, dir);
-  } catch {
-    // Another run finished first: use its copy.
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  // Older installs of the same example are dead weight.
-  for (const old of fs.readdirSync(CACHE))
-    if (old.startsWith(`${example}-`) && old !== path.basename(dir) && !old.includes('.tmp-'))
-      fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
-  diagnostic(`${example}: installed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const dir = cachedInstall({
+    example,
+    entry: example,
+    manifest: {
+      name: `porthole-example-deps-${example}`,
+      private: true,
+      dependencies: keep(manifest.dependencies),
+      devDependencies: keep(manifest.devDependencies),
+    },
+    // Types are all the check needs: no install scripts, no native optional binaries (swc, rolldown, sharp).
+    flags: ['--ignore-scripts', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'],
+    env: ENV,
+    diagnostic,
+  });
   return path.join(dir, 'node_modules');
 }
 

@@ -14,16 +14,15 @@
 // that copy: do not.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cachedInstall } from './support/cached-install.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const CACHE = process.env.PORTHOLE_EXAMPLES_DEPS ?? path.join(os.homedir(), '.cache', 'porthole', 'examples-deps');
 /** The widget's registration, as any minifier leaves it. */
 const DEFINES_WIDGET = /customElements\.define\(\s*["'`]porthole-chat["'`]/;
 const DEFINES_PANEL = /customElements\.define\(\s*["'`]porthole-panel["'`]/;
@@ -51,52 +50,31 @@ function run(cmd: string, args: string[], cwd: string, timeout = 600_000, env = 
 }
 
 /**
- * A directory whose node_modules holds an example's dependencies and the package's own, installed
- * once per version of both package.json files (into a temporary sibling, then renamed, so a failed
- * or concurrent run never leaves a half-filled entry). Optional dependencies are kept: the builds
- * need the native binaries (Next's SWC, Vite's Rolldown).
+ * A directory (the cache entry `build-<example>-<hash>`) whose node_modules holds an example's
+ * dependencies and the package's own, installed once per version of both package.json files.
+ * Optional dependencies are kept: the builds need the native binaries (Next's SWC, Vite's Rolldown).
  */
 function buildDeps(example: string, diagnostic: (msg: string) => void): string {
   const manifest = readJson(path.join(ROOT, 'examples', example, 'package.json'));
   const sorted = (deps: Record<string, string>) => Object.fromEntries(Object.entries(deps).sort());
   const own = { ...manifest.dependencies };
   delete own[pkg.name];
-  const install = {
-    name: `porthole-example-build-${example}`,
-    private: true,
-    dependencies: sorted({ ...pkg.dependencies, ...own }),
-    devDependencies: sorted(manifest.devDependencies ?? {}),
-  };
-  const key = crypto.createHash('sha256').update(JSON.stringify(install)).digest('hex').slice(0, 16);
-  const dir = path.join(CACHE, `build-${example}-${key}`);
-  if (fs.existsSync(path.join(dir, '.complete'))) return dir;
-
-  const t = Date.now();
-  diagnostic(`${example}: installing its dependencies into ${dir} (once per version of its package.json)`);
-  fs.mkdirSync(CACHE, { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
-  fs.writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify(install, null, 2)}\n`);
-  // No install scripts: the builds need none (better-sqlite3's addon is never loaded by a build).
   const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false' };
   delete env.NODE_ENV; // production would leave the devDependencies out
-  const r = run('npm', ['install', '--include=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], tmp, 600_000, env);
-  if (r.code !== 0) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    assert.fail(`npm install for examples/${example} failed (exit ${r.code}):\n${r.out || r.error}`);
-  }
-  fs.writeFileSync(path.join(tmp, '.complete'), `${new Date().toISOString()}\n`);
-  try {
-    fs.renameSync(tmp, dir);
-  } catch {
-    fs.rmSync(tmp, { recursive: true, force: true }); // another run finished first: use its copy
-  }
-  for (const old of fs.readdirSync(CACHE))
-    if (old.startsWith(`build-${example}-`) && old !== path.basename(dir) && !old.includes('.tmp-'))
-      fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
-  diagnostic(`${example}: installed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  return dir;
+  return cachedInstall({
+    example,
+    entry: `build-${example}`,
+    manifest: {
+      name: `porthole-example-build-${example}`,
+      private: true,
+      dependencies: sorted({ ...pkg.dependencies, ...own }),
+      devDependencies: sorted(manifest.devDependencies ?? {}),
+    },
+    // No install scripts: the builds need none (better-sqlite3's addon is never loaded by a build).
+    flags: ['--include=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    env,
+    diagnostic,
+  });
 }
 
 /**

@@ -66,6 +66,23 @@ const markersIn = (files: string[]) =>
     return MATTERMOST_CLIENT_MARKERS.filter((m) => code.includes(m)).map((m) => `${f}: ${m}`);
   });
 
+/**
+ * Asserts that `chunks/<name>-*.js` is lazy — no part of a working conversation in either mode — and
+ * that it adds at most `budget` bytes brotli on first use: itself and what it imports beyond a
+ * gateway conversation.
+ */
+function assertLazyChunkWithin(name: string, budget: number, label = name): void {
+  const chunks = featureChunks();
+  const chunk = chunks[name];
+  assert.ok(chunk, `expected chunks/${name}-*.js among the lazy chunks, found ${JSON.stringify(chunks)}`);
+  for (const mode of MODES)
+    assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
+  const extra = closure([chunk], 'static').filter((f) => !conversationFiles('gateway').includes(f));
+  const size = total(extra);
+  console.log(`size: ${label} ${size} B of ${budget} (${extra.join(', ')})`);
+  assert.ok(size <= budget, `${label} adds ${size} B brotli on first use, over its ${budget} B budget`);
+}
+
 test('size budget: launcher ≤ 2,304 B; working conversation ≤ 36,864 B in gateway mode and ≤ 49,152 B in direct mode (brotli)', () => {
   assert.ok(fs.existsSync(path.join(CDN, LOADER)), 'dist/cdn/porthole-chat.js is missing: run the build first');
   const chunks = transportChunks();
@@ -113,17 +130,7 @@ export const PRIVACY_MENU_BUDGET = 5120;
 
 test('the conversation menu is a lazy chunk of its own, ≤ 5,120 B brotli with what it imports beyond a conversation', () => {
   assert.ok(fs.existsSync(path.join(CDN, LOADER)), 'dist/cdn/porthole-chat.js is missing: run the build first');
-  const menu = featureChunks()['privacy-menu'];
-  assert.ok(menu, `expected chunks/privacy-menu-*.js among the lazily loaded chunks, found ${JSON.stringify(featureChunks())}`);
-  for (const mode of MODES)
-    assert.ok(!conversationFiles(mode).includes(menu), `${menu} must not be needed for a working ${mode} conversation`);
-  const extra = closure([menu], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-  const size = total(extra);
-  console.log(`size: conversation menu ${size} B of ${PRIVACY_MENU_BUDGET} (${extra.join(', ')})`);
-  assert.ok(
-    size <= PRIVACY_MENU_BUDGET,
-    `the conversation menu adds ${size} B brotli on first use, over its ${PRIVACY_MENU_BUDGET} B budget`,
-  );
+  assertLazyChunkWithin('privacy-menu', PRIVACY_MENU_BUDGET, 'the conversation menu');
 });
 
 /** Each locale's strings but English's are a chunk of their own, loaded by a panel in that locale: its budget, brotli. */
@@ -178,14 +185,7 @@ test('markdown is a lazy chunk (+ emoji sub-chunk) outside every conversation, �
 export const CONTACT_FORM_BUDGET = 2560;
 
 test('the contact form is a lazy chunk of its own, ≤ 2,560 B brotli with what it imports beyond a conversation', () => {
-  const form = featureChunks()['contact-form'];
-  assert.ok(form, `expected chunks/contact-form-*.js among the lazy chunks, found ${JSON.stringify(featureChunks())}`);
-  for (const mode of MODES)
-    assert.ok(!conversationFiles(mode).includes(form), `${form} must not be needed for a working ${mode} conversation`);
-  const extra = closure([form], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-  const size = total(extra);
-  console.log(`size: contact form ${size} B of ${CONTACT_FORM_BUDGET} (${extra.join(', ')})`);
-  assert.ok(size <= CONTACT_FORM_BUDGET, `the contact form adds ${size} B brotli on first use, over its ${CONTACT_FORM_BUDGET} B budget`);
+  assertLazyChunkWithin('contact-form', CONTACT_FORM_BUDGET, 'the contact form');
 });
 
 // Files (files-widget)
@@ -201,20 +201,12 @@ export const FILE_LIST_BUDGET = 1024;
 export const XHR_UPLOAD_BUDGET = 768;
 
 test('files: the attachment tray and the previews are lazy chunks of their own, within their budgets', () => {
-  const chunks = featureChunks();
   for (const [name, budget] of [
     ['attachments', ATTACHMENTS_BUDGET],
     ['file-list', FILE_LIST_BUDGET],
     ['xhr-upload', XHR_UPLOAD_BUDGET],
   ] as const) {
-    const chunk = chunks[name];
-    assert.ok(chunk, `expected chunks/${name}-*.js among the lazy chunks, found ${JSON.stringify(chunks)}`);
-    for (const mode of MODES)
-      assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
-    const extra = closure([chunk], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-    const size = total(extra);
-    console.log(`size: ${name} ${size} B of ${budget} (${extra.join(', ')})`);
-    assert.ok(size <= budget, `${name} adds ${size} B brotli on first use, over its ${budget} B budget`);
+    assertLazyChunkWithin(name, budget);
   }
 });
 
@@ -223,17 +215,7 @@ test('files: the attachment tray and the previews are lazy chunks of their own, 
 export const NOTIFICATIONS_BUDGET = 2048;
 
 test('the notifications are a lazy chunk of their own, ≤ 2,048 B brotli with what they import beyond a conversation', () => {
-  const chunk = featureChunks().notifications;
-  assert.ok(chunk, `expected chunks/notifications-*.js among the lazy chunks, found ${JSON.stringify(featureChunks())}`);
-  for (const mode of MODES)
-    assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
-  const extra = closure([chunk], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-  const size = total(extra);
-  console.log(`size: notifications ${size} B of ${NOTIFICATIONS_BUDGET} (${extra.join(', ')})`);
-  assert.ok(
-    size <= NOTIFICATIONS_BUDGET,
-    `the notifications add ${size} B brotli on first use, over their ${NOTIFICATIONS_BUDGET} B budget`,
-  );
+  assertLazyChunkWithin('notifications', NOTIFICATIONS_BUDGET, 'the notifications');
 });
 
 // SPA life cycle (issue 12)
@@ -243,19 +225,11 @@ export const PAGE_REPORTS_BUDGET = 1024;
 export const UPDATE_BUDGET = 640;
 
 test('the page reports and the checks of update() are lazy chunks of their own, within their budgets', () => {
-  const chunks = featureChunks();
   for (const [name, budget] of [
     ['page-reports', PAGE_REPORTS_BUDGET],
     ['update', UPDATE_BUDGET],
   ] as const) {
-    const chunk = chunks[name];
-    assert.ok(chunk, `expected chunks/${name}-*.js among the lazy chunks, found ${JSON.stringify(chunks)}`);
-    for (const mode of MODES)
-      assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
-    const extra = closure([chunk], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-    const size = total(extra);
-    console.log(`size: ${name} ${size} B of ${budget} (${extra.join(', ')})`);
-    assert.ok(size <= budget, `${name} adds ${size} B brotli on first use, over its ${budget} B budget`);
+    assertLazyChunkWithin(name, budget);
   }
 });
 
@@ -269,19 +243,11 @@ export const CONTRAST_BUDGET = 768;
 export const SHEET_BUDGET = 512;
 
 test('the contrast check (≤ 768 B) and the sheet controller (≤ 512 B) are lazy chunks of their own (brotli, with what they import beyond a conversation)', () => {
-  const chunks = featureChunks();
   for (const [name, budget] of [
     ['contrast', CONTRAST_BUDGET],
     ['sheet-controller', SHEET_BUDGET],
   ] as const) {
-    const chunk = chunks[name];
-    assert.ok(chunk, `expected chunks/${name}-*.js among the lazy chunks, found ${JSON.stringify(chunks)}`);
-    for (const mode of MODES)
-      assert.ok(!conversationFiles(mode).includes(chunk), `${chunk} must not be needed for a working ${mode} conversation`);
-    const extra = closure([chunk], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-    const size = total(extra);
-    console.log(`size: ${name} ${size} B of ${budget} (${extra.join(', ')})`);
-    assert.ok(size <= budget, `${name} adds ${size} B brotli on first use, over its ${budget} B budget`);
+    assertLazyChunkWithin(name, budget);
   }
 });
 
@@ -306,17 +272,12 @@ test("every locale's lazy-part strings are a chunk of their own (≤ 1,536 B), a
     [...LOCALE_PART_CHUNKS].sort(),
     `expected a chunk per locale, found ${JSON.stringify(parts)}`,
   );
-  const overrides = featureChunks().overrides;
-  assert.ok(overrides, `expected chunks/overrides-*.js among the lazy chunks, found ${JSON.stringify(featureChunks())}`);
   for (const mode of MODES)
-    for (const f of [...Object.values(parts), overrides])
+    for (const f of Object.values(parts))
       assert.ok(!conversationFiles(mode).includes(f), `${f} must not be needed for a working ${mode} conversation`);
   for (const [name, file] of Object.entries(parts)) {
     console.log(`size: ${name} strings ${brotli(file)} B of ${LOCALE_PARTS_BUDGET} (${file})`);
     assert.ok(brotli(file) <= LOCALE_PARTS_BUDGET, `${file} is ${brotli(file)} B brotli, over its ${LOCALE_PARTS_BUDGET} B budget`);
   }
-  const extra = closure([overrides], 'static').filter((f) => !conversationFiles('gateway').includes(f));
-  const size = total(extra);
-  console.log(`size: strings overrides ${size} B of ${OVERRIDES_BUDGET} (${extra.join(', ')})`);
-  assert.ok(size <= OVERRIDES_BUDGET, `the strings overrides add ${size} B brotli when set, over their ${OVERRIDES_BUDGET} B budget`);
+  assertLazyChunkWithin('overrides', OVERRIDES_BUDGET, 'the strings overrides');
 });

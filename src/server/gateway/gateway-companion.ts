@@ -19,30 +19,22 @@ const ROUTES =
 /** How long `/readyz` waits for Mattermost's ping, ms. */
 const PING_TIMEOUT_MS = 3000;
 /**
- * How long the bot's socket may stay down while Mattermost answers before it is this instance's
- * fault: after a Mattermost restart every instance's socket is in its backoff (up to 30 s) at once.
- */
-export const BOT_SOCKET_GRACE_MS = 60_000;
-
-/**
  * Gateway mode's readiness checks: Mattermost answers its ping (shared: every instance sees the
  * same Mattermost), the gateway has started (store open, bot ensured: this instance), and the bot's
- * socket is connected — this instance's fault when it has been down for `BOT_SOCKET_GRACE_MS`
- * while Mattermost answers, the shared outage otherwise.
- *
- * @param botSocketDownForMs - how long the bot's socket has been down (unknown: counted as long).
+ * socket is connected — this instance's fault only when `gateway.botSocketOwnFault()` says so
+ * (down for a minute while another instance's has been connected that long), shared otherwise:
+ * what breaks every instance's socket at once must not take every instance out. And, for 15
+ * minutes after this instance noticed Redis lose the store's data, `store_data` (shared) says so.
  */
 export async function gatewayReadiness(
-  gateway: Pick<Gateway, 'status'>,
+  gateway: Pick<Gateway, 'status' | 'botSocketOwnFault' | 'storeDataLostAt'>,
   mattermostUrl: string,
   production: boolean,
-  botSocketDownForMs = Infinity,
 ): Promise<ReadinessReport> {
   const checks: ReadinessCheck[] = [];
-  let mattermostUp = false;
+  const ownFault = gateway.botSocketOwnFault();
   try {
     const res = await fetch(`${mattermostUrl}/api/v4/system/ping`, { signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
-    mattermostUp = res.ok;
     checks.push({
       name: 'mattermost_ping',
       scope: 'shared',
@@ -66,10 +58,18 @@ export async function gatewayReadiness(
   );
   checks.push({
     name: 'bot_socket',
-    scope: mattermostUp && botSocketDownForMs > BOT_SOCKET_GRACE_MS ? 'instance' : 'shared',
+    scope: (await ownFault) ? 'instance' : 'shared',
     ok: status.botSocket === 'connected',
     message: `the bot's socket to Mattermost is ${status.botSocket}`,
   });
+  const lostAt = gateway.storeDataLostAt();
+  if (lostAt !== undefined)
+    checks.push({
+      name: 'store_data',
+      scope: 'shared',
+      ok: false,
+      message: `Redis lost the store's data at ${new Date(lostAt).toISOString()}: conversations made before then start new threads (see the log)`,
+    });
   return { status: readinessStatus(checks), checks };
 }
 
@@ -109,14 +109,7 @@ export function createGatewayCompanion(config: GatewayCompanionConfig, options: 
   app.post('/v1/session', countRefusedSessions(metrics, errorCodeOf));
   app.on(['POST', 'DELETE'], '/v1/session', instance.sessionLimits);
   app.route('/', gateway.routes);
-  let botSocketDownSince: number | undefined = now();
-  const botSocketDownForMs = () => {
-    if (gateway.status().botSocket === 'connected') botSocketDownSince = undefined;
-    else botSocketDownSince ??= now();
-    return botSocketDownSince === undefined ? 0 : now() - botSocketDownSince;
-  };
-  const readiness = () =>
-    instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production, botSocketDownForMs()));
+  const readiness = () => instance.readiness(() => gatewayReadiness(gateway, config.mattermostUrl, config.production));
   app.route('/', healthRoutes(readiness));
   metrics.observe({
     readiness,

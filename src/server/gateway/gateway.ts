@@ -14,6 +14,8 @@ import { noMetrics, type CompanionMetrics } from '../metrics.js';
 import { enforceRateLimit, MemoryRateLimitStore, type RateLimitStore } from '../rate-limit.js';
 import { ensureBotAccount, type BotAccount } from './bot-account.js';
 import { BotSocket, type BotSocketState } from './bot-socket.js';
+import { BOT_SOCKET_GRACE_MS, BotSocketWatch, redisBotSocketPeers } from './bot-socket-watch.js';
+import type { StoreEpochWatch } from './store-epoch.js';
 import type { GatewayConfig } from './config.js';
 import { ConversationService } from './conversation-service.js';
 import { Forwarder, type ForwarderTiming } from './forwarder.js';
@@ -60,6 +62,15 @@ export interface GatewayDeps {
   mattermost?: (token: string) => GatewayMattermost & BotProvisioningApi;
   /** Reconnection and heartbeat timing of the bot's socket (tests shorten them). */
   botSocket?: { minBackoffMs?: number; maxBackoffMs?: number; heartbeatMs?: number };
+  /**
+   * How long the bot's socket may be down, and another instance's connected, before `/readyz`
+   * calls it this instance's fault (see {@link BotSocketWatch}). Default: 60 s.
+   */
+  botSocketGraceMs?: number;
+  /** How often the bot socket's state is reported to the other instances through Redis. Default: 10 s. */
+  botSocketReportMs?: number;
+  /** How often the Redis store's epoch is checked (see {@link StoreEpochWatch}). Default: 30 s. */
+  storeEpochCheckMs?: number;
   /** How long `start()` waits for the bot's socket before going on without it. Default: 10 s. */
   connectWaitMs?: number;
   /** This instance's name in store locks. Default: host name + random. */
@@ -123,6 +134,16 @@ export interface Gateway {
   /** Closes the live sockets (1012), the bot's socket and the store it opened. Final: create a new gateway to start again. */
   stop(): Promise<void>;
   status(): GatewayStatus;
+  /**
+   * Whether the bot's socket being down is this instance's own fault: down for longer than the
+   * grace while another instance's (through Redis) has been connected that long. Never without Redis.
+   */
+  botSocketOwnFault(): Promise<boolean>;
+  /**
+   * When this instance noticed that Redis lost the store's data (see {@link StoreEpochWatch}), for
+   * 15 minutes after; undefined otherwise, and without the Redis store.
+   */
+  storeDataLostAt(): number | undefined;
   /** Whether the store answers one read (false before `start()`, or when it fails). */
   storeReachable(): Promise<boolean>;
 }
@@ -166,12 +187,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const clientIp = (c: Context): string => addressKey(deps.clientIp ? deps.clientIp(c) : defaultClientIp(c, config.trustProxy));
   const prefix = deps.redisPrefix ?? 'porthole:';
   let subscriber: Redis | undefined;
+  let botSocket: BotSocket | undefined;
+  let storeEpoch: StoreEpochWatch | undefined;
+  const botSocketWatch = new BotSocketWatch({
+    instanceId,
+    isConnected: () => botSocket?.state === 'connected',
+    peers: deps.redis && redisBotSocketPeers(deps.redis, prefix, logger),
+    graceMs: deps.botSocketGraceMs ?? BOT_SOCKET_GRACE_MS,
+    reportEveryMs: deps.botSocketReportMs,
+    now,
+    logger,
+  });
 
   let store: GatewayStore | undefined;
   let ownsStore = false;
   let bot: BotAccount | undefined;
   let api: GatewayMattermost | undefined;
-  let botSocket: BotSocket | undefined;
   let relay: Relay | undefined;
   let started = false;
   let stopped = false;
@@ -320,9 +351,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       if (!store) {
         if (deps.store) store = deps.store;
         else if (deps.redis) {
-          const { RedisGatewayStore } = await import('./redis-store.js');
+          const [{ RedisGatewayStore }, { StoreEpochWatch }] = await Promise.all([import('./redis-store.js'), import('./store-epoch.js')]);
           store = new RedisGatewayStore(deps.redis, { prefix });
           ownsStore = true;
+          storeEpoch = new StoreEpochWatch({ redis: deps.redis, prefix, logger, now, checkEveryMs: deps.storeEpochCheckMs });
+          // Redis down at start: the first check that reaches it takes the epoch.
+          await storeEpoch.start().catch(() => {});
         } else {
           const { SqliteGatewayStore } = await import('./sqlite-store.js');
           store = SqliteGatewayStore.open(config.dataDir);
@@ -361,13 +395,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         onError: (error) => onError(error, { source: 'background' }),
         onEvent: r.handle,
         onConnected: (info) => {
+          botSocketWatch.sample();
           r.connected(info);
           forwarder.resume(); // offline part: Mattermost is back, deliver what was queued now
           resolveConnected();
         },
+        onDisconnected: () => botSocketWatch.sample(),
         ...deps.botSocket,
       });
       botSocket.start();
+      botSocketWatch.start();
       if (deps.redis) {
         const channel = `${prefix}${LOGOUT_CHANNEL}`;
         subscriber = deps.redis.duplicate({ enableOfflineQueue: true });
@@ -399,11 +436,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       subscriber?.disconnect();
       relay?.stop();
       await botSocket?.stop();
+      await botSocketWatch.stop();
+      storeEpoch?.stop();
       await relay?.idle();
       if (ownsStore) await store?.close();
       stopped = true;
     },
     status: () => ({ started, botSocket: botSocket?.state ?? 'idle', botUserId: bot?.userId, liveSockets: hub.size }),
+    botSocketOwnFault: () => botSocketWatch.ownFault(),
+    storeDataLostAt: () => (storeEpoch?.lossReported() ? storeEpoch.lostAt : undefined),
     storeReachable: async () => {
       if (!store) return false;
       try {

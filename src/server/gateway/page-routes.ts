@@ -1,20 +1,17 @@
 // Page reports (opt-in, the widget's `report-pages`): the page an SPA visitor is on, told to the
 // agents as a bot note in the conversation's thread. The note carries PAGE_PROP, so it is never
 // one of the visitor's messages (history, live frames, transcript: messages.ts toWireMessage).
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { HttpError } from '../errors.js';
-import type { CompanionMetrics } from '../metrics.js';
-import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
 import { sessionPageSchema } from '../session-route.js';
 import type { GatewayConfig } from './config.js';
 import type { VisitorContext } from './conversation-service.js';
 import type { GatewayMattermost } from './mattermost-api.js';
 import { escapeMarkdown, PAGE_PROP } from './messages.js';
 import { readJsonBody } from './request-body.js';
-import type { GatewayStore } from './store.js';
-import { visitorAuthenticator } from './visitor-guard.js';
+import { visitorGuard, type VisitorRouteDeps } from './visitor-guard.js';
 
 /** Largest `POST /v1/conversation/page` body, in bytes (a 2,048-character URL and a title, JSON-escaped). */
 export const MAX_PAGE_BODY_BYTES = 8192;
@@ -46,14 +43,9 @@ export function pageLine(page: { url: string; title?: string }): string {
 }
 
 /** What {@link pageRoutes} needs. */
-export interface PageRoutesDeps {
+export interface PageRoutesDeps extends VisitorRouteDeps {
   config: Pick<GatewayConfig, 'tokenSecret' | 'allowedOrigins' | 'addressSendsPerMinute'>;
   api: GatewayMattermost;
-  store: GatewayStore;
-  rateLimitStore: RateLimitStore;
-  clientIp: (c: Context) => string;
-  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
-  now: () => number;
 }
 
 /**
@@ -67,7 +59,7 @@ export interface PageRoutesDeps {
  */
 export function pageRoutes(deps: PageRoutesDeps): Hono {
   const route = new Hono();
-  const visitorOf = visitorAuthenticator({ tokenSecret: deps.config.tokenSecret, store: deps.store, now: deps.now });
+  const { visitorOf, limit, limitAddress } = visitorGuard(deps);
   /** The last line posted per conversation (this instance), so a repeat is skipped. */
   const last = new Map<string, string>();
 
@@ -99,10 +91,8 @@ export function pageRoutes(deps: PageRoutesDeps): Hono {
       );
     }
     const now = deps.now();
-    const limit = (key: string, max: number, what: string) =>
-      enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name: 'sends', metrics: deps.metrics }, now);
-    await limit(`gateway:address:${deps.clientIp(c)}`, deps.config.addressSendsPerMinute, 'messages and typing notices from this address');
-    await limit(`gateway:pages:${visitor.conversationId}`, PAGE_REPORTS_PER_MINUTE, 'page reports in this conversation');
+    await limitAddress(c, 'messages and typing notices from this address', 'sends', now);
+    await limit(`gateway:pages:${visitor.conversationId}`, PAGE_REPORTS_PER_MINUTE, 'page reports in this conversation', 'sends', now);
     await report(visitor, body);
     return c.body(null, 204);
   });

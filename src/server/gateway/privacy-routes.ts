@@ -1,18 +1,14 @@
 // The visitor's privacy routes in gateway mode: download the transcript, erase the conversation.
 // Like the rest of the visitor API, no route takes a conversation id: the Porthole token says which.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { requestIdOf } from '../audit-log.js';
 import { HttpError } from '../errors.js';
-import type { CompanionMetrics, RateLimitName } from '../metrics.js';
-import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
 import { clearVisitorCookie } from '../visitor-cookie.js';
 import { transcriptFileName } from '../../protocol/transcript.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayPrivacy } from './erasure.js';
 import { verifyPortholeToken } from './porthole-token.js';
-import type { GatewayStore } from './store.js';
-import { bearerToken } from './visitor-routes.js';
-import { visitorAuthenticator } from './visitor-guard.js';
+import { bearerToken, visitorGuard, type VisitorRouteDeps } from './visitor-guard.js';
 
 /** Erasures a conversation may ask for per minute (each one is a dozen Mattermost calls or more). */
 export const ERASURES_PER_MINUTE = 3;
@@ -20,16 +16,9 @@ export const ERASURES_PER_MINUTE = 3;
 export const TRANSCRIPTS_PER_MINUTE = 5;
 
 /** What {@link privacyRoutes} needs. */
-export interface PrivacyRoutesDeps {
+export interface PrivacyRoutesDeps extends VisitorRouteDeps {
   config: Pick<GatewayConfig, 'tokenSecret' | 'production' | 'addressSendsPerMinute'>;
   privacy: GatewayPrivacy;
-  store: GatewayStore;
-  rateLimitStore: RateLimitStore;
-  /** The client address of a request (for per-address limits). */
-  clientIp: (c: Context) => string;
-  /** Counts refusals (`transcripts`, `erasures`, `sends`) in `porthole_rate_limited_total`. */
-  metrics?: Pick<CompanionMetrics, 'rateLimited'>;
-  now: () => number;
 }
 
 /**
@@ -46,9 +35,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
   const { config, now } = deps;
   const route = new Hono();
 
-  const visitorOf = visitorAuthenticator({ tokenSecret: config.tokenSecret, store: deps.store, now });
-  const limit = (key: string, max: number, what: string, name: RateLimitName) =>
-    enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name, metrics: deps.metrics }, now());
+  const { visitorOf, limit, limitAddress } = visitorGuard(deps);
 
   route.get('/v1/transcript', async (c) => {
     const visitor = await visitorOf(c);
@@ -83,7 +70,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Hono {
       } else if (await deps.store.getConversation(conversationId)) throw e;
       else erase = false;
     }
-    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'requests from this address', 'sends');
+    await limitAddress(c, 'requests from this address', 'sends');
     await limit(`gateway:erase:${conversationId}`, ERASURES_PER_MINUTE, 'erasures of this conversation', 'erasures');
     if (erase) await deps.privacy.erase(conversationId, { actor: `visitor:${conversationId}`, requestId: requestIdOf(c) });
     c.header('Cache-Control', 'no-store');

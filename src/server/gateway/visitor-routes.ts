@@ -2,23 +2,13 @@
 // `Authorization: Bearer` says which conversation a request acts on.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { noAuditLog, refuseIdentity as refuseIdentityAudited, requestIdOf, type AuditLog } from '../audit-log.js';
-import { sessionPageSchema } from '../session-route.js';
+import { noAuditLog, requestIdOf, type AuditLog } from '../audit-log.js';
+import { anonymousVisitorId, sessionPageSchema, verifiedIdentity } from '../session-route.js';
 import { HttpError } from '../errors.js';
-import { IdentityError, verifyIdentity } from '../identity.js';
 import type { Logger } from '../logger.js';
-import type { CompanionMetrics, RateLimitName } from '../metrics.js';
-import { enforceRateLimit, type RateLimitStore } from '../rate-limit.js';
-import {
-  clearVisitorCookie,
-  newVisitorId,
-  serializeVisitorCookie,
-  signVisitorId,
-  verifyVisitorCookie,
-  VISITOR_COOKIE,
-} from '../visitor-cookie.js';
+import type { CompanionMetrics } from '../metrics.js';
+import { clearVisitorCookie } from '../visitor-cookie.js';
 import type { GatewayConfig } from './config.js';
 import type { ConversationService } from './conversation-service.js';
 import type { Forwarder, SendOutcome } from './forwarder.js';
@@ -33,8 +23,8 @@ import {
 import { PortholeTokenError, signPortholeToken, verifyPortholeToken, visitorIds } from './porthole-token.js';
 import { readJsonBody } from './request-body.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../uploads.js';
-import type { GatewayStore } from './store.js';
-import { authenticateVisitor, type AuthenticatedVisitor } from './visitor-auth.js';
+import type { AuthenticatedVisitor } from './visitor-auth.js';
+import { bearerToken, conversationReads, tokenRefused, visitorGuard, type VisitorRouteDeps } from './visitor-guard.js';
 
 /** Largest `POST /v1/session` body, in bytes. */
 export const MAX_GATEWAY_SESSION_BODY_BYTES = 4096;
@@ -127,7 +117,7 @@ export const messagesQuerySchema = z.object({
 });
 
 /** What {@link visitorRoutes} needs. */
-export interface VisitorRoutesDeps {
+export interface VisitorRoutesDeps extends VisitorRouteDeps {
   config: Pick<
     GatewayConfig,
     | 'tokenSecret'
@@ -147,10 +137,6 @@ export interface VisitorRoutesDeps {
   conversations: ConversationService;
   /** Store and forward: queues sends while Mattermost is unreachable (202 `{queued}`). Default: none (503). */
   forwarder?: Pick<Forwarder, 'send'>;
-  store: GatewayStore;
-  rateLimitStore: RateLimitStore;
-  /** The client address of a request (for per-address limits). */
-  clientIp: (c: Context) => string;
   /** Called after a logout, to close the conversation's live sockets. */
   onLogout?: (conversationId: string) => void;
   /** Agents and availability: the agents of `PORTHOLE_AGENTS`, named in `GET /v1/agents` before they post (so "Ada is typing…" works). Default: none. */
@@ -160,22 +146,6 @@ export interface VisitorRoutesDeps {
   /** Counts sessions minted (new or returning; refusals are counted by `countRefusedSessions`) and rate-limit refusals. Default: none. */
   metrics?: Pick<CompanionMetrics, 'enabled' | 'sessionMinted' | 'rateLimited'>;
   logger: Logger;
-  now: () => number;
-}
-
-/** The Porthole token of `Authorization: Bearer`; 401 `missing_token` without one. */
-export function bearerToken(c: Context): string {
-  const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(c.req.header('Authorization') ?? '');
-  if (!match)
-    throw new HttpError(401, 'missing_token', 'Expected the header "Authorization: Bearer <Porthole token>" (from POST /v1/session).', {
-      headers: { 'WWW-Authenticate': 'Bearer' },
-    });
-  return match[1]!;
-}
-
-/** A refused Porthole token as the 401 the visitor API answers. */
-export function tokenRefused(e: PortholeTokenError): HttpError {
-  return new HttpError(401, e.code, e.message, { headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` } });
 }
 
 /** The companion's public base URL: PORTHOLE_PUBLIC_URL, else the request's URL without `/v1/session`. */
@@ -209,32 +179,19 @@ function publicBaseUrl(c: Context, configured: string | undefined, trustProxy: b
 export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
   const { config, conversations, now } = deps;
   const route = new Hono();
-  const authOptions = { tokenSecret: config.tokenSecret, store: deps.store, now };
   const audit = deps.audit ?? noAuditLog;
-  const refuseIdentity = (c: Context, reason: string, error: HttpError): never => refuseIdentityAudited(audit, c, 'gateway', reason, error);
+  const { visitorOf, limit, limitAddress } = visitorGuard(deps);
 
-  const visitorOf = async (c: Context): Promise<AuthenticatedVisitor> => {
-    try {
-      return await authenticateVisitor(bearerToken(c), authOptions);
-    } catch (e) {
-      if (e instanceof PortholeTokenError) throw tokenRefused(e);
-      throw e;
-    }
-  };
-
-  const limit = (key: string, max: number, what: string, name: RateLimitName) =>
-    enforceRateLimit(deps.rateLimitStore, { key, limit: max, what, name, metrics: deps.metrics }, now());
   const limitSend = async (c: Context, visitor: AuthenticatedVisitor, kind: 'message' | 'typing') => {
     const name = kind === 'message' ? 'sends' : 'typing';
-    await limit(`gateway:address:${deps.clientIp(c)}`, config.addressSendsPerMinute, 'messages and typing notices from this address', name);
+    await limitAddress(c, 'messages and typing notices from this address', name);
     if (kind === 'message')
       await limit(`gateway:messages:${visitor.conversationId}`, config.messagesPerMinute, 'messages in this conversation', name);
     else await limit(`gateway:typing:${visitor.conversationId}`, config.typingPerMinute, 'typing notices in this conversation', name);
   };
 
   /** Reads go to Mattermost with the bot's token: limited per conversation too, so one visitor cannot load the server through the companion. */
-  const limitRead = (visitor: AuthenticatedVisitor) =>
-    limit(`gateway:reads:${visitor.conversationId}`, config.readsPerMinute, 'reads of this conversation', 'reads');
+  const limitRead = conversationReads({ ...deps, readsPerMinute: config.readsPerMinute, now });
 
   route.use('/v1/*', async (c, next) => {
     await next();
@@ -253,30 +210,12 @@ export function visitorRoutes(deps: VisitorRoutesDeps): Hono {
     let name = body.name;
     let email: string | undefined;
     if (body.identity !== undefined) {
-      if (!config.identitySecret) {
-        refuseIdentity(
-          c,
-          'identity_not_accepted',
-          new HttpError(
-            401,
-            'identity_not_accepted',
-            'This chat service does not accept identities (no identity secret is configured). Omit "identity" to chat anonymously.',
-          ),
-        );
-      }
-      try {
-        const claims = await verifyIdentity(body.identity, config.identitySecret!, now());
-        key = `id:${claims.sub}`;
-        name = claims.name ?? name;
-        email = claims.email;
-      } catch (err) {
-        if (err instanceof IdentityError) refuseIdentity(c, err.reason, new HttpError(401, 'invalid_identity', err.message));
-        throw err;
-      }
+      const claims = await verifiedIdentity(c, body.identity, { secret: config.identitySecret, now, audit, mode: 'gateway' });
+      key = `id:${claims.sub}`;
+      name = claims.name ?? name;
+      email = claims.email;
     } else {
-      const id = (await verifyVisitorCookie(getCookie(c, VISITOR_COOKIE), config.cookieSecret)) ?? newVisitorId();
-      c.header('Set-Cookie', serializeVisitorCookie(await signVisitorId(id, config.cookieSecret), config.production), { append: true });
-      key = `anon:${id}`;
+      key = `anon:${await anonymousVisitorId(c, config.cookieSecret, config.production)}`;
     }
     const ids = await visitorIds(key);
     const iat = now();

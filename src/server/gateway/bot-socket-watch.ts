@@ -1,0 +1,178 @@
+// Whether the bot's socket being down is this instance's own fault — the question `/readyz` asks
+// before it takes an instance out of the load balancer. Every instance holds a socket of its own,
+// so whatever breaks them all at once — a Mattermost outage and every instance's backoff after it,
+// a proxy in front of Mattermost that drops upgrades, a bot token refused on the socket — would
+// have every instance answer 503 and empty the load balancer. So an instance calls it its own
+// fault only with evidence that Mattermost takes sockets and this one does not: another instance's
+// socket has been connected for longer than the grace, while this one's has been down that long.
+// The instances tell each other through Redis (a hash, field = instance id); without Redis there
+// is no one to compare with, and the socket is never this instance's fault alone.
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+
+/**
+ * How long the bot's socket may be down, and another instance's connected, before it is this
+ * instance's fault: after a Mattermost restart every instance's socket is in its backoff (up to
+ * 30 s) at once, and the peers' reports are up to 10 s old.
+ */
+export const BOT_SOCKET_GRACE_MS = 60_000;
+/** Redis hash (after the prefix): instance id → {@link PeerReport} as JSON. */
+export const BOT_SOCKETS_KEY = 'gw:bot-sockets';
+/** How often an instance reports its socket, ms. */
+export const REPORT_EVERY_MS = 10_000;
+/** A report older than this is of an instance that is gone (or cannot reach Redis), ms. */
+export const REPORT_FRESH_MS = 3 * REPORT_EVERY_MS;
+/** A report older than this is deleted by the readers, ms. */
+const REPORT_PRUNE_MS = 10 * 60_000;
+
+/** What one instance says of its bot socket. */
+export interface PeerReport {
+  /** Since when its socket has been connected (ms since the epoch); null while it is down. */
+  connectedSince: number | null;
+  /** When it said so. */
+  at: number;
+}
+
+const peerReport = z.object({ connectedSince: z.number().nullable(), at: z.number() });
+
+/** Where the instances tell each other how their bot sockets are. */
+export interface BotSocketPeers {
+  report(instanceId: string, report: PeerReport): Promise<void>;
+  /** The reports of every instance, stale ones included. */
+  reports(): Promise<Map<string, PeerReport>>;
+  remove(instanceId: string): Promise<void>;
+}
+
+/** {@link BotSocketPeers} in a Redis hash, for instances that share `redis` and `prefix`. */
+export function redisBotSocketPeers(redis: Redis, prefix: string, logger: Logger): BotSocketPeers {
+  const key = `${prefix}${BOT_SOCKETS_KEY}`;
+  return {
+    report: async (instanceId, report) => void (await redis.hset(key, instanceId, JSON.stringify(report))),
+    reports: async () => {
+      const reports = new Map<string, PeerReport>();
+      for (const [id, raw] of Object.entries(await redis.hgetall(key))) {
+        const parsed = peerReport.safeParse(safeJson(raw));
+        if (parsed.success) reports.set(id, parsed.data);
+        else logger.warn({ msg: 'gateway: a bot socket report in Redis is not what it should be; ignored', key, field: id });
+      }
+      return reports;
+    },
+    remove: async (instanceId) => void (await redis.hdel(key, instanceId)),
+  };
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What {@link BotSocketWatch} needs. */
+export interface BotSocketWatchOptions {
+  instanceId: string;
+  /** Whether this instance's bot socket is connected now. */
+  isConnected(): boolean;
+  /** The other instances, through Redis; none without it. */
+  peers?: BotSocketPeers;
+  /** How long the socket may be down, and a peer's connected, before it is this instance's fault. */
+  graceMs: number;
+  now(): number;
+  logger: Logger;
+  /** How often to report, ms. Default {@link REPORT_EVERY_MS}. */
+  reportEveryMs?: number;
+}
+
+/**
+ * Follows this instance's bot socket, reports it to the other instances, and says whether its
+ * being down is this instance's own fault.
+ *
+ * @example
+ * ```ts
+ * const watch = new BotSocketWatch({ instanceId, isConnected: () => socket.state === 'connected', peers, graceMs: 60_000, now: Date.now, logger });
+ * watch.start();
+ * const scope = (await watch.ownFault()) ? 'instance' : 'shared';
+ * ```
+ */
+export class BotSocketWatch {
+  private downSince: number | undefined;
+  private connectedSince: number | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private warned = false;
+
+  constructor(private readonly o: BotSocketWatchOptions) {
+    this.downSince = o.now(); // not connected yet: down since the watch began
+  }
+
+  /** Reports now and every `reportEveryMs` until {@link stop}. */
+  start(): void {
+    if (this.timer) return;
+    void this.report();
+    this.timer = setInterval(() => void this.report(), this.o.reportEveryMs ?? REPORT_EVERY_MS);
+    this.timer.unref?.();
+  }
+
+  /** Takes the socket's state now (call it when the socket connects or drops). */
+  sample(): void {
+    const at = this.o.now();
+    if (this.o.isConnected()) {
+      this.downSince = undefined;
+      this.connectedSince ??= at;
+    } else {
+      this.connectedSince = undefined;
+      this.downSince ??= at;
+    }
+  }
+
+  /**
+   * True when the socket has been down for longer than the grace while another instance's has
+   * been connected for longer than the grace. False otherwise, and when the peers cannot be read.
+   */
+  async ownFault(): Promise<boolean> {
+    this.sample();
+    const at = this.o.now();
+    if (this.downSince === undefined || at - this.downSince <= this.o.graceMs || !this.o.peers) return false;
+    try {
+      for (const [id, peer] of await this.o.peers.reports())
+        if (
+          id !== this.o.instanceId &&
+          at - peer.at <= REPORT_FRESH_MS &&
+          peer.connectedSince !== null &&
+          at - peer.connectedSince > this.o.graceMs
+        )
+          return true;
+    } catch {
+      // Redis down: its own check says so; the socket is not this instance's fault on that evidence.
+    }
+    return false;
+  }
+
+  /** Stops reporting and takes this instance's report out. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.o.peers?.remove(this.o.instanceId).catch(() => {});
+  }
+
+  private async report(): Promise<void> {
+    this.sample();
+    const { peers, instanceId } = this.o;
+    if (!peers) return;
+    const at = this.o.now();
+    try {
+      await peers.report(instanceId, { connectedSince: this.connectedSince ?? null, at });
+      for (const [id, peer] of await peers.reports()) if (at - peer.at > REPORT_PRUNE_MS) await peers.remove(id);
+      this.warned = false;
+    } catch (e) {
+      // Redis's own problems are logged by its client; say once that the peers go without this report.
+      if (!this.warned)
+        this.o.logger.warn({
+          msg: 'gateway: could not report the bot socket to the other instances; they count this one as gone until it can',
+          error: e instanceof Error ? e.message : String(e),
+        });
+      this.warned = true;
+    }
+  }
+}
