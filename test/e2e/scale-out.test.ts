@@ -58,6 +58,8 @@ after(async () => {
 interface ScaledVisitor {
   page: Page;
   session: SessionIds;
+  /** The Porthole token of that session (`Authorization: Bearer`). */
+  token: string;
 }
 
 const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
@@ -67,11 +69,11 @@ const state = (v: ScaledVisitor) => v.page.evaluate(() => (document.querySelecto
 async function openVisitor(): Promise<ScaledVisitor> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const sessions: SessionIds[] = [];
+  const sessions: (SessionIds & { token: string })[] = [];
   page.on('response', async (r) => {
     if (r.url() === `${cluster.url}/v1/session` && r.request().method() === 'POST' && r.ok()) {
       const body = await r.json().catch(() => null);
-      if (body?.userId) sessions.push({ userId: body.userId, channelId: body.channelId });
+      if (body?.userId) sessions.push({ userId: body.userId, channelId: body.channelId, token: body.token });
     }
   });
   await page.goto(`${ORIGIN}/`);
@@ -82,7 +84,8 @@ async function openVisitor(): Promise<ScaledVisitor> {
     async () => (await page.evaluate(() => (document.querySelector('porthole-chat') as any)?.connectionState)) === 'online',
     20_000,
   );
-  return { page, session: sessions.at(-1)! };
+  const { token, ...session } = sessions.at(-1)!;
+  return { page, session, token };
 }
 
 async function type(v: ScaledVisitor, text: string) {
@@ -120,7 +123,7 @@ async function socketHolder(): Promise<CompanionProcess> {
   });
 }
 
-const requestsServed = (i: CompanionProcess, path: string) => i.log.filter((l) => l.msg === 'request' && l.path === path);
+const requestsServed = (log: CompanionProcess['log'], path: string) => log.filter((l) => l.msg === 'request' && l.path === path);
 
 test('a visitor gets an agent’s answer while nginx spreads its requests over both instances', T, async () => {
   const v = await openVisitor();
@@ -138,11 +141,31 @@ test('a visitor gets an agent’s answer while nginx spreads its requests over b
       instance.log.some((l) => l.msg === 'request' && String(l.path).startsWith('/v1/')),
       `instance ${instance.name} served visitor requests too: no sticky sessions`,
     );
+  // A file past nginx's default body limit (1 MiB > client_max_body_size's old 256k) reaches the
+  // companion, which stores it: its JSON, not nginx's HTML 413.
+  const bytes = new Uint8Array(1_048_576).fill(0x61);
+  const upload = await fetch(`${cluster.url}/v1/files`, {
+    method: 'POST',
+    headers: {
+      Origin: ORIGIN,
+      Authorization: `Bearer ${v.token}`,
+      'Content-Type': 'text/plain',
+      'X-Porthole-File-Name': encodeURIComponent('notes.txt'),
+    },
+    body: bytes,
+  });
+  const uploaded = await upload.text();
+  assert.equal(upload.status, 201, `a 1 MiB upload through nginx: ${upload.status} ${uploaded.slice(0, 200)}`);
+  const { file } = JSON.parse(uploaded);
+  assert.match(file.id, /^[a-z0-9]{26}$/);
+  assert.equal(file.size, bytes.length);
   await v.page.context().close();
 });
 
 test(`the ${SESSION_LIMIT + 1}th session request in a minute from one address is refused, whichever instance answers`, T, async () => {
   // From ::1, so the browser's 127.0.0.1 keeps its own budget (and IPv6 is keyed per /64).
+  // Only the six requests' log lines count, not earlier tests' sessions.
+  const before = cluster.instances.map((i) => i.log.length);
   const statuses: number[] = [];
   for (let i = 0; i < SESSION_LIMIT + 1; i++) {
     const res = await fetch(`http://[::1]:${NGINX_PORT}/v1/session`, {
@@ -154,12 +177,19 @@ test(`the ${SESSION_LIMIT + 1}th session request in a minute from one address is
     if (res.status === 429) assert.equal((await res.json()).error.code, 'rate_limited');
   }
   assert.deepEqual(statuses, [...Array(SESSION_LIMIT).fill(200), 429]);
-  const answered = cluster.instances.map(
-    (i) => requestsServed(i, '/v1/session').filter((l) => l.status === 200 || l.status === 429).length,
-  );
+  // An instance's log line may follow its answer by a moment.
+  let answered: number[] = [];
+  const total = () => answered.reduce((a, b) => a + b, 0);
+  await eventually('a log line for each of the six session requests', () => {
+    answered = cluster.instances.map(
+      (i, n) => requestsServed(i.log.slice(before[n]), '/v1/session').filter((l) => l.status === 200 || l.status === 429).length,
+    );
+    return total() >= SESSION_LIMIT + 1;
+  }).catch((e: Error) => assert.fail(`${e.message} (logged: ${answered.join(' and ')})`));
+  assert.equal(total(), SESSION_LIMIT + 1, `the instances logged the six session requests, no more (${answered.join(' and ')})`);
   assert.ok(
     answered.every((n) => n > 0),
-    `both instances answered session requests (${answered.join(' and ')}): the limit is shared`,
+    `both instances answered some of the six session requests (${answered.join(' and ')}): the limit is shared`,
   );
 });
 

@@ -28,29 +28,8 @@ const sources = (...dirs: string[]) =>
   );
 
 // What the public API must contain (the issue's list); each is also checked against the code.
-const ATTRIBUTES = [
-  'token-url',
-  'title',
-  'position',
-  'open',
-  'locale',
-  'fallback-href',
-  'preload',
-  'no-privacy-menu',
-  'hide-launcher',
-  'notify',
-  'report-pages',
-];
-const EVENTS = [
-  'porthole-open',
-  'porthole-close',
-  'porthole-message',
-  'porthole-message-sent',
-  'porthole-state-change',
-  'porthole-error',
-  'porthole-conversation-erased',
-  'porthole-unread-change',
-];
+// Not its attributes and events: for those the tests read the code's own lists (observedAttributes,
+// PortholeEventMap) from its text, so each has one list, which the manifest must match.
 const METHODS = ['open', 'close', 'toggle', 'send', 'logout', 'update', 'shutdown'];
 const PROPERTIES = [
   'tokenUrl',
@@ -166,10 +145,11 @@ describe('custom-elements.json', () => {
 
   test('lists every attribute, each described, matching observedAttributes', () => {
     const el = chat();
+    // Read from the text: the element's module extends HTMLElement, which Node does not have.
     const observed = /observedAttributes\s*=\s*\[([^\]]*)\]/.exec(read('src/element/porthole-chat.ts'))?.[1];
     assert.ok(observed, 'observedAttributes not found in src/element/porthole-chat.ts');
     const fromCode = [...observed.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-    assert.deepEqual(names(el.attributes), sorted(ATTRIBUTES));
+    assert.ok(fromCode.length, 'observedAttributes in src/element/porthole-chat.ts names no attribute');
     assert.deepEqual(names(el.attributes), sorted(fromCode), 'manifest attributes differ from observedAttributes');
     for (const a of el.attributes ?? []) assert.ok(a.description, `attribute ${a.name} has no description`);
     const field = Object.fromEntries((el.attributes ?? []).map((a) => [a.name, a.fieldName]));
@@ -200,7 +180,7 @@ describe('custom-elements.json', () => {
     const el = chat();
     const map = read('src/events/porthole-events.ts');
     const fromCode = [...map.matchAll(/^\s*'(porthole-[a-z-]+)':/gm)].map((m) => m[1]);
-    assert.deepEqual(names(el.events), sorted(EVENTS));
+    assert.ok(fromCode.length, 'no event found in PortholeEventMap (src/events/porthole-events.ts)');
     assert.deepEqual(names(el.events), sorted(fromCode), 'manifest events differ from PortholeEventMap');
     for (const e of el.events ?? []) {
       assert.match(e.type?.text ?? '', /^CustomEvent<.+>$/, `event ${e.name} has no CustomEvent<detail> type`);
@@ -256,6 +236,15 @@ test('axe checks every story file (stories/a11y.test.ts lists each stories/*.sto
     (f) => !listed.includes(`from './${f}.stories.js'`) || !new RegExp(`^  ${f.replace(/-/g, '_')},$|^  '${f}': `, 'm').test(listed),
   );
   assert.deepEqual(missing, [], `stories/a11y.test.ts does not import and list: ${missing.join(', ')}`);
+});
+
+test('docs/deploying.md quotes examples/deploy/nginx.conf (the file the scale-out test runs) as it is', () => {
+  const start = '```nginx\n# nginx in front of several porthole-server instances';
+  const doc = read('docs/deploying.md');
+  const at = doc.indexOf(start);
+  assert.notEqual(at, -1, `docs/deploying.md has no \`\`\`nginx block starting "${start.slice(9)}"`);
+  const block = doc.slice(at + '```nginx\n'.length, doc.indexOf('\n```\n', at));
+  assert.equal(block, read('examples/deploy/nginx.conf').replace(/\n$/, ''), 'copy examples/deploy/nginx.conf into the block again');
 });
 
 // The three builds are independent: run them side by side to keep the suite short.

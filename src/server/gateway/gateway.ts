@@ -64,12 +64,12 @@ export interface GatewayDeps {
   botSocket?: { minBackoffMs?: number; maxBackoffMs?: number; heartbeatMs?: number };
   /**
    * How long the bot's socket may be down, and another instance's connected, before `/readyz`
-   * calls it this instance's fault (see {@link BotSocketWatch}). Default: 60 s.
+   * calls it this instance's fault (see `BotSocketWatch` in bot-socket-watch.ts). Default: 60 s.
    */
   botSocketGraceMs?: number;
   /** How often the bot socket's state is reported to the other instances through Redis. Default: 10 s. */
   botSocketReportMs?: number;
-  /** How often the Redis store's epoch is checked (see {@link StoreEpochWatch}). Default: 30 s. */
+  /** How often the Redis store's epoch is checked (see `StoreEpochWatch` in store-epoch.ts). Default: 30 s. */
   storeEpochCheckMs?: number;
   /** How long `start()` waits for the bot's socket before going on without it. Default: 10 s. */
   connectWaitMs?: number;
@@ -140,7 +140,7 @@ export interface Gateway {
    */
   botSocketOwnFault(): Promise<boolean>;
   /**
-   * When this instance noticed that Redis lost the store's data (see {@link StoreEpochWatch}), for
+   * When this instance noticed that Redis lost the store's data (see `StoreEpochWatch` in store-epoch.ts), for
    * 15 minutes after; undefined otherwise, and without the Redis store.
    */
   storeDataLostAt(): number | undefined;
