@@ -26,6 +26,18 @@ export function locateCommand(need) {
 }
 
 /**
+ * Whether Debian's package `name` is installed (`dpkg-query` says `install ok installed`); false
+ * where there is no dpkg.
+ *
+ * @param {string} name
+ * @returns {boolean}
+ */
+export function isPackageInstalled(name) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  return r.status === 0 && /\binstall ok installed\b/.test(r.stdout);
+}
+
+/**
  * Stops and disables a service a package just started: `systemctl disable --now` under systemd;
  * otherwise its init script's `stop` (a no-op when it is not running, e.g. under a policy-rc.d
  * that forbade the start) and `update-rc.d … disable`.
@@ -47,7 +59,8 @@ export function stopService(name) {
 
 /**
  * The absolute path of `need.command`, installing `need.package` from Debian first when it is
- * missing and this process is root (then stopping and disabling `need.services`).
+ * missing and this process is root (then stopping and disabling `need.services` — only when this
+ * call installed the package: the services of a package the machine already had are left alone).
  *
  * @param {CommandNeed} need
  * @param {{ isRoot?: boolean, log?: (line: string) => void }} [options]
@@ -58,6 +71,7 @@ export function stopService(name) {
 export function ensureCommand(need, { isRoot = process.getuid?.() === 0, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   const found = locateCommand(need);
   if (found) return found;
+  const hadPackage = isPackageInstalled(need.package);
   try {
     ensurePackages([need.package], { isRoot });
   } catch (err) {
@@ -65,7 +79,7 @@ export function ensureCommand(need, { isRoot = process.getuid?.() === 0, log = (
       `${need.command} is missing (Debian's ${need.package} package): ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  for (const service of need.services ?? []) log(`harness: ${stopService(service)}`);
+  if (!hadPackage) for (const service of need.services ?? []) log(`harness: ${stopService(service)}`);
   const installed = locateCommand(need);
   if (!installed) {
     const where = ['PATH', ...(need.paths ?? [])].join(', ');

@@ -7,10 +7,25 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { ensureCommand } from '../apt.mjs';
 import { HarnessError, repoRoot } from '../mattermost/config.mjs';
-import { ensurePackages, isAlive, isPortOpen, which } from '../mattermost/system.mjs';
+import { isAlive, isPortOpen } from '../mattermost/system.mjs';
 
 export { HarnessError };
+
+/**
+ * Debian's redis-server. Its postinst starts the distro's own `redis-server` service on :6379:
+ * after an install made by `up`, that service is stopped and disabled (dev/apt.mjs); a Redis the
+ * machine already had is never touched.
+ *
+ * @type {import('../apt.mjs').CommandNeed}
+ */
+export const REDIS_SERVER = {
+  command: 'redis-server',
+  package: 'redis-server',
+  services: ['redis-server'],
+  paths: ['/usr/bin/redis-server'],
+};
 
 const schema = z.object({
   PORTHOLE_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6390),
@@ -73,7 +88,8 @@ async function waitFor(check, timeoutMs, what) {
 
 /**
  * Starts the harness's Redis, or reuses the one already running on its port; installs
- * redis-server when missing (as root; otherwise says what to install).
+ * redis-server when missing (as root, leaving no distro service running; otherwise says what to
+ * install).
  *
  * @returns `{ url, port, pid, file, log, startedServer }`
  */
@@ -91,7 +107,7 @@ export async function up({ log = console.error } = {}) {
         `port ${c.port} is taken by something that is not a Redis answering PING; set PORTHOLE_REDIS_PORT to a free port`,
       );
     }
-    if (!which('redis-server')) ensurePackages(['redis-server'], { isRoot: c.isRoot });
+    const redisServer = ensureCommand(REDIS_SERVER, { isRoot: c.isRoot, log });
     fs.mkdirSync(c.dir, { recursive: true });
     const args = [
       '--port',
@@ -115,7 +131,7 @@ export async function up({ log = console.error } = {}) {
       '--pidfile',
       c.pidFile,
     ];
-    const child = spawn('redis-server', args, { detached: true, stdio: 'ignore' });
+    const child = spawn(redisServer, args, { detached: true, stdio: 'ignore' });
     child.unref();
     fs.writeFileSync(c.pidFile, String(child.pid));
     await waitFor(ping, 15_000, `redis-server did not answer PING on port ${c.port} within 15 s; see ${c.log}`);

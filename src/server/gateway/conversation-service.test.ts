@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
+import { captureLogger } from '../test-support.js';
+import { MemoryGatewayStore } from './memory-store.js';
 import { PAGE_PROP } from './messages.js';
 import { startTestGateway } from './test-support.js';
 
 type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 const running: TestGateway[] = [];
-async function start(): Promise<TestGateway> {
-  const t = await startTestGateway();
+async function start(options: Parameters<typeof startTestGateway>[0] = {}): Promise<TestGateway> {
+  const t = await startTestGateway(options);
   running.push(t);
   return t;
 }
@@ -96,5 +98,67 @@ describe('ConversationService pages (gateway)', () => {
     assert.deepEqual(texts(page), ['late']);
     assert.equal(page.json.hasMore, true, 'older replies remain past the reads');
     assert.equal(t.mm.calls.filter((c) => c === 'getThread').length - calls, 5);
+  });
+});
+
+describe('ConversationService: the store fails after the thread is created', () => {
+  /** A memory store whose next `insertConversation` fails as an unreachable Redis does. */
+  function failingOnce() {
+    const store = new MemoryGatewayStore();
+    const insert = store.insertConversation.bind(store);
+    let fail = true;
+    store.insertConversation = async (record) => {
+      if (!fail) return insert(record);
+      fail = false;
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    };
+    return store;
+  }
+  const rootsOf = (t: TestGateway, conversationId: string) =>
+    [...t.mm.posts.values()].filter((p) => !p.root_id && p.props.porthole_conversation === conversationId).map((p) => p.id);
+  const orphanLogs = (log: ReturnType<typeof captureLogger>) =>
+    log.entries.filter((e) => e.level === 'error' && String(e.msg).startsWith('gateway conversation: thread created but not stored'));
+
+  it('answers 503 store_unavailable, names the orphan root once, and a prompt resend adopts it', async () => {
+    const log = captureLogger();
+    const t = await start({ store: failingOnce(), logger: log });
+    const s = await t.session();
+    const body = { clientId: randomUUID(), text: 'hello' };
+
+    const first = await t.call('POST', '/v1/messages', { token: s.token, body });
+    assert.equal(first.status, 503);
+    assert.equal(first.json.error.code, 'store_unavailable');
+    const [root] = rootsOf(t, s.channelId);
+    assert.ok(root, 'the root post was created before the store failed');
+    const logged = orphanLogs(log);
+    assert.equal(logged.length, 1);
+    assert.equal(logged[0]!.rootPostId, root);
+    assert.equal(logged[0]!.conversationId, s.channelId);
+    assert.match(String(logged[0]!.msg), /will not reach the visitor/);
+    assert.match(String(logged[0]!.msg), /a later one starts a new thread/);
+    assert.equal(logged[0]!.error, 'connect ECONNREFUSED 127.0.0.1:6379');
+    assert.ok(!t.mm.calls.includes('deletePostPermanently'), 'the root is kept for the resend to adopt');
+
+    // The widget's outbox resends within Mattermost's de-duplication window: the same root, stored.
+    const again = await t.call('POST', '/v1/messages', { token: s.token, body });
+    assert.equal(again.status, 201);
+    assert.deepEqual(rootsOf(t, s.channelId), [root]);
+    assert.equal((await t.store.getConversation(s.channelId))!.rootPostId, root);
+    assert.equal(orphanLogs(log).length, 1);
+  });
+
+  it('a resend after the window starts a new thread; the logged root stays the orphan', async () => {
+    const log = captureLogger();
+    const t = await start({ store: failingOnce(), logger: log });
+    const s = await t.session();
+    const body = { clientId: randomUUID(), text: 'hello' };
+    assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body })).status, 503);
+    const orphan = orphanLogs(log)[0]!.rootPostId;
+
+    t.mm.restart(); // its pending_post_id cache is empty, as 30 s later
+    assert.equal((await t.call('POST', '/v1/messages', { token: s.token, body })).status, 201);
+    const stored = (await t.store.getConversation(s.channelId))!.rootPostId;
+    assert.notEqual(stored, orphan);
+    assert.deepEqual(rootsOf(t, s.channelId).sort(), [orphan, stored].sort());
   });
 });

@@ -363,7 +363,23 @@ export class ConversationService {
         createdAt: root.create_at,
         name,
       };
-      const stored = replacingRoot ? await store.replaceConversationRoot(record, replacingRoot) : await store.insertConversation(record);
+      let stored: ConversationRecord;
+      try {
+        stored = replacingRoot ? await store.replaceConversationRoot(record, replacingRoot) : await store.insertConversation(record);
+      } catch (e) {
+        // The thread exists in Mattermost, but no conversation points to it: the relay drops its
+        // replies. It is not deleted: a resend within Mattermost's 30 s de-duplication window gets
+        // this root back (same pending_post_id) and stores it, and that answer would be a 500 for a
+        // deleted root; the bot may not delete posts for good anyway (manage_system).
+        this.o.logger.error({
+          msg: "gateway conversation: thread created but not stored; agents' replies in it will not reach the visitor (a resend within 30 s adopts it, a later one starts a new thread)",
+          conversationId: visitor.conversationId,
+          rootPostId: root.id,
+          channelId: bot.channelId,
+          error: e instanceof HttpError ? (e.detail ?? e.message) : e instanceof Error ? e.message : String(e),
+        });
+        throw e;
+      }
       if (!replacingRoot && stored.rootPostId === root.id) this.o.metrics?.conversationStarted();
       this.o.logger.info({
         msg: 'gateway conversation created',

@@ -7,6 +7,8 @@ import { silentLogger } from '../logger.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
 import { LIVE_MAX_FRAME_BYTES, LiveCloseCode } from '../../protocol/gateway.js';
 import { PortholeTokenError } from './porthole-token.js';
+import { storeUnavailable } from './store-guard.js';
+import { captureLogger } from '../test-support.js';
 import type { AuthenticatedVisitor } from './visitor-auth.js';
 
 const ORIGIN = 'https://shop.example.com';
@@ -165,6 +167,55 @@ describe('LiveHub (/v1/live)', () => {
     assert.equal((await c.closed).code, LiveCloseCode.restarting);
     assert.equal((await unauthenticated.closed).code, LiveCloseCode.restarting);
     await assert.rejects(connect(), { status: 503 });
+  });
+
+  it('during a store outage closes every socket with 1011 but warns once, and reports only unexpected failures', async () => {
+    const logger = captureLogger();
+    const reported: unknown[] = [];
+    let storeDown = true;
+    hub = makeHub({
+      logger,
+      onError: (e) => void reported.push(e),
+      authenticate: async (token) => {
+        if (token === 'token-bug') throw new TypeError('cannot read properties of undefined');
+        // What authenticateVisitor rejects with through the guarded store (store-guard.ts).
+        if (storeDown) throw storeUnavailable(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        return visitor('a');
+      },
+    });
+    const refusedAll = async (count: number) => {
+      const sockets = await Promise.all(Array.from({ length: count }, () => connect()));
+      for (const c of sockets) c.ws.send(JSON.stringify({ type: 'auth', token: 'token-a' }));
+      for (const c of sockets) assert.deepEqual(await c.closed, { code: LiveCloseCode.internalError, reason: 'internal_error' });
+    };
+    const warnings = () => logger.entries.filter((e) => e.level === 'warn');
+
+    await refusedAll(50);
+    assert.equal(warnings().length, 1, 'one warning for 50 widgets reconnecting');
+    assert.match(String(warnings()[0]!.msg), /store unreachable/);
+    assert.equal(warnings()[0]!.error, 'connect ECONNREFUSED 127.0.0.1:6379');
+    assert.deepEqual(
+      logger.entries.filter((e) => e.level === 'error'),
+      [],
+    );
+    assert.equal(reported.length, 0, 'an outage is not an error report');
+
+    // The store is back: sockets authenticate; the next outage is reported again, once.
+    storeDown = false;
+    (await ready('token-a')).ws.close();
+    storeDown = true;
+    await refusedAll(5);
+    assert.equal(warnings().length, 2);
+
+    // A genuine failure is still an error, and reported.
+    const c = await connect();
+    c.ws.send(JSON.stringify({ type: 'auth', token: 'token-bug' }));
+    assert.deepEqual(await c.closed, { code: LiveCloseCode.internalError, reason: 'internal_error' });
+    const errors = logger.entries.filter((e) => e.level === 'error');
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.msg, 'gateway live auth failed');
+    assert.equal(reported.length, 1);
+    assert.ok(reported[0] instanceof TypeError);
   });
 
   it('refuses other origins (403) and leaves other paths to the caller', async () => {

@@ -16,6 +16,7 @@ import {
   type ServerFrame,
 } from '../../protocol/gateway.js';
 import { PortholeTokenError } from './porthole-token.js';
+import { isStoreUnavailable } from './store-guard.js';
 import type { AuthenticatedVisitor } from './visitor-auth.js';
 
 /** What {@link LiveHub} needs. */
@@ -41,7 +42,10 @@ export interface LiveHubOptions {
   authTimeoutMs?: number;
   /** Counts refused upgrades (`porthole_http_errors_total`, and `live_connects` refusals). Default: none. */
   metrics?: Pick<CompanionMetrics, 'httpError' | 'rateLimited'>;
-  /** Told of an unexpected failure while authenticating a socket (also logged at error level). Default: none. */
+  /**
+   * Told of an unexpected failure while authenticating a socket (also logged at error level); not
+   * of a store outage (a warning, once per outage). Default: none.
+   */
   onError?: ErrorReporter;
 }
 
@@ -128,6 +132,8 @@ export class LiveHub {
   private readonly revocationSweep: ReturnType<typeof setInterval>;
   private accepting = false;
   private closing = false;
+  /** A store outage refused a socket, and none has authenticated since: it is reported already. */
+  private storeAway = false;
   /** A heartbeat pass and a revocation sweep yield between slices: neither overlaps the one before. */
   private readonly beat = oneAtATime(() => this.beatOnce());
   private readonly sweepRevoked = oneAtATime(() => this.sweepOnce());
@@ -269,10 +275,22 @@ export class LiveHub {
       visitor = await this.o.authenticate(token);
     } catch (e) {
       if (e instanceof PortholeTokenError) return this.drop(client, LiveCloseCode.unauthorized, e.code);
+      if (isStoreUnavailable(e)) {
+        // Every widget reconnects during an outage: one line for all of them, not an error per
+        // socket (the store guard logs the outage itself, once, as an error).
+        if (!this.storeAway)
+          this.o.logger.warn({
+            msg: 'gateway live auth: store unreachable; new sockets are closed with 1011 until it answers',
+            error: e.detail,
+          });
+        this.storeAway = true;
+        return this.drop(client, LiveCloseCode.internalError, 'internal_error');
+      }
       this.o.logger.error({ msg: 'gateway live auth failed', error: e instanceof Error ? e.message : String(e) });
       this.o.onError?.(e, { source: 'background' });
       return this.drop(client, LiveCloseCode.internalError, 'internal_error');
     }
+    this.storeAway = false;
     if (client.ws.readyState !== client.ws.OPEN) return;
     if (client.visitor && client.visitor.conversationId !== visitor.conversationId)
       return this.drop(client, LiveCloseCode.wrongConversation, 'wrong_conversation');

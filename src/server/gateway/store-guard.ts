@@ -12,6 +12,9 @@ export const storeUnavailable = (cause: unknown) =>
     cause,
   });
 
+/** Whether `e` is {@link storeUnavailable}'s error: the store is away, not the call wrong (a 503 the widget retries). */
+export const isStoreUnavailable = (e: unknown): e is HttpError => e instanceof HttpError && e.code === 'store_unavailable';
+
 /** Errors that say the data or the call is wrong, not that the store is away: they stay as they are. */
 const isDataError = (e: unknown) =>
   e instanceof HttpError || e instanceof TypeError || (e instanceof Error && e.name === 'RedisGatewayStoreError');
