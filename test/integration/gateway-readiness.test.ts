@@ -27,7 +27,7 @@ import { captureLogger } from '../../src/server/test-support.ts';
 import { waitUntil } from '../../src/server/gateway/test-support.ts';
 import { mattermost } from '../support/mattermost.ts';
 
-const GRACE_MS = 1500;
+const GRACE_MS = 4000;
 const prefix = `porthole-readiness-test-${randomUUID()}:`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porthole-readiness-'));
 const companions: Companion[] = [];
@@ -110,17 +110,21 @@ const botSocketCheck = (r: Readiness) => r.body.checks.find((c) => c.name === 'b
 
 test('an instance whose bot socket cannot connect while another’s can: degraded during the grace, then 503 (its own fault); 200 again when the other has gone', async () => {
   const healthy = await instance();
+  const created = Date.now();
   const broken = await instance(noUpgradesUrl);
 
   const early = await readyz(broken);
-  assert.equal(early.status, 200, JSON.stringify(early.body));
-  assert.deepEqual(
-    { ok: botSocketCheck(early).ok, scope: botSocketCheck(early).scope },
-    { ok: false, scope: 'shared' },
-    'within the grace: shared',
-  );
+  // Within the grace (a loaded machine may take longer to start the instance: then only the rest is checked).
+  if (Date.now() - created < GRACE_MS) {
+    assert.equal(early.status, 200, JSON.stringify(early.body));
+    assert.deepEqual(
+      { ok: botSocketCheck(early).ok, scope: botSocketCheck(early).scope },
+      { ok: false, scope: 'shared' },
+      'within the grace: shared',
+    );
+  }
 
-  await waitUntil(async () => (await readyz(broken)).status === 503, 10_000, 'the broken instance to answer 503');
+  await waitUntil(async () => (await readyz(broken)).status === 503, 20_000, 'the broken instance to answer 503');
   const late = await readyz(broken);
   assert.equal(late.body.status, 'not_ready');
   assert.equal(botSocketCheck(late).scope, 'instance');
@@ -138,7 +142,7 @@ test('an instance whose bot socket cannot connect while another’s can: degrade
 test('when no instance’s bot socket can connect (the same broken proxy in front of every one), none leaves the load balancer', async () => {
   const one = await instance(noUpgradesUrl);
   const two = await instance(noUpgradesUrl);
-  await new Promise((resolve) => setTimeout(resolve, 3 * GRACE_MS));
+  await new Promise((resolve) => setTimeout(resolve, 2 * GRACE_MS + 1000));
   for (const companion of [one, two]) {
     const r = await readyz(companion);
     assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -5,8 +5,9 @@
 // have every instance answer 503 and empty the load balancer. So an instance calls it its own
 // fault only with evidence that Mattermost takes sockets and this one does not: another instance's
 // socket has been connected for longer than the grace, while this one's has been down that long.
-// The instances tell each other through Redis (a hash, field = instance id); without Redis there
-// is no one to compare with, and the socket is never this instance's fault alone.
+// The instances tell each other through Redis (a hash, field = instance id), in durations and on
+// Redis's clock (TIME), so the hosts' clocks never meet; without Redis there is no one to compare
+// with, and the socket is never this instance's fault alone.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -21,42 +22,47 @@ export const BOT_SOCKET_GRACE_MS = 60_000;
 export const BOT_SOCKETS_KEY = 'gw:bot-sockets';
 /** How often an instance reports its socket, ms. */
 export const REPORT_EVERY_MS = 10_000;
-/** A report older than this is of an instance that is gone (or cannot reach Redis), ms. */
-export const REPORT_FRESH_MS = 3 * REPORT_EVERY_MS;
 /** A report older than this is deleted by the readers, ms. */
 const REPORT_PRUNE_MS = 10 * 60_000;
 
 /** What one instance says of its bot socket. */
 export interface PeerReport {
-  /** Since when its socket has been connected (ms since the epoch); null while it is down. */
-  connectedSince: number | null;
-  /** When it said so. */
+  /** How long its socket had been connected when it said so, ms; null while it is down. */
+  connectedForMs: number | null;
+  /** When it said so, on the peers' shared clock (Redis's). */
   at: number;
 }
 
-const peerReport = z.object({ connectedSince: z.number().nullable(), at: z.number() });
+const peerReport = z.object({ connectedForMs: z.number().nonnegative().nullable(), at: z.number() });
 
-/** Where the instances tell each other how their bot sockets are. */
+/** Where the instances tell each other how their bot sockets are, on one clock. */
 export interface BotSocketPeers {
-  report(instanceId: string, report: PeerReport): Promise<void>;
-  /** The reports of every instance, stale ones included. */
-  reports(): Promise<Map<string, PeerReport>>;
+  /** Records this instance's report, stamped with the shared clock. */
+  report(instanceId: string, connectedForMs: number | null): Promise<void>;
+  /** Every instance's report, stale ones included, and the shared clock's time now. */
+  reports(): Promise<{ now: number; reports: Map<string, PeerReport> }>;
   remove(instanceId: string): Promise<void>;
 }
 
-/** {@link BotSocketPeers} in a Redis hash, for instances that share `redis` and `prefix`. */
+/** {@link BotSocketPeers} in a Redis hash on Redis's clock, for instances that share `redis` and `prefix`. */
 export function redisBotSocketPeers(redis: Redis, prefix: string, logger: Logger): BotSocketPeers {
   const key = `${prefix}${BOT_SOCKETS_KEY}`;
+  const redisNow = async () => {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
   return {
-    report: async (instanceId, report) => void (await redis.hset(key, instanceId, JSON.stringify(report))),
+    report: async (instanceId, connectedForMs) =>
+      void (await redis.hset(key, instanceId, JSON.stringify({ connectedForMs, at: await redisNow() }))),
     reports: async () => {
+      const now = await redisNow();
       const reports = new Map<string, PeerReport>();
       for (const [id, raw] of Object.entries(await redis.hgetall(key))) {
         const parsed = peerReport.safeParse(safeJson(raw));
         if (parsed.success) reports.set(id, parsed.data);
         else logger.warn({ msg: 'gateway: a bot socket report in Redis is not what it should be; ignored', key, field: id });
       }
-      return reports;
+      return { now, reports };
     },
     remove: async (instanceId) => void (await redis.hdel(key, instanceId)),
   };
@@ -81,7 +87,7 @@ export interface BotSocketWatchOptions {
   graceMs: number;
   now(): number;
   logger: Logger;
-  /** How often to report, ms. Default {@link REPORT_EVERY_MS}. */
+  /** How often to report, ms (a report three times as old is of an instance that is gone). Default {@link REPORT_EVERY_MS}. */
   reportEveryMs?: number;
 }
 
@@ -97,6 +103,7 @@ export interface BotSocketWatchOptions {
  * ```
  */
 export class BotSocketWatch {
+  private readonly reportEveryMs: number;
   private downSince: number | undefined;
   private connectedSince: number | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -104,13 +111,14 @@ export class BotSocketWatch {
 
   constructor(private readonly o: BotSocketWatchOptions) {
     this.downSince = o.now(); // not connected yet: down since the watch began
+    this.reportEveryMs = o.reportEveryMs ?? REPORT_EVERY_MS;
   }
 
   /** Reports now and every `reportEveryMs` until {@link stop}. */
   start(): void {
     if (this.timer) return;
     void this.report();
-    this.timer = setInterval(() => void this.report(), this.o.reportEveryMs ?? REPORT_EVERY_MS);
+    this.timer = setInterval(() => void this.report(), this.reportEveryMs);
     this.timer.unref?.();
   }
 
@@ -127,20 +135,21 @@ export class BotSocketWatch {
   }
 
   /**
-   * True when the socket has been down for longer than the grace while another instance's has
-   * been connected for longer than the grace. False otherwise, and when the peers cannot be read.
+   * True when the socket has been down for longer than the grace while another instance's had
+   * been connected for longer than the grace at its last report, made within three report
+   * intervals. False otherwise, and when the peers cannot be read.
    */
   async ownFault(): Promise<boolean> {
     this.sample();
-    const at = this.o.now();
-    if (this.downSince === undefined || at - this.downSince <= this.o.graceMs || !this.o.peers) return false;
+    if (this.downSince === undefined || this.o.now() - this.downSince <= this.o.graceMs || !this.o.peers) return false;
     try {
-      for (const [id, peer] of await this.o.peers.reports())
+      const { now, reports } = await this.o.peers.reports();
+      for (const [id, peer] of reports)
         if (
           id !== this.o.instanceId &&
-          at - peer.at <= REPORT_FRESH_MS &&
-          peer.connectedSince !== null &&
-          at - peer.connectedSince > this.o.graceMs
+          Math.abs(now - peer.at) <= 3 * this.reportEveryMs &&
+          peer.connectedForMs !== null &&
+          peer.connectedForMs > this.o.graceMs
         )
           return true;
     } catch {
@@ -160,10 +169,10 @@ export class BotSocketWatch {
     this.sample();
     const { peers, instanceId } = this.o;
     if (!peers) return;
-    const at = this.o.now();
     try {
-      await peers.report(instanceId, { connectedSince: this.connectedSince ?? null, at });
-      for (const [id, peer] of await peers.reports()) if (at - peer.at > REPORT_PRUNE_MS) await peers.remove(id);
+      await peers.report(instanceId, this.connectedSince === undefined ? null : this.o.now() - this.connectedSince);
+      const { now, reports } = await peers.reports();
+      for (const [id, peer] of reports) if (now - peer.at > REPORT_PRUNE_MS) await peers.remove(id);
       this.warned = false;
     } catch (e) {
       // Redis's own problems are logged by its client; say once that the peers go without this report.

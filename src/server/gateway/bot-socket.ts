@@ -158,7 +158,10 @@ export class BotSocket {
       if (this.ws === ws) this.ws = undefined;
       if (authenticated) {
         if (this.stateValue === 'stopped') this.o.logger.info({ msg: 'gateway bot socket closed', code });
-        else this.o.logger.warn({ msg: 'gateway bot socket lost', code });
+        else {
+          this.o.logger.warn({ msg: 'gateway bot socket lost', code });
+          this.stateValue = 'reconnecting'; // before onDisconnected, which may read it
+        }
         this.o.onDisconnected?.();
       }
       if (this.stateValue === 'stopped') return;

@@ -42,18 +42,33 @@ export class StoreEpochWatch {
   /** When this instance last noticed that the store's data was gone. */
   lostAt: number | undefined;
   private seen: string | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
   private readonly key: string;
 
   constructor(private readonly o: StoreEpochWatchOptions) {
     this.key = `${o.prefix}${STORE_EPOCH_KEY}`;
   }
 
-  /** Takes the current epoch (making it when the store is new), then checks it every `checkEveryMs`. */
+  /**
+   * Checks the epoch every `checkEveryMs`, one check at a time, and takes the current one now
+   * (making it when the store is new). Rejects when Redis cannot be reached now; the checks go on,
+   * and the first that reaches Redis takes the epoch.
+   */
   async start(): Promise<void> {
-    this.seen = await this.adopt();
-    this.timer ??= setInterval(() => void this.check().catch(() => {}), this.o.checkEveryMs ?? EPOCH_CHECK_MS);
-    this.timer.unref?.();
+    if (this.timer) return;
+    const next = () => {
+      this.timer = setTimeout(
+        () =>
+          void this.check()
+            .catch(() => {})
+            .finally(() => this.stopped || next()),
+        this.o.checkEveryMs ?? EPOCH_CHECK_MS,
+      );
+      this.timer.unref?.();
+    };
+    next();
+    this.seen ??= await this.adopt();
   }
 
   /**
@@ -73,7 +88,8 @@ export class StoreEpochWatch {
       key: this.key,
       found: current === null ? 'nothing' : 'another epoch',
     });
-    this.seen = current ?? (await this.adopt());
+    this.seen = current ?? undefined; // gone: the next line, or the next check, takes the new one
+    this.seen ??= await this.adopt();
   }
 
   /** True within {@link LOSS_REPORTED_MS} of a loss this instance noticed. */
@@ -82,8 +98,8 @@ export class StoreEpochWatch {
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopped = true;
+    clearTimeout(this.timer);
   }
 
   /** The epoch in Redis, made by whoever writes first. */
