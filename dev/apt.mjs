@@ -26,7 +26,7 @@ export function locateCommand(need) {
 }
 
 /**
- * Whether Debian's package `name` is installed (`dpkg-query` says `install ok installed`); false
+ * Whether Debian's package `name` is installed (`dpkg-query` says `… ok installed`, held packages too); false
  * where there is no dpkg.
  *
  * @param {string} name
@@ -34,7 +34,7 @@ export function locateCommand(need) {
  */
 export function isPackageInstalled(name) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
-  return r.status === 0 && /\binstall ok installed\b/.test(r.stdout);
+  return r.status === 0 && / ok installed$/.test(r.stdout);
 }
 
 /**

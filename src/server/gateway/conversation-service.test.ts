@@ -117,7 +117,7 @@ describe('ConversationService: the store fails after the thread is created', () 
   const rootsOf = (t: TestGateway, conversationId: string) =>
     [...t.mm.posts.values()].filter((p) => !p.root_id && p.props.porthole_conversation === conversationId).map((p) => p.id);
   const orphanLogs = (log: ReturnType<typeof captureLogger>) =>
-    log.entries.filter((e) => e.level === 'error' && String(e.msg).startsWith('gateway conversation: thread created but not stored'));
+    log.entries.filter((e) => e.level === 'error' && String(e.msg).startsWith('gateway conversation: thread created but maybe not stored'));
 
   it('answers 503 store_unavailable, names the orphan root once, and a prompt resend adopts it', async () => {
     const log = captureLogger();

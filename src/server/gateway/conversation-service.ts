@@ -372,7 +372,7 @@ export class ConversationService {
         // this root back (same pending_post_id) and stores it, and that answer would be a 500 for a
         // deleted root; the bot may not delete posts for good anyway (manage_system).
         this.o.logger.error({
-          msg: "gateway conversation: thread created but not stored; agents' replies in it will not reach the visitor (a resend within 30 s adopts it, a later one starts a new thread)",
+          msg: "gateway conversation: thread created but maybe not stored; if not, agents' replies in it will not reach the visitor (a resend to this instance within 30 s adopts it, a later one starts a new thread)",
           conversationId: visitor.conversationId,
           rootPostId: root.id,
           channelId: bot.channelId,
